@@ -1,0 +1,164 @@
+"""The data that flows between the stages: figures, the items of a report, the report itself.
+
+Pure values: the counting stage produces them, the compose stage assembles them, the renderers
+read them. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
+
+from reports.periods import ReportPeriod
+
+
+@dataclass(frozen=True)
+class FigureInfo:
+    name: str
+    label: str
+    """Vietnamese name, as a row header of the workbook."""
+    unit: str
+    """What is counted: "văn bản", "hồ sơ", "lượt", "người", "đơn", "%"."""
+
+
+FIGURE_INFO: tuple[FigureInfo, ...] = (
+    FigureInfo("documents_received", "Văn bản hành chính tiếp nhận, xử lý", "văn bản"),
+    FigureInfo("dossiers_received", "Hồ sơ TTHC tiếp nhận mới", "hồ sơ"),
+    FigureInfo("dossiers_completed", "Hồ sơ đã hoàn thành, trả kết quả", "hồ sơ"),
+    FigureInfo("dossiers_in_progress", "Hồ sơ đang giải quyết", "hồ sơ"),
+    FigureInfo("dossiers_on_time", "Hồ sơ trả kết quả đúng hạn", "hồ sơ"),
+    FigureInfo("dossiers_late", "Hồ sơ trả kết quả quá hạn", "hồ sơ"),
+    FigureInfo("dossiers_overdue_open", "Hồ sơ chưa trả, đã quá hạn", "hồ sơ"),
+    FigureInfo("on_time_rate", "Tỷ lệ trả kết quả đúng hạn", "%"),
+    FigureInfo("dossiers_online", "Hồ sơ tiếp nhận trực tuyến", "hồ sơ"),
+    FigureInfo("receptions", "Lượt tiếp công dân", "lượt"),
+    FigureInfo("reception_persons", "Người được tiếp", "người"),
+    FigureInfo("petitions_received", "Đơn khiếu nại, tố cáo tiếp nhận", "đơn"),
+    FigureInfo("petitions_resolved", "Đơn khiếu nại, tố cáo đã xử lý", "đơn"),
+    FigureInfo("directives_approved", "Văn bản chỉ đạo, điều hành được phê duyệt", "văn bản"),
+)
+"""Every figure of data.md §3, in report order."""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """All figures of data.md §3 for one period and one unit (with its sub-units)."""
+
+    documents_received: int = 0
+    dossiers_received: int = 0
+    dossiers_completed: int = 0
+    dossiers_on_time: int = 0
+    dossiers_late: int = 0
+    dossiers_overdue_open: int = 0
+    dossiers_online: int = 0
+    receptions: int = 0
+    reception_persons: int = 0
+    petitions_received: int = 0
+    petitions_resolved: int = 0
+    directives_approved: int = 0
+    directives_by_field: Mapping[str, int] = field(default_factory=dict)
+    documents_by_field: Mapping[str, int] = field(default_factory=dict)
+    dossiers_by_field: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def dossiers_in_progress(self) -> int:
+        """Received in the period and not returned by its end: received − completed."""
+        return self.dossiers_received - self.dossiers_completed
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """on_time ÷ (on_time + late); ``None`` when nothing was returned."""
+        returned = self.dossiers_on_time + self.dossiers_late
+        return self.dossiers_on_time / returned if returned else None
+
+    def value(self, name: str) -> int | float | None:
+        """A figure by its name in :data:`FIGURE_INFO`."""
+        value: int | float | None = getattr(self, name)
+        return value
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {info.name: self.value(info.name) for info in FIGURE_INFO}
+        for f in fields(self):
+            if f.name.endswith("_by_field"):
+                out[f.name] = dict(getattr(self, f.name))
+        return out
+
+
+@dataclass(frozen=True)
+class FigureSet:
+    """The figures of a period with the comparisons the report shows beside them."""
+
+    period: ReportPeriod
+    unit: str | None
+    current: Figures
+    previous: Figures
+    last_year: Figures
+    year_to_date: Figures
+    trend: tuple[tuple[ReportPeriod, Figures], ...] = ()
+
+    @property
+    def comparisons(self) -> dict[str, Figures]:
+        return {
+            "current": self.current,
+            "previous": self.previous,
+            "last_year": self.last_year,
+            "year_to_date": self.year_to_date,
+        }
+
+
+@dataclass(frozen=True)
+class Directive:
+    id: str
+    approved_on: date
+    field: str
+    summary: str
+    number: str | None = None
+    highlight: bool = False
+
+
+@dataclass(frozen=True)
+class Highlight:
+    id: str
+    date: date
+    title: str
+    paragraphs: tuple[str, ...]
+    field: str | None = None
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class FieldLine:
+    """One "- Lĩnh vực …: …" line of section I."""
+
+    field: str
+    label: str
+    text: str
+    directives: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a renderer needs; built by :func:`reports.compose.compose_report`."""
+
+    period: ReportPeriod
+    issued_on: date
+    unit_code: str | None
+    unit_name: str | None
+    parent_body: str
+    """Cơ quan chủ quản, e.g. "UBND THÀNH PHỐ HÀ NỘI"."""
+    issuing_body: str
+    """Cơ quan ban hành, e.g. "VĂN PHÒNG"."""
+    subject: str
+    """How the text names the committee: "UBND Thành phố"."""
+    place: str
+    number: str
+    reference_prefix: str
+    signer_authority: str
+    signer_title: str
+    signer_name: str
+    recipients: tuple[str, ...]
+    figures: FigureSet
+    field_lines: tuple[FieldLine, ...]
+    highlights: tuple[Highlight, ...]
+    show_figures_section: bool = True

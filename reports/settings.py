@@ -1,0 +1,282 @@
+"""Settings: loaded once from ``baocao.toml``, validated into a frozen, typed object.
+
+A bad value fails at start with the setting's name and the value it got. Secrets (the SMTP
+password) come only from the environment. Paths in the file are relative to the file itself,
+never to the current directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from reports.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "baocao.toml"
+
+WEEK_CONVENTIONS = ("monday-to-monday", "iso")
+TLS_MODES = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class Office:
+    parent: str = "UBND THÀNH PHỐ HÀ NỘI"
+    name: str = "VĂN PHÒNG"
+    place: str = "Hà Nội"
+    reference_prefix: str = "BC-VP"
+    subject: str = "UBND Thành phố"
+    """How the body text names the People's Committee ("UBND Thành phố", "UBND Quận")."""
+
+
+@dataclass(frozen=True)
+class Signer:
+    authority: str = "KT. CHÁNH VĂN PHÒNG"
+    title: str = "PHÓ CHÁNH VĂN PHÒNG"
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    number: str = ""
+    """The document number after "Số:"; empty leaves the blank to fill in by hand."""
+    week_convention: str = "monday-to-monday"
+    trend_periods: int = 12
+    figures_section: bool = True
+    recipients: tuple[str, ...] = ("Như trên;", "Lưu: VT, TH.")
+    template_docx: str = "bao-cao-tuan.docx"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "127.0.0.1"
+    port: int = 25
+    user: str = ""
+    password: str = field(default="", repr=False)
+    tls: str = "none"
+    mail_from: str = "baocao@localhost"
+    owner: str = ""
+    """Who is told when a run fails."""
+    max_attachment_mb: float = 10.0
+    retries: int = 3
+    retry_backoff_s: float = 2.0
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: Path | None
+    base_dir: Path
+    database_url: str
+    timezone: str
+    office: Office
+    signer: Signer
+    report: ReportSettings
+    smtp: SmtpSettings
+    templates_dir: Path
+    data_dir: Path
+    jobs_dir: Path
+    output_dir: Path
+    pdf_timeout_s: float = 120.0
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_database(self, url: str | None) -> Settings:
+        return self if not url else replace(self, database_url=normalise_db_url(url))
+
+    def with_jobs_dir(self, path: str | Path | None) -> Settings:
+        return self if not path else replace(self, jobs_dir=Path(path).resolve())
+
+
+def normalise_db_url(url: str) -> str:
+    """Accept ``postgresql://`` and plain file paths as the users write them."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if "://" not in url:
+        return f"sqlite:///{Path(url).resolve()}"
+    return url
+
+
+def _section(raw: Mapping[str, Any], name: str, source: Path | None) -> dict[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(name, f"phải là một bảng [{name}], nhận được {value!r}", source)
+    return dict(value)
+
+
+def _build(cls: type[Any], section: str, values: dict[str, Any], source: Path | None) -> Any:
+    known = {f for f in cls.__dataclass_fields__ if f != "password"}
+    for key in values:
+        if key not in known:
+            raise ConfigError(
+                f"{section}.{key}",
+                f"không có thiết lập này; các thiết lập hợp lệ: {', '.join(sorted(known))}",
+                source,
+            )
+    defaults = cls()
+    out: dict[str, Any] = {}
+    for key, val in values.items():
+        expected = type(getattr(defaults, key))
+        name = f"{section}.{key}"
+        if expected is tuple:
+            if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
+                raise ConfigError(name, f"phải là danh sách chuỗi, nhận được {val!r}", source)
+            val = tuple(val)
+        elif expected is float and isinstance(val, int) and not isinstance(val, bool):
+            val = float(val)
+        elif expected is str and isinstance(val, int) and not isinstance(val, bool):
+            val = str(val)
+        if not isinstance(val, expected) or (expected is int and isinstance(val, bool)):
+            raise ConfigError(
+                name, f"phải là {_TYPE_NAMES.get(expected, expected.__name__)}, nhận được {val!r}", source
+            )
+        out[key] = val
+    return cls(**out)
+
+
+_TYPE_NAMES = {str: "chuỗi", int: "số nguyên", float: "số", bool: "true/false", tuple: "danh sách"}
+
+
+def _env(name: str, environ: Mapping[str, str]) -> str | None:
+    value = environ.get(name)
+    return value if value not in (None, "") else None
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Load and validate the settings file (``--settings``, ``$BAOCAO_SETTINGS`` or the default)."""
+    env = os.environ if environ is None else environ
+    chosen = path or _env("BAOCAO_SETTINGS", env)
+    source: Path | None
+    if chosen:
+        source = Path(chosen).resolve()
+        if not source.is_file():
+            raise ConfigError("--settings", f"không tìm thấy tệp {source}")
+    else:
+        source = DEFAULT_SETTINGS_FILE if DEFAULT_SETTINGS_FILE.is_file() else None
+    raw: dict[str, Any] = {}
+    if source is not None:
+        try:
+            raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError("tệp cấu hình", f"không đọc được TOML: {exc}", source) from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError("tệp cấu hình", "phải lưu ở dạng UTF-8", source) from exc
+    base = source.parent if source else PROJECT_ROOT
+    return settings_from_mapping(raw, base, source, env)
+
+
+def settings_from_mapping(
+    raw: Mapping[str, Any],
+    base_dir: Path,
+    source: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    env = os.environ if environ is None else environ
+    allowed = {"office", "signer", "report", "smtp", "paths", "database", "timezone", "pdf"}
+    for key in raw:
+        if key not in allowed:
+            raise ConfigError(key, f"không có mục này; các mục hợp lệ: {', '.join(sorted(allowed))}", source)
+
+    timezone = raw.get("timezone", "Asia/Ho_Chi_Minh")
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError("timezone", f"không có múi giờ {timezone!r}", source) from exc
+
+    office = _build(Office, "office", _section(raw, "office", source), source)
+    signer = _build(Signer, "signer", _section(raw, "signer", source), source)
+    report = _build(ReportSettings, "report", _section(raw, "report", source), source)
+    if report.week_convention not in WEEK_CONVENTIONS:
+        raise ConfigError(
+            "report.week_convention",
+            f"phải là một trong {', '.join(WEEK_CONVENTIONS)}, nhận được {report.week_convention!r}",
+            source,
+        )
+    if not 1 <= report.trend_periods <= 104:
+        raise ConfigError(
+            "report.trend_periods", f"phải từ 1 đến 104, nhận được {report.trend_periods}", source
+        )
+
+    smtp_raw = _section(raw, "smtp", source)
+    if "password" in smtp_raw:
+        raise ConfigError(
+            "smtp.password",
+            "không được ghi mật khẩu trong tệp cấu hình; đặt biến môi trường BAOCAO_SMTP_PASSWORD",
+            source,
+        )
+    for key, var in (
+        ("host", "BAOCAO_SMTP_HOST"),
+        ("user", "BAOCAO_SMTP_USER"),
+        ("tls", "BAOCAO_SMTP_TLS"),
+        ("mail_from", "BAOCAO_MAIL_FROM"),
+        ("owner", "BAOCAO_OWNER"),
+    ):
+        if (value := _env(var, env)) is not None:
+            smtp_raw[key] = value
+    if (port := _env("BAOCAO_SMTP_PORT", env)) is not None:
+        if not port.isdigit():
+            raise ConfigError("BAOCAO_SMTP_PORT", f"phải là số cổng, nhận được {port!r}")
+        smtp_raw["port"] = int(port)
+    smtp = _build(SmtpSettings, "smtp", smtp_raw, source)
+    smtp = replace(smtp, password=_env("BAOCAO_SMTP_PASSWORD", env) or "")
+    if not 1 <= smtp.port <= 65535:
+        raise ConfigError("smtp.port", f"phải từ 1 đến 65535, nhận được {smtp.port}", source)
+    if smtp.tls not in TLS_MODES:
+        raise ConfigError(
+            "smtp.tls", f"phải là một trong {', '.join(TLS_MODES)}, nhận được {smtp.tls!r}", source
+        )
+    if smtp.retries < 1:
+        raise ConfigError("smtp.retries", f"phải ít nhất là 1, nhận được {smtp.retries}", source)
+
+    paths = _section(raw, "paths", source)
+    for key in paths:
+        if key not in {"templates", "data", "jobs", "output"}:
+            raise ConfigError(f"paths.{key}", "không có thiết lập này", source)
+
+    def _path(key: str, default: Path) -> Path:
+        value = paths.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise ConfigError(f"paths.{key}", f"phải là đường dẫn, nhận được {value!r}", source)
+        return (base_dir / value).resolve()
+
+    data_dir = _path("data", PROJECT_ROOT / "data")
+    database = _section(raw, "database", source)
+    url = _env("BAOCAO_DB", env) or database.get("url") or f"sqlite:///{data_dir / 'baocao.sqlite'}"
+    if not isinstance(url, str):
+        raise ConfigError("database.url", f"phải là chuỗi, nhận được {url!r}", source)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        rel = url.removeprefix("sqlite:///")
+        if rel and rel != ":memory:":
+            url = f"sqlite:///{(base_dir / rel).resolve()}"
+
+    pdf = _section(raw, "pdf", source)
+    pdf_timeout = pdf.get("timeout_s", 120.0)
+    if not isinstance(pdf_timeout, int | float) or pdf_timeout <= 0:
+        raise ConfigError("pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source)
+
+    return Settings(
+        source=source,
+        base_dir=base_dir,
+        database_url=normalise_db_url(url),
+        timezone=str(timezone),
+        office=office,
+        signer=signer,
+        report=report,
+        smtp=smtp,
+        templates_dir=_path("templates", PROJECT_ROOT / "templates"),
+        data_dir=data_dir,
+        jobs_dir=_path("jobs", PROJECT_ROOT / "jobs"),
+        output_dir=_path("output", PROJECT_ROOT / "out"),
+        pdf_timeout_s=float(pdf_timeout),
+    )

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy Core tables, the database connection and its migrations."""

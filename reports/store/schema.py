@@ -1,0 +1,184 @@
+"""Tables. Record dates are local calendar days (Asia/Ho_Chi_Minh), stored as DATE.
+
+``rollup`` holds, for every unit *and each of its ancestors* (and ``''`` for the whole office),
+the daily count of every single-date figure. It is maintained at import, so the figures of any
+period are a short range scan of one unit's rows instead of a scan of the records.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+ROOT_UNIT = ""
+"""The unit key of the whole office in ``unit_scope`` and ``rollup``."""
+
+units = sa.Table(
+    "units",
+    metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("parent", sa.String(64), nullable=True),
+    sa.Column("digest", sa.String(32), nullable=False),
+)
+
+unit_scope = sa.Table(
+    "unit_scope",
+    metadata,
+    sa.Column("ancestor", sa.String(64), primary_key=True),
+    sa.Column("descendant", sa.String(64), primary_key=True),
+    sa.Index("ix_unit_scope_descendant", "descendant", "ancestor"),
+    sqlite_with_rowid=False,
+)
+"""Closure of the unit tree: (a, d) for d itself, each ancestor a, and the root ``''``."""
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("received_on", sa.Date, nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("field", sa.String(32), nullable=True),
+    sa.Column("summary", sa.Text, nullable=True),
+    sa.Column("digest", sa.String(32), nullable=False),
+    sa.Index("ix_documents_received", "received_on", "unit"),
+)
+
+dossiers = sa.Table(
+    "dossiers",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("received_on", sa.Date, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("returned_on", sa.Date, nullable=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("field", sa.String(32), nullable=True),
+    sa.Column("online", sa.Boolean, nullable=False, default=False),
+    sa.Column("digest", sa.String(32), nullable=False),
+    sa.Index("ix_dossiers_received", "received_on", "returned_on", "unit"),
+    sa.Index("ix_dossiers_returned", "returned_on", "due_on", "received_on", "unit"),
+)
+
+receptions = sa.Table(
+    "receptions",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("held_on", sa.Date, nullable=False),
+    sa.Column("persons", sa.Integer, nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("digest", sa.String(32), nullable=False),
+    sa.Index("ix_receptions_held", "held_on", "unit"),
+)
+
+petitions = sa.Table(
+    "petitions",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("received_on", sa.Date, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("resolved_on", sa.Date, nullable=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("digest", sa.String(32), nullable=False),
+    sa.Index("ix_petitions_received", "received_on", "unit"),
+    sa.Index("ix_petitions_resolved", "resolved_on", "unit"),
+)
+
+directives = sa.Table(
+    "directives",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("approved_on", sa.Date, nullable=False),
+    sa.Column("field", sa.String(32), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("number", sa.String(128), nullable=True),
+    sa.Column("highlight", sa.Boolean, nullable=False, default=False),
+    sa.Column("unit", sa.String(64), nullable=True),
+    sa.Column("digest", sa.String(32), nullable=False),
+    sa.Index("ix_directives_approved", "approved_on", "field"),
+)
+
+highlights = sa.Table(
+    "highlights",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("field", sa.String(32), nullable=True),
+    sa.Column("position", sa.Integer, nullable=True),
+    sa.Column("unit", sa.String(64), nullable=True),
+    sa.Column("digest", sa.String(32), nullable=False),
+    sa.Index("ix_highlights_date", "date"),
+)
+
+rollup = sa.Table(
+    "rollup",
+    metadata,
+    sa.Column("unit", sa.String(64), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("metric", sa.String(32), primary_key=True),
+    sa.Column("field", sa.String(32), primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+imports = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("rows_added", sa.Integer, nullable=False),
+    sa.Column("rows_replaced", sa.Integer, nullable=False),
+    sa.Column("rows_unchanged", sa.Integer, nullable=False),
+    sa.Column("rows_rejected", sa.Integer, nullable=False, default=0),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+RECORD_TABLES: dict[str, sa.Table] = {
+    "documents": documents,
+    "dossiers": dossiers,
+    "receptions": receptions,
+    "petitions": petitions,
+    "directives": directives,
+    "highlights": highlights,
+    "units": units,
+}
+
+# --- the run ledger (scheduler and delivery) ---------------------------------------------
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(128), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False, default=""),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("owner", sa.String(255), nullable=False),
+    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False, default=1),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("files", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.UniqueConstraint("job_id", "period_start", "period_end", "unit", name="uq_runs_job_period"),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("message_id", sa.String(255), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("run_id", "recipient", name="uq_deliveries_run_recipient"),
+)

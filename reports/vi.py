@@ -1,0 +1,83 @@
+"""Vietnamese presentation of numbers and dates (format.md §3).
+
+Numbers go through Babel's CLDR ``vi`` data (1.406; 1.234.567,5; 99,8%). The date padding of
+Nghị định 30 (day below 10 padded, month padded only for 1 and 2) is not a CLDR pattern, so it is
+written here, once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel.numbers import format_decimal, format_percent
+
+from reports.periods import ReportPeriod
+
+LOCALE = "vi_VN"
+
+
+def number(value: int | float | Decimal | None, decimals: int = 0) -> str:
+    """``1406`` → ``1.406``; ``None`` → ``-``."""
+    if value is None:
+        return "-"
+    if decimals:
+        return str(format_decimal(value, format=f"#,##0.{'0' * decimals}", locale=LOCALE))
+    return str(format_decimal(value, format="#,##0.###", locale=LOCALE))
+
+
+def percent(ratio: float | Decimal | None, decimals: int = 1) -> str:
+    """``0.998`` → ``99,8%``; ``None`` (nothing to divide) → ``-``."""
+    if ratio is None:
+        return "-"
+    pattern = "#,##0." + "0" * decimals + "%" if decimals else "#,##0%"
+    return str(format_percent(ratio, format=pattern, locale=LOCALE)).replace("\xa0", "")
+
+
+def signed(value: int | float | None, decimals: int = 0) -> str:
+    """A change: ``+12``, ``-3``, ``0``."""
+    if value is None:
+        return "-"
+    text = number(abs(value), decimals)
+    if value > 0:
+        return "+" + text
+    if value < 0:
+        return "-" + text
+    return text
+
+
+def day(d: date) -> str:
+    """Day padded below 10 (``05``)."""
+    return f"{d.day:02d}"
+
+
+def month(d: date) -> str:
+    """Month padded only for January and February (``01``, ``02``, ``3`` … ``12``)."""
+    return f"{d.month:02d}" if d.month <= 2 else str(d.month)
+
+
+def day_month(d: date) -> str:
+    return f"{day(d)}/{month(d)}"
+
+
+def numeric_date(d: date) -> str:
+    """``07/3/2019``, ``24/01/2019``."""
+    return f"{day_month(d)}/{d.year}"
+
+
+def place_date(place: str, d: date) -> str:
+    """The ND30 place-and-date line: ``Hà Nội, ngày 05 tháng 02 năm 2021``."""
+    return f"{place}, ngày {day(d)} tháng {month(d)} năm {d.year}"
+
+
+def period_short(p: ReportPeriod) -> str:
+    """``21/9-28/9/2020``; across a year end ``28/12/2020-04/01/2021``."""
+    if p.start.year != p.end.year:
+        return f"{numeric_date(p.start)}-{numeric_date(p.end)}"
+    return f"{day_month(p.start)}-{numeric_date(p.end)}"
+
+
+def period_long(p: ReportPeriod) -> str:
+    """``từ ngày 21/9 đến ngày 28/9/2020``."""
+    start = numeric_date(p.start) if p.start.year != p.end.year else day_month(p.start)
+    return f"từ ngày {start} đến ngày {numeric_date(p.end)}"

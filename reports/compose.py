@@ -84,6 +84,8 @@ def compose_report(
         field_lines=field_lines(directives),
         highlights=order_highlights(highlights),
         show_figures_section=(
-            settings.report.figures_section if show_figures_section is None else show_figures_section
+            settings.report.figures_section
+            if show_figures_section is None
+            else show_figures_section
         ),
     )

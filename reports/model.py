@@ -6,7 +6,7 @@ read them. Nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 
@@ -162,3 +162,27 @@ class Report:
     field_lines: tuple[FieldLine, ...]
     highlights: tuple[Highlight, ...]
     show_figures_section: bool = True
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """One row of the workbook's "Theo đơn vị" sheet."""
+
+    code: str
+    name: str
+    parent: str | None
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class RecordSheet:
+    """The period's records of one kind, streamed to the workbook's detail sheet.
+
+    ``rows`` is an iterable of tuples in ``columns`` order; dates are ``datetime.date``.
+    It may be a generator over a database cursor: read it once.
+    """
+
+    kind: str
+    label: str
+    columns: tuple[str, ...]
+    rows: Iterable[tuple[object, ...]]

@@ -135,7 +135,9 @@ def _build(cls: type[Any], section: str, values: dict[str, Any], source: Path | 
             val = str(val)
         if not isinstance(val, expected) or (expected is int and isinstance(val, bool)):
             raise ConfigError(
-                name, f"phải là {_TYPE_NAMES.get(expected, expected.__name__)}, nhận được {val!r}", source
+                name,
+                f"phải là {_TYPE_NAMES.get(expected, expected.__name__)}, nhận được {val!r}",
+                source,
             )
         out[key] = val
     return cls(**out)
@@ -184,7 +186,9 @@ def settings_from_mapping(
     allowed = {"office", "signer", "report", "smtp", "paths", "database", "timezone", "pdf"}
     for key in raw:
         if key not in allowed:
-            raise ConfigError(key, f"không có mục này; các mục hợp lệ: {', '.join(sorted(allowed))}", source)
+            raise ConfigError(
+                key, f"không có mục này; các mục hợp lệ: {', '.join(sorted(allowed))}", source
+            )
 
     timezone = raw.get("timezone", "Asia/Ho_Chi_Minh")
     try:
@@ -198,7 +202,8 @@ def settings_from_mapping(
     if report.week_convention not in WEEK_CONVENTIONS:
         raise ConfigError(
             "report.week_convention",
-            f"phải là một trong {', '.join(WEEK_CONVENTIONS)}, nhận được {report.week_convention!r}",
+            f"phải là một trong {', '.join(WEEK_CONVENTIONS)}, "
+            f"nhận được {report.week_convention!r}",
             source,
         )
     if not 1 <= report.trend_periods <= 104:
@@ -263,7 +268,9 @@ def settings_from_mapping(
     pdf = _section(raw, "pdf", source)
     pdf_timeout = pdf.get("timeout_s", 120.0)
     if not isinstance(pdf_timeout, int | float) or pdf_timeout <= 0:
-        raise ConfigError("pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source)
+        raise ConfigError(
+            "pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source
+        )
 
     return Settings(
         source=source,

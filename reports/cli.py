@@ -1,0 +1,399 @@
+"""The ``baocao`` command: a thin shell over the core.
+
+Only this module imports click. The core raises :class:`reports.errors.BaocaoError`; here it
+becomes ``Lỗi: …`` on stderr and a non-zero exit. No traceback reaches the user: an unexpected
+error is written to a log file whose path is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from reports.errors import BaocaoError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from reports.model import FigureSet
+    from reports.periods import ReportPeriod
+    from reports.settings import Settings
+
+log = logging.getLogger("reports")
+
+
+class _Context:
+    def __init__(self, settings_path: str | None, db: str | None, jobs: str | None) -> None:
+        self.settings_path = settings_path
+        self.db = db
+        self.jobs = jobs
+        self._settings: Settings | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from reports.settings import load_settings
+
+            self._settings = load_settings(self.settings_path).with_database(self.db)
+            self._settings = self._settings.with_jobs_dir(self.jobs)
+        return self._settings
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from reports.store.db import open_store
+
+            self._engine = open_store(self.settings.database_url)
+        return self._engine
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_object(_Context).settings  # type: ignore[union-attr]
+
+
+def _engine(ctx: click.Context) -> Engine:
+    return ctx.find_object(_Context).engine  # type: ignore[union-attr]
+
+
+def _period(start: str, end: str) -> ReportPeriod:
+    from reports.periods import ReportPeriod, parse_cli_date
+
+    return ReportPeriod(parse_cli_date(start, "--from"), parse_cli_date(end, "--to"))
+
+
+def _echo_lines(lines: Sequence[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--settings",
+    "settings_path",
+    envvar="BAOCAO_SETTINGS",
+    metavar="FILE",
+    help="Tệp cấu hình baocao.toml (mặc định: baocao.toml của dự án).",
+)
+@click.option(
+    "--db", envvar="BAOCAO_DB", metavar="URL", help="Cơ sở dữ liệu (mặc định: SQLite trong data/)."
+)
+@click.option(
+    "--jobs", "jobs_dir", metavar="DIR", help="Thư mục các tệp công việc (mặc định: jobs/)."
+)
+@click.option("-v", "--verbose", count=True, help="Ghi nhật ký chi tiết ra stderr.")
+@click.version_option(package_name="baocao", prog_name="baocao")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    settings_path: str | None,
+    db: str | None,
+    jobs_dir: str | None,
+    verbose: int,
+) -> None:
+    """baocao: báo cáo tuần kết quả chỉ đạo, điều hành của Văn phòng UBND."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = _Context(settings_path, db, jobs_dir)
+
+
+# --- import & figures -------------------------------------------------------------------
+
+
+def _import_lines(results: Sequence[Any]) -> list[str]:
+    from reports import vi
+
+    lines = []
+    for r in results:
+        line = (
+            f"{r.file} ({r.kind}): thêm {vi.number(r.added)}, thay {vi.number(r.replaced)}, "
+            f"không đổi {vi.number(r.unchanged)}"
+        )
+        if r.rejected:
+            line += f", loại {vi.number(r.rejected)} (xem {r.rejects_path})"
+        lines.append(line)
+    return lines
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--kind",
+    help="Loại bản ghi: documents, dossiers, receptions, petitions, directives, highlights, units.",
+)
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Tệp ánh xạ cột (TOML).")
+@click.option("--encoding", help="Bảng mã của tệp CSV (mặc định: tự nhận UTF-8 / cp1258).")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Nhập các dòng hợp lệ, ghi dòng lỗi ra tệp .rejected.csv."
+)
+@click.pass_context
+def import_cmd(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    kind: str | None,
+    mapping: str | None,
+    encoding: str | None,
+    skip_invalid: bool,
+) -> None:
+    """Nhập các tệp CSV/Excel xuất từ các hệ thống (tất cả hoặc không gì cả)."""
+    from reports.sources.importer import import_files
+
+    results = import_files(
+        _engine(ctx),
+        [Path(f) for f in files],
+        kind=kind,
+        mapping=Path(mapping) if mapping else None,
+        encoding=encoding,
+        skip_invalid=skip_invalid,
+    )
+    _echo_lines(_import_lines(results))
+
+
+_COLUMNS = (
+    ("current", "Kỳ này"),
+    ("previous", "Kỳ trước"),
+    ("last_year", "Cùng kỳ năm trước"),
+    ("year_to_date", "Lũy kế từ đầu năm"),
+)
+
+
+def _figures_table(fs: FigureSet) -> list[str]:
+    from reports import vi
+    from reports.model import FIGURE_INFO
+
+    periods = {
+        "current": fs.period,
+        "previous": fs.period.previous(),
+        "last_year": fs.period.same_period_last_year(),
+        "year_to_date": fs.period.year_to_date(),
+    }
+    header = ["Chỉ tiêu", *(label for _, label in _COLUMNS)]
+    sub = ["", *(vi.period_short(periods[key]) for key, _ in _COLUMNS)]
+    rows = [header, sub]
+    comparisons = fs.comparisons
+    for info in FIGURE_INFO:
+        cells = [info.label]
+        for key, _ in _COLUMNS:
+            value = comparisons[key].value(info.name)
+            cells.append(vi.percent(value) if info.unit == "%" else vi.number(value))
+        rows.append(cells)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = []
+    for n, r in enumerate(rows):
+        lines.append(
+            "  ".join(
+                cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+                for i, cell in enumerate(r)
+            ).rstrip()
+        )
+        if n == 1:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def _figures_json(fs: FigureSet) -> dict[str, Any]:
+    periods = {
+        "current": fs.period,
+        "previous": fs.period.previous(),
+        "last_year": fs.period.same_period_last_year(),
+        "year_to_date": fs.period.year_to_date(),
+    }
+    return {
+        "unit": fs.unit,
+        "periods": {
+            k: {"from": p.start.isoformat(), "to": p.end.isoformat()} for k, p in periods.items()
+        },
+        "figures": {k: f.as_dict() for k, f in fs.comparisons.items()},
+        "trend": [
+            {"from": p.start.isoformat(), "to": p.end.isoformat(), "figures": f.as_dict()}
+            for p, f in fs.trend
+        ],
+    }
+
+
+@cli.command()
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    metavar="NGÀY",
+    help="Ngày đầu kỳ (2020-09-21 hoặc 21/09/2020).",
+)
+@click.option("--to", "end", required=True, metavar="NGÀY", help="Ngày cuối kỳ (tính cả ngày này).")
+@click.option("--unit", help="Mã đơn vị (tính cả các đơn vị trực thuộc).")
+@click.option("--json", "as_json", is_flag=True, help="In ra JSON.")
+@click.pass_context
+def figures(ctx: click.Context, start: str, end: str, unit: str | None, as_json: bool) -> None:
+    """In các số liệu của kỳ, với kỳ trước, cùng kỳ năm trước và lũy kế từ đầu năm."""
+    from reports.indicators import engine_figure_set
+
+    settings = _settings(ctx)
+    fs = engine_figure_set(_engine(ctx), _period(start, end), unit, settings.report.trend_periods)
+    if as_json:
+        click.echo(json.dumps(_figures_json(fs), ensure_ascii=False, indent=2))
+    else:
+        _echo_lines(_figures_table(fs))
+
+
+@cli.command()
+@click.option("--parent", help="Chỉ các đơn vị trực thuộc đơn vị này.")
+@click.pass_context
+def units(ctx: click.Context, parent: str | None) -> None:
+    """Liệt kê các đơn vị (mã, tên, đơn vị cấp trên)."""
+    from reports.indicators import list_units
+
+    with _engine(ctx).connect() as conn:
+        rows = list_units(conn, parent)
+    for code, name, parent_code in rows:
+        click.echo(f"{code}\t{name}\t{parent_code or ''}")
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--from", "start", required=True, metavar="NGÀY", help="Ngày đầu kỳ.")
+@click.option("--to", "end", required=True, metavar="NGÀY", help="Ngày cuối kỳ (tính cả ngày này).")
+@click.option("--unit", help="Báo cáo cho một đơn vị (tính cả các đơn vị trực thuộc).")
+@click.option(
+    "--format",
+    "formats",
+    default="docx,xlsx",
+    show_default=True,
+    help="docx, xlsx, pdf, cách nhau bởi dấu phẩy.",
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), help="Thư mục ghi tệp (mặc định: out/)."
+)
+@click.option(
+    "--date", "issued", metavar="NGÀY", help="Ngày ban hành ghi trên báo cáo (mặc định: hôm nay)."
+)
+@click.option("--no-figures-section", is_flag=True, help="Bỏ phần III (bảng số liệu và biểu đồ).")
+@click.pass_context
+def generate(
+    ctx: click.Context,
+    start: str,
+    end: str,
+    unit: str | None,
+    formats: str,
+    out_dir: str | None,
+    issued: str | None,
+    no_figures_section: bool,
+) -> None:
+    """Viết báo cáo của kỳ (Word, Excel, PDF) và in đường dẫn từng tệp."""
+    from reports.periods import parse_cli_date
+    from reports.pipeline import generate as run_generate
+    from reports.pipeline import parse_formats
+
+    settings = _settings(ctx)
+    paths = run_generate(
+        _engine(ctx),
+        settings,
+        _period(start, end),
+        unit=unit,
+        formats=parse_formats(formats),
+        out_dir=Path(out_dir).resolve() if out_dir else settings.output_dir,
+        issued_on=parse_cli_date(issued, "--date") if issued else None,
+        show_figures_section=False if no_figures_section else None,
+    )
+    _echo_lines([str(p) for p in paths])
+
+
+@cli.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Tạo dữ liệu mẫu, nhập vào SQLite và viết báo cáo tuần 21/9-28/9/2020."""
+    from reports.periods import ReportPeriod
+    from reports.pipeline import generate as run_generate
+    from reports.sample import write_sample
+    from reports.sources.importer import import_files
+
+    settings = _settings(ctx)
+    folder = settings.data_dir / "sample"
+    files = write_sample(folder)
+    click.echo(f"Dữ liệu mẫu: {folder}")
+    order = [
+        "units",
+        "documents",
+        "dossiers",
+        "receptions",
+        "petitions",
+        "directives",
+        "highlights",
+    ]
+    results = import_files(_engine(ctx), [files[k] for k in order if k in files])
+    _echo_lines(_import_lines(results))
+    period = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
+    paths = run_generate(
+        _engine(ctx),
+        settings,
+        period,
+        formats=("docx", "xlsx"),
+        out_dir=settings.output_dir,
+        issued_on=date(2020, 9, 28),
+    )
+    click.echo(f"Cơ sở dữ liệu: {settings.database_url}")
+    click.echo("Báo cáo tuần 21/9-28/9/2020:")
+    _echo_lines([f"  {p}" for p in paths])
+
+
+# --- entry point --------------------------------------------------------------------------
+
+
+def _crash_log(exc: BaseException) -> Path:
+    fd, name = tempfile.mkstemp(prefix="baocao-loi-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("".join(traceback.format_exception(exc)))
+    return Path(name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; every failure becomes a message and an exit code, never a traceback."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None, prog_name="baocao", standalone_mode=False
+        )
+    except BaocaoError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Đã dừng. Không có gì được ghi dở.", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("Đã dừng (Ctrl-C). Không có gì được ghi dở.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to users
+        path = _crash_log(exc)
+        click.echo(
+            f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}\n"
+            f"Chi tiết kỹ thuật đã ghi vào {path}; gửi tệp này cho bộ phận CNTT.",
+            err=True,
+        )
+        return 70
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

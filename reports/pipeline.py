@@ -1,0 +1,165 @@
+"""One pipeline, two doors (CLI, scheduler): figures → report → files.
+
+This is an edge: it reads the database and the clock, then hands pure values to the renderers.
+Renderers are imported where used, so a command that renders nothing starts fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Connection, Engine
+
+from reports import indicators
+from reports.compose import compose_report
+from reports.domain import RECORD_KINDS
+from reports.errors import UsageError
+from reports.model import Report
+from reports.periods import ReportPeriod
+from reports.render.files import report_file_name
+from reports.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("docx", "xlsx", "pdf")
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    """``"docx,xlsx"`` → ``("docx", "xlsx")``, checked, duplicates removed, order kept."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    out: list[str] = []
+    for item in (i.strip().lower() for i in items):
+        if not item:
+            continue
+        if item not in FORMATS:
+            raise UsageError(
+                f"--format: không có định dạng {item!r}; chọn trong {', '.join(FORMATS)}"
+            )
+        if item not in out:
+            out.append(item)
+    if not out:
+        raise UsageError(f"--format: cần ít nhất một định dạng ({', '.join(FORMATS)})")
+    return tuple(out)
+
+
+def today(settings: Settings) -> date:
+    return datetime.now(settings.tz).date()
+
+
+def build_report_conn(
+    conn: Connection,
+    settings: Settings,
+    period: ReportPeriod,
+    *,
+    unit: str | None = None,
+    issued_on: date | None = None,
+    show_figures_section: bool | None = None,
+) -> Report:
+    indicators.check_unit(conn, unit)
+    figures = indicators.figure_set(conn, period, unit, settings.report.trend_periods)
+    name = indicators.unit_name(conn, unit)
+    return compose_report(
+        settings,
+        figures,
+        indicators.period_directives(conn, period, unit),
+        indicators.period_highlights(conn, period, unit),
+        issued_on=issued_on or today(settings),
+        unit_name=name,
+        parent_body=name.upper() if name else (unit.upper() if unit else None),
+        show_figures_section=show_figures_section,
+    )
+
+
+def build_report(
+    engine: Engine,
+    settings: Settings,
+    period: ReportPeriod,
+    *,
+    unit: str | None = None,
+    issued_on: date | None = None,
+    show_figures_section: bool | None = None,
+) -> Report:
+    """The composed report of ``period`` for ``unit`` (``None``: the whole office)."""
+    with engine.connect() as conn:
+        return build_report_conn(
+            conn,
+            settings,
+            period,
+            unit=unit,
+            issued_on=issued_on,
+            show_figures_section=show_figures_section,
+        )
+
+
+def write_files(
+    conn: Connection,
+    settings: Settings,
+    report: Report,
+    *,
+    formats: Sequence[str],
+    out_dir: Path,
+) -> list[Path]:
+    """Render ``report`` in each format into ``out_dir``; each file appears only complete."""
+    period, unit = report.period, report.unit_code
+    written: list[Path] = []
+    docx_path: Path | None = None
+    if "docx" in formats or "pdf" in formats:
+        from reports.render.docx import render_docx
+
+        if "docx" in formats:
+            docx_path = out_dir / report_file_name(period, "docx", unit)
+            render_docx(report, settings, docx_path)
+            written.append(docx_path)
+    if "xlsx" in formats:
+        from reports.render.xlsx import render_xlsx
+
+        xlsx_path = out_dir / report_file_name(period, "xlsx", unit)
+        render_xlsx(
+            report,
+            settings,
+            xlsx_path,
+            units=indicators.figures_by_unit(conn, period, unit),
+            records=[indicators.period_records(conn, k, period, unit) for k in RECORD_KINDS],
+        )
+        written.append(xlsx_path)
+    if "pdf" in formats:
+        from reports.render.pdf import convert_to_pdf
+
+        if docx_path is not None:
+            written.append(convert_to_pdf(docx_path, out_dir, timeout_s=settings.pdf_timeout_s))
+        else:
+            with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
+                source = Path(tmp) / report_file_name(period, "docx", unit)
+                render_docx(report, settings, source)
+                written.append(convert_to_pdf(source, out_dir, timeout_s=settings.pdf_timeout_s))
+    return written
+
+
+def generate(
+    engine: Engine,
+    settings: Settings,
+    period: ReportPeriod,
+    *,
+    unit: str | None = None,
+    formats: Sequence[str] = ("docx", "xlsx"),
+    out_dir: Path,
+    issued_on: date | None = None,
+    show_figures_section: bool | None = None,
+) -> list[Path]:
+    """Build the report and write it in ``formats``; returns the files, in format order."""
+    with engine.connect() as conn:
+        report = build_report_conn(
+            conn,
+            settings,
+            period,
+            unit=unit,
+            issued_on=issued_on,
+            show_figures_section=show_figures_section,
+        )
+        paths = write_files(conn, settings, report, formats=formats, out_dir=out_dir)
+    log.info("generated %s for %s: %s", ",".join(formats), period.slug(), paths)
+    return paths

@@ -56,13 +56,14 @@ def _unit_expr(table: str) -> str:
 def _insert_sql(metric: str, day_filter: str) -> sa.TextClause:
     table, day_col, cond, value, field_col = _METRICS[metric]
     field = f"COALESCE(r.{field_col}, '')" if field_col else "''"
+    group_field = f", {field}" if field_col else ""
     return sa.text(
         f"""
         INSERT INTO rollup (unit, day, metric, field, n)
         SELECT s.ancestor, r.{day_col}, '{metric}', {field}, {value}
         FROM {table} r JOIN unit_scope s ON s.descendant = {_unit_expr(table)}
         WHERE r.{day_col} IS NOT NULL {cond} {day_filter}
-        GROUP BY s.ancestor, r.{day_col}, {field}
+        GROUP BY s.ancestor, r.{day_col}{group_field}
         """
     )
 

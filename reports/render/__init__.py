@@ -1,0 +1,1 @@
+"""Renderers: a composed :class:`reports.model.Report` → files."""

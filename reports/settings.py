@@ -131,7 +131,7 @@ def _build(cls: type[Any], section: str, values: dict[str, Any], source: Path | 
             val = tuple(val)
         elif expected is float and isinstance(val, int) and not isinstance(val, bool):
             val = float(val)
-        elif expected is str and isinstance(val, int) and not isinstance(val, bool):
+        elif key == "number" and isinstance(val, int) and not isinstance(val, bool):
             val = str(val)
         if not isinstance(val, expected) or (expected is int and isinstance(val, bool)):
             raise ConfigError(

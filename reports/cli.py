@@ -297,13 +297,15 @@ def generate(
     from reports.pipeline import generate as run_generate
     from reports.pipeline import parse_formats
 
+    chosen = parse_formats(formats)
+    period = _period(start, end)
     settings = _settings(ctx)
     paths = run_generate(
         _engine(ctx),
         settings,
-        _period(start, end),
+        period,
         unit=unit,
-        formats=parse_formats(formats),
+        formats=chosen,
         out_dir=Path(out_dir).resolve() if out_dir else settings.output_dir,
         issued_on=parse_cli_date(issued, "--date") if issued else None,
         show_figures_section=False if no_figures_section else None,

@@ -71,10 +71,17 @@ def _in_scope(column: sa.ColumnElement[str], unit: str | None) -> sa.ColumnEleme
     )
 
 
+Counts = dict[str, object]
+
+
+def _empty_counts() -> Counts:
+    return {attr: 0 for attr in _SIMPLE.values()} | {attr: {} for attr in _BY_FIELD.values()}
+
+
 def _rollup_counts(
-    conn: Connection, unit: str | None, periods: Sequence[ReportPeriod]
-) -> list[dict[str, object]]:
-    """Per period: {attribute: value} of every single-date figure, by one query."""
+    conn: Connection, keys: Sequence[str], periods: Sequence[ReportPeriod]
+) -> dict[str, list[Counts]]:
+    """Per unit key and period: {attribute: value} of every single-date figure, one query."""
     lo = min(p.start for p in periods)
     hi = max(p.end for p in periods)
     sums = [
@@ -83,21 +90,18 @@ def _rollup_counts(
         )
         for i, p in enumerate(periods)
     ]
+    unit_filter = rollup.c.unit == keys[0] if len(keys) == 1 else rollup.c.unit.in_(keys)
     stmt = (
-        sa.select(rollup.c.metric, rollup.c.field, *sums)
-        .where(rollup.c.unit == _scope_key(unit), rollup.c.day.between(lo, hi))
-        .group_by(rollup.c.metric, rollup.c.field)
+        sa.select(rollup.c.unit, rollup.c.metric, rollup.c.field, *sums)
+        .where(unit_filter, rollup.c.day.between(lo, hi))
+        .group_by(rollup.c.unit, rollup.c.metric, rollup.c.field)
     )
-    out: list[dict[str, object]] = [
-        {attr: 0 for attr in _SIMPLE.values()} | {attr: {} for attr in _BY_FIELD.values()}
-        for _ in periods
-    ]
+    out = {key: [_empty_counts() for _ in periods] for key in keys}
     for row in conn.execute(stmt):
-        metric, field = row[0], row[1]
-        for i in range(len(periods)):
-            value = int(row[2 + i] or 0)
-            counts = out[i]
-            attr = _SIMPLE[metric]
+        key, metric, field = row[0], row[1], row[2]
+        attr = _SIMPLE[metric]
+        for i, counts in enumerate(out[key]):
+            value = int(row[3 + i] or 0)
             counts[attr] = int(counts[attr]) + value  # type: ignore[call-overload]
             if metric in _BY_FIELD and field and value:
                 breakdown = counts[_BY_FIELD[metric]]
@@ -106,35 +110,92 @@ def _rollup_counts(
     return out
 
 
-def _dossiers_completed(
-    conn: Connection, unit: str | None, period: ReportPeriod, received: int
-) -> int:
-    """Dossiers received in the period and returned on or before its last day."""
-    scope = _in_scope(dossiers.c.unit, unit)
-    if period.days <= _LONG_PERIOD_DAYS:
-        stmt = sa.select(sa.func.count()).where(
-            dossiers.c.received_on.between(period.start, period.end),
-            dossiers.c.returned_on <= period.end,
-            scope,
-        )
-        return int(conn.execute(stmt).scalar_one())
-    still_open = sa.select(sa.func.count()).where(
+def _count_by_key(
+    conn: Connection, keys: Sequence[str], condition: sa.ColumnElement[bool]
+) -> dict[str, int]:
+    """Dossiers matching ``condition`` per unit key (each unit with its sub-units)."""
+    key_filter = (
+        unit_scope.c.ancestor == keys[0] if len(keys) == 1 else unit_scope.c.ancestor.in_(keys)
+    )
+    stmt = (
+        sa.select(unit_scope.c.ancestor, sa.func.count())
+        .select_from(dossiers.join(unit_scope, unit_scope.c.descendant == dossiers.c.unit))
+        .where(condition, key_filter)
+        .group_by(unit_scope.c.ancestor)
+    )
+    return {str(a): int(n) for a, n in conn.execute(stmt)}
+
+
+def _completed_condition(period: ReportPeriod) -> sa.ColumnElement[bool]:
+    """Received in the period and returned on or before its last day."""
+    return sa.and_(
+        dossiers.c.received_on.between(period.start, period.end),
+        dossiers.c.returned_on <= period.end,
+    )
+
+
+def _open_condition(period: ReportPeriod) -> sa.ColumnElement[bool]:
+    """Received in the period and not returned by its last day (the small set)."""
+    return sa.and_(
         dossiers.c.received_on.between(period.start, period.end),
         sa.or_(dossiers.c.returned_on.is_(None), dossiers.c.returned_on > period.end),
-        scope,
     )
-    return received - int(conn.execute(still_open).scalar_one())
 
 
-def _dossiers_overdue_open(conn: Connection, unit: str | None, end: date) -> int:
-    """Dossiers not returned by ``end`` whose due date is before ``end``."""
-    stmt = sa.select(sa.func.count()).where(
+def _overdue_condition(end: date) -> sa.ColumnElement[bool]:
+    """Not returned by ``end``, due before ``end``."""
+    return sa.and_(
         sa.or_(dossiers.c.returned_on.is_(None), dossiers.c.returned_on > end),
         dossiers.c.due_on < end,
         dossiers.c.received_on <= end,
-        _in_scope(dossiers.c.unit, unit),
     )
-    return int(conn.execute(stmt).scalar_one())
+
+
+def compute_figures_many(
+    conn: Connection,
+    periods: Sequence[ReportPeriod],
+    keys: Sequence[str],
+    *,
+    with_overdue: Sequence[bool] | None = None,
+) -> dict[str, list[Figures]]:
+    """The figures of each period for each unit key (``''``: the whole office), in few queries.
+
+    The number of queries depends on the number of periods, never on the number of units.
+    """
+    counts = _rollup_counts(conn, keys, periods)
+    completed: list[dict[str, int]] = []
+    for i, period in enumerate(periods):
+        if not any(int(counts[k][i]["dossiers_received"]) for k in keys):  # type: ignore[call-overload]
+            completed.append({})
+        elif period.days <= _LONG_PERIOD_DAYS:
+            completed.append(_count_by_key(conn, keys, _completed_condition(period)))
+        else:
+            still_open = _count_by_key(conn, keys, _open_condition(period))
+            completed.append(
+                {
+                    k: int(counts[k][i]["dossiers_received"]) - still_open.get(k, 0)  # type: ignore[call-overload]
+                    for k in keys
+                }
+            )
+    overdue: dict[date, dict[str, int]] = {}
+    for i, period in enumerate(periods):
+        if (with_overdue is None or with_overdue[i]) and period.end not in overdue:
+            overdue[period.end] = _count_by_key(conn, keys, _overdue_condition(period.end))
+    result: dict[str, list[Figures]] = {}
+    for key in keys:
+        result[key] = [
+            Figures(
+                **c,  # type: ignore[arg-type]
+                dossiers_completed=completed[i].get(key, 0),
+                dossiers_overdue_open=(
+                    overdue[period.end].get(key, 0)
+                    if with_overdue is None or with_overdue[i]
+                    else 0
+                ),
+            )
+            for i, (period, c) in enumerate(zip(periods, counts[key], strict=True))
+        ]
+    return result
 
 
 def compute_figures(
@@ -145,50 +206,44 @@ def compute_figures(
     with_overdue: Sequence[bool] | None = None,
 ) -> list[Figures]:
     """The figures of each period, for ``unit`` and its sub-units (``None``: the whole office)."""
-    counts = _rollup_counts(conn, unit, periods)
-    result = []
-    overdue_cache: dict[date, int] = {}
-    for i, (period, c) in enumerate(zip(periods, counts, strict=True)):
-        received = int(c["dossiers_received"])  # type: ignore[call-overload]
-        completed = _dossiers_completed(conn, unit, period, received) if received else 0
-        overdue = 0
-        if with_overdue is None or with_overdue[i]:
-            if period.end not in overdue_cache:
-                overdue_cache[period.end] = _dossiers_overdue_open(conn, unit, period.end)
-            overdue = overdue_cache[period.end]
-        result.append(
-            Figures(
-                **c,  # type: ignore[arg-type]
-                dossiers_completed=completed,
-                dossiers_overdue_open=overdue,
-            )
+    key = _scope_key(unit)
+    return compute_figures_many(conn, periods, [key], with_overdue=with_overdue)[key]
+
+
+def figure_sets(
+    conn: Connection, period: ReportPeriod, units: Sequence[str | None], trend_periods: int = 12
+) -> dict[str | None, FigureSet]:
+    """The figure set of every unit in ``units`` for ``period``, fetched in one pass."""
+    comparisons = list(period.comparisons().values())
+    trend = period.trend(trend_periods)[:-1]  # the last trend point is the period itself
+    keys = [_scope_key(u) for u in units]
+    many = compute_figures_many(
+        conn,
+        [*comparisons, *trend],
+        keys,
+        with_overdue=[True] * len(comparisons) + [False] * len(trend),
+    )
+    out: dict[str | None, FigureSet] = {}
+    for unit, key in zip(units, keys, strict=True):
+        figures = many[key]
+        current, previous, last_year, ytd = figures[:4]
+        out[unit] = FigureSet(
+            period=period,
+            unit=unit,
+            current=current,
+            previous=previous,
+            last_year=last_year,
+            year_to_date=ytd,
+            trend=(*zip(trend, figures[4:], strict=True), (period, current)),
         )
-    return result
+    return out
 
 
 def figure_set(
     conn: Connection, period: ReportPeriod, unit: str | None = None, trend_periods: int = 12
 ) -> FigureSet:
     """The period's figures with the previous period, last year, year to date and a trend."""
-    comparisons = list(period.comparisons().values())
-    trend = period.trend(trend_periods)[:-1]  # the last trend point is the period itself
-    figures = compute_figures(
-        conn,
-        [*comparisons, *trend],
-        unit,
-        with_overdue=[True] * len(comparisons) + [False] * len(trend),
-    )
-    current, previous, last_year, ytd = figures[:4]
-    trend_figures = figures[4:]
-    return FigureSet(
-        period=period,
-        unit=unit,
-        current=current,
-        previous=previous,
-        last_year=last_year,
-        year_to_date=ytd,
-        trend=(*zip(trend, trend_figures, strict=True), (period, current)),
-    )
+    return figure_sets(conn, period, [unit], trend_periods)[unit]
 
 
 def period_directives(
@@ -271,66 +326,8 @@ def figures_by_unit(
     listed = list_units(conn, parent)
     if not listed:
         return []
-    codes = [code for code, _, _ in listed]
-    counts: dict[str, dict[str, object]] = {
-        code: {attr: 0 for attr in _SIMPLE.values()} | {attr: {} for attr in _BY_FIELD.values()}
-        for code in codes
-    }
-    stmt = (
-        sa.select(rollup.c.unit, rollup.c.metric, rollup.c.field, sa.func.sum(rollup.c.n))
-        .where(rollup.c.day.between(period.start, period.end), rollup.c.unit.in_(codes))
-        .group_by(rollup.c.unit, rollup.c.metric, rollup.c.field)
-    )
-    for code, metric, field, n in conn.execute(stmt):
-        c = counts[code]
-        attr = _SIMPLE[metric]
-        c[attr] = int(c[attr]) + int(n)  # type: ignore[call-overload]
-        if metric in _BY_FIELD and field:
-            breakdown = c[_BY_FIELD[metric]]
-            assert isinstance(breakdown, dict)
-            breakdown[field] = breakdown.get(field, 0) + int(n)
-    completed = _per_unit_dossiers(
-        conn,
-        codes,
-        sa.and_(
-            dossiers.c.received_on.between(period.start, period.end),
-            dossiers.c.returned_on <= period.end,
-        ),
-    )
-    overdue = _per_unit_dossiers(
-        conn,
-        codes,
-        sa.and_(
-            sa.or_(dossiers.c.returned_on.is_(None), dossiers.c.returned_on > period.end),
-            dossiers.c.due_on < period.end,
-            dossiers.c.received_on <= period.end,
-        ),
-    )
-    return [
-        UnitFigures(
-            code,
-            name,
-            parent_code,
-            Figures(
-                **counts[code],  # type: ignore[arg-type]
-                dossiers_completed=completed.get(code, 0),
-                dossiers_overdue_open=overdue.get(code, 0),
-            ),
-        )
-        for code, name, parent_code in listed
-    ]
-
-
-def _per_unit_dossiers(
-    conn: Connection, codes: Sequence[str], condition: sa.ColumnElement[bool]
-) -> dict[str, int]:
-    stmt = (
-        sa.select(unit_scope.c.ancestor, sa.func.count())
-        .select_from(dossiers.join(unit_scope, unit_scope.c.descendant == dossiers.c.unit))
-        .where(condition, unit_scope.c.ancestor.in_(codes))
-        .group_by(unit_scope.c.ancestor)
-    )
-    return {str(a): int(n) for a, n in conn.execute(stmt)}
+    many = compute_figures_many(conn, [period], [code for code, _, _ in listed])
+    return [UnitFigures(code, name, up, many[code][0]) for code, name, up in listed]
 
 
 def period_records(

@@ -60,6 +60,7 @@ def compose_report(
     unit_name: str | None = None,
     office_name: str | None = None,
     parent_body: str | None = None,
+    subject: str | None = None,
     number: str | None = None,
     show_figures_section: bool | None = None,
 ) -> Report:
@@ -72,7 +73,7 @@ def compose_report(
         unit_name=unit_name,
         parent_body=parent_body or office.parent,
         issuing_body=office_name or office.name,
-        subject=office.subject,
+        subject=subject or office.subject,
         place=office.place,
         number=settings.report.number if number is None else number,
         reference_prefix=office.reference_prefix,

@@ -246,9 +246,10 @@ def figure_set(
     return figure_sets(conn, period, [unit], trend_periods)[unit]
 
 
-def period_directives(
+def directives_with_units(
     conn: Connection, period: ReportPeriod, unit: str | None = None
-) -> list[Directive]:
+) -> list[tuple[Directive, str | None]]:
+    """The period's directives with the unit each belongs to (``None``: the office's own)."""
     stmt = (
         sa.select(
             directives.c.id,
@@ -257,18 +258,26 @@ def period_directives(
             directives.c.summary,
             directives.c.number,
             directives.c.highlight,
+            directives.c.unit,
         )
         .where(directives.c.approved_on.between(period.start, period.end))
         .order_by(directives.c.approved_on, directives.c.id)
     )
     if unit:
         stmt = stmt.where(_in_scope(directives.c.unit, unit))
-    return [Directive(*row) for row in conn.execute(stmt)]
+    return [(Directive(*row[:6]), row[6]) for row in conn.execute(stmt)]
 
 
-def period_highlights(
+def period_directives(
     conn: Connection, period: ReportPeriod, unit: str | None = None
-) -> list[Highlight]:
+) -> list[Directive]:
+    return [d for d, _ in directives_with_units(conn, period, unit)]
+
+
+def highlights_with_units(
+    conn: Connection, period: ReportPeriod, unit: str | None = None
+) -> list[tuple[Highlight, str | None]]:
+    """The period's highlights with their unit; a body's paragraphs are its non-empty lines."""
     stmt = sa.select(
         highlights.c.id,
         highlights.c.date,
@@ -276,14 +285,21 @@ def period_highlights(
         highlights.c.body,
         highlights.c.field,
         highlights.c.position,
+        highlights.c.unit,
     ).where(highlights.c.date.between(period.start, period.end))
     if unit:
         stmt = stmt.where(_in_scope(highlights.c.unit, unit))
     out = []
-    for id_, day, title, body, field, position in conn.execute(stmt):
+    for id_, day, title, body, field, position, owner in conn.execute(stmt):
         paragraphs = tuple(p.strip() for p in body.replace("\r\n", "\n").split("\n") if p.strip())
-        out.append(Highlight(id_, day, title, paragraphs, field, position))
+        out.append((Highlight(id_, day, title, paragraphs, field, position), owner))
     return out
+
+
+def period_highlights(
+    conn: Connection, period: ReportPeriod, unit: str | None = None
+) -> list[Highlight]:
+    return [h for h, _ in highlights_with_units(conn, period, unit)]
 
 
 def unit_name(conn: Connection, code: str | None) -> str | None:

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -68,10 +69,22 @@ def build_report_conn(
         indicators.period_directives(conn, period, unit),
         indicators.period_highlights(conn, period, unit),
         issued_on=issued_on or today(settings),
-        unit_name=name,
-        parent_body=name.upper() if name else (unit.upper() if unit else None),
         show_figures_section=show_figures_section,
+        **unit_header(settings, unit, name),
     )
+
+
+def unit_header(settings: Settings, unit: str | None, name: str | None) -> dict[str, Any]:
+    """The header of a unit's own report: its name above, its office below (settings)."""
+    if not unit:
+        return {}
+    title = name or unit
+    return {
+        "unit_name": title,
+        "parent_body": title.upper(),
+        "office_name": settings.office.unit_office,
+        "subject": title,
+    }
 
 
 def build_report(

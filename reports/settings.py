@@ -32,6 +32,8 @@ class Office:
     reference_prefix: str = "BC-VP"
     subject: str = "UBND Thành phố"
     """How the body text names the People's Committee ("UBND Thành phố", "UBND Quận")."""
+    unit_office: str = "VĂN PHÒNG HĐND VÀ UBND"
+    """The issuing body of a unit's own report (``--unit``, ``--all-units``)."""
 
 
 @dataclass(frozen=True)

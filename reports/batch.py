@@ -1,0 +1,177 @@
+"""A report for every unit: figures for all units in one pass, rendering spread over processes.
+
+The main process counts (one pass over the roll-ups for all units) and composes each unit's
+:class:`Report` (pure values); worker processes render them, each loading the templates once
+and opening its own database connection for the workbook's detail sheets. One unit failing does
+not stop the others: its error is kept in its :class:`UnitOutcome`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from reports import indicators
+from reports.compose import compose_report
+from reports.errors import BaocaoError, UsageError
+from reports.model import Directive, Highlight, Report
+from reports.periods import ReportPeriod
+from reports.pipeline import today, unit_header, write_files
+from reports.render.files import safe_name
+from reports.settings import Settings
+from reports.store.schema import unit_scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    code: str
+    name: str
+    paths: tuple[Path, ...] = ()
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class BatchSummary:
+    outcomes: list[UnitOutcome] = field(default_factory=list)
+
+    @property
+    def written(self) -> list[UnitOutcome]:
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def failed(self) -> list[UnitOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def _scopes(conn: Connection, codes: Sequence[str]) -> dict[str, set[str]]:
+    """descendant → the listed units it belongs to (itself included)."""
+    out: dict[str, set[str]] = {}
+    stmt = sa.select(unit_scope.c.ancestor, unit_scope.c.descendant).where(
+        unit_scope.c.ancestor.in_(sa.bindparam("codes", expanding=True))
+    )
+    for ancestor, descendant in conn.execute(stmt, {"codes": list(codes)}):
+        out.setdefault(descendant, set()).add(ancestor)
+    return out
+
+
+def compose_unit_reports(
+    conn: Connection,
+    settings: Settings,
+    period: ReportPeriod,
+    *,
+    parent: str | None = None,
+    issued_on: date,
+) -> list[Report]:
+    """Every unit's report (under ``parent`` when given), with a constant number of queries."""
+    listed = indicators.list_units(conn, parent)
+    if not listed:
+        where = f" trực thuộc {parent}" if parent else ""
+        raise UsageError(f"Không có đơn vị nào{where} trong bảng units; nhập tệp units.csv trước.")
+    codes = [code for code, _, _ in listed]
+    sets = indicators.figure_sets(conn, period, codes, settings.report.trend_periods)
+    scopes = _scopes(conn, codes)
+    directives: dict[str, list[Directive]] = {c: [] for c in codes}
+    for d, unit in indicators.directives_with_units(conn, period):
+        for owner in scopes.get(unit or "", ()):
+            directives[owner].append(d)
+    highlights: dict[str, list[Highlight]] = {c: [] for c in codes}
+    for h, unit in indicators.highlights_with_units(conn, period):
+        for owner in scopes.get(unit or "", ()):
+            highlights[owner].append(h)
+    return [
+        compose_report(
+            settings,
+            sets[code],
+            directives[code],
+            highlights[code],
+            issued_on=issued_on,
+            **unit_header(settings, code, name),
+        )
+        for code, name, _ in listed
+    ]
+
+
+# --- workers -----------------------------------------------------------------------------
+
+_worker_settings: Settings | None = None
+_worker_engine: Engine | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker_settings, _worker_engine
+    from reports.store.db import open_store
+
+    _worker_settings = settings
+    _worker_engine = open_store(settings.database_url, migrate=False)
+
+
+def _render_one(report: Report, formats: Sequence[str], out_dir: Path) -> UnitOutcome:
+    assert _worker_settings is not None and _worker_engine is not None
+    code = report.unit_code or ""
+    name = report.unit_name or code
+    try:
+        with _worker_engine.connect() as conn:
+            paths = write_files(
+                conn, _worker_settings, report, formats=formats, out_dir=out_dir / safe_name(code)
+            )
+        return UnitOutcome(code, name, tuple(paths))
+    except BaocaoError as exc:
+        return UnitOutcome(code, name, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one unit failing must not stop the others
+        log.exception("report for unit %s failed", code)
+        return UnitOutcome(code, name, error=f"{exc.__class__.__name__}: {exc}")
+
+
+def generate_all_units(
+    engine: Engine,
+    settings: Settings,
+    period: ReportPeriod,
+    *,
+    parent: str | None = None,
+    formats: Sequence[str] = ("docx", "xlsx"),
+    out_dir: Path,
+    workers: int | None = None,
+    issued_on: date | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[UnitOutcome], None] | None = None,
+) -> BatchSummary:
+    """One report per unit, each in its own folder ``out_dir/<unit code>/``."""
+    with engine.connect() as conn:
+        reports = compose_unit_reports(
+            conn, settings, period, parent=parent, issued_on=issued_on or today(settings)
+        )
+    if on_start:
+        on_start(len(reports))
+    summary = BatchSummary()
+    workers = max(1, min(workers or os.cpu_count() or 1, len(reports)))
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(settings,)
+    ) as pool:
+        pending: set[Future[UnitOutcome]] = {
+            pool.submit(_render_one, r, tuple(formats), out_dir) for r in reports
+        }
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                outcome = fut.result()
+                summary.outcomes.append(outcome)
+                if on_done:
+                    on_done(outcome)
+    summary.outcomes.sort(key=lambda o: o.code)
+    return summary

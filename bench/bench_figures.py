@@ -107,7 +107,11 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True, help="folder of canonical CSV files")
     ap.add_argument("--sqlite", default=str(ROOT / "bench" / "out" / "bench.sqlite"))
     ap.add_argument("--pg", help="PostgreSQL URL (a database the bench may fill)")
-    ap.add_argument("--week", default=None, help="first day of the measured week (default: last full week of the data)")
+    ap.add_argument(
+        "--week",
+        default=None,
+        help="first day of the measured week (default: last full week of the data)",
+    )
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--skip-import", action="store_true")
     args = ap.parse_args()
@@ -129,13 +133,25 @@ def main() -> None:
         Path(args.sqlite).unlink(missing_ok=True)
         Path(args.sqlite).parent.mkdir(parents=True, exist_ok=True)
         secs, rows = import_into(sqlite_url, files)
-        results.append(("import CSV → SQLite", f"{rows:,} rows in {secs:.1f} s = {rows / secs:,.0f} rows/s"))
+        results.append(
+            ("import CSV → SQLite", f"{rows:,} rows in {secs:.1f} s = {rows / secs:,.0f} rows/s")
+        )
         if args.pg:
             secs, rows = import_into(args.pg, files)
-            results.append(("import CSV → PostgreSQL", f"{rows:,} rows in {secs:.1f} s = {rows / secs:,.0f} rows/s"))
+            results.append(
+                (
+                    "import CSV → PostgreSQL",
+                    f"{rows:,} rows in {secs:.1f} s = {rows / secs:,.0f} rows/s",
+                )
+            )
     sq = figures_ms(sqlite_url, period, args.runs)
     duck = duckdb_ms(args.data, period, args.runs)
-    results.append((f"figures week {period.start}..{period.end} + 3 comparisons + 12-week trend, SQLite", f"{sq:.1f} ms"))
+    results.append(
+        (
+            f"figures week {period.start}..{period.end} + 3 comparisons + 12-week trend, SQLite",
+            f"{sq:.1f} ms",
+        )
+    )
     results.append(("same single-date figures, DuckDB full scan (yardstick)", f"{duck:.1f} ms"))
     results.append(("SQLite ÷ DuckDB", f"{sq / duck:.2f}×"))
     if args.pg:

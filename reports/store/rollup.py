@@ -36,6 +36,8 @@ _METRICS: dict[str, tuple[str, str, str, str, str | None]] = {
     "directives": ("directives", "approved_on", "", "COUNT(*)", "field"),
 }
 
+DAY_COLUMNS: dict[str, str] = {name: spec[1] for name, spec in _METRICS.items()}
+"""metric → the record date column that places it on a day."""
 METRICS_BY_TABLE: dict[str, list[str]] = {}
 for _name, (_table, *_rest) in _METRICS.items():
     METRICS_BY_TABLE.setdefault(_table, []).append(_name)
@@ -54,16 +56,23 @@ def _unit_expr(table: str) -> str:
 
 
 def _insert_sql(metric: str, day_filter: str) -> sa.TextClause:
+    """Count per (unit, day, field) first, then spread the (far fewer) groups to ancestors."""
     table, day_col, cond, value, field_col = _METRICS[metric]
     field = f"COALESCE(r.{field_col}, '')" if field_col else "''"
     group_field = f", {field}" if field_col else ""
     return sa.text(
         f"""
         INSERT INTO rollup (unit, day, metric, field, n)
-        SELECT s.ancestor, r.{day_col}, '{metric}', {field}, {value}
-        FROM {table} r JOIN unit_scope s ON s.descendant = {_unit_expr(table)}
-        WHERE r.{day_col} IS NOT NULL {cond} {day_filter}
-        GROUP BY s.ancestor, r.{day_col}{group_field}
+        SELECT s.ancestor, b.day, '{metric}', b.field, SUM(b.n)
+        FROM (
+            SELECT {_unit_expr(table)} AS unit, r.{day_col} AS day, {field} AS field,
+                   {value} AS n
+            FROM {table} r
+            WHERE r.{day_col} IS NOT NULL {cond} {day_filter}
+            GROUP BY {_unit_expr(table)}, r.{day_col}{group_field}
+        ) b
+        JOIN unit_scope s ON s.descendant = b.unit
+        GROUP BY s.ancestor, b.day, b.field
         """
     )
 

@@ -1,0 +1,1 @@
+"""Import: read what the offices' systems export, check every row, store it all or nothing."""

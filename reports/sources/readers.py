@@ -1,0 +1,158 @@
+"""Read an export into (header, numbered rows): CSV in UTF-8 or Windows-1258, or .xlsx.
+
+Row numbers are those a spreadsheet shows: the header is row 1, the first record row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from reports.errors import FileFormatError
+
+ENCODING_HINT = (
+    "Lưu lại tệp dạng 'CSV UTF-8' trong Excel (Save As → CSV UTF-8), "
+    "hoặc chỉ rõ bảng mã bằng --encoding cp1258"
+)
+
+
+@dataclass
+class Sheet:
+    """One table of an export: a CSV file, or one sheet of a workbook."""
+
+    name: str
+    """The sheet's name ('' for CSV)."""
+    header: list[str]
+    rows: Iterator[tuple[int, list[object]]]
+    """(spreadsheet row number, cells) for every non-empty row after the header."""
+
+
+def _decode(raw: bytes, file: str, encoding: str | None) -> tuple[str, str]:
+    """(text, encoding used). Never returns garbled text silently."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw, encoding = raw[3:], encoding or "utf-8"
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except LookupError as exc:
+            raise FileFormatError(
+                file, f"không có bảng mã {encoding!r}", "Dùng utf-8 hoặc cp1258."
+            ) from exc
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise FileFormatError(
+                file,
+                f"không đọc được theo bảng mã {encoding} (byte lỗi ở dòng {line})",
+                ENCODING_HINT
+                if encoding.lower().replace("-", "") == "utf8"
+                else "Kiểm tra lại bảng mã của tệp (thường là utf-8 hoặc cp1258).",
+            ) from exc
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    # Excel on a Vietnamese Windows saves "CSV (Comma delimited)" in Windows-1258.
+    text = raw.decode("cp1258", errors="replace")
+    if "\ufffd" in text or not _plausible_vietnamese(text):
+        line = raw[: utf8_error.start].count(b"\n") + 1
+        raise FileFormatError(
+            file,
+            f"không phải UTF-8 (byte lỗi ở dòng {line}) và cũng không giống Windows-1258; "
+            "không nhập để tránh lưu chữ bị lỗi phông",
+            ENCODING_HINT,
+        )
+    return text, "cp1258"
+
+
+_VIETNAMESE = set("ăâđêôơưĂÂĐÊÔƠƯ\u0300\u0301\u0303\u0309\u0323")
+
+
+def _plausible_vietnamese(text: str) -> bool:
+    """Windows-1258 decodes any byte; real Vietnamese uses its letters and tone marks, while
+    text in another legacy encoding (TCVN3, VNI) shows as symbols such as ¸ µ ¶ ·."""
+    sample = text[:200_000]
+    viet = sum(1 for ch in sample if ch in _VIETNAMESE)
+    odd = sum(1 for ch in sample if "\u00a0" <= ch <= "\u00bf" or ch in "ƒ„…†‡‰‹Œ‘’“”•–—˜™›œŸ")
+    return viet > 0 and odd <= viet
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet, str]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(file, f"không mở được tệp ({exc.strerror})") from exc
+    text, used = _decode(raw, file, encoding)
+    if used != "utf-8" or not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text.split("\n", 1)[0])
+    )
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileFormatError(file, "tệp rỗng, không có dòng tiêu đề") from None
+
+    def rows() -> Iterator[tuple[int, list[object]]]:
+        try:
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    yield reader.line_num, list(row)
+        except csv.Error as exc:
+            raise FileFormatError(
+                file, f"dòng {reader.line_num}: CSV không hợp lệ ({exc})"
+            ) from exc
+
+    # line_num counts physical lines; records with line breaks inside quotes are numbered by
+    # the line they end on, which is where a spreadsheet shows them after import too.
+    return Sheet("", [h.strip() for h in header], rows()), used
+
+
+def read_xlsx(path: Path, file: str) -> list[Sheet]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
+        raise FileFormatError(
+            file, f"không đọc được tệp Excel ({exc})", "Mở tệp trong Excel và lưu lại dạng .xlsx."
+        ) from exc
+    sheets = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        start_row = sheet.start[0] if sheet.start else 0
+        it: Iterator[list[object]] = iter(sheet.iter_rows())  # type: ignore[arg-type]
+        header_cells = next(it, None)
+        if header_cells is None:
+            continue
+        header = [str(c).strip() if c is not None else "" for c in header_cells]
+
+        def rows(
+            it: Iterator[list[object]] = it, first: int = start_row + 2
+        ) -> Iterator[tuple[int, list[object]]]:
+            for n, cells in enumerate(it, start=first):
+                if any(
+                    c not in (None, "") and not (isinstance(c, str) and not c.strip())
+                    for c in cells
+                ):
+                    yield (
+                        n,
+                        [
+                            unicodedata.normalize("NFC", c) if isinstance(c, str) else c
+                            for c in cells
+                        ],
+                    )
+
+        sheets.append(Sheet(name, header, rows()))
+    return sheets

@@ -8,10 +8,12 @@ normalised values, then the roll-ups of the days touched are recomputed in the s
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -162,9 +164,14 @@ def _validate(kind: Kind, sheet: Sheet, file: str, sha256: str, mapping: Mapping
         for a, b, msg in _ORDER_CHECKS.get(kind.name, [])
     ]
     value_map = mapping.value_for if mapping and mapping.values else None
+    rows = list(sheet.rows)
+    table.total = len(rows)
+    fast = _validate_columns(rows, plan, checks, value_map)
+    if fast is not None:
+        table.rows = fast
+        return table
     seen: dict[str, int] = {}
-    for rownum, cells in sheet.rows:
-        table.total += 1
+    for rownum, cells in rows:
         record: list[object] = []
         row_problems: list[RowProblem] = []
         for pos, name, parse, required, is_bool in plan:
@@ -210,10 +217,65 @@ def _validate(kind: Kind, sheet: Sheet, file: str, sha256: str, mapping: Mapping
                 (rownum, cells, "; ".join(f"{p.column}: {p.problem}" for p in row_problems))
             )
             continue
-        digest = hashlib.blake2b("\x1f".join(map(str, record)).encode(), digest_size=16).hexdigest()
-        record.append(digest)
         table.rows.append(tuple(record))
     return table
+
+
+class _Slow(Exception):
+    """The column-wise fast path met something only the row-wise path reports properly."""
+
+
+_Plan = list[tuple[int | None, str, Callable[[object], object], bool, bool]]
+
+
+def _parse_column(
+    col: list[object], parse: Callable[[object], object], required: bool, is_bool: bool
+) -> list[object]:
+    if parse is v.parse_text or parse is _PARSERS["multiline"]:
+        out: list[object] = [
+            (x.strip() or None) if x.__class__ is str else (None if x is None else parse(x))
+            for x in col
+        ]
+    elif is_bool:
+        out = [False if x is None or x == "" else parse(x) for x in col]
+    else:
+        parse_str = v.parse_date_str if parse is v.parse_date else parse
+        out = [
+            None if x is None or x == "" else parse_str(x) if x.__class__ is str else parse(x)
+            for x in col
+        ]
+    if required and None in out:
+        raise _Slow
+    return out
+
+
+def _validate_columns(
+    rows: list[tuple[int, list[object]]],
+    plan: _Plan,
+    checks: list[tuple[int, int, str]],
+    value_map: Callable[[str, object], object] | None,
+) -> list[tuple[object, ...]] | None:
+    """Validate column by column (fast); ``None`` when any cell is bad, so that the row-wise
+    path, which is the reference, reports every problem."""
+    columns: list[list[object]] = []
+    try:
+        for pos, name, parse, required, is_bool in plan:
+            if pos is None:
+                col: list[object] = [None] * len(rows)
+            else:
+                col = [cells[pos] if pos < len(cells) else None for _, cells in rows]
+            if value_map is not None:
+                col = [value_map(name, x) for x in col]
+            columns.append(_parse_column(col, parse, required, is_bool))
+    except (_Slow, v.BadValue):
+        return None
+    for later, earlier, _ in checks:
+        pairs = zip(columns[later], columns[earlier], strict=True)
+        if any(isinstance(a, date) and isinstance(b, date) and a < b for a, b in pairs):
+            return None
+    if len(set(columns[0])) != len(rows):
+        return None
+    return list(zip(*columns, strict=True))
 
 
 def _write_rejects(path: Path, table: _Table, sheet_name: str) -> Path:
@@ -227,6 +289,19 @@ def _write_rejects(path: Path, table: _Table, sheet_name: str) -> Path:
     return target
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Millions of small lists and tuples, no reference cycles: the cyclic collector would
+    only rescan them again and again (it more than doubles the time of a large import)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def import_files(
     engine: Engine,
     paths: Sequence[Path],
@@ -238,6 +313,19 @@ def import_files(
     now: datetime | None = None,
 ) -> list[ImportResult]:
     """Import ``paths``; all of them or, if any row of any file is invalid, none."""
+    with _no_gc():
+        return _import_files(engine, paths, kind, mapping, encoding, skip_invalid, now)
+
+
+def _import_files(
+    engine: Engine,
+    paths: Sequence[Path],
+    kind: str | None,
+    mapping: Path | None,
+    encoding: str | None,
+    skip_invalid: bool,
+    now: datetime | None,
+) -> list[ImportResult]:
     if kind is not None and kind not in KINDS:
         raise FileFormatError(
             "--kind", f"không có loại {kind!r}", f"Chọn trong: {', '.join(KINDS)}."
@@ -308,18 +396,18 @@ def import_files(
 
 
 def _copy_rows(
-    conn: Connection, stage: str, columns: list[str], rows: list[tuple[object, ...]]
+    conn: Connection, target: str, columns: list[str], rows: list[tuple[object, ...]]
 ) -> None:
+    """Bulk-load rows: COPY on PostgreSQL, one executemany on SQLite."""
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
     placeholders = ", ".join("?" for _ in columns)
-    sqlite_rows = (tuple(x.isoformat() if isinstance(x, date) else x for x in row) for row in rows)
     conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
-        f"INSERT INTO {stage} ({', '.join(columns)}) VALUES ({placeholders})", sqlite_rows
+        f"INSERT INTO {target} ({', '.join(columns)}) VALUES ({placeholders})", rows
     )
 
 
@@ -330,67 +418,75 @@ def store_rows(conn: Connection, kind: str, rows: list[tuple[object, ...]]) -> t
     table = RECORD_TABLES[kind]
     columns = [c.name for c in table.columns]
     key = columns[0]
-    stage = f"stage_{kind}"
     col_list = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} (LIKE {kind}) ON COMMIT DROP")
-    else:
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{stage}")
-        conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} AS SELECT {col_list} FROM {kind} WHERE 0")
-    _copy_rows(conn, stage, columns, rows)
-
-    was_empty = conn.exec_driver_sql(f"SELECT 1 FROM {kind} LIMIT 1").first() is None
     date_columns = sorted({rollup.DAY_COLUMNS[m] for m in rollup.METRICS_BY_TABLE.get(kind, [])})
-    days: set[date] = set()
-    if was_empty:
+    days: set[date] | None = set()
+    found: set[date] = set()
+    if conn.exec_driver_sql(f"SELECT 1 FROM {kind} LIMIT 1").first() is None:
+        # First load of this kind: straight into the table with its secondary indexes built
+        # once afterwards (a sort) instead of row by row; roll-ups rebuilt whole.
+        indexes = list(table.indexes)
+        for index in indexes:
+            index.drop(conn)
+        _copy_rows(conn, kind, columns, rows)
+        for index in indexes:
+            index.create(conn)
         added, replaced, unchanged = len(rows), 0, 0
-        conn.exec_driver_sql(f"INSERT INTO {kind} ({col_list}) SELECT {col_list} FROM {stage}")
+        source, days = kind, None
     else:
+        source = f"stage_{kind}"
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"CREATE TEMP TABLE {source} (LIKE {kind}) ON COMMIT DROP")
+        else:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{source}")
+            conn.exec_driver_sql(
+                f"CREATE TEMP TABLE {source} AS SELECT {col_list} FROM {kind} WHERE 0"
+            )
+        _copy_rows(conn, source, columns, rows)
+        same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns[1:])
+        differs = f"NOT ({same})"
         added, replaced, unchanged = (
             int(x or 0)
             for x in conn.exec_driver_sql(
                 f"SELECT SUM(CASE WHEN t.{key} IS NULL THEN 1 ELSE 0 END), "
-                f"SUM(CASE WHEN t.digest <> s.digest THEN 1 ELSE 0 END), "
-                f"SUM(CASE WHEN t.digest = s.digest THEN 1 ELSE 0 END) "
-                f"FROM {stage} s LEFT JOIN {kind} t ON t.{key} = s.{key}"
+                f"SUM(CASE WHEN t.{key} IS NOT NULL AND {differs} THEN 1 ELSE 0 END), "
+                f"SUM(CASE WHEN t.{key} IS NOT NULL AND {same} THEN 1 ELSE 0 END) "
+                f"FROM {source} s LEFT JOIN {kind} t ON t.{key} = s.{key}"
             ).one()
         )
         if added + replaced == 0:
+            conn.exec_driver_sql(f"DROP TABLE {source}")
             return added, replaced, unchanged
         for col in date_columns:
             if replaced:
-                days.update(
-                    _days(
-                        conn,
-                        f"SELECT DISTINCT t.{col} FROM {stage} s JOIN {kind} t "
-                        f"ON t.{key} = s.{key} WHERE t.digest <> s.digest",
-                    )
-                )
-            days.update(
-                _days(
+                found |= _days(
                     conn,
-                    f"SELECT DISTINCT s.{col} FROM {stage} s LEFT JOIN {kind} t "
-                    f"ON t.{key} = s.{key} WHERE t.{key} IS NULL OR t.digest <> s.digest",
+                    f"SELECT DISTINCT t.{col} FROM {source} s JOIN {kind} t "
+                    f"ON t.{key} = s.{key} WHERE {differs}",
                 )
+            found |= _days(
+                conn,
+                f"SELECT DISTINCT s.{col} FROM {source} s LEFT JOIN {kind} t "
+                f"ON t.{key} = s.{key} WHERE t.{key} IS NULL OR {differs}",
             )
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        changed = " OR ".join(f"{kind}.{c} IS DISTINCT FROM excluded.{c}" for c in columns[1:])
         conn.exec_driver_sql(
-            f"INSERT INTO {kind} ({col_list}) SELECT {col_list} FROM {stage} WHERE true "
-            f"ON CONFLICT ({key}) DO UPDATE SET {updates} WHERE {kind}.digest <> excluded.digest"
+            f"INSERT INTO {kind} ({col_list}) SELECT {col_list} FROM {source} WHERE true "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates} WHERE {changed}"
         )
+        total = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {kind}").scalar_one()
+        days = None if added + replaced > _LARGE_FRACTION * max(total, 1) else found
     if kind == "units":
         rollup.rebuild_scope(conn)
     else:
         if "unit" in columns:
-            new_units = {
-                u for (u,) in conn.exec_driver_sql(f"SELECT DISTINCT unit FROM {stage}") if u
-            }
-            rollup.ensure_units(conn, new_units)
+            codes = conn.exec_driver_sql(f"SELECT DISTINCT unit FROM {source}").scalars()
+            rollup.ensure_units(conn, {u for u in codes if u})
         if date_columns:
-            total = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {kind}").scalar_one()
-            large = was_empty or (added + replaced) > _LARGE_FRACTION * max(total, 1)
-            rollup.refresh(conn, kind, None if large else days)
-    conn.exec_driver_sql(f"DROP TABLE {stage}")
+            rollup.refresh(conn, kind, days)
+    if source != kind:
+        conn.exec_driver_sql(f"DROP TABLE {source}")
     return added, replaced, unchanged
 
 

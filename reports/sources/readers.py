@@ -107,8 +107,8 @@ def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet,
     def rows() -> Iterator[tuple[int, list[object]]]:
         try:
             for row in reader:
-                if any(cell.strip() for cell in row):
-                    yield reader.line_num, list(row)
+                if any(row):
+                    yield reader.line_num, row  # type: ignore[misc]
         except csv.Error as exc:
             raise FileFormatError(
                 file, f"dòng {reader.line_num}: CSV không hợp lệ ({exc})"

@@ -74,6 +74,12 @@ def _parse_date_text(text: str) -> date:
     raise BadValue(f"không hiểu ngày; {DATE_HINT}")
 
 
+@lru_cache(maxsize=65536)
+def parse_date_str(value: str) -> date:
+    """:func:`parse_date` for a text cell, cached on the raw text."""
+    return _parse_date_text(value.strip())
+
+
 def parse_date(value: object) -> date:
     """The local calendar day of a cell: text, an Excel date cell, or an Excel serial number."""
     if isinstance(value, datetime):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,10 @@ from sqlalchemy.engine import Engine
 from reports.errors import StoreError
 
 log = logging.getLogger(__name__)
+
+# Dates are stored as ISO text in SQLite. Registering the adapter explicitly (rather than relying
+# on the default one, deprecated since Python 3.12) also lets bulk loads pass date objects as is.
+sqlite3.register_adapter(date, date.isoformat)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0002_runs"

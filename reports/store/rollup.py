@@ -58,21 +58,23 @@ def _unit_expr(table: str) -> str:
 def _insert_sql(metric: str, day_filter: str) -> sa.TextClause:
     """Count per (unit, day, field) first, then spread the (far fewer) groups to ancestors."""
     table, day_col, cond, value, field_col = _METRICS[metric]
-    field = f"COALESCE(r.{field_col}, '')" if field_col else "''"
-    group_field = f", {field}" if field_col else ""
+    group_field = f", r.{field_col}" if field_col else ""
+    raw_field = f"r.{field_col}" if field_col else "''"
+    # The inner GROUP BY follows the covering index (day, unit, field) so SQLite needs no
+    # temporary B-tree; COALESCE is applied to the (far fewer) groups afterwards.
     return sa.text(
         f"""
         INSERT INTO rollup (unit, day, metric, field, n)
-        SELECT s.ancestor, b.day, '{metric}', b.field, SUM(b.n)
+        SELECT s.ancestor, b.day, '{metric}', COALESCE(b.field, ''), SUM(b.n)
         FROM (
-            SELECT {_unit_expr(table)} AS unit, r.{day_col} AS day, {field} AS field,
+            SELECT r.{day_col} AS day, {_unit_expr(table)} AS unit, {raw_field} AS field,
                    {value} AS n
             FROM {table} r
             WHERE r.{day_col} IS NOT NULL {cond} {day_filter}
-            GROUP BY {_unit_expr(table)}, r.{day_col}{group_field}
+            GROUP BY r.{day_col}, {_unit_expr(table)}{group_field}
         ) b
         JOIN unit_scope s ON s.descendant = b.unit
-        GROUP BY s.ancestor, b.day, b.field
+        GROUP BY s.ancestor, b.day, COALESCE(b.field, '')
         """
     )
 

@@ -20,7 +20,6 @@ units = sa.Table(
     sa.Column("code", sa.String(64), primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("parent", sa.String(64), nullable=True),
-    sa.Column("digest", sa.String(32), nullable=False),
 )
 
 unit_scope = sa.Table(
@@ -41,8 +40,7 @@ documents = sa.Table(
     sa.Column("unit", sa.String(64), nullable=False),
     sa.Column("field", sa.String(32), nullable=True),
     sa.Column("summary", sa.Text, nullable=True),
-    sa.Column("digest", sa.String(32), nullable=False),
-    sa.Index("ix_documents_received", "received_on", "unit"),
+    sa.Index("ix_documents_received", "received_on", "unit", "field"),
 )
 
 dossiers = sa.Table(
@@ -55,7 +53,6 @@ dossiers = sa.Table(
     sa.Column("unit", sa.String(64), nullable=False),
     sa.Column("field", sa.String(32), nullable=True),
     sa.Column("online", sa.Boolean, nullable=False, default=False),
-    sa.Column("digest", sa.String(32), nullable=False),
     sa.Index("ix_dossiers_received", "received_on", "returned_on", "unit"),
     sa.Index("ix_dossiers_returned", "returned_on", "due_on", "received_on", "unit"),
 )
@@ -67,7 +64,6 @@ receptions = sa.Table(
     sa.Column("held_on", sa.Date, nullable=False),
     sa.Column("persons", sa.Integer, nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("digest", sa.String(32), nullable=False),
     sa.Index("ix_receptions_held", "held_on", "unit"),
 )
 
@@ -79,7 +75,6 @@ petitions = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("resolved_on", sa.Date, nullable=True),
     sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("digest", sa.String(32), nullable=False),
     sa.Index("ix_petitions_received", "received_on", "unit"),
     sa.Index("ix_petitions_resolved", "resolved_on", "unit"),
 )
@@ -94,7 +89,6 @@ directives = sa.Table(
     sa.Column("number", sa.String(128), nullable=True),
     sa.Column("highlight", sa.Boolean, nullable=False, default=False),
     sa.Column("unit", sa.String(64), nullable=True),
-    sa.Column("digest", sa.String(32), nullable=False),
     sa.Index("ix_directives_approved", "approved_on", "field"),
 )
 
@@ -108,7 +102,6 @@ highlights = sa.Table(
     sa.Column("field", sa.String(32), nullable=True),
     sa.Column("position", sa.Integer, nullable=True),
     sa.Column("unit", sa.String(64), nullable=True),
-    sa.Column("digest", sa.String(32), nullable=False),
     sa.Index("ix_highlights_date", "date"),
 )
 

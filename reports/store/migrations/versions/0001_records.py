@@ -20,7 +20,6 @@ def upgrade() -> None:
     sa.Column('number', sa.String(length=128), nullable=True),
     sa.Column('highlight', sa.Boolean(), nullable=False),
     sa.Column('unit', sa.String(length=64), nullable=True),
-    sa.Column('digest', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_directives_approved', 'directives', ['approved_on', 'field'], unique=False)
@@ -30,10 +29,9 @@ def upgrade() -> None:
     sa.Column('unit', sa.String(length=64), nullable=False),
     sa.Column('field', sa.String(length=32), nullable=True),
     sa.Column('summary', sa.Text(), nullable=True),
-    sa.Column('digest', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_index('ix_documents_received', 'documents', ['received_on', 'unit'], unique=False)
+    op.create_index('ix_documents_received', 'documents', ['received_on', 'unit', 'field'], unique=False)
     op.create_table('dossiers',
     sa.Column('id', sa.String(length=128), nullable=False),
     sa.Column('received_on', sa.Date(), nullable=False),
@@ -42,7 +40,6 @@ def upgrade() -> None:
     sa.Column('unit', sa.String(length=64), nullable=False),
     sa.Column('field', sa.String(length=32), nullable=True),
     sa.Column('online', sa.Boolean(), nullable=False),
-    sa.Column('digest', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_dossiers_received', 'dossiers', ['received_on', 'returned_on', 'unit'], unique=False)
@@ -55,7 +52,6 @@ def upgrade() -> None:
     sa.Column('field', sa.String(length=32), nullable=True),
     sa.Column('position', sa.Integer(), nullable=True),
     sa.Column('unit', sa.String(length=64), nullable=True),
-    sa.Column('digest', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_highlights_date', 'highlights', ['date'], unique=False)
@@ -77,7 +73,6 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('resolved_on', sa.Date(), nullable=True),
     sa.Column('unit', sa.String(length=64), nullable=False),
-    sa.Column('digest', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_petitions_received', 'petitions', ['received_on', 'unit'], unique=False)
@@ -87,7 +82,6 @@ def upgrade() -> None:
     sa.Column('held_on', sa.Date(), nullable=False),
     sa.Column('persons', sa.Integer(), nullable=False),
     sa.Column('unit', sa.String(length=64), nullable=False),
-    sa.Column('digest', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_receptions_held', 'receptions', ['held_on', 'unit'], unique=False)
@@ -111,7 +105,6 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=64), nullable=False),
     sa.Column('name', sa.Text(), nullable=False),
     sa.Column('parent', sa.String(length=64), nullable=True),
-    sa.Column('digest', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('code')
     )
     # ### end Alembic commands ###

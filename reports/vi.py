@@ -65,9 +65,14 @@ def numeric_date(d: date) -> str:
     return f"{day_month(d)}/{d.year}"
 
 
+def date_words(d: date) -> str:
+    """``ngày 05 tháng 02 năm 2021`` (ND30 padding)."""
+    return f"ngày {day(d)} tháng {month(d)} năm {d.year}"
+
+
 def place_date(place: str, d: date) -> str:
     """The ND30 place-and-date line: ``Hà Nội, ngày 05 tháng 02 năm 2021``."""
-    return f"{place}, ngày {day(d)} tháng {month(d)} năm {d.year}"
+    return f"{place}, {date_words(d)}"
 
 
 def period_short(p: ReportPeriod) -> str:

@@ -1,0 +1,287 @@
+"""Render the Word report from a .docx template with Jinja tags (docxtpl's dialect).
+
+The template is prepared once per process: docxtpl's XML patching (which joins tags Word split
+across runs and handles ``{%p %}``/``{%tr %}``) runs at load, the result is compiled in Jinja2's
+sandbox with StrictUndefined and checked for unknown variables. Rendering a report is then one
+Jinja render per XML part plus writing the zip, the floor of what a .docx costs.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+from reports import vi
+from reports.errors import TemplateError
+from reports.model import FIGURE_INFO, Report
+from reports.periods import ReportPeriod
+from reports.render.docx_chart import chart_xml
+from reports.render.files import atomic_output
+from reports.settings import Settings
+
+CHART_PART = "word/charts/chart1.xml"
+_RENDERED_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+
+
+def _value(value: float | None, unit: str) -> str:
+    return vi.percent(value) if unit == "%" else vi.number(value)
+
+
+def _change(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "%":
+        text = vi.percent(abs(value))
+        return ("+" if value > 0 else "-" if value < 0 else "") + text
+    return vi.signed(value)
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "so": vi.number,
+    "phan_tram": vi.percent,
+    "gia_tri": _value,
+    "thay_doi": _change,
+    "ky": vi.period_short,
+    "ky_dai": vi.period_long,
+    "ngay": vi.numeric_date,
+    "ngay_thang_nam": vi.date_words,
+}
+
+CONTEXT_VARIABLES = (
+    "co_quan_chu_quan",
+    "co_quan",
+    "so_van_ban",
+    "ky_hieu",
+    "dia_danh",
+    "ngay_ban_hanh",
+    "chu_the",
+    "don_vi",
+    "ky",
+    "ky_truoc",
+    "cung_ky",
+    "luy_ke",
+    "so_lieu",
+    "so_lieu_ky_truoc",
+    "so_lieu_cung_ky",
+    "so_lieu_luy_ke",
+    "linh_vuc",
+    "noi_bat",
+    "hien_so_lieu",
+    "bang_so_lieu",
+    "so_ky_xu_huong",
+    "nguoi_ky",
+    "noi_nhan",
+)
+"""Every variable a template may use (documented in templates/README.md)."""
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def template_context(report: Report) -> dict[str, Any]:
+    """The variables of the Word template, from a composed report (pure)."""
+    fs = report.figures
+    rows = []
+    for info in FIGURE_INFO:
+        cur, prev = fs.current.value(info.name), fs.previous.value(info.name)
+        rows.append(
+            {
+                "chi_tieu": info.label,
+                "don_vi": info.unit,
+                "ky_nay": cur,
+                "ky_truoc": prev,
+                "thay_doi": _diff(cur, prev),
+                "cung_ky": fs.last_year.value(info.name),
+                "luy_ke": fs.year_to_date.value(info.name),
+            }
+        )
+    return {
+        "co_quan_chu_quan": report.parent_body,
+        "co_quan": report.issuing_body,
+        "so_van_ban": report.number or "\u00a0" * 6,
+        "ky_hieu": report.reference_prefix,
+        "dia_danh": report.place,
+        "ngay_ban_hanh": report.issued_on,
+        "chu_the": report.subject,
+        "don_vi": report.unit_name or "",
+        "ky": report.period,
+        "ky_truoc": report.period.previous(),
+        "cung_ky": report.period.same_period_last_year(),
+        "luy_ke": report.period.year_to_date(),
+        "so_lieu": fs.current.as_dict(),
+        "so_lieu_ky_truoc": fs.previous.as_dict(),
+        "so_lieu_cung_ky": fs.last_year.as_dict(),
+        "so_lieu_luy_ke": fs.year_to_date.as_dict(),
+        "linh_vuc": [{"ten": line.label, "noi_dung": line.text} for line in report.field_lines],
+        "noi_bat": [{"tieu_de": h.title, "doan": list(h.paragraphs)} for h in report.highlights],
+        "hien_so_lieu": report.show_figures_section,
+        "bang_so_lieu": rows,
+        "so_ky_xu_huong": len(fs.trend),
+        "nguoi_ky": {
+            "tham_quyen": report.signer_authority,
+            "chuc_vu": report.signer_title,
+            "ho_ten": report.signer_name,
+        },
+        "noi_nhan": list(report.recipients),
+    }
+
+
+def trend_chart(report: Report) -> bytes:
+    trend = report.figures.trend
+    labels = [vi.day_month(p.start) for p, _ in trend]
+    return chart_xml(
+        labels,
+        {
+            "Văn bản tiếp nhận": [f.documents_received for _, f in trend],
+            "Văn bản chỉ đạo": [f.directives_approved for _, f in trend],
+        },
+        {
+            "Hồ sơ TTHC tiếp nhận": [f.dossiers_received for _, f in trend],
+            "Đơn thư tiếp nhận": [f.petitions_received for _, f in trend],
+        },
+    )
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
+    env.filters.update(FILTERS)
+    return env
+
+
+def _line_text(xml: str, lineno: int | None) -> str:
+    if not lineno:
+        return ""
+    lines = xml.splitlines()
+    text = re.sub(r"<[^>]+>", "", lines[lineno - 1]) if 0 < lineno <= len(lines) else ""
+    return " ".join(text.split())[:160]
+
+
+@dataclass
+class CompiledTemplate:
+    path: Path
+    members: list[tuple[zipfile.ZipInfo, bytes]]
+    templates: dict[str, jinja2.Template]
+    sources: dict[str, str]
+    has_chart: bool
+
+    def render(self, context: dict[str, Any], chart: bytes | None) -> bytes:
+        rendered: dict[str, bytes] = {}
+        for name, template in self.templates.items():
+            try:
+                xml = template.render(context)
+            except SecurityError as exc:
+                raise TemplateError(
+                    self.path, f"thẻ không an toàn, không được phép: {exc}"
+                ) from exc
+            except jinja2.UndefinedError as exc:
+                raise TemplateError(self.path, f"biến không tồn tại: {exc}") from exc
+            except jinja2.TemplateError as exc:
+                line = getattr(exc, "lineno", None)
+                where = _line_text(self.sources[name], line)
+                raise TemplateError(self.path, f"lỗi khi điền thẻ ({exc}) tại: {where}") from exc
+            except (TypeError, ValueError, AttributeError) as exc:
+                raise TemplateError(self.path, f"thẻ dùng sai giá trị ({exc})") from exc
+            rendered[name] = _unpatch(xml).encode("utf-8")
+        if chart is not None and self.has_chart:
+            rendered[CHART_PART] = chart
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+            for info, data in self.members:
+                out.writestr(info, rendered.get(info.filename, data))
+        return buffer.getvalue()
+
+
+def _unpatch(xml: str) -> str:
+    xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+    return xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+
+
+def _compile(path: Path) -> CompiledTemplate:
+    from docxtpl import DocxTemplate
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [(info, archive.read(info)) for info in archive.infolist()]
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise TemplateError(path, f"không mở được tệp mẫu .docx ({exc})") from exc
+    patcher = DocxTemplate.__new__(DocxTemplate)  # only its XML patching is used
+    env = _environment()
+    templates: dict[str, jinja2.Template] = {}
+    sources: dict[str, str] = {}
+    known = set(CONTEXT_VARIABLES)
+    for info, data in members:
+        if not _RENDERED_PARTS.match(info.filename):
+            continue
+        xml = data.decode("utf-8")
+        if "{" not in xml:
+            continue
+        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patcher.patch_xml(xml))
+        try:
+            parsed = env.parse(source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                path,
+                f"thẻ sai cú pháp ({exc.message}) tại: {_line_text(source, exc.lineno)}",
+            ) from exc
+        unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - known)
+        if unknown:
+            raise TemplateError(
+                path,
+                f"biến không tồn tại: {', '.join(unknown)}; "
+                f"các biến dùng được: {', '.join(CONTEXT_VARIABLES)}",
+            )
+        templates[info.filename] = env.from_string(source)
+        sources[info.filename] = source
+    has_chart = any(info.filename == CHART_PART for info, _ in members)
+    return CompiledTemplate(path, members, templates, sources, has_chart)
+
+
+@lru_cache(maxsize=16)
+def _cached(path: Path, mtime_ns: int, size: int) -> CompiledTemplate:
+    return _compile(path)
+
+
+def load_template(path: Path) -> CompiledTemplate:
+    """The compiled template at ``path``, checked; cached until the file changes."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise TemplateError(
+            path, "không tìm thấy tệp mẫu; kiểm tra paths.templates và report.template_docx"
+        ) from exc
+    return _cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+def render_docx(
+    report: Report, settings: Settings, path: Path, template: Path | None = None
+) -> Path:
+    """Write the report as .docx at ``path`` (complete or not at all)."""
+    source = template or settings.templates_dir / settings.report.template_docx
+    compiled = load_template(source)
+    data = compiled.render(
+        template_context(report), trend_chart(report) if report.show_figures_section else None
+    )
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+    return path
+
+
+def period_label(p: ReportPeriod) -> str:
+    return vi.period_short(p)
+
+
+def issued(report: Report) -> date:
+    return report.issued_on

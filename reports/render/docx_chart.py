@@ -1,0 +1,112 @@
+"""The trend chart of the Word report as a native DrawingML chart part (not a picture).
+
+Values are written as literals (``c:numLit``/``c:strLit``): Word and LibreOffice draw the chart
+from them, and no embedded workbook is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from xml.sax.saxutils import escape
+
+_NS = (
+    'xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
+_COLOURS = ("1F4E79", "C55A11", "548235", "7F6000")
+_FONT = (
+    '<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="1000">'
+    '<a:latin typeface="Times New Roman"/><a:cs typeface="Times New Roman"/></a:defRPr></a:pPr>'
+    '<a:endParaRPr lang="vi-VN"/></a:p></c:txPr>'
+)
+
+
+def _str_lit(values: Sequence[str]) -> str:
+    pts = "".join(f'<c:pt idx="{i}"><c:v>{escape(v)}</c:v></c:pt>' for i, v in enumerate(values))
+    return f'<c:strLit><c:ptCount val="{len(values)}"/>{pts}</c:strLit>'
+
+
+def _num_lit(values: Sequence[float]) -> str:
+    pts = "".join(f'<c:pt idx="{i}"><c:v>{v}</c:v></c:pt>' for i, v in enumerate(values))
+    return f'<c:numLit><c:formatCode>#,##0</c:formatCode><c:ptCount val="{len(values)}"/>{pts}</c:numLit>'
+
+
+def _series(
+    index: int, name: str, categories: Sequence[str], values: Sequence[float], line: bool
+) -> str:
+    colour = _COLOURS[index % len(_COLOURS)]
+    fill = (
+        f'<c:spPr><a:ln w="28575"><a:solidFill><a:srgbClr val="{colour}"/></a:solidFill></a:ln></c:spPr>'
+        '<c:marker><c:symbol val="circle"/><c:size val="5"/></c:marker>'
+        if line
+        else f'<c:spPr><a:solidFill><a:srgbClr val="{colour}"/></a:solidFill></c:spPr>'
+        '<c:invertIfNegative val="0"/>'
+    )
+    smooth = '<c:smooth val="0"/>' if line else ""
+    return (
+        f'<c:ser><c:idx val="{index}"/><c:order val="{index}"/>'
+        f"<c:tx><c:v>{escape(name)}</c:v></c:tx>{fill}"
+        f"<c:cat>{_str_lit(categories)}</c:cat><c:val>{_num_lit(values)}</c:val>{smooth}</c:ser>"
+    )
+
+
+def _axes(cat_id: int, val_id: int, secondary: bool) -> str:
+    pos_cat, pos_val = ("t", "r") if secondary else ("b", "l")
+    delete = '<c:delete val="1"/>' if secondary else '<c:delete val="0"/>'
+    crosses = '<c:crosses val="max"/>' if secondary else '<c:crosses val="autoZero"/>'
+    return (
+        f'<c:catAx><c:axId val="{cat_id}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
+        f'{delete}<c:axPos val="{pos_cat}"/><c:numFmt formatCode="General" sourceLinked="0"/>'
+        f'<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{_FONT}'
+        f'<c:crossAx val="{val_id}"/><c:crosses val="autoZero"/><c:auto val="1"/>'
+        f'<c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+        f'<c:valAx><c:axId val="{val_id}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
+        f'<c:delete val="0"/><c:axPos val="{pos_val}"/>'
+        + ("" if secondary else "<c:majorGridlines/>")
+        + '<c:numFmt formatCode="#,##0" sourceLinked="0"/><c:majorTickMark val="out"/>'
+        f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{_FONT}'
+        f'<c:crossAx val="{cat_id}"/>{crosses}<c:crossBetween val="between"/></c:valAx>'
+    )
+
+
+def chart_xml(
+    categories: Sequence[str],
+    bars: Mapping[str, Sequence[float]],
+    lines: Mapping[str, Sequence[float]],
+    title: str = "",
+) -> bytes:
+    """Bars on the left axis, lines (smaller magnitudes) on a right-hand axis."""
+    bar_series = "".join(
+        _series(i, name, categories, values, line=False)
+        for i, (name, values) in enumerate(bars.items())
+    )
+    line_series = "".join(
+        _series(len(bars) + i, name, categories, values, line=True)
+        for i, (name, values) in enumerate(lines.items())
+    )
+    title_xml = (
+        f'<c:title><c:tx><c:rich><a:bodyPr/><a:p><a:pPr><a:defRPr sz="1100" b="1">'
+        f'<a:latin typeface="Times New Roman"/></a:defRPr></a:pPr><a:r><a:rPr lang="vi-VN" sz="1100" b="1">'
+        f'<a:latin typeface="Times New Roman"/></a:rPr><a:t>{escape(title)}</a:t></a:r></a:p></c:rich></c:tx>'
+        f'<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>'
+        if title
+        else '<c:autoTitleDeleted val="1"/>'
+    )
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<c:chartSpace {_NS}>'
+        f'<c:roundedCorners val="0"/><c:chart>{title_xml}<c:plotArea><c:layout/>'
+        f'<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
+        f'{bar_series}<c:gapWidth val="80"/><c:axId val="1001"/><c:axId val="1002"/></c:barChart>'
+        + (
+            f'<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>{line_series}'
+            f'<c:marker val="1"/><c:axId val="1003"/><c:axId val="1004"/></c:lineChart>'
+            if lines
+            else ""
+        )
+        + _axes(1001, 1002, secondary=False)
+        + (_axes(1003, 1004, secondary=True) if lines else "")
+        + f'</c:plotArea><c:legend><c:legendPos val="b"/><c:overlay val="0"/>{_FONT}</c:legend>'
+        f'<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>{_FONT}</c:chartSpace>'
+    )
+    return xml.encode("utf-8")

@@ -1,0 +1,72 @@
+"""PDF through LibreOffice headless, with a private profile per conversion and a time limit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from reports.errors import RenderError
+from reports.render.files import atomic_output
+
+INSTALL_HINT = (
+    "Cài LibreOffice để xuất PDF: apt-get install libreoffice-writer libreoffice-calc "
+    "fonts-liberation (fonts-liberation có cùng kích thước chữ với Times New Roman)."
+)
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert_to_pdf(source: Path, out_dir: Path, *, timeout_s: float = 120.0) -> Path:
+    """Convert ``source`` (.docx or .xlsx) to ``out_dir/<stem>.pdf``; complete or not at all."""
+    binary = soffice()
+    if binary is None:
+        raise RenderError(f"Không tìm thấy LibreOffice (soffice). {INSTALL_HINT}")
+    target = out_dir / f"{source.stem}.pdf"
+    with tempfile.TemporaryDirectory(prefix="baocao-lo-") as work:
+        work_dir = Path(work)
+        # A private profile: concurrent conversions never share (and lock) one.
+        profile = (work_dir / "profile").as_uri()
+        cmd = [
+            binary,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--nologo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work_dir),
+            str(source.resolve()),
+        ]
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            env={**os.environ, "HOME": work},
+        )
+        try:
+            out, err = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise RenderError(
+                f"LibreOffice không chuyển xong {source.name} sang PDF sau {timeout_s:g} giây; "
+                "đã dừng. Tăng pdf.timeout_s trong baocao.toml nếu máy chậm."
+            ) from None
+        produced = work_dir / f"{source.stem}.pdf"
+        if proc.returncode != 0 or not produced.exists():
+            detail = (err or out).decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            raise RenderError(
+                f"LibreOffice không chuyển được {source.name} sang PDF "
+                f"(mã {proc.returncode}) {detail[0]}"
+            )
+        with atomic_output(target) as tmp:
+            shutil.copyfile(produced, tmp)
+    return target

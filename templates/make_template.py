@@ -1,0 +1,392 @@
+"""Build templates/bao-cao-tuan.docx, the default Word template (Nghị định 30/2020, Phụ lục I).
+
+    python templates/make_template.py
+
+The .docx it writes is committed; a specialist edits its wording in Word. Tags are Jinja in
+docxtpl's dialect: ``{{ … }}``, ``{%p … %}`` (a whole paragraph), ``{%tr … %}`` (a table row).
+The variables are listed in templates/README.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Cm, Mm, Pt
+
+HERE = Path(__file__).resolve().parent
+FONT = "Times New Roman"
+CHART_REL_ID = "rIdTrendChart"
+CHART_PART = "/word/charts/chart1.xml"
+
+
+def set_font(
+    run_or_style, size: float | None = None, bold: bool | None = None, italic: bool | None = None
+) -> None:  # type: ignore[no-untyped-def]
+    font = run_or_style.font
+    font.name = FONT
+    if size is not None:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    if italic is not None:
+        font.italic = italic
+    element = run_or_style.element
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+
+
+def para(
+    container,
+    text: str = "",
+    *,
+    size: float = 14,
+    bold: bool = False,
+    italic: bool = False,  # type: ignore[no-untyped-def]
+    align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+    indent: bool = True,
+    after: float = 6,
+    before: float = 0,
+):
+    p = container.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.alignment = align
+    fmt.first_line_indent = Cm(1.27) if indent else Cm(0)
+    fmt.space_after = Pt(after)
+    fmt.space_before = Pt(before)
+    fmt.line_spacing = 1.15
+    if text:
+        set_font(p.add_run(text), size, bold, italic)
+    return p
+
+
+def tag(container, text: str):  # type: ignore[no-untyped-def]
+    """A paragraph holding only a docxtpl block tag ({%p … %}); it disappears when rendered."""
+    return para(container, text, indent=False, after=0)
+
+
+def rule(container, left_cm: float, right_cm: float) -> None:  # type: ignore[no-untyped-def]
+    """A solid line in a paragraph of its own, as long as the space between its indents."""
+    paragraph = container.add_paragraph()
+    fmt = paragraph.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.line_spacing = Pt(2)
+    ppr = paragraph._p.get_or_add_pPr()
+    ppr.append(
+        parse_xml(
+            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" w:color="000000"/></w:pBdr>'
+        )
+    )
+    paragraph.paragraph_format.left_indent = Cm(left_cm)
+    paragraph.paragraph_format.right_indent = Cm(right_cm)
+
+
+def set_widths(table, widths) -> None:  # type: ignore[no-untyped-def]
+    """Column widths that both Word (cell widths) and LibreOffice (the grid) respect."""
+    grid = table._tbl.tblGrid
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(int(width.twips)))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+    tbl_pr = table._tbl.tblPr
+    tbl_pr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
+
+
+def no_borders(table) -> None:  # type: ignore[no-untyped-def]
+    tbl_pr = table._tbl.tblPr
+    tbl_pr.append(
+        parse_xml(
+            f"<w:tblBorders {nsdecls('w')}>"
+            + "".join(
+                f'<w:{side} w:val="nil"/>'
+                for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+            )
+            + "</w:tblBorders>"
+        )
+    )
+
+
+def cell_para(
+    cell,
+    text: str,
+    *,
+    size: float,
+    bold: bool = False,
+    italic: bool = False,  # type: ignore[no-untyped-def]
+    align=WD_ALIGN_PARAGRAPH.CENTER,
+    first: bool = False,
+    after: float = 0,
+):
+    p = cell.paragraphs[0] if first else cell.add_paragraph()
+    p.paragraph_format.alignment = align
+    p.paragraph_format.space_after = Pt(after)
+    p.paragraph_format.space_before = Pt(0)
+    p.paragraph_format.line_spacing = 1.0
+    if text:
+        set_font(p.add_run(text), size, bold, italic)
+    return p
+
+
+def header_block(doc) -> None:  # type: ignore[no-untyped-def]
+    table = doc.add_table(rows=2, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    no_borders(table)
+    set_widths(table, (Cm(6.4), Cm(10.1)))
+    left, right = table.rows[0].cells
+    cell_para(left, "{{ co_quan_chu_quan }}", size=13, first=True)
+    cell_para(left, "{{ co_quan }}", size=13, bold=True)
+    rule(left, 2.0, 2.0)
+    cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, first=True)
+    cell_para(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True)
+    rule(right, 2.05, 2.05)
+    number, date_line = table.rows[1].cells
+    cell_para(
+        number, "Số: {{ so_van_ban }}/{{ ky_hieu }}", size=13, first=True, after=0
+    ).paragraph_format.space_before = Pt(6)
+    dl = cell_para(
+        date_line,
+        "{{ dia_danh }}, {{ ngay_ban_hanh|ngay_thang_nam }}",
+        size=14,
+        italic=True,
+        first=True,
+    )
+    dl.paragraph_format.space_before = Pt(6)
+
+
+def chart_paragraph(doc) -> None:  # type: ignore[no-untyped-def]
+    p = para(doc, "", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    run = p.add_run()
+    cx, cy = Cm(15.5), Cm(7.5)
+    run._r.append(
+        parse_xml(
+            f"<w:drawing {nsdecls('w', 'wp', 'a', 'r')}>"
+            f'<wp:inline distT="0" distB="0" distL="0" distR="0">'
+            f'<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+            f'<wp:docPr id="100" name="Biểu đồ xu hướng"/><wp:cNvGraphicFramePr/>'
+            f'<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+            f'<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" r:id="{CHART_REL_ID}"/>'
+            f"</a:graphicData></a:graphic></wp:inline></w:drawing>"
+        )
+    )
+
+
+def page_number_header(section) -> None:  # type: ignore[no-untyped-def]
+    section.different_first_page_header_footer = True
+    section.first_page_header.is_linked_to_previous = False  # page 1: an empty header
+    header = section.header
+    p = header.paragraphs[0]
+    p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run()
+    set_font(run, 13)
+    for kind, text in (
+        ("begin", None),
+        (None, " PAGE "),
+        ("separate", None),
+        (None, "2"),
+        ("end", None),
+    ):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+            run._r.append(el)
+        elif text == " PAGE ":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+        else:
+            t = OxmlElement("w:t")
+            t.text = text
+            run._r.append(t)
+
+
+def figures_table(doc) -> None:  # type: ignore[no-untyped-def]
+    headers = (
+        "Chỉ tiêu",
+        "Kỳ này",
+        "Kỳ trước",
+        "Tăng/giảm",
+        "Cùng kỳ năm trước",
+        "Lũy kế từ đầu năm",
+    )
+    table = doc.add_table(rows=3, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    set_widths(table, (Cm(5.6), Cm(2.0), Cm(2.0), Cm(2.1), Cm(2.4), Cm(2.4)))
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+        cell_para(cell, text, size=11, bold=True, first=True)
+    loop, body = table.rows[1], table.rows[2]
+    cell_para(loop.cells[0], "{%tr for r in bang_so_lieu %}", size=11, first=True)
+    values = (
+        "{{ r.chi_tieu }}",
+        "{{ r.ky_nay|gia_tri(r.don_vi) }}",
+        "{{ r.ky_truoc|gia_tri(r.don_vi) }}",
+        "{{ r.thay_doi|thay_doi(r.don_vi) }}",
+        "{{ r.cung_ky|gia_tri(r.don_vi) }}",
+        "{{ r.luy_ke|gia_tri(r.don_vi) }}",
+    )
+    for i, (cell, text) in enumerate(zip(body.cells, values, strict=True)):
+        cell_para(
+            cell,
+            text,
+            size=11,
+            first=True,
+            align=WD_ALIGN_PARAGRAPH.LEFT if i == 0 else WD_ALIGN_PARAGRAPH.RIGHT,
+        )
+    end = table.add_row()
+    cell_para(end.cells[0], "{%tr endfor %}", size=11, first=True)
+
+
+def signature_block(doc) -> None:  # type: ignore[no-untyped-def]
+    table = doc.add_table(rows=1, cols=2)
+    table.autofit = False
+    no_borders(table)
+    set_widths(table, (Cm(8.0), Cm(8.5)))
+    left, right = table.rows[0].cells
+    cell_para(
+        left,
+        "Nơi nhận:",
+        size=12,
+        bold=True,
+        italic=True,
+        align=WD_ALIGN_PARAGRAPH.LEFT,
+        first=True,
+    )
+    cell_para(left, "{%p for n in noi_nhan %}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    cell_para(left, "- {{ n }}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    cell_para(left, "{%p endfor %}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    cell_para(right, "{{ nguoi_ky.tham_quyen }}", size=14, bold=True, first=True)
+    cell_para(right, "{{ nguoi_ky.chuc_vu }}", size=14, bold=True)
+    for _ in range(4):
+        cell_para(right, "", size=14)
+    cell_para(right, "{{ nguoi_ky.ho_ten }}", size=14, bold=True)
+
+
+def build(path: Path) -> None:
+    doc = Document()
+    for style_name in ("Normal", "Table Grid"):
+        set_font(doc.styles[style_name], 14 if style_name == "Normal" else 11)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.header_distance = Mm(10)
+    page_number_header(section)
+
+    header_block(doc)
+    para(
+        doc,
+        "BÁO CÁO",
+        size=14,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+        before=12,
+        after=0,
+    )
+    para(
+        doc,
+        "Kết quả chỉ đạo, điều hành nổi bật của {{ chu_the }} {{ ky|ky_dai }}",
+        size=14,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+        after=2,
+    )
+    rule(doc, 6.0, 6.0)
+    para(doc, "", indent=False, after=6)
+
+    para(doc, "I. HOẠT ĐỘNG CHỈ ĐẠO, ĐIỀU HÀNH CHUNG", bold=True)
+    para(
+        doc,
+        "Tuần qua ({{ ky|ky }}), {{ chu_the }} đã tiếp nhận, xử lý công việc tại "
+        "{{ so_lieu.documents_received|so }} văn bản hành chính nhà nước; tiếp nhận mới "
+        "{{ so_lieu.dossiers_received|so }} hồ sơ thủ tục hành chính có thời hạn trả kết quả "
+        "(đã hoàn thành và trả kết quả {{ so_lieu.dossiers_completed|so }} hồ sơ; đang giải quyết "
+        "{{ so_lieu.dossiers_in_progress|so }} hồ sơ). Tiếp {{ so_lieu.receptions|so }} lượt công dân "
+        "({{ so_lieu.reception_persons|so }} người); tiếp nhận {{ so_lieu.petitions_received|so }} đơn "
+        "khiếu nại, tố cáo; đã xử lý: {{ so_lieu.petitions_resolved|so }} đơn. Các đồng chí Lãnh đạo "
+        "{{ chu_the }} đã phê duyệt {{ so_lieu.directives_approved|so }} văn bản chỉ đạo, điều hành "
+        "trên các lĩnh vực, cụ thể:",
+    )
+    tag(doc, "{%p for lv in linh_vuc %}")
+    para(doc, "- Lĩnh vực {{ lv.ten }}: {{ lv.noi_dung }}")
+    tag(doc, "{%p endfor %}")
+
+    para(doc, "II. MỘT SỐ HOẠT ĐỘNG CHỈ ĐẠO - ĐIỀU HÀNH NỔI BẬT", bold=True)
+    tag(doc, "{%p for nb in noi_bat %}")
+    para(doc, "{{ nb.tieu_de }}", bold=True)
+    tag(doc, "{%p for doan in nb.doan %}")
+    para(doc, "{{ doan }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+
+    tag(doc, "{%p if hien_so_lieu %}")
+    para(doc, "III. SỐ LIỆU TỔNG HỢP", bold=True)
+    para(
+        doc,
+        "Số liệu {{ ky|ky_dai }} so với kỳ trước ({{ ky_truoc|ky }}), cùng kỳ năm trước "
+        "({{ cung_ky|ky }}) và lũy kế từ đầu năm:",
+    )
+    figures_table(doc)
+    para(doc, "Xu hướng {{ so_ky_xu_huong }} tuần gần nhất:", before=6)
+    chart_paragraph(doc)
+    tag(doc, "{%p endif %}")
+
+    para(doc, "", after=6)
+    signature_block(doc)
+
+    doc.save(str(path))
+    _add_chart_part(path)
+
+
+def _add_chart_part(path: Path) -> None:
+    """python-docx has no chart API: add the chart part, its relationship and content type."""
+    import zipfile
+
+    sys.path.insert(0, str(HERE.parent))
+    from reports.render.docx_chart import chart_xml
+
+    with zipfile.ZipFile(path) as zin:
+        items = {name: zin.read(name) for name in zin.namelist()}
+    items["word/charts/chart1.xml"] = chart_xml(
+        ["T1", "T2"], {"Văn bản": [1, 2]}, {"Hồ sơ": [1, 2]}
+    )
+    rels = items["word/_rels/document.xml.rels"].decode()
+    rels = rels.replace(
+        "</Relationships>",
+        f'<Relationship Id="{CHART_REL_ID}" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart" '
+        'Target="charts/chart1.xml"/></Relationships>',
+    )
+    items["word/_rels/document.xml.rels"] = rels.encode()
+    types = items["[Content_Types].xml"].decode()
+    types = types.replace(
+        "</Types>",
+        f'<Override PartName="{CHART_PART}" '
+        'ContentType="application/vnd.openxmlformats-officedocument.drawingml.chart+xml"/></Types>',
+    )
+    items["[Content_Types].xml"] = types.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in items.items():
+            zout.writestr(name, data)
+
+
+if __name__ == "__main__":
+    build(HERE / "bao-cao-tuan.docx")
+    print(HERE / "bao-cao-tuan.docx")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from reports.model import Report
 from reports.settings import PROJECT_ROOT, Settings, settings_from_mapping
 from reports.store.db import open_store
 
@@ -99,3 +101,58 @@ def settings(tmp_path: Path, sqlite_url: str) -> Settings:
         base_dir=tmp_path,
         environ={},
     )
+
+
+REFERENCE_FIGURES = dict(
+    documents_received=1406,
+    dossiers_received=61,
+    dossiers_completed=49,
+    dossiers_on_time=45,
+    dossiers_late=4,
+    dossiers_overdue_open=3,
+    dossiers_online=20,
+    receptions=106,
+    reception_persons=183,
+    petitions_received=215,
+    petitions_resolved=212,
+    directives_approved=800,
+    directives_by_field={"kinh_te": 300, "do_thi": 250, "van_hoa_xa_hoi": 150, "noi_chinh": 100},
+    documents_by_field={"kinh_te": 500, "do_thi": 400},
+    dossiers_by_field={"do_thi": 30},
+)
+
+
+def make_report(settings: Settings, end: date | None = None, **overrides: object) -> Report:
+    """A composed report with the reference week's figures, built without a database."""
+    from reports.compose import compose_report
+    from reports.model import Directive, Figures, FigureSet, Highlight
+    from reports.periods import ReportPeriod
+
+    period = (
+        ReportPeriod(end - timedelta(days=7), end)
+        if end
+        else ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
+    )
+    current = Figures(**REFERENCE_FIGURES)  # type: ignore[arg-type]
+    previous = Figures(documents_received=1300, dossiers_received=50, dossiers_completed=40)
+    trend = tuple(
+        (p, Figures(documents_received=1300 + 10 * i, dossiers_received=50 + i))
+        for i, p in enumerate(period.trend(12)[:-1])
+    ) + ((period, current),)
+    figures = FigureSet(period, None, current, previous, Figures(), current, trend)
+    directives = [
+        Directive("d1", period.start, "kinh_te", "chỉ đạo tổ chức sự kiện OCOP.", None, True),
+        Directive("d2", period.start, "kinh_te", "Ban hành quyết định về tài sản.", None, True),
+        Directive("d3", period.start, "noi_chinh", "tổ chức khảo sát sự hài lòng.", None, True),
+        Directive("d4", period.start, "do_thi", "không nêu.", None, False),
+    ]
+    highlights = [
+        Highlight(
+            "h2", period.start, "Tập trung giải ngân vốn", ("Đoạn một.", "Đoạn hai."), None, 2
+        ),
+        Highlight(
+            "h1", period.start, "GRDP ước tăng 7,39%", ("Nội dung <quan trọng> & rõ.",), None, 1
+        ),
+    ]
+    kwargs: dict[str, object] = {"issued_on": period.end, **overrides}
+    return compose_report(settings, figures, directives, highlights, **kwargs)  # type: ignore[arg-type]

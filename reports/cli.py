@@ -286,6 +286,9 @@ def units(ctx: click.Context, parent: str | None) -> None:
 )
 @click.option("--parent", help="Với --all-units: chỉ các đơn vị trực thuộc đơn vị này.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Số tiến trình (mặc định: số lõi CPU).")
+@click.option(
+    "--email", "emails", metavar="ĐỊA_CHỈ,…", help="Gửi ngay các tệp tới những địa chỉ này."
+)
 @click.pass_context
 def generate(
     ctx: click.Context,
@@ -299,6 +302,7 @@ def generate(
     all_units: bool,
     parent: str | None,
     workers: int | None,
+    emails: str | None,
 ) -> None:
     """Viết báo cáo của kỳ (Word, Excel, PDF) và in đường dẫn từng tệp."""
     from reports.errors import UsageError
@@ -335,6 +339,11 @@ def generate(
         show_figures_section=False if no_figures_section else None,
     )
     _echo_lines([str(p) for p in paths])
+    if emails:
+        from reports.deliver.manual import send_now
+
+        for line in send_now(_engine(ctx), settings, period, paths, emails, unit=unit):
+            click.echo(line, err=True)
 
 
 def _generate_all(
@@ -445,6 +454,135 @@ def demo(ctx: click.Context) -> None:
     click.echo(f"Cơ sở dữ liệu: {settings.database_url}")
     click.echo("Báo cáo tuần 21/9-28/9/2020:")
     _echo_lines([f"  {p}" for p in paths])
+
+
+# --- schedule & delivery -----------------------------------------------------------------
+
+
+@cli.command()
+@click.pass_context
+def scheduler(ctx: click.Context) -> None:
+    """Chạy các công việc trong jobs/ theo lịch cho đến khi dừng (Ctrl-C / SIGTERM)."""
+    from reports.schedule.service import serve
+
+    settings = _settings(ctx)
+    click.echo(
+        f"Bộ lập lịch đang chạy với các công việc trong {settings.jobs_dir}. Ctrl-C để dừng."
+    )
+    serve(_engine(ctx), settings)
+    click.echo("Đã dừng bộ lập lịch.")
+
+
+@cli.group()
+def jobs() -> None:
+    """Các công việc theo lịch (tệp jobs/*.toml)."""
+
+
+@jobs.command("list")
+@click.pass_context
+def jobs_list(ctx: click.Context) -> None:
+    """Mỗi công việc: lịch, lần chạy tới, lần chạy gần nhất và kết quả."""
+    from datetime import UTC, datetime
+
+    from reports import vi
+    from reports.schedule import ledger
+    from reports.schedule.jobs import load_jobs
+    from reports.schedule.service import next_run_times
+
+    settings = _settings(ctx)
+    found = load_jobs(settings.jobs_dir, settings.smtp.owner)
+    if not found:
+        click.echo(f"Không có công việc nào trong {settings.jobs_dir}.")
+        return
+    upcoming = next_run_times(settings, found, datetime.now(UTC))
+    runs = {job.id: ledger.history(_engine(ctx), job.id, limit=1) for job in found}
+    for job in found:
+        nxt = upcoming[job.id]
+        last = runs[job.id]
+        if last:
+            run, _ = last[0]
+            last_text = f"{vi.period_short(run.period)} {run.status}"
+        else:
+            last_text = "chưa chạy"
+        next_text = f"{nxt.astimezone(job.tz):%d/%m/%Y %H:%M}" if nxt else "-"
+        click.echo(
+            f"{job.id}\t{job.schedule} ({job.timezone})\tlần tới: {next_text}\t"
+            f"gần nhất: {last_text}\tgửi: {', '.join(job.recipients) or '-'}"
+        )
+
+
+@jobs.command("run")
+@click.argument("job_id")
+@click.option("--from", "start", metavar="NGÀY", help="Ngày đầu kỳ (mặc định: tuần trước).")
+@click.option("--to", "end", metavar="NGÀY", help="Ngày cuối kỳ.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Thư mục ghi tệp.")
+@click.option("--force", is_flag=True, help="Gửi lại dù kỳ này đã gửi.")
+@click.pass_context
+def jobs_run(
+    ctx: click.Context,
+    job_id: str,
+    start: str | None,
+    end: str | None,
+    out_dir: str | None,
+    force: bool,
+) -> None:
+    """Chạy một công việc cho một kỳ, đúng như bộ lập lịch sẽ chạy."""
+    from datetime import UTC, datetime
+
+    from reports.errors import UsageError
+    from reports.schedule.jobs import find_job
+    from reports.schedule.runner import run_job
+
+    settings = _settings(ctx)
+    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
+    if bool(start) != bool(end):
+        raise UsageError("--from và --to phải đi cùng nhau")
+    if start and end:
+        period = _period(start, end)
+    else:
+        period = job.period_for(datetime.now(UTC), settings.report.week_convention)
+    outcome = run_job(
+        _engine(ctx),
+        settings,
+        job,
+        period,
+        force=force,
+        out_dir=Path(out_dir).resolve() if out_dir else None,
+    )
+    _echo_lines([str(p) for p in outcome.files if outcome.status == "delivered"])
+    click.echo(outcome.message, err=outcome.status == "failed")
+    if outcome.exit_code:
+        ctx.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.option("--job", "job_id", help="Chỉ các lần chạy của công việc này.")
+@click.option("--limit", default=20, show_default=True, help="Số lần chạy gần nhất.")
+@click.pass_context
+def runs(ctx: click.Context, job_id: str | None, limit: int) -> None:
+    """Lịch sử chạy: các lần chạy, tệp đã viết, trạng thái gửi tới từng người nhận."""
+    from reports import vi
+    from reports.schedule import ledger
+
+    found = ledger.history(_engine(ctx), job_id, limit)
+    if not found:
+        click.echo("Chưa có lần chạy nào.")
+        return
+    for run, sent in found:
+        finished = f"{run.finished_at:%d/%m/%Y %H:%M}" if run.finished_at else "-"
+        click.echo(
+            f"#{run.id} {run.job_id} kỳ {vi.period_short(run.period)} lần {run.attempt}: "
+            f"{run.status} (bắt đầu {run.started_at:%d/%m/%Y %H:%M}, xong {finished} UTC, "
+            f"{run.owner})"
+        )
+        for f in run.files:
+            click.echo(f"    tệp: {f}")
+        for d in sent:
+            when = f" lúc {d.sent_at:%d/%m/%Y %H:%M}" if d.sent_at else ""
+            error = f" - {d.last_error}" if d.last_error else ""
+            click.echo(f"    {d.recipient}: {d.status}{when} ({d.attempts} lần){error}")
+        if run.error:
+            click.echo(f"    lỗi: {run.error}")
 
 
 # --- entry point --------------------------------------------------------------------------

@@ -71,6 +71,14 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class SchedulerSettings:
+    lease_s: int = 900
+    """A run whose owner stopped renewing its lease this long ago is taken over."""
+    catch_up_max: int = 8
+    """At start, missed periods run once each, at most this many per job."""
+
+
+@dataclass(frozen=True)
 class Settings:
     source: Path | None
     base_dir: Path
@@ -85,6 +93,7 @@ class Settings:
     jobs_dir: Path
     output_dir: Path
     pdf_timeout_s: float = 120.0
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -185,7 +194,17 @@ def settings_from_mapping(
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     env = os.environ if environ is None else environ
-    allowed = {"office", "signer", "report", "smtp", "paths", "database", "timezone", "pdf"}
+    allowed = {
+        "office",
+        "signer",
+        "report",
+        "smtp",
+        "paths",
+        "database",
+        "timezone",
+        "pdf",
+        "scheduler",
+    }
     for key in raw:
         if key not in allowed:
             raise ConfigError(
@@ -267,6 +286,11 @@ def settings_from_mapping(
         if rel and rel != ":memory:":
             url = f"sqlite:///{(base_dir / rel).resolve()}"
 
+    scheduler = _build(SchedulerSettings, "scheduler", _section(raw, "scheduler", source), source)
+    if scheduler.lease_s < 10:
+        raise ConfigError(
+            "scheduler.lease_s", f"phải ít nhất 10 giây, nhận được {scheduler.lease_s}", source
+        )
     pdf = _section(raw, "pdf", source)
     pdf_timeout = pdf.get("timeout_s", 120.0)
     if not isinstance(pdf_timeout, int | float) or pdf_timeout <= 0:
@@ -288,4 +312,5 @@ def settings_from_mapping(
         jobs_dir=_path("jobs", PROJECT_ROOT / "jobs"),
         output_dir=_path("output", PROJECT_ROOT / "out"),
         pdf_timeout_s=float(pdf_timeout),
+        scheduler=scheduler,
     )

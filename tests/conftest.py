@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,9 @@ from sqlalchemy.engine import Engine
 from reports.model import Report
 from reports.settings import PROJECT_ROOT, Settings, settings_from_mapping
 from reports.store.db import open_store
+
+if TYPE_CHECKING:
+    from tests.smtp import SmtpServer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("BAOCAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -156,3 +160,29 @@ def make_report(settings: Settings, end: date | None = None, **overrides: object
     ]
     kwargs: dict[str, object] = {"issued_on": period.end, **overrides}
     return compose_report(settings, figures, directives, highlights, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd), on a free port."""
+    from tests.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+def mail_settings(settings: Settings, server: SmtpServer, **smtp: object) -> Settings:
+    from dataclasses import replace
+
+    return replace(
+        settings,
+        smtp=replace(
+            settings.smtp,
+            host="127.0.0.1",
+            port=server.port,
+            mail_from="baocao@vp.hanoi.gov.vn",
+            owner="it@vp.hanoi.gov.vn",
+            retry_backoff_s=0.01,
+            **smtp,  # type: ignore[arg-type]
+        ),
+    )

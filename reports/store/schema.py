@@ -158,7 +158,9 @@ runs = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("files", sa.Text, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
-    sa.UniqueConstraint("job_id", "period_start", "period_end", "unit", name="uq_runs_job_period"),
+    sa.UniqueConstraint(
+        "job_id", "period_start", "period_end", "unit", "attempt", name="uq_runs_job_period"
+    ),
 )
 
 deliveries = sa.Table(

@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('files', sa.Text(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('job_id', 'period_start', 'period_end', 'unit', name='uq_runs_job_period')
+    sa.UniqueConstraint('job_id', 'period_start', 'period_end', 'unit', 'attempt', name='uq_runs_job_period')
     )
     op.create_table('deliveries',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),

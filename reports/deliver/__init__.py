@@ -1,0 +1,1 @@
+"""Delivery: mail the report's files."""

@@ -1,0 +1,179 @@
+"""SMTP delivery: one message per recipient, temporary failures retried, permanent ones not.
+
+The password comes only from the environment (``BAOCAO_SMTP_PASSWORD``) and is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from reports import vi
+from reports.errors import DeliveryError
+from reports.model import Figures
+from reports.periods import ReportPeriod
+from reports.settings import Settings, SmtpSettings
+
+log = logging.getLogger(__name__)
+
+_MIME = {
+    ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".pdf": ("application", "pdf"),
+}
+
+
+def subject_for(period: ReportPeriod) -> str:
+    return f"Báo cáo kết quả chỉ đạo, điều hành tuần {vi.period_short(period)}"
+
+
+def _environment(templates_dir: Path) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(so=vi.number, ky=vi.period_short, ky_dai=vi.period_long)
+    return env
+
+
+def build_message(
+    settings: Settings,
+    *,
+    recipient: str,
+    period: ReportPeriod,
+    figures: Figures,
+    previous: Figures,
+    files: Sequence[Path],
+    subject: str | None = None,
+) -> EmailMessage:
+    """The mail to one recipient: Vietnamese subject, HTML and text bodies, the files."""
+    limit = settings.smtp.max_attachment_mb * 1024 * 1024
+    attach = sum(f.stat().st_size for f in files) <= limit
+    context: dict[str, Any] = {
+        "tieu_de": subject or subject_for(period),
+        "ky": period,
+        "so_lieu": figures.as_dict() | {"dossiers_in_progress": figures.dossiers_in_progress},
+        "ky_truoc": previous.as_dict() | {"dossiers_in_progress": previous.dossiers_in_progress},
+        "dinh_kem": [f.name for f in files] if attach else [],
+        "duong_dan": [str(f) for f in files],
+        "co_quan": f"{settings.office.name} - {settings.office.parent}",
+    }
+    env = _environment(settings.templates_dir)
+    msg = EmailMessage()
+    msg["Subject"] = context["tieu_de"]
+    msg["From"] = settings.smtp.mail_from
+    msg["To"] = recipient
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=settings.smtp.mail_from.rsplit("@", 1)[-1] or "baocao")
+    try:
+        msg.set_content(env.get_template("email.txt.j2").render(context))
+        msg.add_alternative(env.get_template("email.html.j2").render(context), subtype="html")
+    except jinja2.TemplateError as exc:
+        from reports.errors import TemplateError
+
+        raise TemplateError(settings.templates_dir / "email.*.j2", str(exc)) from exc
+    if attach:
+        for f in files:
+            maintype, subtype = _MIME.get(f.suffix.lower(), ("application", "octet-stream"))
+            msg.add_attachment(f.read_bytes(), maintype=maintype, subtype=subtype, filename=f.name)
+    return msg
+
+
+@dataclass(frozen=True)
+class SendResult:
+    recipient: str
+    message_id: str
+    attempts: int
+
+
+def _is_temporary(exc: BaseException) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return all(400 <= code < 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, OSError | smtplib.SMTPServerDisconnected | socket.timeout)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{rcpt}: {code} {msg.decode('utf-8', 'replace') if isinstance(msg, bytes) else msg}"
+            for rcpt, (code, msg) in exc.recipients.items()
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error
+        text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+        return f"{exc.smtp_code} {text}"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def _open(smtp: SmtpSettings) -> smtplib.SMTP:
+    if smtp.tls == "ssl":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_s)
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s)
+        if smtp.tls == "starttls":
+            client.starttls()
+    if smtp.user:
+        client.login(smtp.user, smtp.password)
+    return client
+
+
+def send(
+    smtp: SmtpSettings,
+    msg: EmailMessage,
+    recipient: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendResult:
+    """Send ``msg`` to one recipient, retrying temporary failures with exponential backoff."""
+    last: BaseException | None = None
+    for attempt in range(1, smtp.retries + 1):
+        try:
+            with _open(smtp) as client:
+                client.send_message(msg, from_addr=smtp.mail_from, to_addrs=[recipient])
+            return SendResult(recipient, str(msg["Message-ID"]), attempt)
+        except (smtplib.SMTPException, OSError) as exc:
+            last = exc
+            if not _is_temporary(exc):
+                raise DeliveryError(
+                    f"Máy chủ thư từ chối gửi tới {recipient}: {_describe(exc)}", permanent=True
+                ) from exc
+            log.warning(
+                "temporary SMTP failure for %s (try %d of %d): %s",
+                recipient,
+                attempt,
+                smtp.retries,
+                _describe(exc),
+            )
+            if attempt < smtp.retries:
+                sleep(smtp.retry_backoff_s * 2 ** (attempt - 1))
+    assert last is not None
+    raise DeliveryError(
+        f"Không gửi được thư tới {recipient} sau {smtp.retries} lần thử "
+        f"({smtp.host}:{smtp.port}): {_describe(last)}"
+    )
+
+
+def owner_message(settings: Settings, owner: str, subject: str, body: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = settings.smtp.mail_from
+    msg["To"] = owner
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain="baocao")
+    msg.set_content(body)
+    return msg

@@ -48,6 +48,8 @@ class UnitOutcome:
 @dataclass
 class BatchSummary:
     outcomes: list[UnitOutcome] = field(default_factory=list)
+    reports: dict[str, Report] = field(default_factory=dict)
+    """Each unit's composed report, by unit code (for the mail body)."""
 
     @property
     def written(self) -> list[UnitOutcome]:
@@ -132,6 +134,8 @@ def _render_one(report: Report, formats: Sequence[str], out_dir: Path) -> UnitOu
         return UnitOutcome(code, name, tuple(paths))
     except BaocaoError as exc:
         return UnitOutcome(code, name, error=str(exc))
+    except OSError as exc:
+        return UnitOutcome(code, name, error=f"không ghi được {exc.filename}: {exc.strerror}")
     except Exception as exc:  # noqa: BLE001 - one unit failing must not stop the others
         log.exception("report for unit %s failed", code)
         return UnitOutcome(code, name, error=f"{exc.__class__.__name__}: {exc}")
@@ -157,7 +161,7 @@ def generate_all_units(
         )
     if on_start:
         on_start(len(reports))
-    summary = BatchSummary()
+    summary = BatchSummary(reports={r.unit_code or "": r for r in reports})
     workers = max(1, min(workers or os.cpu_count() or 1, len(reports)))
     ctx = get_context("spawn")
     with ProcessPoolExecutor(

@@ -598,9 +598,12 @@ def _crash_log(exc: BaseException) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; every failure becomes a message and an exit code, never a traceback."""
     try:
-        cli.main(
+        # standalone_mode=False: click returns ctx.exit()'s code instead of exiting
+        code = cli.main(
             args=list(argv) if argv is not None else None, prog_name="baocao", standalone_mode=False
         )
+        if isinstance(code, int) and code:
+            return code
     except BaocaoError as exc:
         click.echo(f"Lỗi: {exc}", err=True)
         return exc.exit_code

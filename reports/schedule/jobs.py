@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ class Job:
     units: str | None = None
     misfire_grace_s: int = 7 * 24 * 3600
     figures_section: bool | None = None
+    unit_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """With ``units = "all"``: unit code → that unit's own recipients ([email.units])."""
     source: Path | None = None
 
     @property
@@ -116,8 +118,14 @@ def parse_job(path: Path, raw: dict[str, Any], default_owner: str = "") -> Job:
     if not isinstance(email, dict):
         raise _fail(path, "email", "phải là bảng [email] với to = [...]")
     for key in email:
-        if key not in ("to", "cc"):
-            raise _fail(path, f"email.{key}", "không có khóa này; dùng to, cc")
+        if key not in ("to", "cc", "units"):
+            raise _fail(path, f"email.{key}", "không có khóa này; dùng to, cc, units")
+    unit_table = email.get("units", {})
+    if not isinstance(unit_table, dict):
+        raise _fail(path, "email.units", "phải là bảng mã đơn vị = [địa chỉ thư, …]")
+    unit_recipients = {
+        str(code): _emails(path, f"email.units.{code}", value) for code, value in unit_table.items()
+    }
     period = raw.get("period", "previous-week")
     if period not in PERIODS:
         raise _fail(path, "period", f"chỉ hỗ trợ {', '.join(PERIODS)}, nhận được {period!r}")
@@ -146,6 +154,7 @@ def parse_job(path: Path, raw: dict[str, Any], default_owner: str = "") -> Job:
         units=units,
         misfire_grace_s=grace,
         figures_section=figures_section,
+        unit_recipients=unit_recipients,
         source=path,
     )
     try:

@@ -94,35 +94,12 @@ def run_job(
     assert run is not None
     outcome = RunOutcome("failed", "", run.id)
     try:
-        report, files = _files(engine, settings, job, period, run, out_dir)
-        outcome.files = files
-        already = ledger.sent_recipients(engine, run)
-        for recipient in job.recipients:
-            if recipient in already:
-                outcome.sent.append(recipient)
-                continue
-            ledger.renew(engine, run, now=clock(), lease_s=lease_s)
-            msg = mail.build_message(
-                settings,
-                recipient=recipient,
-                period=period,
-                figures=report.figures.current,
-                previous=report.figures.previous,
-                files=files,
-            )
-            ledger.mark_delivery(engine, run, recipient, ledger.SENDING, now=clock())
-            try:
-                result = mail.send(settings.smtp, msg, recipient, sleep=sleep)
-            except DeliveryError as exc:
-                ledger.mark_delivery(
-                    engine, run, recipient, ledger.FAILED, now=clock(), error=str(exc)
-                )
-                outcome.failed[recipient] = str(exc)
-                continue
-            ledger.mark_delivery(
-                engine, run, recipient, ledger.SENT, now=clock(), message_id=result.message_id
-            )
-            outcome.sent.append(recipient)
+        if job.units == "all":
+            _run_all_units(engine, settings, job, period, outcome, out_dir, me, clock, sleep)
+        else:
+            report, files = _files(engine, settings, job, period, run, out_dir)
+            outcome.files = files
+            _deliver(engine, settings, run, job.recipients, report, files, outcome, clock, sleep)
     except BaocaoError as exc:
         outcome.failed["*"] = str(exc)
     except Exception as exc:  # noqa: BLE001 - recorded and reported, never kills the scheduler
@@ -145,6 +122,106 @@ def run_job(
     )
     log.info("Job %s for %s delivered to %d recipients", job.id, period.slug(), len(outcome.sent))
     return outcome
+
+
+def _deliver(
+    engine: Engine,
+    settings: Settings,
+    run: ledger.Run,
+    recipients: tuple[str, ...],
+    report: Report,
+    files: list[Path],
+    outcome: RunOutcome,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+) -> None:
+    """Mail each recipient not yet mailed for ``run``, recording before and after."""
+    lease_s = settings.scheduler.lease_s
+    already = ledger.sent_recipients(engine, run)
+    for recipient in recipients:
+        if recipient in already:
+            outcome.sent.append(recipient)
+            continue
+        ledger.renew(engine, run, now=clock(), lease_s=lease_s)
+        msg = mail.build_message(
+            settings,
+            recipient=recipient,
+            period=report.period,
+            figures=report.figures.current,
+            previous=report.figures.previous,
+            files=files,
+        )
+        ledger.mark_delivery(engine, run, recipient, ledger.SENDING, now=clock())
+        try:
+            result = mail.send(settings.smtp, msg, recipient, sleep=sleep)
+        except DeliveryError as exc:
+            ledger.mark_delivery(engine, run, recipient, ledger.FAILED, now=clock(), error=str(exc))
+            outcome.failed[recipient] = str(exc)
+            continue
+        ledger.mark_delivery(
+            engine, run, recipient, ledger.SENT, now=clock(), message_id=result.message_id
+        )
+        outcome.sent.append(recipient)
+
+
+def _run_all_units(
+    engine: Engine,
+    settings: Settings,
+    job: Job,
+    period: ReportPeriod,
+    outcome: RunOutcome,
+    out_dir: Path | None,
+    me: str,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+) -> None:
+    """``units = "all"``: every unit's report, each mailed to that unit's own recipients.
+
+    Each unit's delivery is a run of its own in the ledger (job, period, unit), so a re-run
+    after a failure mails only the units and people not yet mailed.
+    """
+    from reports.batch import generate_all_units
+
+    target = (out_dir or settings.output_dir) / job.id / period.slug()
+    summary = generate_all_units(
+        engine, settings, period, parent=job.unit, formats=job.formats, out_dir=target
+    )
+    for unit in summary.outcomes:
+        outcome.files.extend(unit.paths)
+        if not unit.ok:
+            outcome.failed[unit.code] = unit.error or "lỗi"
+            continue
+        recipients = job.unit_recipients.get(unit.code, ())
+        if not recipients:
+            continue
+        sub = ledger.claim(
+            engine,
+            job.id,
+            period,
+            unit=unit.code,
+            owner=me,
+            now=clock(),
+            lease_s=settings.scheduler.lease_s,
+        )
+        if sub.run is None:
+            continue  # delivered before, or another process has it
+        unit_outcome = RunOutcome("failed", "", sub.run.id)
+        _deliver(
+            engine,
+            settings,
+            sub.run,
+            recipients,
+            summary.reports[unit.code],
+            list(unit.paths),
+            unit_outcome,
+            clock,
+            sleep,
+        )
+        outcome.sent.extend(unit_outcome.sent)
+        outcome.failed.update(unit_outcome.failed)
+        status = ledger.FAILED if unit_outcome.failed else ledger.DELIVERED
+        error = "; ".join(unit_outcome.failed.values()) or None
+        ledger.finish(engine, sub.run, status, now=clock(), error=error)
 
 
 def _files(

@@ -102,6 +102,21 @@ def duckdb_ms(data: Path, period: ReportPeriod, runs: int) -> float:
     return _median_ms(run, runs)
 
 
+def _fresh_pg_schema(url: str, *, reset: bool) -> str:
+    """The bench fills its own schema, never the public one."""
+    import sqlalchemy as sa
+
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if reset:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS baocao_bench CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA IF NOT EXISTS baocao_bench"))
+    engine.dispose()
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3Dbaocao_bench"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, required=True, help="folder of canonical CSV files")
@@ -124,13 +139,16 @@ def main() -> None:
 
         last = duckdb.sql(
             f"SELECT max(CAST(received_on AS DATE)) FROM read_csv('{args.data / 'documents.csv'}')"
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchall()[0][0]
         start = last - timedelta(days=last.weekday() + 7)
     period = ReportPeriod(start, start + timedelta(days=7))
     results: list[tuple[str, str]] = []
     sqlite_url = f"sqlite:///{Path(args.sqlite).resolve()}"
+    if args.pg:
+        args.pg = _fresh_pg_schema(args.pg, reset=not args.skip_import)
     if not args.skip_import:
-        Path(args.sqlite).unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(args.sqlite + suffix).unlink(missing_ok=True)
         Path(args.sqlite).parent.mkdir(parents=True, exist_ok=True)
         secs, rows = import_into(sqlite_url, files)
         results.append(

@@ -163,7 +163,7 @@ def _last_week(data: Path) -> tuple[str, str]:
 
     last = duckdb.sql(
         f"SELECT max(CAST(received_on AS DATE)) FROM read_csv('{data / 'documents.csv'}')"
-    ).fetchone()[0]  # type: ignore[index]
+    ).fetchall()[0][0]
     start = last - timedelta(days=last.weekday() + 7)
     return start.isoformat(), (start + timedelta(days=7)).isoformat()
 

@@ -113,14 +113,25 @@ def _rollup_counts(
 def _count_by_key(
     conn: Connection, keys: Sequence[str], condition: sa.ColumnElement[bool]
 ) -> dict[str, int]:
-    """Dossiers matching ``condition`` per unit key (each unit with its sub-units)."""
-    key_filter = (
-        unit_scope.c.ancestor == keys[0] if len(keys) == 1 else unit_scope.c.ancestor.in_(keys)
-    )
+    """Dossiers matching ``condition`` per unit key (each unit with its sub-units).
+
+    One key is counted without a join (the whole office: no unit filter at all; a unit:
+    ``unit IN`` its closure), so the planner keeps to the covering index of the condition.
+    """
+    if len(keys) == 1:
+        key = keys[0]
+        stmt = sa.select(sa.func.count()).where(condition)
+        if key != ROOT_UNIT:
+            stmt = stmt.where(
+                dossiers.c.unit.in_(
+                    sa.select(unit_scope.c.descendant).where(unit_scope.c.ancestor == key)
+                )
+            )
+        return {key: int(conn.execute(stmt).scalar_one())}
     stmt = (
         sa.select(unit_scope.c.ancestor, sa.func.count())
         .select_from(dossiers.join(unit_scope, unit_scope.c.descendant == dossiers.c.unit))
-        .where(condition, key_filter)
+        .where(condition, unit_scope.c.ancestor.in_(keys))
         .group_by(unit_scope.c.ancestor)
     )
     return {str(a): int(n) for a, n in conn.execute(stmt)}

@@ -128,13 +128,13 @@ def _count_by_key(
                 )
             )
         return {key: int(conn.execute(stmt).scalar_one())}
-    stmt = (
+    grouped = (
         sa.select(unit_scope.c.ancestor, sa.func.count())
         .select_from(dossiers.join(unit_scope, unit_scope.c.descendant == dossiers.c.unit))
         .where(condition, unit_scope.c.ancestor.in_(keys))
         .group_by(unit_scope.c.ancestor)
     )
-    return {str(a): int(n) for a, n in conn.execute(stmt)}
+    return {str(a): int(n) for a, n in conn.execute(grouped)}
 
 
 def _completed_condition(period: ReportPeriod) -> sa.ColumnElement[bool]:

@@ -1,0 +1,88 @@
+"""Word rendering speed: ours against the zipfile floor, docxtpl and python-docx.
+
+    python bench/bench_docx.py [--runs 30]
+
+All render the same report (the reference week's figures) from the default template.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from reports.render.docx import _environment, render_docx, template_context  # noqa: E402
+from reports.settings import load_settings  # noqa: E402
+
+
+def median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+    fn()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=30)
+    args = ap.parse_args()
+    from conftest import make_report  # tests/conftest.py: the reference week without a database
+
+    settings = load_settings(environ={})
+    report = make_report(settings)
+    template = settings.templates_dir / settings.report.template_docx
+    out = Path(tempfile.mkdtemp()) / "bc.docx"
+    ours = median_ms(lambda: render_docx(report, settings, out), args.runs)
+    with zipfile.ZipFile(out) as z:
+        members = [(i, z.read(i)) for i in z.infolist()]
+
+    def floor() -> None:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info, data in members:
+                zout.writestr(info.filename, data)
+        out.with_suffix(".floor.docx").write_bytes(buf.getvalue())
+
+    floor_ms = median_ms(floor, args.runs)
+    context = template_context(report)
+
+    def docxtpl() -> None:
+        from docxtpl import DocxTemplate
+
+        tpl = DocxTemplate(str(template))
+        tpl.render(context, jinja_env=_environment())
+        tpl.save(str(out.with_suffix(".docxtpl.docx")))
+
+    docxtpl_ms = median_ms(docxtpl, max(5, args.runs // 3))
+
+    def python_docx() -> None:
+        import docx
+
+        document = docx.Document(str(out))
+        document.save(str(out.with_suffix(".python-docx.docx")))
+
+    python_docx_ms = median_ms(python_docx, max(5, args.runs // 3))
+    print(f"zipfile floor (pre-built XML)   {floor_ms:7.1f} ms")
+    print(
+        f"baocao render_docx               {ours:7.1f} ms  = {ours / floor_ms:.2f}x the floor (target <= 2x)"
+    )
+    print(f"docxtpl render + save            {docxtpl_ms:7.1f} ms  = {docxtpl_ms / floor_ms:.2f}x")
+    print(
+        f"python-docx open + save only     {python_docx_ms:7.1f} ms  = {python_docx_ms / floor_ms:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -588,6 +588,24 @@ def runs(ctx: click.Context, job_id: str | None, limit: int) -> None:
 # --- entry point --------------------------------------------------------------------------
 
 
+def _click_message(exc: click.ClickException) -> str:
+    """Click's own usage errors, in Vietnamese."""
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx else "baocao"
+    hint = f" Xem '{command} --help'."
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        names = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or ""])
+        return f"thiếu {names}.{hint}"
+    if isinstance(exc, click.NoSuchOption):
+        return f"không có tùy chọn {exc.option_name}.{hint}"
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        names = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or ""])
+        return f"giá trị không hợp lệ cho {names}: {exc.message}.{hint}"
+    if isinstance(exc, click.UsageError):
+        return f"{exc.message}.{hint}"
+    return exc.format_message()
+
+
 def _crash_log(exc: BaseException) -> Path:
     fd, name = tempfile.mkstemp(prefix="baocao-loi-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -614,7 +632,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("Đã dừng (Ctrl-C). Không có gì được ghi dở.", err=True)
         return 130
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"Lỗi: {_click_message(exc)}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

@@ -82,6 +82,12 @@ def _write_settings(tmp_path: Path, db_url: str, smtp_port: int, lease_s: int = 
     return path
 
 
+def _jobs_run(config: Path) -> list[str]:
+    """The real command, in a process of its own, for the reference week."""
+    return [sys.executable, "-m", "reports.cli", "--settings", str(config), "jobs", "run",
+            "bao-cao-tuan", "--from", "2020-09-21", "--to", "2020-09-28"]  # fmt: skip
+
+
 def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
 
@@ -242,20 +248,7 @@ def test_two_processes_race_on_postgresql_one_mail_each(
 ) -> None:
     _store(pg_url, sample).dispose()
     config = _write_settings(tmp_path, pg_url, smtp_server.port)
-    cmd = [
-        sys.executable,
-        "-m",
-        "reports.cli",
-        "--settings",
-        str(config),
-        "jobs",
-        "run",
-        "bao-cao-tuan",
-        "--from",
-        "2020-09-21",
-        "--to",
-        "2020-09-28",
-    ]
+    cmd = _jobs_run(config)
     procs = [
         subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_clean_env()
@@ -281,20 +274,7 @@ def test_a_run_killed_between_two_recipients_resumes_with_the_second_only(
     second_arrived = threading.Event()
     smtp_server.handler.arrived[LEADERS[1]] = second_arrived
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reports.cli",
-            "--settings",
-            str(config),
-            "jobs",
-            "run",
-            "bao-cao-tuan",
-            "--from",
-            "2020-09-21",
-            "--to",
-            "2020-09-28",
-        ],
+        _jobs_run(config),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=_clean_env(),

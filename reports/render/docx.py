@@ -13,7 +13,6 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ from jinja2.sandbox import SandboxedEnvironment
 from reports import vi
 from reports.errors import TemplateError
 from reports.model import FIGURE_INFO, Report
-from reports.periods import ReportPeriod
 from reports.render.docx_chart import chart_xml
 from reports.render.files import atomic_output
 from reports.settings import Settings
@@ -277,11 +275,3 @@ def render_docx(
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)
     return path
-
-
-def period_label(p: ReportPeriod) -> str:
-    return vi.period_short(p)
-
-
-def issued(report: Report) -> date:
-    return report.issued_on

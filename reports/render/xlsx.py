@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -354,7 +354,3 @@ def render_xlsx(
     with atomic_output(path) as tmp:
         wb.save(tmp)
     return path
-
-
-def issued(report: Report) -> date:
-    return report.issued_on

@@ -16,7 +16,6 @@ import logging
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -155,7 +154,3 @@ def next_run_times(
     settings: Settings, jobs: list[Job], now: datetime
 ) -> dict[str, datetime | None]:
     return {job.id: job.trigger().get_next_fire_time(None, now) for job in jobs}
-
-
-def jobs_dir_of(settings: Settings) -> Path:
-    return settings.jobs_dir

@@ -12,6 +12,7 @@ import argparse
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -56,6 +57,7 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=600)
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--skip-import", action="store_true", help="reuse the stores of the last run")
     args = ap.parse_args()
 
     data = HERE / "data" / str(args.rows)
@@ -74,6 +76,8 @@ def main() -> None:
     fig_cmd = [PY, str(HERE / "bench_figures.py"), "--data", str(data)]
     if not args.no_pg:
         fig_cmd += ["--pg", args.pg]
+    if args.skip_import:
+        fig_cmd.append("--skip-import")
     text, wall, rss = run(fig_cmd)
     sections.append(
         f"### Import and figures ({args.rows:,} records)\n\n{text}\nPeak memory: {rss:.0f} MB; whole run {wall:.0f} s."
@@ -125,6 +129,7 @@ def main() -> None:
         f"first run {wall:.2f} s, second run {wall2:.2f} s (target < 1.5 s); peak memory {max(rss, rss2):.0f} MB."
     )
     batch_dir = out / "all"
+    shutil.rmtree(batch_dir, ignore_errors=True)
     _, wall, rss = run(
         [
             *baocao,

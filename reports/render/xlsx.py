@@ -217,27 +217,24 @@ def _field_sheet(wb: Workbook, report: Report) -> None:
     )
 
 
-def _unit_sheet(wb: Workbook, units: Sequence[UnitFigures]) -> None:
+def _unit_sheet(wb: Workbook, units: Sequence[UnitFigures], spill_dir: Path) -> _Spill:
     ws = wb.create_sheet("Theo đơn vị")
     labels = ["Mã đơn vị", "Tên đơn vị", "Đơn vị cấp trên", *(i.label for i in FIGURE_INFO)]
     _widths(ws, (20, 34, 20, *([14] * len(FIGURE_INFO))))
     ws.freeze_panes = "C2"
     _print_setup(ws, landscape=True, title_rows="1:1")
     ws.append(_header(ws, labels))
-    for u in units:
-        ws.append(
-            [
-                _cell(ws, u.code),
-                _cell(ws, u.name),
-                _cell(ws, u.parent),
-                *(
-                    _cell(ws, u.figures.value(i.name), fmt=PERCENT if i.unit == "%" else NUMBER)
-                    for i in FIGURE_INFO
-                ),
-            ]
-        )
+    number, percent = _style_id(ws, NUMBER), _style_id(ws, PERCENT)
+    styles = [None, None, None, *(percent if i.unit == "%" else number for i in FIGURE_INFO)]
+    letters = [get_column_letter(i) for i in range(1, len(labels) + 1)]
+    spill = spill_dir / "units.xml"
+    with spill.open("w", encoding="utf-8") as fh:
+        for n, u in enumerate(units, start=2):
+            values = [u.code, u.name, u.parent, *(u.figures.value(i.name) for i in FIGURE_INFO)]
+            fh.write(_cells_xml(n, letters, values, styles))
     if units:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(labels))}{len(units) + 1}"
+        ws.auto_filter.ref = f"A1:{letters[-1]}{len(units) + 1}"
+    return _Spill(ws, spill)
 
 
 _TREND = (
@@ -312,9 +309,12 @@ class _Spill:
     path: Path
 
 
-def _cells_xml(n: int, letters: Sequence[str], values: Sequence[object], date_style: int) -> str:
+def _cells_xml(
+    n: int, letters: Sequence[str], values: Sequence[object], styles: Sequence[int | None]
+) -> str:
+    """One ``<row>`` of sheet XML; ``styles`` are the cell-format ids of the columns."""
     parts = [f'<row r="{n}">']
-    for letter, value in zip(letters, values, strict=True):
+    for letter, value, style in zip(letters, values, styles, strict=True):
         if value is None or value == "":
             continue
         if isinstance(value, str):
@@ -325,17 +325,23 @@ def _cells_xml(n: int, letters: Sequence[str], values: Sequence[object], date_st
         elif isinstance(value, bool):
             parts.append(f'<c r="{letter}{n}" t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, int | float):
-            parts.append(f'<c r="{letter}{n}"><v>{value}</v></c>')
+            s_attr = f' s="{style}"' if style is not None else ""
+            parts.append(f'<c r="{letter}{n}"{s_attr}><v>{value}</v></c>')
         elif isinstance(value, date):
             day = value.date() if isinstance(value, datetime) else value
             serial = (day - _EXCEL_EPOCH).days
-            parts.append(f'<c r="{letter}{n}" s="{date_style}"><v>{serial}</v></c>')
+            parts.append(f'<c r="{letter}{n}" s="{style}"><v>{serial}</v></c>')
         else:
             parts.append(
                 f'<c r="{letter}{n}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
             )
     parts.append("</row>")
     return "".join(parts)
+
+
+def _style_id(ws: Any, fmt: str) -> int:
+    """The workbook's cell-format id for ``fmt`` (registered by making one styled cell)."""
+    return int(_cell(ws, None, fmt=fmt).style_id)
 
 
 def _records_sheet(wb: Workbook, sheet: RecordSheet, used: set[str], spill_dir: Path) -> _Spill:
@@ -351,8 +357,8 @@ def _records_sheet(wb: Workbook, sheet: RecordSheet, used: set[str], spill_dir: 
     _print_setup(ws, landscape=len(columns) > 4, title_rows="1:1")
     headings = [_COLUMN_LABELS.get(c, c) for c in columns]
     ws.append(headings)
-    date_cell = _cell(ws, None, fmt=DATE)
-    date_style = int(date_cell.style_id)
+    date_style = _style_id(ws, DATE)
+    styles = [date_style if types.get(c) == "date" else None for c in columns]
     field_positions = [i for i, c in enumerate(columns) if types.get(c) == "field"]
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
     spill = spill_dir / f"sheet-{len(wb.worksheets)}.xml"
@@ -363,7 +369,7 @@ def _records_sheet(wb: Workbook, sheet: RecordSheet, used: set[str], spill_dir: 
             values: list[object] = list(row)
             for i in field_positions:
                 values[i] = FIELDS.get(str(values[i]), values[i])
-            fh.write(_cells_xml(count + 1, letters, values, date_style))
+            fh.write(_cells_xml(count + 1, letters, values, styles))
     ref = f"A1:{letters[-1]}{max(count, 1) + 1}"
     table = Table(displayName=f"tbl_{sheet.kind}", ref=ref)
     # write-only mode cannot read the headings back from the sheet: name the columns here
@@ -412,11 +418,11 @@ def render_xlsx(
     wb.properties.created = datetime.combine(report.issued_on, datetime.min.time())
     _summary_sheet(wb, report)
     _field_sheet(wb, report)
-    _unit_sheet(wb, units)
-    _trend_sheet(wb, report)
     used = {"tổng hợp", "theo lĩnh vực", "theo đơn vị", "xu hướng"}
     with tempfile.TemporaryDirectory(prefix="baocao-xlsx-") as work:
-        spills = [_records_sheet(wb, sheet, used, Path(work)) for sheet in records]
+        spills = [_unit_sheet(wb, units, Path(work))]
+        _trend_sheet(wb, report)
+        spills += [_records_sheet(wb, sheet, used, Path(work)) for sheet in records]
         saved = Path(work) / "saved.xlsx"
         wb.save(saved)
         with atomic_output(path) as tmp:

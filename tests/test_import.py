@@ -311,3 +311,24 @@ def test_dossier_dates_and_unknown_kind(engine: Engine, tmp_path: Path) -> None:
     assert r.added == 1
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(dossiers)).scalar_one() == 0
+
+
+def test_rows_are_checked_and_written_in_chunks(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reports.sources.importer as importer
+
+    monkeypatch.setattr(importer, "_CHUNK_ROWS", 2)
+    rows = "".join(f"VB-{i},2020-09-2{i % 8},U\n" for i in range(1, 8))
+    f = write(tmp_path / "documents.csv", "id,received_on,unit\n" + rows)
+    (r,) = import_files(engine, [f])
+    assert r.added == 7
+    assert current(engine).documents_received == 7
+    # a duplicate in a later chunk than its first occurrence is still caught, with its row
+    write(
+        f, "id,received_on,unit\nA,2020-09-21,U\nB,2020-09-21,U\nC,2020-09-22,U\nA,2020-09-23,U\n"
+    )
+    with pytest.raises(InvalidRowsError) as info:
+        import_files(engine, [f])
+    assert f"{f}:5:id: trùng mã với dòng 2 (A)" in str(info.value)
+    assert doc_ids(engine) == [f"VB-{i}" for i in range(1, 8)]

@@ -12,6 +12,7 @@ import contextlib
 import csv
 import gc
 import hashlib
+import itertools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -72,7 +73,6 @@ class _Table:
     file: str
     kind: Kind
     sha256: str
-    rows: list[tuple[object, ...]] = field(default_factory=list)
     total: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     rejected: list[tuple[int, list[object], str]] = field(default_factory=list)
@@ -137,88 +137,102 @@ def _sheets(
     )
 
 
-def _validate(kind: Kind, sheet: Sheet, file: str, sha256: str, mapping: Mapping | None) -> _Table:
-    table = _Table(file, kind, sha256, header=sheet.header)
-    positions: dict[str, int] = {}
-    shown: dict[str, str] = {}
-    for i, header in enumerate(sheet.header):
-        column = mapping.column_for(header) if mapping else header.strip()
-        column = column.lower() if column.lower() in kind.column_names else column
-        if column in kind.column_names and column not in positions:
-            positions[column] = i
-            shown[column] = header.strip() or column
-    missing = [c.name for c in kind.columns if c.required and c.name not in positions]
-    if missing:
-        raise FileFormatError(
-            file,
-            f"thiếu cột bắt buộc: {', '.join(missing)} (loại {kind.name}); "
-            f"các cột có trong tệp: {', '.join(h for h in sheet.header if h) or '(không có)'}",
-            "Sửa dòng tiêu đề, hoặc dùng --mapping để ánh xạ tên cột của hệ thống xuất ra.",
-        )
-    plan = [
-        (positions.get(c.name), c.name, _PARSERS[c.type], c.required, c.type == "bool")
-        for c in kind.columns
-    ]
-    checks = [
-        (kind.column_names.index(a), kind.column_names.index(b), msg)
-        for a, b, msg in _ORDER_CHECKS.get(kind.name, [])
-    ]
-    value_map = mapping.value_for if mapping and mapping.values else None
-    rows = list(sheet.rows)
-    table.total = len(rows)
-    fast = _validate_columns(rows, plan, checks, value_map)
-    if fast is not None:
-        table.rows = fast
-        return table
-    seen: dict[str, int] = {}
-    for rownum, cells in rows:
-        record: list[object] = []
-        row_problems: list[RowProblem] = []
-        for pos, name, parse, required, is_bool in plan:
-            raw = cells[pos] if pos is not None and pos < len(cells) else None
-            if value_map is not None:
-                raw = value_map(name, raw)
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                if required:
-                    row_problems.append(
-                        RowProblem(file, rownum, shown.get(name, name), "thiếu giá trị bắt buộc")
-                    )
-                record.append(False if is_bool else None)
-                continue
-            try:
-                record.append(parse(raw))
-            except v.BadValue as exc:
-                row_problems.append(
-                    RowProblem(file, rownum, shown[name], str(exc), str(raw).strip())
-                )
-                record.append(None)
-        if not row_problems:
-            for later, earlier, msg in checks:
-                a, b = record[later], record[earlier]
-                if isinstance(a, date) and isinstance(b, date) and a < b:
-                    name = kind.column_names[later]
-                    row_problems.append(RowProblem(file, rownum, shown[name], msg, a.isoformat()))
-            record_id = str(record[0])
-            if record_id in seen:
-                row_problems.append(
-                    RowProblem(
-                        file,
-                        rownum,
-                        shown["id" if kind.name != "units" else "code"],
-                        f"trùng mã với dòng {seen[record_id]}",
-                        record_id,
-                    )
-                )
-            else:
-                seen[record_id] = rownum
-        if row_problems:
-            table.problems.extend(row_problems)
-            table.rejected.append(
-                (rownum, cells, "; ".join(f"{p.column}: {p.problem}" for p in row_problems))
+class _Validator:
+    """Checks the rows of one sheet, chunk by chunk; ids are remembered across chunks."""
+
+    def __init__(self, kind: Kind, header: list[str], file: str, mapping: Mapping | None) -> None:
+        positions: dict[str, int] = {}
+        shown: dict[str, str] = {}
+        for i, heading in enumerate(header):
+            column = mapping.column_for(heading) if mapping else heading.strip()
+            column = column.lower() if column.lower() in kind.column_names else column
+            if column in kind.column_names and column not in positions:
+                positions[column] = i
+                shown[column] = heading.strip() or column
+        missing = [c.name for c in kind.columns if c.required and c.name not in positions]
+        if missing:
+            raise FileFormatError(
+                file,
+                f"thiếu cột bắt buộc: {', '.join(missing)} (loại {kind.name}); "
+                f"các cột có trong tệp: {', '.join(h for h in header if h) or '(không có)'}",
+                "Sửa dòng tiêu đề, hoặc dùng --mapping để ánh xạ tên cột của hệ thống xuất ra.",
             )
-            continue
-        table.rows.append(tuple(record))
-    return table
+        self.kind = kind
+        self.file = file
+        self.shown = shown
+        self.plan: _Plan = [
+            (positions.get(c.name), c.name, _PARSERS[c.type], c.required, c.type == "bool")
+            for c in kind.columns
+        ]
+        self.checks = [
+            (kind.column_names.index(a), kind.column_names.index(b), msg)
+            for a, b, msg in _ORDER_CHECKS.get(kind.name, [])
+        ]
+        self.value_map = mapping.value_for if mapping and mapping.values else None
+        self.seen: dict[object, int] = {}
+        """id → the row it first appeared on, across chunks (duplicates are errors)."""
+
+    def validate(
+        self, rows: list[tuple[int, list[object]]], table: _Table
+    ) -> list[tuple[object, ...]]:
+        """The valid records of ``rows``; problems and rejected rows are added to ``table``."""
+        fast = _validate_columns(rows, self.plan, self.checks, self.value_map, self.seen)
+        if fast is not None:
+            return fast
+        out: list[tuple[object, ...]] = []
+        file, shown, seen = self.file, self.shown, self.seen
+        for rownum, cells in rows:
+            record: list[object] = []
+            row_problems: list[RowProblem] = []
+            for pos, name, parse, required, is_bool in self.plan:
+                raw = cells[pos] if pos is not None and pos < len(cells) else None
+                if self.value_map is not None:
+                    raw = self.value_map(name, raw)
+                if raw is None or (isinstance(raw, str) and not raw.strip()):
+                    if required:
+                        row_problems.append(
+                            RowProblem(
+                                file, rownum, shown.get(name, name), "thiếu giá trị bắt buộc"
+                            )
+                        )
+                    record.append(False if is_bool else None)
+                    continue
+                try:
+                    record.append(parse(raw))
+                except v.BadValue as exc:
+                    row_problems.append(
+                        RowProblem(file, rownum, shown[name], str(exc), str(raw).strip())
+                    )
+                    record.append(None)
+            if not row_problems:
+                for later, earlier, msg in self.checks:
+                    a, b = record[later], record[earlier]
+                    if isinstance(a, date) and isinstance(b, date) and a < b:
+                        name = self.kind.column_names[later]
+                        row_problems.append(
+                            RowProblem(file, rownum, shown[name], msg, a.isoformat())
+                        )
+                record_id = record[0]
+                if record_id in seen:
+                    row_problems.append(
+                        RowProblem(
+                            file,
+                            rownum,
+                            shown["id" if self.kind.name != "units" else "code"],
+                            f"trùng mã với dòng {seen[record_id]}",
+                            str(record_id),
+                        )
+                    )
+                else:
+                    seen[record_id] = rownum
+            if row_problems:
+                table.problems.extend(row_problems)
+                table.rejected.append(
+                    (rownum, cells, "; ".join(f"{p.column}: {p.problem}" for p in row_problems))
+                )
+                continue
+            out.append(tuple(record))
+        return out
 
 
 class _Slow(Exception):
@@ -254,6 +268,7 @@ def _validate_columns(
     plan: _Plan,
     checks: list[tuple[int, int, str]],
     value_map: Callable[[str, object], object] | None,
+    seen: dict[object, int],
 ) -> list[tuple[object, ...]] | None:
     """Validate column by column (fast); ``None`` when any cell is bad, so that the row-wise
     path, which is the reference, reports every problem."""
@@ -273,8 +288,10 @@ def _validate_columns(
         pairs = zip(columns[later], columns[earlier], strict=True)
         if any(isinstance(a, date) and isinstance(b, date) and a < b for a, b in pairs):
             return None
-    if len(set(columns[0])) != len(rows):
+    ids = columns[0]
+    if len(set(ids)) != len(rows) or not seen.keys().isdisjoint(ids):
         return None
+    seen.update(zip(ids, (rownum for rownum, _ in rows), strict=True))
     return list(zip(*columns, strict=True))
 
 
@@ -332,64 +349,115 @@ def _import_files(
         )
     mapping_obj = load_mapping(mapping) if mapping else None
     kind = kind or (mapping_obj.kind if mapping_obj else None)
-    tables: list[_Table] = []
     for path in paths:
-        file = str(path)
         if not path.is_file():
-            raise FileFormatError(file, "không tìm thấy tệp")
-        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-        for sheet_kind, sheet, shown in _sheets(path, file, kind, encoding):
-            table = _validate(sheet_kind, sheet, shown, sha256, mapping_obj)
-            if skip_invalid and table.rejected:
-                table.rejects_path = _write_rejects(
-                    path, table, sheet.name if shown != file else ""
-                )
-            tables.append(table)
-    if not skip_invalid:
-        bad = [t for t in tables if t.problems]
+            raise FileFormatError(str(path), "không tìm thấy tệp")
+    stamp = now or datetime.now(UTC)
+    results: list[ImportResult] = []
+    bad: list[_Table] = []
+    # One transaction for every file: rows are written as they are validated, chunk by chunk,
+    # and an invalid row anywhere rolls all of it back.
+    with engine.begin() as conn:
+        for path in paths:
+            file = str(path)
+            sha256 = _sha256(path)
+            for sheet_kind, sheet, shown in _sheets(path, file, kind, encoding):
+                try:
+                    table, counts = _load_sheet(
+                        conn,
+                        sheet_kind,
+                        sheet,
+                        shown,
+                        sha256,
+                        mapping_obj,
+                        write=not bad,
+                        skip_invalid=skip_invalid,
+                    )
+                finally:
+                    sheet.close()
+                if table.problems and not skip_invalid:
+                    bad.append(table)
+                    continue
+                if skip_invalid and table.rejected:
+                    table.rejects_path = _write_rejects(
+                        path, table, sheet.name if shown != file else ""
+                    )
+                if bad:
+                    continue
+                results.append(_record_import(conn, table, counts, stamp))
         if bad:
             problems = [p for t in bad for p in t.problems]
             raise InvalidRowsError(
                 ", ".join(t.file for t in bad), problems, sum(t.total for t in bad)
             )
-    stamp = now or datetime.now(UTC)
-    results = []
-    with engine.begin() as conn:
-        for table in tables:
-            added, replaced, unchanged = store_rows(conn, table.kind.name, table.rows)
-            conn.execute(
-                sa.insert(imports).values(
-                    file_name=table.file,
-                    sha256=table.sha256,
-                    kind=table.kind.name,
-                    rows_added=added,
-                    rows_replaced=replaced,
-                    rows_unchanged=unchanged,
-                    rows_rejected=len(table.rejected),
-                    imported_at=stamp,
-                )
-            )
-            results.append(
-                ImportResult(
-                    table.file,
-                    table.kind.name,
-                    table.sha256,
-                    added,
-                    replaced,
-                    unchanged,
-                    len(table.rejected),
-                    table.rejects_path,
-                )
-            )
-            log.info(
-                "imported %s (%s): +%d ~%d =%d",
-                table.file,
-                table.kind.name,
-                added,
-                replaced,
-                unchanged,
-            )
     return results
+
+
+_CHUNK_ROWS = 100_000
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _load_sheet(
+    conn: Connection,
+    kind: Kind,
+    sheet: Sheet,
+    file: str,
+    sha256: str,
+    mapping: Mapping | None,
+    *,
+    write: bool,
+    skip_invalid: bool,
+) -> tuple[_Table, tuple[int, int, int]]:
+    """Validate ``sheet`` in chunks, writing each valid chunk while the sheet is clean."""
+    validator = _Validator(kind, sheet.header, file, mapping)
+    table = _Table(file, kind, sha256, header=sheet.header)
+    writer = _Writer(conn, kind.name) if write else None
+    rows = iter(sheet.rows)
+    while chunk := list(itertools.islice(rows, _CHUNK_ROWS)):
+        table.total += len(chunk)
+        valid = validator.validate(chunk, table)
+        if table.problems and not skip_invalid:
+            writer = None  # keep reading to report every bad row; the transaction rolls back
+        elif writer is not None:
+            writer.add(valid)
+    counts = writer.finish() if writer is not None else (0, 0, 0)
+    return table, counts
+
+
+def _record_import(
+    conn: Connection, table: _Table, counts: tuple[int, int, int], stamp: datetime
+) -> ImportResult:
+    added, replaced, unchanged = counts
+    conn.execute(
+        sa.insert(imports).values(
+            file_name=table.file,
+            sha256=table.sha256,
+            kind=table.kind.name,
+            rows_added=added,
+            rows_replaced=replaced,
+            rows_unchanged=unchanged,
+            rows_rejected=len(table.rejected),
+            imported_at=stamp,
+        )
+    )
+    log.info("imported %s (%s): +%d ~%d =%d", table.file, table.kind.name, *counts)
+    return ImportResult(
+        table.file,
+        table.kind.name,
+        table.sha256,
+        added,
+        replaced,
+        unchanged,
+        len(table.rejected),
+        table.rejects_path,
+    )
 
 
 # --- the set-based upsert ----------------------------------------------------------------
@@ -411,83 +479,112 @@ def _copy_rows(
     )
 
 
+class _Writer:
+    """Writes one kind's validated rows, chunk by chunk, then settles counts and roll-ups.
+
+    Into an empty table rows go straight in, its secondary indexes built once at the end (a
+    sort, not row-by-row updates) and its roll-ups rebuilt whole. Otherwise they go to a
+    staging table and are upserted by id in one statement, rows compared column by column.
+    """
+
+    def __init__(self, conn: Connection, kind: str) -> None:
+        self.conn = conn
+        self.kind = kind
+        self.table = RECORD_TABLES[kind]
+        self.columns = [c.name for c in self.table.columns]
+        self.rows = 0
+        self.bulk = conn.exec_driver_sql(f"SELECT 1 FROM {kind} LIMIT 1").first() is None
+        self.indexes = list(self.table.indexes) if self.bulk else []
+        if self.bulk:
+            self.target = kind
+            for index in self.indexes:
+                index.drop(conn)
+            return
+        self.target = f"stage_{kind}"
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"CREATE TEMP TABLE {self.target} (LIKE {kind}) ON COMMIT DROP")
+        else:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{self.target}")
+            conn.exec_driver_sql(
+                f"CREATE TEMP TABLE {self.target} AS "
+                f"SELECT {', '.join(self.columns)} FROM {kind} WHERE 0"
+            )
+
+    def add(self, rows: list[tuple[object, ...]]) -> None:
+        if rows:
+            _copy_rows(self.conn, self.target, self.columns, rows)
+            self.rows += len(rows)
+
+    def finish(self) -> tuple[int, int, int]:
+        """(added, replaced, unchanged), with the roll-ups of the touched days recomputed."""
+        conn, kind, columns = self.conn, self.kind, self.columns
+        key, col_list = columns[0], ", ".join(columns)
+        date_columns = sorted(
+            {rollup.DAY_COLUMNS[m] for m in rollup.METRICS_BY_TABLE.get(kind, [])}
+        )
+        days: set[date] | None = None
+        if self.bulk:
+            for index in self.indexes:
+                index.create(conn)
+            added, replaced, unchanged = self.rows, 0, 0
+        else:
+            source = self.target
+            same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns[1:])
+            differs = f"NOT ({same})"
+            added, replaced, unchanged = (
+                int(x or 0)
+                for x in conn.exec_driver_sql(
+                    f"SELECT SUM(CASE WHEN t.{key} IS NULL THEN 1 ELSE 0 END), "
+                    f"SUM(CASE WHEN t.{key} IS NOT NULL AND {differs} THEN 1 ELSE 0 END), "
+                    f"SUM(CASE WHEN t.{key} IS NOT NULL AND {same} THEN 1 ELSE 0 END) "
+                    f"FROM {source} s LEFT JOIN {kind} t ON t.{key} = s.{key}"
+                ).one()
+            )
+            if added + replaced == 0:
+                conn.exec_driver_sql(f"DROP TABLE {source}")
+                return added, replaced, unchanged
+            found: set[date] = set()
+            for col in date_columns:
+                if replaced:
+                    found |= _days(
+                        conn,
+                        f"SELECT DISTINCT t.{col} FROM {source} s JOIN {kind} t "
+                        f"ON t.{key} = s.{key} WHERE {differs}",
+                    )
+                found |= _days(
+                    conn,
+                    f"SELECT DISTINCT s.{col} FROM {source} s LEFT JOIN {kind} t "
+                    f"ON t.{key} = s.{key} WHERE t.{key} IS NULL OR {differs}",
+                )
+            updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+            changed = " OR ".join(f"{kind}.{c} IS DISTINCT FROM excluded.{c}" for c in columns[1:])
+            conn.exec_driver_sql(
+                f"INSERT INTO {kind} ({col_list}) SELECT {col_list} FROM {source} WHERE true "
+                f"ON CONFLICT ({key}) DO UPDATE SET {updates} WHERE {changed}"
+            )
+            total = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {kind}").scalar_one()
+            if added + replaced <= _LARGE_FRACTION * max(total, 1):
+                days = found
+        if kind == "units":
+            rollup.rebuild_scope(conn)
+        else:
+            if "unit" in columns:
+                codes = conn.exec_driver_sql(f"SELECT DISTINCT unit FROM {self.target}").scalars()
+                rollup.ensure_units(conn, {u for u in codes if u})
+            if date_columns:
+                rollup.refresh(conn, kind, days)
+        if not self.bulk:
+            conn.exec_driver_sql(f"DROP TABLE {self.target}")
+        return added, replaced, unchanged
+
+
 def store_rows(conn: Connection, kind: str, rows: list[tuple[object, ...]]) -> tuple[int, int, int]:
     """Upsert validated rows by id; returns (added, replaced, unchanged)."""
     if not rows:
         return 0, 0, 0
-    table = RECORD_TABLES[kind]
-    columns = [c.name for c in table.columns]
-    key = columns[0]
-    col_list = ", ".join(columns)
-    date_columns = sorted({rollup.DAY_COLUMNS[m] for m in rollup.METRICS_BY_TABLE.get(kind, [])})
-    days: set[date] | None = set()
-    found: set[date] = set()
-    if conn.exec_driver_sql(f"SELECT 1 FROM {kind} LIMIT 1").first() is None:
-        # First load of this kind: straight into the table with its secondary indexes built
-        # once afterwards (a sort) instead of row by row; roll-ups rebuilt whole.
-        indexes = list(table.indexes)
-        for index in indexes:
-            index.drop(conn)
-        _copy_rows(conn, kind, columns, rows)
-        for index in indexes:
-            index.create(conn)
-        added, replaced, unchanged = len(rows), 0, 0
-        source, days = kind, None
-    else:
-        source = f"stage_{kind}"
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"CREATE TEMP TABLE {source} (LIKE {kind}) ON COMMIT DROP")
-        else:
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{source}")
-            conn.exec_driver_sql(
-                f"CREATE TEMP TABLE {source} AS SELECT {col_list} FROM {kind} WHERE 0"
-            )
-        _copy_rows(conn, source, columns, rows)
-        same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns[1:])
-        differs = f"NOT ({same})"
-        added, replaced, unchanged = (
-            int(x or 0)
-            for x in conn.exec_driver_sql(
-                f"SELECT SUM(CASE WHEN t.{key} IS NULL THEN 1 ELSE 0 END), "
-                f"SUM(CASE WHEN t.{key} IS NOT NULL AND {differs} THEN 1 ELSE 0 END), "
-                f"SUM(CASE WHEN t.{key} IS NOT NULL AND {same} THEN 1 ELSE 0 END) "
-                f"FROM {source} s LEFT JOIN {kind} t ON t.{key} = s.{key}"
-            ).one()
-        )
-        if added + replaced == 0:
-            conn.exec_driver_sql(f"DROP TABLE {source}")
-            return added, replaced, unchanged
-        for col in date_columns:
-            if replaced:
-                found |= _days(
-                    conn,
-                    f"SELECT DISTINCT t.{col} FROM {source} s JOIN {kind} t "
-                    f"ON t.{key} = s.{key} WHERE {differs}",
-                )
-            found |= _days(
-                conn,
-                f"SELECT DISTINCT s.{col} FROM {source} s LEFT JOIN {kind} t "
-                f"ON t.{key} = s.{key} WHERE t.{key} IS NULL OR {differs}",
-            )
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
-        changed = " OR ".join(f"{kind}.{c} IS DISTINCT FROM excluded.{c}" for c in columns[1:])
-        conn.exec_driver_sql(
-            f"INSERT INTO {kind} ({col_list}) SELECT {col_list} FROM {source} WHERE true "
-            f"ON CONFLICT ({key}) DO UPDATE SET {updates} WHERE {changed}"
-        )
-        total = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {kind}").scalar_one()
-        days = None if added + replaced > _LARGE_FRACTION * max(total, 1) else found
-    if kind == "units":
-        rollup.rebuild_scope(conn)
-    else:
-        if "unit" in columns:
-            codes = conn.exec_driver_sql(f"SELECT DISTINCT unit FROM {source}").scalars()
-            rollup.ensure_units(conn, {u for u in codes if u})
-        if date_columns:
-            rollup.refresh(conn, kind, days)
-    if source != kind:
-        conn.exec_driver_sql(f"DROP TABLE {source}")
-    return added, replaced, unchanged
+    writer = _Writer(conn, kind)
+    writer.add(rows)
+    return writer.finish()
 
 
 def _days(conn: Connection, sql: str) -> set[date]:

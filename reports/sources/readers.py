@@ -5,10 +5,11 @@ Row numbers are those a spreadsheet shows: the header is row 1, the first record
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import itertools
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,45 +30,65 @@ class Sheet:
     header: list[str]
     rows: Iterator[tuple[int, list[object]]]
     """(spreadsheet row number, cells) for every non-empty row after the header."""
+    close: Callable[[], None] = lambda: None
+    """Release the file; the importer calls it whatever happens."""
 
 
-def _decode(raw: bytes, file: str, encoding: str | None) -> tuple[str, str]:
-    """(text, encoding used). Never returns garbled text silently."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw, encoding = raw[3:], encoding or "utf-8"
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+_CHUNK = 1 << 20
+
+
+def _utf8_error_line(path: Path) -> int | None:
+    """The line of the first byte that is not UTF-8, or None if the file is valid UTF-8.
+
+    Checked by streaming the file through an incremental decoder: nothing is kept in memory.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 1
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return lines + chunk[: exc.start].count(b"\n")
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return lines
+    return None
+
+
+def _choose_encoding(path: Path, file: str, encoding: str | None) -> str:
+    """The encoding to read ``path`` with. Never one that would store garbled text."""
+    with path.open("rb") as fh:
+        head = fh.read(200_000)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return (
+            "utf-8-sig" if not encoding or encoding.lower().replace("-", "") == "utf8" else encoding
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     if encoding:
         try:
-            return raw.decode(encoding), encoding
+            codecs.lookup(encoding)
         except LookupError as exc:
             raise FileFormatError(
                 file, f"không có bảng mã {encoding!r}", "Dùng utf-8 hoặc cp1258."
             ) from exc
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise FileFormatError(
-                file,
-                f"không đọc được theo bảng mã {encoding} (byte lỗi ở dòng {line})",
-                ENCODING_HINT
-                if encoding.lower().replace("-", "") == "utf8"
-                else "Kiểm tra lại bảng mã của tệp (thường là utf-8 hoặc cp1258).",
-            ) from exc
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
+        return encoding
+    bad_line = _utf8_error_line(path)
+    if bad_line is None:
+        return "utf-8"
     # Excel on a Vietnamese Windows saves "CSV (Comma delimited)" in Windows-1258.
-    text = raw.decode("cp1258", errors="replace")
-    if "\ufffd" in text or not _plausible_vietnamese(text):
-        line = raw[: utf8_error.start].count(b"\n") + 1
+    sample = head.decode("cp1258", errors="replace")
+    if "\ufffd" in sample or not _plausible_vietnamese(sample):
         raise FileFormatError(
             file,
-            f"không phải UTF-8 (byte lỗi ở dòng {line}) và cũng không giống Windows-1258; "
+            f"không phải UTF-8 (byte lỗi ở dòng {bad_line}) và cũng không giống Windows-1258; "
             "không nhập để tránh lưu chữ bị lỗi phông",
             ENCODING_HINT,
         )
-    return text, "cp1258"
+    return "cp1258"
 
 
 _VIETNAMESE = set("ăâđêôơưĂÂĐÊÔƠƯ\u0300\u0301\u0303\u0309\u0323")
@@ -89,20 +110,30 @@ def _sniff_delimiter(first_line: str) -> str:
 
 
 def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet, str]:
+    """Stream a CSV file: rows are read as the importer asks for them, never all at once."""
     try:
-        raw = path.read_bytes()
+        used = _choose_encoding(path, file, encoding)
+        fh = path.open(encoding=used, newline="")
     except OSError as exc:
         raise FileFormatError(file, f"không mở được tệp ({exc.strerror})") from exc
-    text, used = _decode(raw, file, encoding)
-    if used != "utf-8" or not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text.split("\n", 1)[0])
-    )
+    normalise = used not in ("utf-8", "utf-8-sig")
+
+    def lines() -> Iterator[str]:
+        # cp1258 writes tone marks as combining characters: NFC composes them ("Quyết").
+        for line in fh:
+            yield unicodedata.normalize("NFC", line) if normalise or not line.isascii() else line
+
+    source = lines()
     try:
-        header = next(reader)
+        first = next(source)
     except StopIteration:
+        fh.close()
         raise FileFormatError(file, "tệp rỗng, không có dòng tiêu đề") from None
+    except UnicodeDecodeError as exc:
+        fh.close()
+        raise _decode_error(file, used) from exc
+    reader = csv.reader(itertools.chain([first], source), delimiter=_sniff_delimiter(first))
+    header = next(reader)
 
     def rows() -> Iterator[tuple[int, list[object]]]:
         try:
@@ -113,10 +144,24 @@ def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet,
             raise FileFormatError(
                 file, f"dòng {reader.line_num}: CSV không hợp lệ ({exc})"
             ) from exc
+        except UnicodeDecodeError as exc:
+            raise _decode_error(file, used, reader.line_num + 1) from exc
+        finally:
+            fh.close()
 
     # line_num counts physical lines; records with line breaks inside quotes are numbered by
     # the line they end on, which is where a spreadsheet shows them after import too.
-    return Sheet("", [h.strip() for h in header], rows()), used
+    return Sheet("", [h.strip() for h in header], rows(), fh.close), used
+
+
+def _decode_error(file: str, encoding: str, line: int | None = None) -> FileFormatError:
+    where = f" (byte lỗi ở dòng {line})" if line else ""
+    utf8 = encoding.lower().replace("-", "").startswith("utf8")
+    return FileFormatError(
+        file,
+        f"không đọc được theo bảng mã {encoding}{where}",
+        ENCODING_HINT if utf8 else "Kiểm tra lại bảng mã của tệp (thường là utf-8 hoặc cp1258).",
+    )
 
 
 def read_xlsx(path: Path, file: str) -> list[Sheet]:

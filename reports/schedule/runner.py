@@ -232,24 +232,16 @@ def _files(
     run: ledger.Run,
     out_dir: Path | None,
 ) -> tuple[Report, list[Path]]:
-    from reports.pipeline import build_report, generate
+    from reports.pipeline import build_report_conn, write_files
 
-    report = build_report(
-        engine, settings, period, unit=job.unit, show_figures_section=job.figures_section
-    )
-    if run.files and all(f.exists() for f in run.files):
-        return report, list(run.files)  # a resumed run mails the files it already wrote
-    target = (out_dir or settings.output_dir) / job.id / period.slug()
-    files = generate(
-        engine,
-        settings,
-        period,
-        unit=job.unit,
-        formats=job.formats,
-        out_dir=target,
-        issued_on=report.issued_on,
-        show_figures_section=job.figures_section,
-    )
+    with engine.connect() as conn:
+        report = build_report_conn(
+            conn, settings, period, unit=job.unit, show_figures_section=job.figures_section
+        )
+        if run.files and all(f.exists() for f in run.files):
+            return report, list(run.files)  # a resumed run mails the files it already wrote
+        target = (out_dir or settings.output_dir) / job.id / period.slug()
+        files = write_files(conn, settings, report, formats=job.formats, out_dir=target)
     ledger.record_files(engine, run, files)
     return report, files
 

@@ -10,7 +10,9 @@ The variables are listed in templates/README.md.
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -27,8 +29,11 @@ CHART_PART = "/word/charts/chart1.xml"
 
 
 def set_font(
-    run_or_style, size: float | None = None, bold: bool | None = None, italic: bool | None = None
-) -> None:  # type: ignore[no-untyped-def]
+    run_or_style: Any,
+    size: float | None = None,
+    bold: bool | None = None,
+    italic: bool | None = None,
+) -> None:
     font = run_or_style.font
     font.name = FONT
     if size is not None:
@@ -48,17 +53,17 @@ def set_font(
 
 
 def para(
-    container,
+    container: Any,
     text: str = "",
     *,
     size: float = 14,
     bold: bool = False,
-    italic: bool = False,  # type: ignore[no-untyped-def]
-    align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+    italic: bool = False,
+    align: Any = WD_ALIGN_PARAGRAPH.JUSTIFY,
     indent: bool = True,
     after: float = 6,
     before: float = 0,
-):
+) -> Any:
     p = container.add_paragraph()
     fmt = p.paragraph_format
     fmt.alignment = align
@@ -71,12 +76,12 @@ def para(
     return p
 
 
-def tag(container, text: str):  # type: ignore[no-untyped-def]
+def tag(container: Any, text: str) -> Any:
     """A paragraph holding only a docxtpl block tag ({%p … %}); it disappears when rendered."""
     return para(container, text, indent=False, after=0)
 
 
-def rule(container, left_cm: float, right_cm: float) -> None:  # type: ignore[no-untyped-def]
+def rule(container: Any, left_cm: float, right_cm: float) -> None:
     """A solid line in a paragraph of its own, as long as the space between its indents."""
     paragraph = container.add_paragraph()
     fmt = paragraph.paragraph_format
@@ -86,14 +91,15 @@ def rule(container, left_cm: float, right_cm: float) -> None:  # type: ignore[no
     ppr = paragraph._p.get_or_add_pPr()
     ppr.append(
         parse_xml(
-            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" w:color="000000"/></w:pBdr>'
+            f'<w:pBdr {nsdecls("w")}>'
+            '<w:bottom w:val="single" w:sz="6" w:space="1" w:color="000000"/></w:pBdr>'
         )
     )
     paragraph.paragraph_format.left_indent = Cm(left_cm)
     paragraph.paragraph_format.right_indent = Cm(right_cm)
 
 
-def set_widths(table, widths) -> None:  # type: ignore[no-untyped-def]
+def set_widths(table: Any, widths: tuple[Any, ...]) -> None:
     """Column widths that both Word (cell widths) and LibreOffice (the grid) respect."""
     grid = table._tbl.tblGrid
     for col, width in zip(grid.findall(qn("w:gridCol")), widths, strict=True):
@@ -105,7 +111,7 @@ def set_widths(table, widths) -> None:  # type: ignore[no-untyped-def]
     tbl_pr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
 
 
-def no_borders(table) -> None:  # type: ignore[no-untyped-def]
+def no_borders(table: Any) -> None:
     tbl_pr = table._tbl.tblPr
     tbl_pr.append(
         parse_xml(
@@ -120,16 +126,16 @@ def no_borders(table) -> None:  # type: ignore[no-untyped-def]
 
 
 def cell_para(
-    cell,
+    cell: Any,
     text: str,
     *,
     size: float,
     bold: bool = False,
-    italic: bool = False,  # type: ignore[no-untyped-def]
-    align=WD_ALIGN_PARAGRAPH.CENTER,
+    italic: bool = False,
+    align: Any = WD_ALIGN_PARAGRAPH.CENTER,
     first: bool = False,
     after: float = 0,
-):
+) -> Any:
     p = cell.paragraphs[0] if first else cell.add_paragraph()
     p.paragraph_format.alignment = align
     p.paragraph_format.space_after = Pt(after)
@@ -140,7 +146,7 @@ def cell_para(
     return p
 
 
-def header_block(doc) -> None:  # type: ignore[no-untyped-def]
+def header_block(doc: Any) -> None:
     table = doc.add_table(rows=2, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -167,7 +173,7 @@ def header_block(doc) -> None:  # type: ignore[no-untyped-def]
     dl.paragraph_format.space_before = Pt(6)
 
 
-def chart_paragraph(doc) -> None:  # type: ignore[no-untyped-def]
+def chart_paragraph(doc: Any) -> None:
     p = para(doc, "", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     run = p.add_run()
     cx, cy = Cm(15.5), Cm(7.5)
@@ -178,13 +184,14 @@ def chart_paragraph(doc) -> None:  # type: ignore[no-untyped-def]
             f'<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
             f'<wp:docPr id="100" name="Biểu đồ xu hướng"/><wp:cNvGraphicFramePr/>'
             f'<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
-            f'<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" r:id="{CHART_REL_ID}"/>'
+            f'<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+            f'r:id="{CHART_REL_ID}"/>'
             f"</a:graphicData></a:graphic></wp:inline></w:drawing>"
         )
     )
 
 
-def page_number_header(section) -> None:  # type: ignore[no-untyped-def]
+def page_number_header(section: Any) -> None:
     section.different_first_page_header_footer = True
     section.first_page_header.is_linked_to_previous = False  # page 1: an empty header
     header = section.header
@@ -214,7 +221,7 @@ def page_number_header(section) -> None:  # type: ignore[no-untyped-def]
             run._r.append(t)
 
 
-def figures_table(doc) -> None:  # type: ignore[no-untyped-def]
+def figures_table(doc: Any) -> None:
     headers = (
         "Chỉ tiêu",
         "Kỳ này",
@@ -251,7 +258,7 @@ def figures_table(doc) -> None:  # type: ignore[no-untyped-def]
     cell_para(end.cells[0], "{%tr endfor %}", size=11, first=True)
 
 
-def signature_block(doc) -> None:  # type: ignore[no-untyped-def]
+def signature_block(doc: Any) -> None:
     table = doc.add_table(rows=1, cols=2)
     table.autofit = False
     no_borders(table)
@@ -317,11 +324,14 @@ def build(path: Path) -> None:
         "Tuần qua ({{ ky|ky }}), {{ chu_the }} đã tiếp nhận, xử lý công việc tại "
         "{{ so_lieu.documents_received|so }} văn bản hành chính nhà nước; tiếp nhận mới "
         "{{ so_lieu.dossiers_received|so }} hồ sơ thủ tục hành chính có thời hạn trả kết quả "
-        "(đã hoàn thành và trả kết quả {{ so_lieu.dossiers_completed|so }} hồ sơ; đang giải quyết "
-        "{{ so_lieu.dossiers_in_progress|so }} hồ sơ). Tiếp {{ so_lieu.receptions|so }} lượt công dân "
-        "({{ so_lieu.reception_persons|so }} người); tiếp nhận {{ so_lieu.petitions_received|so }} đơn "
-        "khiếu nại, tố cáo; đã xử lý: {{ so_lieu.petitions_resolved|so }} đơn. Các đồng chí Lãnh đạo "
-        "{{ chu_the }} đã phê duyệt {{ so_lieu.directives_approved|so }} văn bản chỉ đạo, điều hành "
+        "(đã hoàn thành và trả kết quả {{ so_lieu.dossiers_completed|so }} hồ sơ; "
+        "đang giải quyết {{ so_lieu.dossiers_in_progress|so }} hồ sơ). "
+        "Tiếp {{ so_lieu.receptions|so }} lượt công dân "
+        "({{ so_lieu.reception_persons|so }} người); "
+        "tiếp nhận {{ so_lieu.petitions_received|so }} đơn khiếu nại, tố cáo; "
+        "đã xử lý: {{ so_lieu.petitions_resolved|so }} đơn. "
+        "Các đồng chí Lãnh đạo {{ chu_the }} đã phê duyệt "
+        "{{ so_lieu.directives_approved|so }} văn bản chỉ đạo, điều hành "
         "trên các lĩnh vực, cụ thể:",
     )
     tag(doc, "{%p for lv in linh_vuc %}")

@@ -12,7 +12,7 @@ import docx
 import pytest
 from docx.shared import Mm, Pt
 
-from reports.errors import TemplateError
+from reports.errors import RenderError, TemplateError
 from reports.render.docx import render_docx
 from reports.render.pdf import convert_to_pdf
 from reports.settings import PROJECT_ROOT, Settings, settings_from_mapping
@@ -198,19 +198,47 @@ def test_unknown_variable_fails_before_writing(settings: Settings, tmp_path: Pat
     with pytest.raises(TemplateError) as info:
         render_docx(make_report(settings), settings, out, template=template)
     assert str(info.value).startswith(
-        f"Mẫu báo cáo {template}: biến không tồn tại: ten_la; các biến dùng được: "
+        f"Mẫu báo cáo {template}: biến không tồn tại: ten_la (thẻ {{{{ ten_la }}}}); "
+        "các biến dùng được: co_quan_chu_quan, co_quan, "
     )
-    assert not out.exists() and not any(out.parent.glob("*")) if out.parent.exists() else True
+    assert not out.parent.exists()
 
 
-def test_unsafe_tag_fails_safely(settings: Settings, tmp_path: Path) -> None:
-    template = _template_with(tmp_path, "{{ chu_the }}", "{{ ''.__class__.__mro__ }}")
+def test_unknown_key_fails_at_render_naming_the_tag(settings: Settings, tmp_path: Path) -> None:
+    template = _template_with(tmp_path, "{{ so_lieu.receptions|so }}", "{{ so_lieu.luot_tiep|so }}")
     out = tmp_path / "x.docx"
     with pytest.raises(TemplateError) as info:
         render_docx(make_report(settings), settings, out, template=template)
-    assert str(info.value).startswith(f"Mẫu báo cáo {template}: ")
-    assert "không an toàn" in str(info.value) or "biến không tồn tại" in str(info.value)
-    assert not out.exists()
+    assert str(info.value) == (
+        f"Mẫu báo cáo {template}: biến không tồn tại: {{{{ so_lieu.luot_tiep|so }}}} "
+        "('dict object' has no attribute 'luot_tiep')"
+    )
+    assert list(tmp_path.glob("x*")) == []
+
+
+def test_unsafe_tag_fails_safely(settings: Settings, tmp_path: Path) -> None:
+    template = _template_with(tmp_path, "{{ chu_the }}", "{{ ''.__class__ }}")
+    out = tmp_path / "x.docx"
+    with pytest.raises(TemplateError) as info:
+        render_docx(make_report(settings), settings, out, template=template)
+    assert str(info.value) == (
+        f"Mẫu báo cáo {template}: thẻ không an toàn, không được phép: {{{{ ''.__class__ }}}} "
+        "(access to attribute '__class__' of 'str' object is unsafe.)"
+    )
+    assert list(tmp_path.glob("x*")) == []
+
+
+def test_unknown_filter_names_the_tag_and_the_filters(settings: Settings, tmp_path: Path) -> None:
+    template = _template_with(
+        tmp_path, "{{ so_lieu.receptions|so }}", "{{ so_lieu.receptions|so_luong }}"
+    )
+    with pytest.raises(TemplateError) as info:
+        render_docx(make_report(settings), settings, tmp_path / "x.docx", template=template)
+    assert str(info.value) == (
+        f"Mẫu báo cáo {template}: bộ lọc không tồn tại: so_luong "
+        "(thẻ {{ so_lieu.receptions|so_luong }}); các bộ lọc dùng được: so, phan_tram, "
+        "gia_tri, thay_doi, ky, ky_dai, ngay, ngay_thang_nam"
+    )
 
 
 def test_broken_tag_names_the_template_and_place(settings: Settings, tmp_path: Path) -> None:
@@ -245,3 +273,25 @@ def test_libreoffice_opens_it_and_the_pdf_has_the_figures(
     ):
         assert fragment.replace(" ", "") in flat
     assert "HàNội,ngày28tháng9năm2020" in flat
+
+
+def test_pdf_without_libreoffice_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(RenderError) as info:
+        convert_to_pdf(tmp_path / "bc.docx", tmp_path, timeout_s=5)
+    assert "apt-get install libreoffice-writer libreoffice-calc fonts-liberation" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pdf_conversion_past_its_time_limit_is_killed(settings: Settings, tmp_path: Path) -> None:
+    need(shutil.which("soffice") is not None, "LibreOffice (soffice) not installed")
+    source = render_docx(make_report(settings), settings, tmp_path / "bc.docx")
+    with pytest.raises(RenderError) as info:
+        convert_to_pdf(source, tmp_path / "pdf", timeout_s=0.01)
+    assert str(info.value) == (
+        "LibreOffice không chuyển xong bc.docx sang PDF sau 0.01 giây; đã dừng. "
+        "Tăng pdf.timeout_s trong baocao.toml nếu máy chậm."
+    )
+    assert not (tmp_path / "pdf").exists() or list((tmp_path / "pdf").iterdir()) == []

@@ -159,12 +159,41 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
-def _line_text(xml: str, lineno: int | None) -> str:
+def _line_text(xml: str, lineno: int | None, limit: int = 160) -> str:
     if not lineno:
         return ""
     lines = xml.splitlines()
     text = re.sub(r"<[^>]+>", "", lines[lineno - 1]) if 0 < lineno <= len(lines) else ""
-    return " ".join(text.split())[:160]
+    return " ".join(text.split())[:limit]
+
+
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+
+
+def _tags_naming(text: str, names: list[str]) -> str:
+    """The tags in ``text`` that mention one of ``names`` (all tags if none does)."""
+    tags = [" ".join(tag.split()) for tag in _TAG.findall(text)]
+    chosen = [t for t in tags if any(re.search(rf"\b{re.escape(n)}\b", t) for n in names)]
+    if chosen:
+        return ", ".join(chosen)
+    return f"trong đoạn “{text[:160]}”"
+
+
+def _runtime_place(exc: BaseException, source: str) -> str:
+    """Where a render-time error happened: the tag (or paragraph text) of the template line.
+
+    Jinja rewrites tracebacks so that the template's own frames carry the template line;
+    paragraphs start on their own line (see ``_compile``), so the line is one paragraph.
+    """
+    lineno = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    text = _line_text(source, lineno, limit=len(source))
+    names = re.findall(r"'([^']+)'", str(exc))
+    return _tags_naming(text, names) if text else "(không xác định được dòng)"
 
 
 @dataclass
@@ -181,17 +210,19 @@ class CompiledTemplate:
             try:
                 xml = template.render(context)
             except SecurityError as exc:
+                where = _runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"thẻ không an toàn, không được phép: {exc}"
+                    self.path, f"thẻ không an toàn, không được phép: {where} ({exc})"
                 ) from exc
             except jinja2.UndefinedError as exc:
-                raise TemplateError(self.path, f"biến không tồn tại: {exc}") from exc
+                where = _runtime_place(exc, self.sources[name])
+                raise TemplateError(self.path, f"biến không tồn tại: {where} ({exc})") from exc
             except jinja2.TemplateError as exc:
-                line = getattr(exc, "lineno", None)
-                where = _line_text(self.sources[name], line)
-                raise TemplateError(self.path, f"lỗi khi điền thẻ ({exc}) tại: {where}") from exc
+                where = _runtime_place(exc, self.sources[name])
+                raise TemplateError(self.path, f"lỗi khi điền thẻ {where} ({exc})") from exc
             except (TypeError, ValueError, AttributeError) as exc:
-                raise TemplateError(self.path, f"thẻ dùng sai giá trị ({exc})") from exc
+                where = _runtime_place(exc, self.sources[name])
+                raise TemplateError(self.path, f"thẻ dùng sai giá trị: {where} ({exc})") from exc
             rendered[name] = _unpatch(xml).encode("utf-8")
         if chart is not None and self.has_chart:
             rendered[CHART_PART] = chart
@@ -229,6 +260,20 @@ def _compile(path: Path) -> CompiledTemplate:
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patcher.patch_xml(xml))
         try:
             parsed = env.parse(source)
+            compiled = env.from_string(parsed)
+        except jinja2.TemplateAssertionError as exc:  # e.g. a filter that does not exist
+            line = _line_text(source, exc.lineno, limit=len(source))
+            missing = re.fullmatch(r"No filter named '([^']+)'\.?", exc.message or "")
+            if missing is None:
+                raise TemplateError(
+                    path, f"thẻ sai ({exc.message}): {_tags_naming(line, [])}"
+                ) from exc
+            raise TemplateError(
+                path,
+                f"bộ lọc không tồn tại: {missing.group(1)} "
+                f"(thẻ {_tags_naming(line, [missing.group(1)])}); "
+                f"các bộ lọc dùng được: {', '.join(FILTERS)}",
+            ) from exc
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 path,
@@ -238,10 +283,11 @@ def _compile(path: Path) -> CompiledTemplate:
         if unknown:
             raise TemplateError(
                 path,
-                f"biến không tồn tại: {', '.join(unknown)}; "
+                f"biến không tồn tại: {', '.join(unknown)} "
+                f"(thẻ {_tags_naming(re.sub(r'<[^>]+>', '', source), unknown)}); "
                 f"các biến dùng được: {', '.join(CONTEXT_VARIABLES)}",
             )
-        templates[info.filename] = env.from_string(source)
+        templates[info.filename] = compiled
         sources[info.filename] = source
     has_chart = any(info.filename == CHART_PART for info, _ in members)
     return CompiledTemplate(path, members, templates, sources, has_chart)

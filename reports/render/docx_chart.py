@@ -14,6 +14,9 @@ _NS = (
     'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 )
+# "#,##0" with the Vietnamese locale (LCID 0x42A): LibreOffice then groups thousands with "."
+# whatever the machine's locale; Word follows the reader's regional settings either way.
+_NUMBER_FORMAT = "[$-42A]#,##0"
 _COLOURS = ("1F4E79", "C55A11", "548235", "7F6000")
 _FONT = (
     '<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="1000">'
@@ -29,7 +32,7 @@ def _str_lit(values: Sequence[str]) -> str:
 
 def _num_lit(values: Sequence[float]) -> str:
     pts = "".join(f'<c:pt idx="{i}"><c:v>{v}</c:v></c:pt>' for i, v in enumerate(values))
-    return f'<c:numLit><c:formatCode>#,##0</c:formatCode><c:ptCount val="{len(values)}"/>{pts}</c:numLit>'
+    return f'<c:numLit><c:formatCode>{_NUMBER_FORMAT}</c:formatCode><c:ptCount val="{len(values)}"/>{pts}</c:numLit>'
 
 
 def _series(
@@ -64,7 +67,7 @@ def _axes(cat_id: int, val_id: int, secondary: bool) -> str:
         f'<c:valAx><c:axId val="{val_id}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
         f'<c:delete val="0"/><c:axPos val="{pos_val}"/>'
         + ("" if secondary else "<c:majorGridlines/>")
-        + '<c:numFmt formatCode="#,##0" sourceLinked="0"/><c:majorTickMark val="out"/>'
+        + f'<c:numFmt formatCode="{_NUMBER_FORMAT}" sourceLinked="0"/><c:majorTickMark val="out"/>'
         f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{_FONT}'
         f'<c:crossAx val="{cat_id}"/>{crosses}<c:crossBetween val="between"/></c:valAx>'
     )
@@ -95,7 +98,7 @@ def chart_xml(
     )
     xml = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<c:chartSpace {_NS}>'
-        f'<c:roundedCorners val="0"/><c:chart>{title_xml}<c:plotArea><c:layout/>'
+        f'<c:date1904 val="0"/><c:lang val="vi-VN"/><c:roundedCorners val="0"/><c:chart>{title_xml}<c:plotArea><c:layout/>'
         f'<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
         f'{bar_series}<c:gapWidth val="80"/><c:axId val="1001"/><c:axId val="1002"/></c:barChart>'
         + (

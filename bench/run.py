@@ -96,34 +96,9 @@ def main() -> None:
     week = _last_week(data)
     baocao = [PY, "-m", "reports.cli", "--db", db]
     gen_dir = out / "one"
-    _, wall, rss = run(
-        [
-            *baocao,
-            "generate",
-            "--from",
-            week[0],
-            "--to",
-            week[1],
-            "--format",
-            "docx,xlsx",
-            "--out",
-            str(gen_dir),
-        ]
-    )
-    _, wall2, rss2 = run(
-        [
-            *baocao,
-            "generate",
-            "--from",
-            week[0],
-            "--to",
-            week[1],
-            "--format",
-            "docx,xlsx",
-            "--out",
-            str(gen_dir),
-        ]
-    )
+    one_week = [*baocao, "generate", "--from", week[0], "--to", week[1],
+                "--format", "docx,xlsx", "--out", str(gen_dir)]  # fmt: skip
+    (_, wall, rss), (_, wall2, rss2) = run(one_week), run(one_week)
     sections.append(
         f"### `baocao generate` one week, .docx + .xlsx, whole command, {args.rows:,} records (SQLite)\n\n"
         f"first run {wall:.2f} s, second run {wall2:.2f} s (target < 1.5 s); peak memory {max(rss, rss2):.0f} MB."

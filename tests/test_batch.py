@@ -35,6 +35,10 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [files[k] for k in ORDER]
 
 
+_ALL_UNITS = ("generate", "--from", "2020-09-21", "--to", "2020-09-28", "--all-units",
+              "--parent", "UBND-BA-DINH")  # fmt: skip
+
+
 def _cli(*args: str, db: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")} | {"BAOCAO_DB": db}
     return subprocess.run(
@@ -78,21 +82,7 @@ def test_generate_all_units_writes_a_folder_per_unit(
     import_files(open_store(sqlite_url), sample)
     out = tmp_path / "out"
     r = _cli(
-        "generate",
-        "--from",
-        "2020-09-21",
-        "--to",
-        "2020-09-28",
-        "--all-units",
-        "--parent",
-        "UBND-BA-DINH",
-        "--format",
-        "docx,xlsx",
-        "--out",
-        str(out),
-        "--workers",
-        "2",
-        db=sqlite_url,
+        *_ALL_UNITS, "--format", "docx,xlsx", "--out", str(out), "--workers", "2", db=sqlite_url
     )
     assert r.returncode == 0, r.stderr
     folders = sorted(p.name for p in out.iterdir())
@@ -114,21 +104,7 @@ def test_one_unit_failing_does_not_stop_the_others(
     out = tmp_path / "out"
     out.mkdir()
     (out / "P-PHUC-XA").write_text("a file where the unit's folder should be")
-    r = _cli(
-        "generate",
-        "--from",
-        "2020-09-21",
-        "--to",
-        "2020-09-28",
-        "--all-units",
-        "--parent",
-        "UBND-BA-DINH",
-        "--format",
-        "docx",
-        "--out",
-        str(out),
-        db=sqlite_url,
-    )
+    r = _cli(*_ALL_UNITS, "--format", "docx", "--out", str(out), db=sqlite_url)
     assert r.returncode == 8
     assert "Đã viết báo cáo cho 3 đơn vị, lỗi 1 đơn vị" in r.stderr
     assert "P-PHUC-XA (UBND phường Phúc Xá):" in r.stderr

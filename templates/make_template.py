@@ -9,6 +9,7 @@ The variables are listed in templates/README.md.
 
 from __future__ import annotations
 
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -63,9 +64,12 @@ def para(
     indent: bool = True,
     after: float = 6,
     before: float = 0,
+    keep_with_next: bool = False,
 ) -> Any:
     p = container.add_paragraph()
     fmt = p.paragraph_format
+    if keep_with_next:  # headings never end a page
+        fmt.keep_with_next = True
     fmt.alignment = align
     fmt.first_line_indent = Cm(1.27) if indent else Cm(0)
     fmt.space_after = Pt(after)
@@ -91,7 +95,7 @@ def rule(container: Any, left_cm: float, right_cm: float) -> None:
     ppr = paragraph._p.get_or_add_pPr()
     ppr.append(
         parse_xml(
-            f'<w:pBdr {nsdecls("w")}>'
+            f"<w:pBdr {nsdecls('w')}>"
             '<w:bottom w:val="single" w:sz="6" w:space="1" w:color="000000"/></w:pBdr>'
         )
     )
@@ -151,14 +155,16 @@ def header_block(doc: Any) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     no_borders(table)
-    set_widths(table, (Cm(6.4), Cm(10.1)))
+    # 7.0 + 9.5 cm = the text width; the left fits "VĂN PHÒNG HĐND VÀ UBND" on one line at
+    # 13 pt bold, the right "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" (9.0 cm) at 12 pt bold.
+    set_widths(table, (Cm(7.0), Cm(9.5)))
     left, right = table.rows[0].cells
     cell_para(left, "{{ co_quan_chu_quan }}", size=13, first=True)
     cell_para(left, "{{ co_quan }}", size=13, bold=True)
-    rule(left, 2.0, 2.0)
+    rule(left, 2.2, 2.2)  # 2.2 cm: a third of the 6.6 cm line, centred
     cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, first=True)
     cell_para(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True)
-    rule(right, 2.05, 2.05)
+    rule(right, 1.6, 1.6)  # 5.9 cm: as long as the motto at 13 pt bold
     number, date_line = table.rows[1].cells
     cell_para(
         number, "Số: {{ so_van_ban }}/{{ ky_hieu }}", size=13, first=True, after=0
@@ -237,6 +243,10 @@ def figures_table(doc: Any) -> None:
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell_para(cell, text, size=11, bold=True, first=True)
     loop, body = table.rows[1], table.rows[2]
+    # The heading row repeats on every page; a row is never split across pages.
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for row in (table.rows[0], body):
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     cell_para(loop.cells[0], "{%tr for r in bang_so_lieu %}", size=11, first=True)
     values = (
         "{{ r.chi_tieu }}",
@@ -283,8 +293,33 @@ def signature_block(doc: Any) -> None:
     cell_para(right, "{{ nguoi_ky.ho_ten }}", size=14, bold=True)
 
 
+def document_defaults(doc: Any) -> None:
+    """Times New Roman 14 pt, Vietnamese, for every style (no theme fonts), and honest metadata."""
+    rpr = doc.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr")[0]
+    for child in list(rpr):
+        rpr.remove(child)
+    rpr.append(
+        parse_xml(
+            f'<w:rFonts {nsdecls("w")} w:ascii="{FONT}" w:hAnsi="{FONT}" w:cs="{FONT}" '
+            f'w:eastAsia="{FONT}"/>'
+        )
+    )
+    rpr.append(parse_xml(f'<w:sz {nsdecls("w")} w:val="28"/>'))
+    rpr.append(parse_xml(f'<w:szCs {nsdecls("w")} w:val="28"/>'))
+    rpr.append(
+        parse_xml(f'<w:lang {nsdecls("w")} w:val="vi-VN" w:eastAsia="vi-VN" w:bidi="ar-SA"/>')
+    )
+    props = doc.core_properties
+    props.title = "Báo cáo tuần"
+    props.subject = "Kết quả chỉ đạo, điều hành nổi bật"
+    props.author = "baocao"
+    props.comments = "Mẫu báo cáo tuần (templates/make_template.py)"
+    props.language = "vi-VN"
+
+
 def build(path: Path) -> None:
     doc = Document()
+    document_defaults(doc)
     for style_name in ("Normal", "Table Grid"):
         set_font(doc.styles[style_name], 14 if style_name == "Normal" else 11)
     section = doc.sections[0]
@@ -315,10 +350,10 @@ def build(path: Path) -> None:
         indent=False,
         after=2,
     )
-    rule(doc, 6.0, 6.0)
+    rule(doc, 5.0, 5.0)  # 6.5 cm: about 2/5 of the 16.5 cm line
     para(doc, "", indent=False, after=6)
 
-    para(doc, "I. HOẠT ĐỘNG CHỈ ĐẠO, ĐIỀU HÀNH CHUNG", bold=True)
+    para(doc, "I. HOẠT ĐỘNG CHỈ ĐẠO, ĐIỀU HÀNH CHUNG", bold=True, keep_with_next=True)
     para(
         doc,
         "Tuần qua ({{ ky|ky }}), {{ chu_the }} đã tiếp nhận, xử lý công việc tại "
@@ -338,23 +373,23 @@ def build(path: Path) -> None:
     para(doc, "- Lĩnh vực {{ lv.ten }}: {{ lv.noi_dung }}")
     tag(doc, "{%p endfor %}")
 
-    para(doc, "II. MỘT SỐ HOẠT ĐỘNG CHỈ ĐẠO - ĐIỀU HÀNH NỔI BẬT", bold=True)
+    para(doc, "II. MỘT SỐ HOẠT ĐỘNG CHỈ ĐẠO - ĐIỀU HÀNH NỔI BẬT", bold=True, keep_with_next=True)
     tag(doc, "{%p for nb in noi_bat %}")
-    para(doc, "{{ nb.tieu_de }}", bold=True)
+    para(doc, "{{ nb.tieu_de }}", bold=True, keep_with_next=True)
     tag(doc, "{%p for doan in nb.doan %}")
     para(doc, "{{ doan }}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
 
     tag(doc, "{%p if hien_so_lieu %}")
-    para(doc, "III. SỐ LIỆU TỔNG HỢP", bold=True)
+    para(doc, "III. SỐ LIỆU TỔNG HỢP", bold=True, keep_with_next=True)
     para(
         doc,
         "Số liệu {{ ky|ky_dai }} so với kỳ trước ({{ ky_truoc|ky }}), cùng kỳ năm trước "
         "({{ cung_ky|ky }}) và lũy kế từ đầu năm:",
     )
     figures_table(doc)
-    para(doc, "Xu hướng {{ so_ky_xu_huong }} tuần gần nhất:", before=6)
+    para(doc, "Xu hướng {{ so_ky_xu_huong }} tuần gần nhất:", before=6, keep_with_next=True)
     chart_paragraph(doc)
     tag(doc, "{%p endif %}")
 
@@ -362,18 +397,23 @@ def build(path: Path) -> None:
     signature_block(doc)
 
     doc.save(str(path))
-    _add_chart_part(path)
+    _finish_package(path)
 
 
-def _add_chart_part(path: Path) -> None:
-    """python-docx has no chart API: add the chart part, its relationship and content type."""
-    import zipfile
-
+def _finish_package(path: Path) -> None:
+    """Add the chart part (python-docx has no chart API); drop python-docx's stock thumbnail."""
     sys.path.insert(0, str(HERE.parent))
     from reports.render.docx_chart import chart_xml
 
     with zipfile.ZipFile(path) as zin:
         items = {name: zin.read(name) for name in zin.namelist()}
+    # The thumbnail is a picture of python-docx's empty default document: misleading.
+    del items["docProps/thumbnail.jpeg"]
+    package_rels = items["_rels/.rels"].decode()
+    package_rels = re.sub(
+        r'<Relationship [^>]*Target="docProps/thumbnail.jpeg"/>', "", package_rels
+    )
+    items["_rels/.rels"] = package_rels.encode()
     items["word/charts/chart1.xml"] = chart_xml(
         ["T1", "T2"], {"Văn bản": [1, 2]}, {"Hồ sơ": [1, 2]}
     )

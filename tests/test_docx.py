@@ -13,7 +13,7 @@ import pytest
 from docx.shared import Mm, Pt
 
 from reports.errors import RenderError, TemplateError
-from reports.render.docx import render_docx
+from reports.render.docx import CONTEXT_VARIABLES, FILTERS, render_docx, template_context
 from reports.render.pdf import convert_to_pdf
 from reports.settings import PROJECT_ROOT, Settings, settings_from_mapping
 from tests.conftest import make_report, need
@@ -69,6 +69,14 @@ def test_sections_field_lines_and_highlights(rendered: docx.document.Document) -
     assert not any("{{" in line or "{%" in line for line in t)
 
 
+def test_every_variable_is_provided_and_documented(settings: Settings) -> None:
+    context = template_context(make_report(settings))
+    assert list(context) == list(CONTEXT_VARIABLES)
+    readme = (PROJECT_ROOT / "templates" / "README.md").read_text(encoding="utf-8")
+    assert [v for v in CONTEXT_VARIABLES if f"`{v}`" not in readme] == []
+    assert [f for f in FILTERS if f"`{f}" not in readme] == []
+
+
 def test_page_layout_nd30(rendered: docx.document.Document) -> None:
     s = rendered.sections[0]
     assert abs(s.page_width - Mm(210)) < Mm(0.5) and abs(s.page_height - Mm(297)) < Mm(0.5)
@@ -85,6 +93,16 @@ def test_page_layout_nd30(rendered: docx.document.Document) -> None:
     assert "PAGE" not in s.first_page_header._element.xml
     normal = rendered.styles["Normal"]
     assert normal.font.name == "Times New Roman"
+    # document defaults too (no theme fonts left for styles not based on Normal), in Vietnamese
+    defaults = rendered.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr")[0]
+    fonts_xml = defaults.xpath("w:rFonts")[0]
+    assert {k.split("}")[1]: v for k, v in fonts_xml.attrib.items()} == {
+        "ascii": "Times New Roman",
+        "hAnsi": "Times New Roman",
+        "cs": "Times New Roman",
+        "eastAsia": "Times New Roman",
+    }
+    assert defaults.xpath("w:lang/@w:val") == ["vi-VN"]
     fonts = {r.font.name for p in rendered.paragraphs for r in p.runs if r.text}
     assert fonts <= {"Times New Roman", None}
     body = rendered.paragraphs[texts(rendered).index(FIGURES_PARAGRAPH)]
@@ -135,6 +153,11 @@ def test_date_line_padding_for_5_february(settings: Settings, tmp_path: Path) ->
     assert "Tuần qua (29/01-05/02/2021)" in " ".join(texts(document))
 
 
+def test_document_number_below_ten_is_padded(settings: Settings, tmp_path: Path) -> None:
+    path = render_docx(make_report(settings, number="5"), settings, tmp_path / "n.docx")
+    assert docx.Document(str(path)).tables[0].rows[1].cells[0].paragraphs[0].text == "Số: 05/BC-VP"
+
+
 def test_district_office_by_settings_alone(tmp_path: Path) -> None:
     district = settings_from_mapping(
         {
@@ -170,6 +193,7 @@ def test_figures_section_and_native_chart(settings: Settings, tmp_path: Path) ->
     assert "<c:v>1406</c:v>" in chart and "<c:v>1300</c:v>" in chart
     assert 'r:id="rIdTrendChart"' in document_xml
     table = docx.Document(str(path)).tables[1]
+    assert table.rows[0]._tr.xpath("w:trPr/w:tblHeader")  # headings repeat on the next page
     first = [c.text for c in table.rows[1].cells]
     assert first == ["Văn bản hành chính tiếp nhận, xử lý", "1.406", "1.300", "+106", "0", "1.406"]
     off = render_docx(
@@ -273,6 +297,8 @@ def test_libreoffice_opens_it_and_the_pdf_has_the_figures(
     ):
         assert fragment.replace(" ", "") in flat
     assert "HàNội,ngày28tháng9năm2020" in flat
+    # the chart's value axis, drawn from the cached values, with Vietnamese grouping
+    assert "1.400" in text.split() and "1,400" not in text
 
 
 def test_pdf_without_libreoffice_says_what_to_install(

@@ -89,6 +89,13 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
 
+def document_number(number: str | None) -> str:
+    """ND30: numbers below 10 take a leading zero ("05"); no number leaves a blank to fill in."""
+    if not number:
+        return "\u00a0" * 6
+    return f"{int(number):02d}" if number.isdigit() else number
+
+
 def template_context(report: Report) -> dict[str, Any]:
     """The variables of the Word template, from a composed report (pure)."""
     fs = report.figures
@@ -109,7 +116,7 @@ def template_context(report: Report) -> dict[str, Any]:
     return {
         "co_quan_chu_quan": report.parent_body,
         "co_quan": report.issuing_body,
-        "so_van_ban": report.number or "\u00a0" * 6,
+        "so_van_ban": document_number(report.number),
         "ky_hieu": report.reference_prefix,
         "dia_danh": report.place,
         "ngay_ban_hanh": report.issued_on,

@@ -68,6 +68,9 @@ class SmtpSettings:
     retries: int = 3
     retry_backoff_s: float = 2.0
     timeout_s: float = 30.0
+    ca_file: str = ""
+    """PEM file of the CA that signed the mail server's certificate (an internal CA); relative
+    to the settings file. Empty: the system's trusted CAs."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +257,11 @@ def settings_from_mapping(
         smtp_raw["port"] = int(port)
     smtp = _build(SmtpSettings, "smtp", smtp_raw, source)
     smtp = replace(smtp, password=_env("BAOCAO_SMTP_PASSWORD", env) or "")
+    if smtp.ca_file:
+        ca_file = (base_dir / smtp.ca_file).resolve()
+        if not ca_file.is_file():
+            raise ConfigError("smtp.ca_file", f"không tìm thấy tệp {ca_file}", source)
+        smtp = replace(smtp, ca_file=str(ca_file))
     if not 1 <= smtp.port <= 65535:
         raise ConfigError("smtp.port", f"phải từ 1 đến 65535, nhận được {smtp.port}", source)
     if smtp.tls not in TLS_MODES:

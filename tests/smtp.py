@@ -5,9 +5,13 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import ssl
+import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -31,6 +35,10 @@ class Handler:
     hold: dict[str, threading.Event] = field(default_factory=dict)
     """Recipients whose DATA waits for the event, then is refused with 451 (a crash window)."""
     arrived: dict[str, threading.Event] = field(default_factory=dict)
+    before_accept: dict[str, Callable[[], None]] = field(default_factory=dict)
+    """Recipients whose DATA first runs this (in the server's thread), then is accepted."""
+    raw: list[bytes] = field(default_factory=list)
+    """Each accepted message as it came over the wire."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
@@ -51,6 +59,9 @@ class Handler:
                 event = self.hold.pop(rcpt)
                 await asyncio.get_running_loop().run_in_executor(None, event.wait, 30)
                 return "451 4.3.0 Thử lại sau"
+        for rcpt in envelope.rcpt_tos:
+            if rcpt in self.before_accept:
+                self.before_accept.pop(rcpt)()
         with self.lock:
             if self.temporary_failures > 0:
                 self.temporary_failures -= 1
@@ -58,6 +69,8 @@ class Handler:
             msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
             assert isinstance(msg, EmailMessage)
             msg["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
+            msg["X-Envelope-From"] = envelope.mail_from
+            self.raw.append(envelope.content)
             self.messages.append(msg)
         return "250 Đã nhận"
 
@@ -65,11 +78,54 @@ class Handler:
         return [m for m in self.messages if address in m["X-Envelope-To"].split(",")]
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and its key), made by the real openssl command."""
+    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@dataclass
+class Login:
+    """AUTH LOGIN/PLAIN checked against one user and password."""
+
+    user: str
+    password: str
+    tried: list[str] = field(default_factory=list)
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        assert isinstance(auth_data, LoginPassword)
+        user = auth_data.login.decode()
+        self.tried.append(user)
+        ok = user == self.user and auth_data.password.decode() == self.password
+        return AuthResult(success=ok, handled=False)
+
+
 class SmtpServer:
-    def __init__(self) -> None:
+    """aiosmtpd on a free port; with ``certificate`` it offers STARTTLS, with ``login`` AUTH."""
+
+    def __init__(
+        self, certificate: tuple[Path, Path] | None = None, login: Login | None = None
+    ) -> None:
         self.handler = Handler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {}
+        if certificate is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*certificate)
+            options["tls_context"] = context
+        if login is not None:
+            options["authenticator"] = login
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()

@@ -110,3 +110,78 @@ def test_permanent_rejection_is_not_retried(
     assert waits == []
     assert "550" in str(info.value)
     assert smtp_server.handler.messages == []
+
+
+def test_a_named_sender_and_vietnamese_file_names_on_the_wire(
+    settings: Settings, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    s = mail_settings(settings, smtp_server)
+    s = replace(
+        s, smtp=replace(s.smtp, mail_from="Văn phòng UBND thành phố <baocao@vp.hanoi.gov.vn>")
+    )
+    msg = _message(s, _files(tmp_path))
+    mail.send(s.smtp, msg, "lanhdao@ubnd.gov.vn")
+    (received,) = smtp_server.handler.messages
+    assert received["X-Envelope-From"] == "baocao@vp.hanoi.gov.vn"
+    assert received["From"] == "Văn phòng UBND thành phố <baocao@vp.hanoi.gov.vn>"
+    assert received["Message-ID"].endswith("@vp.hanoi.gov.vn>")
+    (raw,) = smtp_server.handler.raw
+    # RFC 2231: the name percent-encoded in UTF-8, readable by every mail client
+    assert b"filename*=utf-8''B%C3%A1o%20c%C3%A1o%20tu%E1%BA%A7n.xlsx" in raw
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from tests.smtp import self_signed_certificate
+
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
+
+
+def test_starttls_verifies_the_server_certificate(
+    settings: Settings, tmp_path: Path, certificate: tuple[Path, Path]
+) -> None:
+    with SmtpServer(certificate=certificate) as server:
+        s = mail_settings(settings, server, tls="starttls", retries=3)
+        waits: list[float] = []
+        with pytest.raises(DeliveryError) as info:
+            mail.send(s.smtp, _message(s, _files(tmp_path)), "a@ubnd.gov.vn", sleep=waits.append)
+        # an untrusted certificate is a configuration problem: said plainly, not retried
+        assert info.value.permanent and waits == []
+        assert "chứng chỉ TLS của máy chủ thư không hợp lệ" in str(info.value)
+        assert "smtp.ca_file" in str(info.value)
+        assert server.handler.messages == []
+        trusted = mail_settings(settings, server, tls="starttls", ca_file=str(certificate[0]))
+        mail.send(trusted.smtp, _message(trusted, _files(tmp_path)), "a@ubnd.gov.vn")
+        assert len(server.handler.messages) == 1
+
+
+def test_a_refused_login_is_permanent_and_the_password_never_shows(
+    settings: Settings,
+    tmp_path: Path,
+    certificate: tuple[Path, Path],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from tests.smtp import Login
+
+    login = Login("vanphong", "mat-khau-dung")
+    with SmtpServer(certificate=certificate, login=login) as server:
+        base = dict(tls="starttls", ca_file=str(certificate[0]), user="vanphong", retries=3)
+        wrong = mail_settings(settings, server, password="mat-khau-SAI-123", **base)
+        caplog.set_level(logging.DEBUG)
+        waits: list[float] = []
+        with pytest.raises(DeliveryError) as info:
+            mail.send(
+                wrong.smtp, _message(wrong, _files(tmp_path)), "a@ubnd.gov.vn", sleep=waits.append
+            )
+        # smtplib tries AUTH PLAIN then LOGIN on the one connection; no second connection
+        assert info.value.permanent and waits == [] and login.tried == ["vanphong"] * 2
+        assert str(info.value).startswith(
+            f"Máy chủ thư 127.0.0.1:{server.port} không chấp nhận đăng nhập của 'vanphong' (535"
+        )
+        assert "BAOCAO_SMTP_PASSWORD" in str(info.value)
+        assert "mat-khau-SAI-123" not in str(info.value) + caplog.text + repr(wrong)
+        right = mail_settings(settings, server, password="mat-khau-dung", **base)
+        mail.send(right.smtp, _message(right, _files(tmp_path)), "a@ubnd.gov.vn")
+        assert len(server.handler.messages) == 1

@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,16 @@ _MIME = {
     ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ".pdf": ("application", "pdf"),
 }
+
+
+def envelope_from(mail_from: str) -> str:
+    """The bare address of ``mail_from`` ("Văn phòng UBND <baocao@x.gov.vn>" allowed)."""
+    return parseaddr(mail_from)[1] or mail_from
+
+
+def _domain(mail_from: str) -> str:
+    address = envelope_from(mail_from)
+    return address.rsplit("@", 1)[-1] if "@" in address else "baocao"
 
 
 def subject_for(period: ReportPeriod) -> str:
@@ -76,7 +87,7 @@ def build_message(
     msg["From"] = settings.smtp.mail_from
     msg["To"] = recipient
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=settings.smtp.mail_from.rsplit("@", 1)[-1] or "baocao")
+    msg["Message-ID"] = make_msgid(domain=_domain(settings.smtp.mail_from))
     try:
         msg.set_content(env.get_template("email.txt.j2").render(context))
         msg.add_alternative(env.get_template("email.html.j2").render(context), subtype="html")
@@ -99,6 +110,8 @@ class SendResult:
 
 
 def _is_temporary(exc: BaseException) -> bool:
+    if isinstance(exc, ssl.SSLCertVerificationError | smtplib.SMTPNotSupportedError):
+        return False  # configuration, not a passing failure: retrying cannot help
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         return all(400 <= code < 500 for code in codes)
@@ -117,18 +130,49 @@ def _describe(exc: BaseException) -> str:
         error = exc.smtp_error
         text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
         return f"{exc.smtp_code} {text}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"chứng chỉ TLS của máy chủ thư không hợp lệ ({exc.verify_message}); nếu máy chủ "
+            "dùng chứng chỉ của CA nội bộ, đặt smtp.ca_file trong baocao.toml"
+        )
     return f"{exc.__class__.__name__}: {exc}"
+
+
+def _permanent(smtp: SmtpSettings, recipient: str, exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return (
+            f"Máy chủ thư {smtp.host}:{smtp.port} không chấp nhận đăng nhập của {smtp.user!r} "
+            f"({_describe(exc)}); kiểm tra smtp.user và biến môi trường BAOCAO_SMTP_PASSWORD"
+        )
+    if isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+        return f"Máy chủ thư từ chối gửi tới {recipient}: {_describe(exc)}"
+    return f"Không gửi được thư tới {recipient} ({smtp.host}:{smtp.port}): {_describe(exc)}"
+
+
+def tls_context(smtp: SmtpSettings) -> ssl.SSLContext:
+    """Certificates and host names verified (smtplib's own default verifies neither)."""
+    return ssl.create_default_context(cafile=smtp.ca_file or None)
 
 
 def _open(smtp: SmtpSettings) -> smtplib.SMTP:
     if smtp.tls == "ssl":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_s)
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            smtp.host, smtp.port, timeout=smtp.timeout_s, context=tls_context(smtp)
+        )
     else:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s)
         if smtp.tls == "starttls":
-            client.starttls()
+            try:
+                client.starttls(context=tls_context(smtp))
+            except BaseException:
+                client.close()
+                raise
     if smtp.user:
-        client.login(smtp.user, smtp.password)
+        try:
+            client.login(smtp.user, smtp.password)
+        except BaseException:
+            client.close()
+            raise
     return client
 
 
@@ -144,14 +188,14 @@ def send(
     for attempt in range(1, smtp.retries + 1):
         try:
             with _open(smtp) as client:
-                client.send_message(msg, from_addr=smtp.mail_from, to_addrs=[recipient])
+                client.send_message(
+                    msg, from_addr=envelope_from(smtp.mail_from), to_addrs=[recipient]
+                )
             return SendResult(recipient, str(msg["Message-ID"]), attempt)
         except (smtplib.SMTPException, OSError) as exc:
             last = exc
             if not _is_temporary(exc):
-                raise DeliveryError(
-                    f"Máy chủ thư từ chối gửi tới {recipient}: {_describe(exc)}", permanent=True
-                ) from exc
+                raise DeliveryError(_permanent(smtp, recipient, exc), permanent=True) from exc
             log.warning(
                 "temporary SMTP failure for %s (try %d of %d): %s",
                 recipient,
@@ -174,6 +218,6 @@ def owner_message(settings: Settings, owner: str, subject: str, body: str) -> Em
     msg["From"] = settings.smtp.mail_from
     msg["To"] = owner
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain="baocao")
+    msg["Message-ID"] = make_msgid(domain=_domain(settings.smtp.mail_from))
     msg.set_content(body)
     return msg

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import zipfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +15,7 @@ from python_calamine import CalamineWorkbook
 from reports.model import Figures, RecordSheet, UnitFigures
 from reports.render.pdf import convert_to_pdf
 from reports.render.xlsx import render_xlsx
+from reports.render.xlsx_stream import row_xml
 from reports.settings import Settings
 from tests.conftest import make_report, need
 
@@ -119,3 +121,60 @@ def test_libreoffice_converts_the_workbook(settings: Settings, tmp_path: Path) -
     path = _write(settings, tmp_path / "bc.xlsx")
     pdf = convert_to_pdf(path, tmp_path / "pdf", timeout_s=180)
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_detail_sheets_names_tables_and_shown_words(settings: Settings, tmp_path: Path) -> None:
+    petitions = RecordSheet(
+        "petitions",
+        "đơn thư: khiếu nại/tố cáo [tất cả] của các đơn vị trong thành phố",
+        ("id", "received_on", "kind", "resolved_on", "unit"),
+        iter([("D-1", date(2020, 9, 22), "to_cao", None, "=SUM(A1:A9)\x01")]),
+    )
+    receptions = [
+        RecordSheet("receptions", "tiếp công dân", ("id", "held_on", "persons", "unit"), rows)
+        for rows in ([("T-1", date(2020, 9, 23), 1500, "UBND-BA-DINH")], [])
+    ]
+    dossiers = RecordSheet(
+        "dossiers",
+        "hồ sơ TTHC",
+        ("id", "received_on", "due_on", "returned_on", "unit", "field", "online"),
+        [("H-1", date(2020, 9, 21), date(2020, 9, 30), None, "U", "do_thi", True)],
+    )
+    path = render_xlsx(
+        make_report(settings),
+        settings,
+        tmp_path / "bc.xlsx",
+        records=[petitions, *receptions, dossiers],
+    )
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[4:] == [
+        "Đơn thư khiếu nạitố cáo tất cả",
+        "Tiếp công dân",
+        "Tiếp công dân 2",
+        "Hồ sơ TTHC",
+    ]
+    assert all(len(name) <= 31 for name in wb.sheetnames)
+    ws = wb["Đơn thư khiếu nạitố cáo tất cả"]
+    assert [c.value for c in ws[2]] == [
+        "D-1",
+        datetime(2020, 9, 22),
+        "tố cáo",
+        None,
+        "=SUM(A1:A9)",
+    ]
+    assert ws["E2"].data_type == "s"  # text that looks like a formula stays text
+    assert ws["A1"].font.b and ws.page_setup.orientation == "landscape"
+    assert ws.print_title_rows == "$1:$1" and ws.page_setup.paperSize == 9
+    first, second = wb["Tiếp công dân"], wb["Tiếp công dân 2"]
+    assert first["C2"].value == 1500 and first["C2"].number_format == "#,##0"
+    assert first.page_setup.orientation == "portrait"
+    assert list(first.tables) == ["tbl_receptions"] and list(second.tables) == ["tbl_receptions_2"]
+    assert second.tables["tbl_receptions_2"].ref == "A1:D2"  # no rows: one empty body row
+    dossier = [c.value for c in wb["Hồ sơ TTHC"][2]]
+    assert dossier[5:] == ["đô thị", "có"]
+    assert wb["Xu hướng"].row_dimensions[1].height == 32
+
+
+def test_row_xml_leaves_out_empty_and_non_finite_values() -> None:
+    xml = row_xml(7, "ABCDE", (None, "", math.nan, 2.5, date(1900, 3, 1)), (None, 3, 3, 4, 5))
+    assert xml == '<row r="7"><c r="D7" s="4"><v>2.5</v></c><c r="E7" s="5"><v>61</v></c></row>'

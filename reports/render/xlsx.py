@@ -1,28 +1,31 @@
 """The Excel workbook: figures with comparisons, breakdowns, trend charts and the details.
 
-Written with openpyxl's write-only (streaming) workbook on every path; the detail sheets' rows
-are serialised to sheet XML directly and streamed into the file. Measured in
-``bench/bench_xlsx.py``: the normal workbook keeps every cell as a Python object (hundreds of
-bytes each), so a year of details (1M rows) needs gigabytes; write-only streams rows to the
-file and stays near a constant footprint, and is also the faster of the two for a week's
-workbook. Everything the office needs works in write-only mode: number formats through
-``WriteOnlyCell``, frozen panes, column widths, auto-filters, Excel tables, native charts,
-print set-up and document properties.
+Mode: openpyxl's write-only (streaming) workbook on every path, with the two large sheets
+(units, details) serialised to sheet XML by :mod:`reports.render.xlsx_stream`. Measured in
+``bench/bench_xlsx.py`` (see bench/RESULTS.md): the normal workbook keeps every cell as a
+Python object, 100k detail rows took 5.3 s and 233 MB, so a year (1M rows) would need
+gigabytes; the streamed path writes 1M rows in ~7 s within ~60 MB, and a week's workbook
+(2,500 rows) in ~40 ms. Everything the office needs works in write-only mode: styles through
+``WriteOnlyCell`` and cell-format ids, frozen panes, column widths, header row heights,
+auto-filters, Excel tables (columns named by hand), native charts, print set-up and document
+properties.
+
+Values, not formulas: the change columns (Tăng/giảm, %) are written as numbers computed from
+the same :class:`~reports.model.FigureSet` the Word report shows. openpyxl cannot compute
+formulas, so a formula cell would have no cached value and every reader that does not
+recalculate (python-calamine, pandas, mail previews, phone viewers) would see it empty; the
+figures are a weekly snapshot, not a model anyone edits, so nothing is lost.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 import warnings
-import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -33,9 +36,10 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from reports import vi
-from reports.domain import FIELDS, KINDS
+from reports.domain import FIELDS, KINDS, PETITION_KINDS
 from reports.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
 from reports.render.files import atomic_output
+from reports.render.xlsx_stream import Spill, row_xml, stream_spills
 from reports.settings import Settings
 
 NUMBER = "#,##0"
@@ -95,7 +99,9 @@ def _cell(
     return cell
 
 
-def _header(ws: Any, labels: Sequence[str]) -> list[Any]:
+def _header(ws: Any, labels: Sequence[str], *, row: int = 1, height: float = 32) -> list[Any]:
+    """Heading cells for row ``row`` (its height set: wrapped labels need two lines)."""
+    ws.row_dimensions[row].height = height
     return [_cell(ws, label, font=_BOLD, fill=_HEAD_FILL, align=_CENTER) for label in labels]
 
 
@@ -152,7 +158,8 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
     ws.append(
         _header(
             ws,
-            (
+            row=5,
+            labels=(
                 "Chỉ tiêu",
                 "Đơn vị tính",
                 "Kỳ này",
@@ -217,24 +224,23 @@ def _field_sheet(wb: Workbook, report: Report) -> None:
     )
 
 
-def _unit_sheet(wb: Workbook, units: Sequence[UnitFigures], spill_dir: Path) -> _Spill:
+def _unit_sheet(wb: Workbook, units: Sequence[UnitFigures], spill_dir: Path) -> Spill:
     ws = wb.create_sheet("Theo đơn vị")
     labels = ["Mã đơn vị", "Tên đơn vị", "Đơn vị cấp trên", *(i.label for i in FIGURE_INFO)]
     _widths(ws, (20, 34, 20, *([14] * len(FIGURE_INFO))))
     ws.freeze_panes = "C2"
     _print_setup(ws, landscape=True, title_rows="1:1")
-    ws.append(_header(ws, labels))
-    number, percent = _style_id(ws, NUMBER), _style_id(ws, PERCENT)
-    styles = [None, None, None, *(percent if i.unit == "%" else number for i in FIGURE_INFO)]
+    ws.append(_header(ws, labels, height=48))
+    text, number, percent = _style_id(ws, None), _style_id(ws, NUMBER), _style_id(ws, PERCENT)
+    styles = [text, text, text, *(percent if i.unit == "%" else number for i in FIGURE_INFO)]
     letters = [get_column_letter(i) for i in range(1, len(labels) + 1)]
     spill = spill_dir / "units.xml"
     with spill.open("w", encoding="utf-8") as fh:
         for n, u in enumerate(units, start=2):
             values = [u.code, u.name, u.parent, *(u.figures.value(i.name) for i in FIGURE_INFO)]
-            fh.write(_cells_xml(n, letters, values, styles))
-    if units:
-        ws.auto_filter.ref = f"A1:{letters[-1]}{len(units) + 1}"
-    return _Spill(ws, spill)
+            fh.write(row_xml(n, letters, values, styles))
+    ws.auto_filter.ref = f"A1:{letters[-1]}{max(len(units), 1) + 1}"
+    return Spill(ws, spill)
 
 
 _TREND = (
@@ -287,79 +293,52 @@ def _trend_sheet(wb: Workbook, report: Report) -> None:
     ws.add_chart(line, f"A{n + 24}")
 
 
-def _sheet_title(label: str, used: set[str]) -> str:
-    title = "".join(ch for ch in label if ch not in "[]:*?/\\")[:31].strip() or "Dữ liệu"
-    base, k = title, 2
-    while title.lower() in used:
-        title = f"{base[:28]} {k}"
+def _unused(name: str, used: set[str], *, limit: int, sep: str) -> str:
+    """``name``, or ``name`` with a number appended, not yet in ``used`` (case-insensitive)."""
+    candidate, k = name, 2
+    while candidate.lower() in used:
+        candidate = f"{name[: limit - 3].rstrip()}{sep}{k}"
         k += 1
-    used.add(title.lower())
-    return title[:1].upper() + title[1:]
+    used.add(candidate.lower())
+    return candidate
 
 
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_EXCEL_EPOCH = date(1899, 12, 30)
+def _sheet_title(label: str, used: set[str]) -> str:
+    """A legal, unused sheet name: at most 31 characters, none of []:*?/\\, no edge quote."""
+    title = "".join(ch for ch in label if ch not in "[]:*?/\\")[:31].strip(" '") or "Dữ liệu"
+    return _unused(title[:1].upper() + title[1:], used, limit=31, sep=" ")
 
 
-@dataclass
-class _Spill:
-    """A detail sheet's rows, already serialised, to be streamed into the saved file."""
-
-    worksheet: Any
-    path: Path
+def _style_id(ws: Any, fmt: str | None, font: Font = _TEXT) -> int:
+    """The workbook's cell-format id for ``fmt`` and ``font`` (registered by styling a cell)."""
+    return int(_cell(ws, None, fmt=fmt, font=font).style_id)
 
 
-def _cells_xml(
-    n: int, letters: Sequence[str], values: Sequence[object], styles: Sequence[int | None]
-) -> str:
-    """One ``<row>`` of sheet XML; ``styles`` are the cell-format ids of the columns."""
-    parts = [f'<row r="{n}">']
-    for letter, value, style in zip(letters, values, styles, strict=True):
-        if value is None or value == "":
-            continue
-        if isinstance(value, str):
-            text = escape(_ILLEGAL_XML.sub("", value))
-            parts.append(
-                f'<c r="{letter}{n}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-            )
-        elif isinstance(value, bool):
-            parts.append(f'<c r="{letter}{n}" t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, int | float):
-            s_attr = f' s="{style}"' if style is not None else ""
-            parts.append(f'<c r="{letter}{n}"{s_attr}><v>{value}</v></c>')
-        elif isinstance(value, date):
-            day = value.date() if isinstance(value, datetime) else value
-            serial = (day - _EXCEL_EPOCH).days
-            parts.append(f'<c r="{letter}{n}" s="{style}"><v>{serial}</v></c>')
-        else:
-            parts.append(
-                f'<c r="{letter}{n}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
-            )
-    parts.append("</row>")
-    return "".join(parts)
+def _translate(type_: str) -> Any:
+    """How a column's stored codes are shown: Vietnamese words instead of codes and flags."""
+    if type_ == "field":
+        return lambda v: FIELDS.get(str(v), v)
+    if type_ == "petition_kind":
+        return lambda v: PETITION_KINDS.get(str(v), v)
+    if type_ == "bool":
+        return lambda v: v if v is None else ("có" if v else "không")
+    return None
 
 
-def _style_id(ws: Any, fmt: str) -> int:
-    """The workbook's cell-format id for ``fmt`` (registered by making one styled cell)."""
-    return int(_cell(ws, None, fmt=fmt).style_id)
-
-
-def _records_sheet(wb: Workbook, sheet: RecordSheet, used: set[str], spill_dir: Path) -> _Spill:
-    """A detail sheet as an Excel table. Its rows are serialised straight to XML (openpyxl's
-    cell objects cost ~10 µs a cell; a year of details is millions of cells) and streamed into
-    the saved file by :func:`_stream_spills`."""
+def _records_sheet(wb: Workbook, sheet: RecordSheet, used: set[str], spill_dir: Path) -> Spill:
+    """A detail sheet as an Excel table; its rows are streamed (see :mod:`.xlsx_stream`)."""
     ws = wb.create_sheet(_sheet_title(sheet.label, used))
-    kind = KINDS[sheet.kind]
-    types = {c.name: c.type for c in kind.columns}
+    types = {c.name: c.type for c in KINDS[sheet.kind].columns}
     columns = list(sheet.columns)
     _widths(ws, [_COLUMN_WIDTHS.get(c, 14) for c in columns])
     ws.freeze_panes = "A2"
     _print_setup(ws, landscape=len(columns) > 4, title_rows="1:1")
     headings = [_COLUMN_LABELS.get(c, c) for c in columns]
-    ws.append(headings)
-    date_style = _style_id(ws, DATE)
-    styles = [date_style if types.get(c) == "date" else None for c in columns]
-    field_positions = [i for i, c in enumerate(columns) if types.get(c) == "field"]
+    ws.append(_header(ws, headings))
+    by_type = {"date": _style_id(ws, DATE), "int": _style_id(ws, NUMBER)}
+    text = _style_id(ws, None)
+    styles = [by_type.get(types.get(c, "text"), text) for c in columns]
+    translations = [(i, f) for i, c in enumerate(columns) if (f := _translate(types.get(c, "")))]
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
     spill = spill_dir / f"sheet-{len(wb.worksheets)}.xml"
     count = 0
@@ -367,11 +346,12 @@ def _records_sheet(wb: Workbook, sheet: RecordSheet, used: set[str], spill_dir: 
         for row in sheet.rows:
             count += 1
             values: list[object] = list(row)
-            for i in field_positions:
-                values[i] = FIELDS.get(str(values[i]), values[i])
-            fh.write(_cells_xml(count + 1, letters, values, styles))
+            for i, show in translations:
+                values[i] = show(values[i])
+            fh.write(row_xml(count + 1, letters, values, styles))
     ref = f"A1:{letters[-1]}{max(count, 1) + 1}"
-    table = Table(displayName=f"tbl_{sheet.kind}", ref=ref)
+    name = _unused(f"tbl_{re.sub(r'[^A-Za-z0-9_]', '_', sheet.kind)}", used, limit=200, sep="_")
+    table = Table(displayName=name, ref=ref)
     # write-only mode cannot read the headings back from the sheet: name the columns here
     table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headings, start=1)]
     table.autoFilter = AutoFilter(ref=ref)
@@ -380,26 +360,7 @@ def _records_sheet(wb: Workbook, sheet: RecordSheet, used: set[str], spill_dir: 
         # openpyxl warns on every write-only add_table; the columns are named just above.
         warnings.filterwarnings("ignore", "In write-only mode you must add table columns")
         ws.add_table(table)
-    return _Spill(ws, spill)
-
-
-def _stream_spills(saved: Path, target: Path, wb: Workbook, spills: Sequence[_Spill]) -> None:
-    """Copy ``saved`` to ``target``, streaming each spilled sheet's rows into its sheetData."""
-    parts = {f"xl/worksheets/sheet{wb.worksheets.index(s.worksheet) + 1}.xml": s for s in spills}
-    with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            spill = parts.get(info.filename)
-            if spill is None:
-                zout.writestr(info, zin.read(info))
-                continue
-            head, _, tail = zin.read(info).decode("utf-8").partition("</sheetData>")
-            with (
-                zout.open(info.filename, "w", force_zip64=True) as out,
-                spill.path.open("rb") as rows,
-            ):
-                out.write(head.encode("utf-8"))
-                shutil.copyfileobj(rows, out, 1 << 20)
-                out.write(("</sheetData>" + tail).encode("utf-8"))
+    return Spill(ws, spill)
 
 
 def render_xlsx(
@@ -426,5 +387,5 @@ def render_xlsx(
         saved = Path(work) / "saved.xlsx"
         wb.save(saved)
         with atomic_output(path) as tmp:
-            _stream_spills(saved, tmp, wb, spills)
+            stream_spills(saved, tmp, wb.worksheets, spills)
     return path

@@ -314,3 +314,120 @@ def test_a_live_run_is_not_taken_over(settings: Settings, tmp_path: Path, sqlite
     )
     assert third.run is not None and third.run.owner == "may-2:20" and third.run.id == first.run.id
     _ = replace
+
+
+def test_after_an_outage_over_two_run_times_each_period_runs_once(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    """The real service start: APScheduler's job store, its coalesced misfire, the catch-up."""
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    from reports.schedule.service import start
+
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    executed: list[tuple[datetime, object]] = []
+    done = threading.Event()
+
+    def listen(event: object) -> None:
+        executed.append((event.scheduled_run_time, event.exception))  # type: ignore[attr-defined]
+        done.set()
+
+    def up() -> object:
+        scheduler = start(engine, settings, paused=True)
+        scheduler.add_listener(listen, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        scheduler.resume()
+        return scheduler
+
+    with time_machine.travel(datetime(2020, 9, 28, 7, 59, 50, tzinfo=HCM), tick=True) as traveller:
+        scheduler = up()
+        traveller.move_to(datetime(2020, 9, 28, 8, 0, 5, tzinfo=HCM))
+        scheduler.wakeup()  # type: ignore[attr-defined]
+        assert done.wait(120), "the Monday run did not fire"
+        scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
+        # down from Monday 28/9 until Monday 12/10 09:30: the runs of 5/10 and 12/10 missed
+        done.clear()
+        traveller.move_to(datetime(2020, 10, 12, 9, 30, tzinfo=HCM))
+        scheduler = up()
+        assert done.wait(120), "the missed run did not fire when the service came back"
+        scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
+    # APScheduler fired once for both missed times (coalesced), for the latest one; the
+    # catch-up had already run both periods, so that run found its period delivered
+    assert executed == [
+        (datetime(2020, 9, 28, 8, 0, tzinfo=HCM), None),
+        (datetime(2020, 10, 12, 8, 0, tzinfo=HCM), None),
+    ]
+    with engine.connect() as conn:
+        done_periods = conn.execute(
+            sa.select(runs.c.period_start, runs.c.period_end, runs.c.status).order_by(runs.c.id)
+        ).all()
+    assert [tuple(r) for r in done_periods] == [
+        (date(2020, 9, 21), date(2020, 9, 28), "delivered"),
+        (date(2020, 9, 28), date(2020, 10, 5), "delivered"),
+        (date(2020, 10, 5), date(2020, 10, 12), "delivered"),
+    ]
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [3, 3]
+    engine.dispose()
+
+
+def test_a_late_scheduled_run_reports_on_the_week_it_was_due(tmp_path: Path) -> None:
+    from reports.schedule.service import last_fire_time
+
+    job = _job(tmp_path)
+    # due Monday 28/9 08:00, the service back only on Monday 5/10 at 07:00 (within a week)
+    late = datetime(2020, 10, 5, 7, 0, tzinfo=HCM)
+    due = last_fire_time(job, late)
+    assert due == datetime(2020, 9, 28, 8, 0, tzinfo=HCM)
+    assert job.period_for(due, "monday-to-monday") == WEEK
+    assert job.period_for(late, "monday-to-monday") != WEEK  # what the start time would give
+    assert last_fire_time(job, datetime(2020, 9, 28, 8, 0, tzinfo=HCM)) == due
+
+
+def test_a_run_that_lost_its_lease_mails_nobody_else(
+    settings: Settings, smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    engine = _store(sqlite_url, sample)
+    s = mail_settings(settings, smtp_server)
+    job = _job(tmp_path)
+    taken: list[ledger.Claim] = []
+
+    def another_machine_takes_over() -> None:
+        # while the first leader's mail is on the wire, this run's lease is seen as run out
+        later = datetime.now(UTC) + timedelta(seconds=s.scheduler.lease_s + 1)
+        taken.append(
+            ledger.claim(
+                engine, job.id, WEEK, owner="may-2:20", now=later, lease_s=s.scheduler.lease_s
+            )
+        )
+
+    smtp_server.handler.before_accept[LEADERS[0]] = another_machine_takes_over
+    outcome = run_job(engine, s, job, WEEK, owner="may-1:10")
+    assert outcome.status == "taken-over" and outcome.exit_code == 0, outcome.message
+    assert "đã được tiến trình khác tiếp quản" in outcome.message
+    assert taken[0].run is not None and taken[0].run.owner == "may-2:20"
+    assert len(smtp_server.handler.to(LEADERS[0])) == 1
+    assert smtp_server.handler.to(LEADERS[1]) == []
+    ((run, deliveries),) = ledger.history(engine, job.id)
+    # the loser wrote nothing over the new owner's run
+    assert (run.owner, run.status, run.error) == ("may-2:20", "running", None)
+    assert {d.recipient: d.status for d in deliveries} == {LEADERS[0]: "sent"}
+    resumed = run_job(engine, s, job, WEEK, owner="may-2:20")
+    assert resumed.status == "delivered", resumed.message
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
+
+
+def test_times_in_messages_are_the_office_s_local_time(
+    settings: Settings, smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    engine = _store(sqlite_url, sample)
+    s = mail_settings(settings, smtp_server)
+    job = _job(tmp_path)
+    sent_at = datetime(2020, 9, 28, 1, 5, tzinfo=UTC)
+    assert run_job(engine, s, job, WEEK, now=sent_at).status == "delivered"
+    again = run_job(engine, s, job, WEEK, now=sent_at + timedelta(hours=1))
+    assert again.message == (
+        "Công việc bao-cao-tuan kỳ 21/9-28/9/2020 đã gửi lúc 08:05 28/09/2020 "
+        "(Asia/Ho_Chi_Minh); không gửi lại (dùng --force để gửi lại)."
+    )
+    with pytest.raises(ValueError):
+        run_job(engine, s, job, WEEK, now=datetime(2020, 9, 28, 8, 5))

@@ -155,33 +155,40 @@ def claim(
     return Claim(latest(engine, job_id, period, unit))
 
 
-def renew(engine: Engine, run: Run, *, now: datetime, lease_s: int) -> None:
+def _ours(run: Run) -> sa.ColumnElement[bool]:
+    """The row is still ``run``'s: same owner, still running (not taken over after its lease)."""
+    return sa.and_(runs.c.id == run.id, runs.c.owner == run.owner, runs.c.status == RUNNING)
+
+
+def renew(engine: Engine, run: Run, *, now: datetime, lease_s: int) -> bool:
+    """Extend ``run``'s lease; False if another owner took the run over (ours ran out)."""
     with engine.begin() as conn:
-        conn.execute(
-            sa.update(runs)
-            .where(runs.c.id == run.id, runs.c.owner == run.owner)
-            .values(lease_until=now + timedelta(seconds=lease_s))
-        )
+        renewed = conn.execute(
+            sa.update(runs).where(_ours(run)).values(lease_until=now + timedelta(seconds=lease_s))
+        ).rowcount
+    return renewed == 1
 
 
 def record_files(engine: Engine, run: Run, files: list[Path]) -> None:
     with engine.begin() as conn:
         conn.execute(
             sa.update(runs)
-            .where(runs.c.id == run.id)
+            .where(_ours(run))
             .values(files=json.dumps([str(f) for f in files], ensure_ascii=False))
         )
 
 
 def finish(
     engine: Engine, run: Run, status: str, *, now: datetime, error: str | None = None
-) -> None:
+) -> bool:
+    """Close ``run`` with ``status``; False (and nothing written) if it is no longer ours."""
     with engine.begin() as conn:
-        conn.execute(
+        done = conn.execute(
             sa.update(runs)
-            .where(runs.c.id == run.id)
+            .where(_ours(run))
             .values(status=status, finished_at=now, error=error, lease_until=now)
-        )
+        ).rowcount
+    return done == 1
 
 
 def sent_recipients(engine: Engine, run: Run) -> set[str]:

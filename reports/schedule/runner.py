@@ -7,6 +7,7 @@ scheduler would make it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from reports import vi
 from reports.deliver import mail
-from reports.errors import BaocaoError, DeliveryError
+from reports.errors import BaocaoError, DeliveryError, JobError
 from reports.model import Report
 from reports.periods import ReportPeriod
 from reports.schedule import ledger
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class RunOutcome:
     status: str
-    """delivered, already-delivered, busy, failed"""
+    """delivered, already-delivered, busy (another process has it), taken-over (this process
+    lost its lease to another while working), failed"""
     message: str
     run_id: int | None = None
     files: list[Path] = field(default_factory=list)
@@ -52,6 +54,61 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _local(moment: datetime, job: Job) -> str:
+    """A ledger time as the office reads it: in the job's time zone."""
+    return f"{moment.astimezone(job.tz):%H:%M %d/%m/%Y} ({job.timezone})"
+
+
+class LeaseLost(JobError):
+    """Another process took the run over after this one's lease ran out."""
+
+
+class Lease:
+    """Keeps a claimed run's lease alive while it works.
+
+    A daemon thread renews it every third of ``lease_s`` (so a long rendering is not mistaken
+    for a dead process); :meth:`renew` renews it at once and raises :class:`LeaseLost` if the
+    run is no longer ours, so nobody is mailed by two processes.
+    """
+
+    def __init__(
+        self, engine: Engine, run: ledger.Run, lease_s: int, clock: Callable[[], datetime]
+    ) -> None:
+        self.engine, self.run, self.lease_s, self.clock = engine, run, lease_s, clock
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{run.id}", daemon=True)
+
+    def __enter__(self) -> Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(max(self.lease_s / 3, 1.0)):
+            try:
+                if not ledger.renew(self.engine, self.run, now=self.clock(), lease_s=self.lease_s):
+                    self.lost = True
+                    return
+            except Exception:  # noqa: BLE001 - a database hiccup: the next beat tries again
+                log.warning("could not renew the lease of run #%d", self.run.id, exc_info=True)
+
+    def renew(self) -> None:
+        if self.lost or not ledger.renew(
+            self.engine, self.run, now=self.clock(), lease_s=self.lease_s
+        ):
+            self.lost = True
+            raise LeaseLost(
+                f"Lần chạy #{self.run.id} ({self.run.job_id} kỳ "
+                f"{vi.period_short(self.run.period)}) đã được tiến trình khác tiếp quản vì quá "
+                f"{self.lease_s} giây không gia hạn; dừng tại đây để không gửi trùng. "
+                "Xem 'baocao runs' để biết kết quả."
+            )
+
+
 def run_job(
     engine: Engine,
     settings: Settings,
@@ -60,11 +117,23 @@ def run_job(
     *,
     force: bool = False,
     out_dir: Path | None = None,
+    now: datetime | None = None,
     owner: str | None = None,
     clock: Callable[[], datetime] = _now,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RunOutcome:
-    """Produce and deliver ``job`` for ``period``; failures are recorded and reported."""
+    """Produce and deliver ``job`` for ``period``; failures are recorded and reported.
+
+    ``now`` (aware) fixes the time the ledger sees for the whole run; ``clock`` is the same as
+    a function, for tests that move time while the run works. The lease is renewed in the
+    background while the files are written and before each recipient; a run that lost its lease
+    (another process took it over) stops without mailing anyone else.
+    """
+    if now is not None:
+        if now.tzinfo is None:
+            raise ValueError("run_job: now must be an aware datetime")
+        fixed = now
+        clock = lambda: fixed  # noqa: E731
     me = owner or ledger.default_owner()
     lease_s = settings.scheduler.lease_s
     unit = job.unit or ""
@@ -76,7 +145,7 @@ def run_job(
         return RunOutcome(
             "busy",
             f"Công việc {job.id} kỳ {vi.period_short(period)} đang do {held.owner} thực hiện "
-            f"(từ {held.started_at:%d/%m/%Y %H:%M} UTC); không làm lại.",
+            f"(từ {_local(held.started_at, job)}); không làm lại.",
             held.id,
         )
     if claim.already_delivered is not None:
@@ -85,7 +154,7 @@ def run_job(
         return RunOutcome(
             "already-delivered",
             f"Công việc {job.id} kỳ {vi.period_short(period)} đã gửi lúc "
-            f"{when:%d/%m/%Y %H:%M} UTC; "
+            f"{_local(when, job)}; "
             "không gửi lại (dùng --force để gửi lại).",
             done.id,
             list(done.files),
@@ -93,13 +162,19 @@ def run_job(
     run = claim.run
     assert run is not None
     outcome = RunOutcome("failed", "", run.id)
+    lease = Lease(engine, run, lease_s, clock)
     try:
-        if job.units == "all":
-            _run_all_units(engine, settings, job, period, outcome, out_dir, me, clock, sleep)
-        else:
-            report, files = _files(engine, settings, job, period, run, out_dir)
-            outcome.files = files
-            _deliver(engine, settings, run, job.recipients, report, files, outcome, clock, sleep)
+        with lease:
+            if job.units == "all":
+                _run_all_units(engine, settings, job, period, outcome, out_dir, me, clock, sleep)
+            else:
+                report, files = _files(engine, settings, job, period, run, out_dir)
+                outcome.files = files
+                _deliver(engine, settings, lease, job.recipients, report, files, outcome, sleep)
+    except LeaseLost as exc:
+        log.warning("Job %s for %s stopped: %s", job.id, period.slug(), exc)
+        outcome.status, outcome.message = "taken-over", str(exc)
+        return outcome
     except BaocaoError as exc:
         outcome.failed["*"] = str(exc)
     except Exception as exc:  # noqa: BLE001 - recorded and reported, never kills the scheduler
@@ -107,7 +182,8 @@ def run_job(
         outcome.failed["*"] = f"{exc.__class__.__name__}: {exc}"
     if outcome.failed:
         error = "; ".join(f"{k}: {v}" if k != "*" else v for k, v in outcome.failed.items())
-        ledger.finish(engine, run, ledger.FAILED, now=clock(), error=error)
+        if not ledger.finish(engine, run, ledger.FAILED, now=clock(), error=error):
+            log.warning("Job %s for %s: run #%d was taken over", job.id, period.slug(), run.id)
         log.error("Job %s for %s failed: %s", job.id, period.slug(), error)
         outcome.message = (
             f"Công việc {job.id} kỳ {vi.period_short(period)} lỗi: {error}\n"
@@ -115,7 +191,8 @@ def run_job(
         )
         _tell_owner(settings, job, period, error, sleep)
         return outcome
-    ledger.finish(engine, run, ledger.DELIVERED, now=clock())
+    if not ledger.finish(engine, run, ledger.DELIVERED, now=clock()):
+        log.warning("Job %s for %s: run #%d was taken over", job.id, period.slug(), run.id)
     outcome.status = "delivered"
     outcome.message = (
         f"Công việc {job.id} kỳ {vi.period_short(period)}: đã gửi {len(outcome.sent)} người nhận."
@@ -127,22 +204,21 @@ def run_job(
 def _deliver(
     engine: Engine,
     settings: Settings,
-    run: ledger.Run,
+    lease: Lease,
     recipients: tuple[str, ...],
     report: Report,
     files: list[Path],
     outcome: RunOutcome,
-    clock: Callable[[], datetime],
     sleep: Callable[[float], None],
 ) -> None:
-    """Mail each recipient not yet mailed for ``run``, recording before and after."""
-    lease_s = settings.scheduler.lease_s
+    """Mail each recipient not yet mailed for the lease's run, recording before and after."""
+    run, clock = lease.run, lease.clock
     already = ledger.sent_recipients(engine, run)
     for recipient in recipients:
         if recipient in already:
             outcome.sent.append(recipient)
             continue
-        ledger.renew(engine, run, now=clock(), lease_s=lease_s)
+        lease.renew()  # raises LeaseLost: someone else has the run now, they mail the rest
         msg = mail.build_message(
             settings,
             recipient=recipient,
@@ -206,17 +282,22 @@ def _run_all_units(
         if sub.run is None:
             continue  # delivered before, or another process has it
         unit_outcome = RunOutcome("failed", "", sub.run.id)
-        _deliver(
-            engine,
-            settings,
-            sub.run,
-            recipients,
-            summary.reports[unit.code],
-            list(unit.paths),
-            unit_outcome,
-            clock,
-            sleep,
-        )
+        try:
+            with Lease(engine, sub.run, settings.scheduler.lease_s, clock) as unit_lease:
+                _deliver(
+                    engine,
+                    settings,
+                    unit_lease,
+                    recipients,
+                    summary.reports[unit.code],
+                    list(unit.paths),
+                    unit_outcome,
+                    sleep,
+                )
+        except LeaseLost as exc:
+            log.warning("Job %s for %s, unit %s stopped: %s", job.id, period.slug(), unit.code, exc)
+            outcome.sent.extend(unit_outcome.sent)
+            continue  # the process that took it over finishes this unit
         outcome.sent.extend(unit_outcome.sent)
         outcome.failed.update(unit_outcome.failed)
         status = ledger.FAILED if unit_outcome.failed else ledger.DELIVERED

@@ -35,11 +35,23 @@ def scheduled_run(job_id: str, settings_path: str | None, db_url: str, jobs_dir:
     engine = open_store(settings.database_url)
     try:
         job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
-        period = job.period_for(datetime.now(UTC), settings.report.week_convention)
+        now = datetime.now(UTC)
+        period = job.period_for(last_fire_time(job, now) or now, settings.report.week_convention)
         outcome = run_job(engine, settings, job, period)
         log.info("%s", outcome.message)
     finally:
         engine.dispose()
+
+
+def last_fire_time(job: Job, now: datetime) -> datetime | None:
+    """The job's latest fire time at or before ``now``, within its misfire grace.
+
+    A run APScheduler starts late (the service came back after the fire time) reports on the
+    period of the time it was due, not of the time it started.
+    """
+    since = now - timedelta(seconds=job.misfire_grace_s + 60)
+    times = missed_fire_times(job, since, now, 1)
+    return times[-1] if times else None
 
 
 def missed_fire_times(job: Job, since: datetime, now: datetime, limit: int) -> list[datetime]:
@@ -56,12 +68,21 @@ def missed_fire_times(job: Job, since: datetime, now: datetime, limit: int) -> l
 
 
 def catch_up(
-    engine: Engine, settings: Settings, jobs: list[Job], now: datetime, **run_kwargs: Any
+    engine: Engine,
+    settings: Settings,
+    jobs: list[Job],
+    now: datetime,
+    *,
+    stopping: threading.Event | None = None,
+    **run_kwargs: Any,
 ) -> list[RunOutcome]:
-    """Run each period missed since a job's last recorded run, once, oldest first."""
+    """Run each period missed since a job's last recorded run, once, oldest first.
+
+    ``stopping`` set (SIGTERM) ends the catch-up after the run in hand.
+    """
     from reports.schedule import ledger
 
-    outcomes = []
+    outcomes: list[RunOutcome] = []
     for job in jobs:
         last_end = ledger.last_period_end(engine, job.id)
         if last_end is None:
@@ -71,6 +92,8 @@ def catch_up(
             period = job.period_for(fire, settings.report.week_convention)
             if period.end <= last_end:
                 continue
+            if stopping is not None and stopping.is_set():
+                return outcomes
             log.info("catching up job %s for %s (missed run at %s)", job.id, period.slug(), fire)
             outcomes.append(run_job(engine, settings, job, period, **run_kwargs))
     return outcomes
@@ -103,14 +126,22 @@ def build_scheduler(settings: Settings, jobs: list[Job], *, blocking: bool = Tru
 def register(scheduler: Any, settings: Settings, jobs: list[Job]) -> None:
     """Add every job by its id (replacing the stored one); remove jobs no longer on disk."""
     wanted = {job.id for job in jobs}
-    for stored in scheduler.get_jobs():
-        if stored.id not in wanted:
-            scheduler.remove_job(stored.id)
+    stored = {found.id: found for found in scheduler.get_jobs()}
+    for job_id in stored:
+        if job_id not in wanted:
+            scheduler.remove_job(job_id)
     settings_path = str(settings.source) if settings.source else None
     for job in jobs:
+        trigger = job.trigger()
+        keep: dict[str, Any] = {}
+        old = stored.get(job.id)
+        if old is not None and old.next_run_time is not None and repr(old.trigger) == repr(trigger):
+            # Same schedule: keep the stored next run time, even if it passed while the service
+            # was down, so APScheduler runs the missed run once (coalesce, misfire grace).
+            keep["next_run_time"] = old.next_run_time
         scheduler.add_job(
             "reports.schedule.service:scheduled_run",
-            trigger=job.trigger(),
+            trigger=trigger,
             id=job.id,
             name=job.id,
             replace_existing=True,
@@ -122,32 +153,55 @@ def register(scheduler: Any, settings: Settings, jobs: list[Job]) -> None:
                 "db_url": settings.database_url,
                 "jobs_dir": str(settings.jobs_dir),
             },
+            **keep,
         )
 
 
-def serve(engine: Engine, settings: Settings) -> None:
-    """Run until SIGTERM or Ctrl-C; the run in hand finishes first."""
+def start(
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    stopping: threading.Event | None = None,
+    paused: bool = False,
+) -> Any:
+    """Catch up missed periods, then start a background scheduler with the jobs on disk.
+
+    ``paused``: the caller adds its listeners, then calls ``resume()`` (a run missed while the
+    service was down fires as soon as it resumes).
+    """
     jobs = load_jobs(settings.jobs_dir, settings.smtp.owner)
-    catch_up(engine, settings, jobs, datetime.now(UTC))
+    catch_up(engine, settings, jobs, now or datetime.now(UTC), stopping=stopping)
     scheduler = build_scheduler(settings, jobs, blocking=False)
     scheduler.start(paused=True)
     register(scheduler, settings, jobs)
+    log.info("scheduler started with %d jobs from %s", len(jobs), settings.jobs_dir)
+    if not paused:
+        scheduler.resume()
+    return scheduler
+
+
+def serve(engine: Engine, settings: Settings) -> None:
+    """Run until SIGTERM or Ctrl-C; the run in hand finishes first (a second Ctrl-C aborts)."""
     stopping = threading.Event()
 
     def stop(signum: int, _frame: object) -> None:
         log.info("signal %s: finishing the run in hand, then stopping", signum)
         stopping.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info("scheduler started with %d jobs from %s", len(jobs), settings.jobs_dir)
-    scheduler.resume()
+    signal.signal(signal.SIGINT, stop)
+    scheduler = None
     try:
+        scheduler = start(engine, settings, stopping=stopping)
         while not stopping.wait(3600):
             pass
     except KeyboardInterrupt:
         log.info("Ctrl-C: finishing the run in hand, then stopping")
     finally:
-        scheduler.shutdown(wait=True)
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
 
 
 def next_run_times(

@@ -431,3 +431,42 @@ def test_times_in_messages_are_the_office_s_local_time(
     )
     with pytest.raises(ValueError):
         run_job(engine, s, job, WEEK, now=datetime(2020, 9, 28, 8, 5))
+
+
+def test_sigterm_finishes_the_run_in_hand_then_stops(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    """The real `baocao scheduler` process, stopped while its catch-up is mailing."""
+    engine = _store(sqlite_url, sample)
+    config = _write_settings(tmp_path, sqlite_url, smtp_server.port)
+    job = load_jobs(load_settings(config, environ={}).jobs_dir)[0]
+    # the service last ran three weeks ago: at least two periods are missed since
+    now = datetime.now(UTC)
+    seen = job.period_for(now - timedelta(days=21), "monday-to-monday")
+    old = ledger.claim(engine, job.id, seen, owner="may-cu:1", now=now, lease_s=60)
+    assert old.run is not None
+    ledger.finish(engine, old.run, ledger.DELIVERED, now=now)
+    in_hand, release = threading.Event(), threading.Event()
+    smtp_server.handler.before_accept[LEADERS[0]] = lambda: (in_hand.set(), release.wait(60))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reports.cli", "--settings", str(config), "scheduler"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_clean_env(),
+    )
+    try:
+        assert in_hand.wait(120), "the catch-up never reached the mail server"
+        proc.send_signal(signal.SIGTERM)
+    finally:
+        release.set()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "Đã dừng bộ lập lịch." in out
+    # the run in hand was finished (both leaders), the next missed period was left for later
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
+    ((latest, sent), (first, _)) = ledger.history(engine, job.id)
+    assert first.id == old.run.id
+    assert latest.status == "delivered" and latest.period.start == seen.end
+    assert {d.recipient: d.status for d in sent} == dict.fromkeys(LEADERS, "sent")
+    engine.dispose()

@@ -1,65 +1,66 @@
-"""A deterministic sample city: two years of the records a Hà Nội office would import.
+"""A deterministic sample city: the records a Hà Nội office would import, day by day.
 
-``write_sample(folder)`` writes canonical CSV files (data.md §1) in which the week
-21/9–28/9/2020 has exactly the figures of the published bulletin (1.406 văn bản, 61 hồ sơ of
-which 49 returned, 106 lượt / 183 người, 215 đơn received and 212 handled, 800 văn bản chỉ đạo),
-its field lines and its section II items. Every other week is believable noise: weekday volumes
-like the bulletin's, fewer on weekends, almost none on public holidays. Same seed, same bytes.
+``write_sample(folder)`` writes canonical CSV files (data.md §1). When the range covers the
+whole week 21/9–28/9/2020 (both days included), that week has exactly the figures of the
+published bulletin (1.406 văn bản; 61 hồ sơ, 49 returned; 106 lượt, 183 người; 215 đơn received,
+212 handled; 800 văn bản chỉ đạo), its four field lines and its section II items. Every other
+week is believable noise: the bulletin's weekly volumes spread over working days, little on
+weekends and public holidays, and a few highlighted directives and highlights each week.
+
+Same seed and range, same bytes: one ``random.Random(seed)``, no clock, rows in a fixed order.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import holidays
 
-from reports.periods import ReportPeriod
-
-REFERENCE = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
-_REFERENCE_FILE = Path(__file__).parent / "sample_data" / "reference_week.json"
-
-UNITS: tuple[tuple[str, str, str], ...] = (
-    ("UBND-HN", "UBND thành phố Hà Nội", ""),
-    ("SO-KHDT", "Sở Kế hoạch và Đầu tư", "UBND-HN"),
-    ("SO-TC", "Sở Tài chính", "UBND-HN"),
-    ("SO-XD", "Sở Xây dựng", "UBND-HN"),
-    ("SO-TNMT", "Sở Tài nguyên và Môi trường", "UBND-HN"),
-    ("SO-GTVT", "Sở Giao thông vận tải", "UBND-HN"),
-    ("SO-YT", "Sở Y tế", "UBND-HN"),
-    ("SO-GDDT", "Sở Giáo dục và Đào tạo", "UBND-HN"),
-    ("SO-TP", "Sở Tư pháp", "UBND-HN"),
-    ("SO-NV", "Sở Nội vụ", "UBND-HN"),
-    ("SO-CT", "Sở Công Thương", "UBND-HN"),
-    ("UBND-BA-DINH", "UBND quận Ba Đình", "UBND-HN"),
-    ("P-PHUC-XA", "UBND phường Phúc Xá", "UBND-BA-DINH"),
-    ("P-TRUC-BACH", "UBND phường Trúc Bạch", "UBND-BA-DINH"),
-    ("P-KIM-MA", "UBND phường Kim Mã", "UBND-BA-DINH"),
-    ("UBND-HOAN-KIEM", "UBND quận Hoàn Kiếm", "UBND-HN"),
-    ("P-HANG-BAC", "UBND phường Hàng Bạc", "UBND-HOAN-KIEM"),
-    ("P-TRANG-TIEN", "UBND phường Tràng Tiền", "UBND-HOAN-KIEM"),
-    ("UBND-DONG-DA", "UBND quận Đống Đa", "UBND-HN"),
-    ("P-VAN-MIEU", "UBND phường Văn Miếu", "UBND-DONG-DA"),
-    ("UBND-CAU-GIAY", "UBND quận Cầu Giấy", "UBND-HN"),
-    ("UBND-HAI-BA-TRUNG", "UBND quận Hai Bà Trưng", "UBND-HN"),
-    ("UBND-TAY-HO", "UBND quận Tây Hồ", "UBND-HN"),
-    ("UBND-LONG-BIEN", "UBND quận Long Biên", "UBND-HN"),
-    ("UBND-HA-DONG", "UBND quận Hà Đông", "UBND-HN"),
-    ("UBND-BAC-TU-LIEM", "UBND quận Bắc Từ Liêm", "UBND-HN"),
-    ("UBND-BA-VI", "UBND huyện Ba Vì", "UBND-HN"),
-    ("X-TONG-BAT", "UBND xã Tòng Bạt", "UBND-BA-VI"),
-    ("X-CAM-THUONG", "UBND xã Cam Thượng", "UBND-BA-VI"),
-    ("UBND-THANH-OAI", "UBND huyện Thanh Oai", "UBND-HN"),
-    ("UBND-SON-TAY", "UBND thị xã Sơn Tây", "UBND-HN"),
+from reports import sample_words as w
+from reports.errors import UsageError
+from reports.sample_reference import (
+    REFERENCE,
+    Petition,
+    reference_directives,
+    reference_highlights,
+    reference_quota,
+    reference_texts,
+    resolve_in_reference,
 )
-_RECORD_UNITS = [code for code, _, parent in UNITS if parent]
-FIELDS = ("kinh_te", "do_thi", "van_hoa_xa_hoi", "noi_chinh")
 
-# Weekly volumes of the bulletin, spread over the working days.
+__all__ = ["FIELDS", "HEADERS", "REFERENCE", "UNITS", "write_sample"]
+
+_SAMPLE_DISTRICTS = {
+    *(code for code, _ in w.DISTRICTS[:9]),
+    *("UBND-SON-TAY", "UBND-BA-VI", "UBND-THANH-OAI"),
+}
+UNITS: tuple[tuple[str, str, str], ...] = (
+    (*w.CITY, ""),
+    *((code, name, w.CITY[0]) for code, name in w.DEPARTMENTS),
+    *((code, name, w.CITY[0]) for code, name in w.DISTRICTS if code in _SAMPLE_DISTRICTS),
+    *w.COMMUNES,
+)
+"""31 units: the city, 10 departments, 12 districts, 8 wards and communes (code, name, parent)."""
+
+HEADERS: dict[str, tuple[str, ...]] = {
+    "units": ("code", "name", "parent"),
+    "documents": ("id", "received_on", "unit", "field", "summary"),
+    "dossiers": ("id", "received_on", "due_on", "returned_on", "unit", "field", "online"),
+    "receptions": ("id", "held_on", "persons", "unit"),
+    "petitions": ("id", "received_on", "kind", "resolved_on", "unit"),
+    "directives": ("id", "approved_on", "field", "summary", "number", "highlight"),
+    "highlights": ("id", "date", "title", "body", "field", "position"),
+}
+"""The canonical columns of each kind, in the order the files have them."""
+
+FIELDS = tuple(w.TOPICS)
+_RECORD_UNITS = tuple(code for code, _, parent in UNITS if parent)
 _WEEKLY = {
     "documents": 1400,
     "dossiers": 60,
@@ -67,101 +68,46 @@ _WEEKLY = {
     "petitions": 200,
     "directives": 800,
 }
-_WEEKDAY_WEIGHT = (1.0, 1.0, 1.0, 1.0, 1.0, 0.2, 0.05)
-
-_ACTIONS = (
-    "Ban hành quyết định phê duyệt",
-    "Chỉ đạo triển khai",
-    "Giao các sở, ngành tham mưu",
-    "Phê duyệt kế hoạch",
-    "Yêu cầu các quận, huyện, thị xã thực hiện",
-    "Ban hành văn bản hướng dẫn",
-    "Đôn đốc tiến độ",
-    "Thông báo kết luận về",
-)
-_TOPICS = {
-    "kinh_te": (
-        "kế hoạch đầu tư công năm sau",
-        "chương trình xúc tiến thương mại, nông nghiệp",
-        "dự toán ngân sách bổ sung cho các đơn vị",
-        "danh mục tài sản mua sắm tập trung",
-        "phát triển sản phẩm OCOP của Thành phố",
-        "hỗ trợ doanh nghiệp nhỏ và vừa",
-    ),
-    "do_thi": (
-        "giải phóng mặt bằng các dự án giao thông",
-        "quản lý trật tự xây dựng trên địa bàn",
-        "giao đất, thu hồi đất thực hiện dự án",
-        "bảo trì hạ tầng giao thông đô thị",
-        "cải tạo hệ thống thoát nước",
-        "chỉnh trang đô thị, chiếu sáng công cộng",
-    ),
-    "van_hoa_xa_hoi": (
-        "phòng, chống dịch bệnh trên địa bàn",
-        "công nhận trường đạt chuẩn quốc gia",
-        "tổ chức các hoạt động văn hóa, thể thao",
-        "chăm lo gia đình chính sách, người có công",
-        "cung ứng thuốc cho các bệnh viện thuộc Thành phố",
-        "đào tạo nghề cho lao động nông thôn",
-    ),
-    "noi_chinh": (
-        "cải cách thủ tục hành chính",
-        "giải quyết khiếu nại, tố cáo của công dân",
-        "xử phạt vi phạm hành chính",
-        "công bố danh mục thủ tục hành chính",
-        "bảo đảm an ninh, trật tự an toàn xã hội",
-        "khảo sát sự hài lòng của người dân",
-    ),
-}
-_DOC_TYPES = ("Công văn", "Tờ trình", "Báo cáo", "Quyết định", "Kế hoạch", "Thông báo", "Giấy mời")
-_SOURCES = (
-    "Sở Kế hoạch và Đầu tư",
-    "Sở Tài chính",
-    "Sở Xây dựng",
-    "UBND quận Ba Đình",
-    "Bộ Nội vụ",
-    "Văn phòng Chính phủ",
-    "Sở Y tế",
-    "UBND huyện Ba Vì",
-    "Công an Thành phố",
-)
+_WEEKDAY_WEIGHT = (1.0, 1.0, 1.0, 1.0, 1.0, 0.15, 0.05)
+_HOLIDAY_WEIGHT = 0.01
+# A week's report counts Monday to Monday, both included, as the bulletin does: _WEEKLY are the
+# volumes of such eight days.
+_WEEK_WEIGHT = sum(_WEEKDAY_WEIGHT) + _WEEKDAY_WEIGHT[0]
 
 
-def _reference() -> dict[str, object]:
-    data: dict[str, object] = json.loads(_REFERENCE_FILE.read_text(encoding="utf-8"))
-    return data
+@dataclass
+class _City:
+    """The calendar and counters shared by the generators of one sample."""
 
+    rng: random.Random
+    start: date
+    end: date
+    exact: bool
+    off: Any  # holidays.HolidayBase: `day in off` for public holidays
+    counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(HEADERS, 0))
 
-class _Writer:
-    def __init__(self, folder: Path, kind: str, header: Sequence[str]) -> None:
-        self.path = folder / f"{kind}.csv"
-        self._fh = self.path.open("w", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._fh, lineterminator="\n")
-        self._csv.writerow(header)
+    def next_id(self, kind: str) -> int:
+        self.counters[kind] += 1
+        return self.counters[kind]
 
-    def rows(self, rows: Iterable[Sequence[object]]) -> None:
-        self._csv.writerows(rows)
+    def in_reference(self, day: date) -> bool:
+        return self.exact and REFERENCE.start <= day <= REFERENCE.end
 
-    def close(self) -> None:
-        self._fh.close()
+    def working(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self.off
 
+    def add_working_days(self, day: date, n: int) -> date:
+        while n > 0:
+            day += timedelta(days=1)
+            if self.working(day):
+                n -= 1
+        return day
 
-def _split(total: int, weights: Sequence[float], rng: random.Random) -> list[int]:
-    """``total`` spread over len(weights) slots in proportion, summing exactly to ``total``."""
-    s = sum(weights)
-    raw = [total * w / s for w in weights]
-    counts = [int(x) for x in raw]
-    rest = total - sum(counts)
-    order = sorted(
-        range(len(weights)), key=lambda i: (raw[i] - counts[i], rng.random()), reverse=True
-    )
-    for i in order[:rest]:
-        counts[i] += 1
-    return counts
-
-
-def _iso(d: date) -> str:
-    return d.isoformat()
+    def stamp(self, day: date) -> str:
+        """A day, with an office-hours time for most records (exports often carry one)."""
+        if self.rng.random() < 0.25:
+            return day.isoformat()
+        return f"{day.isoformat()} {self.rng.randint(7, 17):02d}:{self.rng.randint(0, 59):02d}"
 
 
 def write_sample(
@@ -171,273 +117,242 @@ def write_sample(
     start: date = date(2019, 1, 1),
     end: date = date(2020, 12, 31),
 ) -> dict[str, Path]:
-    """Write units.csv, documents.csv, … into ``folder``; returns kind → path."""
+    """Write units.csv, documents.csv, … highlights.csv into ``folder``; returns kind → path.
+
+    Records are dated from ``start`` to ``end`` (both included). Outcomes that would fall after
+    ``end`` (a dossier's return, a petition's resolution) are left empty: still being handled.
+    """
+    if end < start:
+        raise UsageError(
+            f"Khoảng ngày của dữ liệu mẫu không hợp lệ: từ {start:%d/%m/%Y} đến "
+            f"{end:%d/%m/%Y}. Hãy chọn ngày bắt đầu không muộn hơn ngày kết thúc."
+        )
     folder.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
-    ref = _reference()
-    off = holidays.country_holidays("VN", years=range(start.year, end.year + 1))
-    in_ref = REFERENCE.start <= REFERENCE.end
-
-    writers = {
-        "units": _Writer(folder, "units", ("code", "name", "parent")),
-        "documents": _Writer(
-            folder, "documents", ("id", "received_on", "unit", "field", "summary")
-        ),
-        "dossiers": _Writer(
-            folder,
-            "dossiers",
-            ("id", "received_on", "due_on", "returned_on", "unit", "field", "online"),
-        ),
-        "receptions": _Writer(folder, "receptions", ("id", "held_on", "persons", "unit")),
-        "petitions": _Writer(
-            folder, "petitions", ("id", "received_on", "kind", "resolved_on", "unit")
-        ),
-        "directives": _Writer(
-            folder, "directives", ("id", "approved_on", "field", "summary", "number", "highlight")
-        ),
-        "highlights": _Writer(
-            folder, "highlights", ("id", "date", "title", "body", "field", "position")
-        ),
-    }
-    writers["units"].rows(UNITS)
-
-    def in_reference(d: date) -> bool:
-        return in_ref and REFERENCE.start <= d <= REFERENCE.end
-
-    ref_days = [REFERENCE.start + timedelta(days=i) for i in range(REFERENCE.days)]
-    ref_weights = [_WEEKDAY_WEIGHT[d.weekday()] for d in ref_days]
-    figures = ref["figures"]
-    fields = ref["fields"]
-    assert isinstance(figures, dict) and isinstance(fields, dict)
-    ref_counts = {
-        "documents": _split(figures["documents_received"], ref_weights, rng),
-        "dossiers": _split(figures["dossiers_received"], ref_weights, rng),
-        "receptions": _split(figures["receptions"], ref_weights, rng),
-        "petitions": _split(figures["petitions_received"], ref_weights, rng),
-        # the bulletin's highlighted directives (written at the end) are part of the 800
-        "directives": _split(
-            figures["directives_approved"] - sum(len(v) for v in fields.values()), ref_weights, rng
-        ),
-    }
-
-    ref_completed = _split(figures["dossiers_completed"], ref_counts["dossiers"], rng)
-    ref_extra_persons = _split(
-        figures["reception_persons"] - figures["receptions"], ref_counts["receptions"], rng
+    city = _City(
+        rng=random.Random(seed),
+        start=start,
+        end=end,
+        exact=start <= REFERENCE.start and REFERENCE.end <= end,
+        off=holidays.country_holidays("VN", years=range(start.year, end.year + 1)),
     )
+    ref = reference_texts()
+    quota: dict[date, dict[str, int]] = {}
+    if city.exact:
+        days = [REFERENCE.start + timedelta(days=i) for i in range(REFERENCE.days)]
+        quota = reference_quota(ref, [_weight(city, d) for d in days], city.rng)
+    rows: dict[str, list[Sequence[object]]] = {kind: [] for kind in HEADERS}
+    rows["units"].extend(UNITS)
+    petitions: list[Petition] = []
 
-    def volume(kind: str, d: date) -> int:
-        if in_reference(d):
-            return ref_counts[kind][(d - REFERENCE.start).days]
-        weight = 0.03 if d in off else _WEEKDAY_WEIGHT[d.weekday()]
-        mean = _WEEKLY[kind] / sum(_WEEKDAY_WEIGHT) * weight
-        return max(0, round(rng.gauss(mean, mean * 0.12)))
-
-    # Outcomes (returned_on, resolved_on) must not fall in the reference week by chance: only the
-    # records designed for it do. Anything else landing there is moved to the day after.
-    after_ref = REFERENCE.end + timedelta(days=1)
-
-    def outside(d: date | None) -> date | None:
-        if d is not None and in_reference(d):
-            return after_ref
-        return d
-
-    petitions_for_resolution: list[list[object]] = []
-    counters = dict.fromkeys(_WEEKLY, 0)
     day = start
     while day <= end:
-        iso = _iso(day)
-        n = volume("documents", day)
-        rows: list[tuple[object, ...]] = []
-        for _ in range(n):
-            counters["documents"] += 1
-            f = rng.choice(FIELDS)
-            rows.append(
-                (
-                    f"VB-{day.year}-{counters['documents']:07d}",
-                    f"{iso} {rng.randint(7, 17):02d}:{rng.randint(0, 59):02d}",
-                    rng.choice(_RECORD_UNITS),
-                    f,
-                    f"{rng.choice(_DOC_TYPES)} của {rng.choice(_SOURCES)} "
-                    f"về {rng.choice(_TOPICS[f])}",
-                )
-            )
-        writers["documents"].rows(rows)
-
-        n = volume("dossiers", day)
-        completed_target = None
-        if in_reference(day):
-            completed_target = ref_completed[(day - REFERENCE.start).days]
-        rows = []
-        for i in range(n):
-            counters["dossiers"] += 1
-            due = day + timedelta(days=rng.randint(3, 15))
-            returned: date | None
-            if completed_target is not None:
-                if i < completed_target:
-                    returned = day + timedelta(days=rng.randint(0, (REFERENCE.end - day).days))
-                else:
-                    returned = (
-                        None
-                        if rng.random() < 0.3
-                        else REFERENCE.end + timedelta(days=rng.randint(1, 10))
-                    )
-            else:
-                roll = rng.random()
-                if roll < 0.03 and (end - day).days < 30:
-                    returned = None
-                elif roll < 0.10:
-                    returned = due + timedelta(days=rng.randint(1, 5))
-                else:
-                    returned = day + timedelta(days=rng.randint(0, (due - day).days))
-                returned = outside(returned)
-                if returned is not None and returned > end:
-                    returned = None
-            rows.append(
-                (
-                    f"HS-{day.year}-{counters['dossiers']:06d}",
-                    iso,
-                    _iso(due),
-                    _iso(returned) if returned else "",
-                    rng.choice(_RECORD_UNITS),
-                    rng.choice(FIELDS),
-                    "1" if rng.random() < 0.35 else "0",
-                )
-            )
-        writers["dossiers"].rows(rows)
-
-        n = volume("receptions", day)
-        rows = []
-        if in_reference(day):
-            extra = ref_extra_persons[(day - REFERENCE.start).days] if n else 0
-            persons = [1] * n
-            for j in range(extra):
-                persons[j % n] += 1
-        else:
-            persons = [1 if rng.random() < 0.7 else rng.randint(2, 4) for _ in range(n)]
-        for p in persons:
-            counters["receptions"] += 1
-            rows.append((f"TCD-{counters['receptions']:06d}", iso, p, rng.choice(_RECORD_UNITS)))
-        writers["receptions"].rows(rows)
-
-        n = volume("petitions", day)
-        for _ in range(n):
-            counters["petitions"] += 1
-            resolved: date | None = day + timedelta(days=rng.randint(2, 40))
-            if resolved is not None and resolved > end:
-                resolved = None
-            petitions_for_resolution.append(
-                [
-                    f"DT-{counters['petitions']:06d}",
-                    day,
-                    rng.choice(("khieu_nai", "to_cao", "kien_nghi_phan_anh")),
-                    outside(resolved),
-                    rng.choice(_RECORD_UNITS),
-                ]
-            )
-
-        n = volume("directives", day)
-        rows = []
-        for _ in range(n):
-            counters["directives"] += 1
-            f = rng.choice(FIELDS)
-            rows.append(
-                (
-                    f"CD-{day.year}-{counters['directives']:06d}",
-                    iso,
-                    f,
-                    f"{rng.choice(_ACTIONS)} {rng.choice(_TOPICS[f])}.",
-                    f"{counters['directives'] % 9000 + 100}/UBND-"
-                    f"{rng.choice(('KT', 'ĐT', 'KGVX', 'NC'))}",
-                    "1" if (not in_reference(day) and rng.random() < 0.004) else "0",
-                )
-            )
-        writers["directives"].rows(rows)
+        q = quota.get(day, {})
+        rows["documents"] += _documents(city, day, q.get("documents"))
+        rows["dossiers"] += _dossiers(city, day, q.get("dossiers"), q.get("completed"))
+        rows["receptions"] += _receptions(city, day, q.get("receptions"), q.get("persons"))
+        petitions += _petitions(city, day, q.get("petitions"))
+        rows["directives"] += _directives(city, day, q.get("directives"))
         day += timedelta(days=1)
 
-    # Petitions handled in the reference week: exactly 212, received on or before the day.
-    _resolve_reference(petitions_for_resolution, figures["petitions_resolved"], rng, ref_days)
-    writers["petitions"].rows(
-        (pid, _iso(rec), kind, _iso(res) if isinstance(res, date) else "", unit)  # type: ignore[arg-type]
-        for pid, rec, kind, res, unit in petitions_for_resolution
-    )
-
-    if in_ref and start <= REFERENCE.start and REFERENCE.end <= end:
-        _reference_items(writers, ref, rng)
-    _weekly_highlights(writers["highlights"], start, end, rng, in_reference)
-    for w in writers.values():
-        w.close()
-    return {kind: w.path for kind, w in writers.items()}
-
-
-def _resolve_reference(
-    petitions: list[list[object]], count: int, rng: random.Random, days: list[date]
-) -> None:
-    candidates = [
-        p
+    if city.exact:
+        target = ref["figures"]["petitions_resolved"]
+        resolve_in_reference(petitions, target, city.end, city.rng)
+        rows["directives"] += reference_directives(ref)
+        rows["highlights"] += reference_highlights(ref)
+    rows["petitions"] = [
+        (p.id, p.stamp, p.kind, p.resolved.isoformat() if p.resolved else "", p.unit)
         for p in petitions
-        if isinstance(p[1], date) and p[1] <= days[-1] and p[1] >= days[0] - timedelta(days=45)
     ]
-    rng.shuffle(candidates)
-    for p in candidates[:count]:
-        received = p[1]
-        assert isinstance(received, date)
-        allowed = [d for d in days if d >= received]
-        p[3] = rng.choice(allowed)
+    rows["highlights"] += _weekly_highlights(city)
+
+    paths: dict[str, Path] = {}
+    for kind, header in HEADERS.items():
+        paths[kind] = folder / f"{kind}.csv"
+        with paths[kind].open("w", encoding="utf-8", newline="") as fh:
+            out = csv.writer(fh, lineterminator="\n")
+            out.writerow(header)
+            out.writerows(rows[kind])
+    return paths
 
 
-def _reference_items(
-    writers: dict[str, _Writer], ref: dict[str, object], rng: random.Random
-) -> None:
-    fields = ref["fields"]
-    assert isinstance(fields, dict)
-    rows = []
-    for f, summaries in fields.items():
-        for i, summary in enumerate(summaries):
-            day = REFERENCE.start + timedelta(days=min(i, REFERENCE.days - 1))
-            rows.append((f"CD-REF-{f}-{i + 1}", _iso(day), f, summary, f"{4200 + i}/QĐ-UBND", "1"))
-    writers["directives"].rows(rows)
-    highlights = ref["highlights"]
-    assert isinstance(highlights, list)
-    writers["highlights"].rows(
-        (
-            f"NB-REF-{i + 1}",
-            _iso(REFERENCE.start + timedelta(days=i)),
-            h["title"],
-            "\n".join(h["paragraphs"]),
-            "",
-            i + 1,
+def _weight(city: _City, day: date) -> float:
+    return _HOLIDAY_WEIGHT if day in city.off else _WEEKDAY_WEIGHT[day.weekday()]
+
+
+def _volume(city: _City, kind: str, day: date) -> int:
+    mean = _WEEKLY[kind] / _WEEK_WEIGHT * _weight(city, day)
+    return max(0, round(city.rng.gauss(mean, mean * 0.12)))
+
+
+def _documents(city: _City, day: date, n: int | None) -> list[tuple[object, ...]]:
+    rng = city.rng
+    rows: list[tuple[object, ...]] = []
+    for _ in range(_volume(city, "documents", day) if n is None else n):
+        f = rng.choice(FIELDS)
+        summary = (
+            f"{rng.choice(w.DOC_TYPES)} của {rng.choice(w.SOURCES)} về {rng.choice(w.TOPICS[f])}"
         )
-        for i, h in enumerate(highlights)
-    )
+        rows.append(
+            (
+                f"VB-{day.year}-{city.next_id('documents'):07d}",
+                city.stamp(day),
+                rng.choice(_RECORD_UNITS),
+                f,
+                summary,
+            )
+        )
+    return rows
 
 
-def _weekly_highlights(
-    writer: _Writer, start: date, end: date, rng: random.Random, skip: object
-) -> None:
-    assert callable(skip)
-    wednesday = start + timedelta(days=(2 - start.weekday()) % 7)
-    n = 0
-    while wednesday <= end:
-        if not skip(wednesday):
-            for position in range(1, rng.randint(2, 4) + 1):
-                n += 1
-                f = rng.choice(FIELDS)
-                topic = rng.choice(_TOPICS[f])
-                deadline = wednesday + timedelta(days=30)
-                writer.rows(
-                    [
-                        (
-                            f"NB-{n:05d}",
-                            _iso(wednesday + timedelta(days=position - 1)),
-                            f"{rng.choice(_ACTIONS)} {topic}",
-                            f"Ngày {wednesday.day}/{wednesday.month}/{wednesday.year}, "
-                            "UBND Thành phố "
-                            f"{rng.choice(_ACTIONS).lower()} {topic}.\n"
-                            "Giao các đơn vị liên quan tổ chức thực hiện, báo cáo kết quả "
-                            f"trước ngày {deadline.day}/{deadline.month}.",
-                            f,
-                            position,
-                        )
-                    ]
+def _dossiers(
+    city: _City, day: date, n: int | None, completed: int | None
+) -> list[tuple[object, ...]]:
+    """Dossiers received on ``day``: due 5–15 working days later, most returned on time.
+
+    On a reference day the first ``completed`` are returned by the end of the reference week and
+    the others after it (returned_on of dossiers received on other days is free: no reference
+    figure counts it).
+    """
+    rng = city.rng
+    rows: list[tuple[object, ...]] = []
+    for i in range(_volume(city, "dossiers", day) if n is None else n):
+        due = city.add_working_days(day, rng.randint(5, 15))
+        returned: date | None
+        if completed is not None:
+            if i < completed:
+                returned = day + timedelta(days=rng.randint(0, (REFERENCE.end - day).days))
+            else:
+                returned = REFERENCE.end + timedelta(days=rng.randint(1, 12))
+        else:
+            roll = rng.random()
+            if roll < 0.02:
+                returned = None  # stuck: still open however long the sample runs
+            elif roll < 0.09:
+                returned = city.add_working_days(due, rng.randint(1, 7))
+            else:
+                # most are returned within a few days, well before they are due
+                span = (due - day).days
+                returned = day + timedelta(days=min(span, int(rng.expovariate(0.4))))
+        if returned is not None and returned > city.end:
+            returned = None
+        rows.append(
+            (
+                f"HS-{day.year}-{city.next_id('dossiers'):06d}",
+                city.stamp(day),
+                due.isoformat(),
+                returned.isoformat() if returned else "",
+                rng.choice(_RECORD_UNITS),
+                rng.choice(FIELDS),
+                "1" if rng.random() < 0.3 else "0",
+            )
+        )
+    return rows
+
+
+def _receptions(
+    city: _City, day: date, n: int | None, extra_persons: int | None
+) -> list[tuple[object, ...]]:
+    """Reception visits (lượt) with how many people came: 1.7 on average."""
+    rng = city.rng
+    if n is None:
+        count = _volume(city, "receptions", day)
+        persons = rng.choices((1, 2, 3, 4, 5), weights=(60, 20, 10, 6, 4), k=count)
+    else:
+        persons = [1] * n
+        for _ in range(extra_persons or 0):
+            persons[rng.randrange(n)] += 1
+    return [
+        (f"TCD-{city.next_id('receptions'):06d}", city.stamp(day), p, rng.choice(_RECORD_UNITS))
+        for p in persons
+    ]
+
+
+def _petitions(city: _City, day: date, n: int | None) -> list[Petition]:
+    """Petitions received on ``day``; handled 2–30 working days later, a few never."""
+    rng = city.rng
+    out = []
+    for _ in range(_volume(city, "petitions", day) if n is None else n):
+        resolved: date | None = None
+        if rng.random() < 0.97:
+            resolved = city.add_working_days(day, rng.randint(2, 30))
+            if resolved > city.end:
+                resolved = None
+        out.append(
+            Petition(
+                f"DT-{city.next_id('petitions'):06d}",
+                day,
+                city.stamp(day),
+                rng.choices(("khieu_nai", "to_cao", "kien_nghi_phan_anh"), (5, 2, 3))[0],
+                resolved,
+                rng.choice(_RECORD_UNITS),
+            )
+        )
+    return out
+
+
+def _directive_summary(rng: random.Random, f: str, year: int) -> str:
+    scope = rng.choice(w.SCOPES).format(year=year)
+    return f"{rng.choice(w.ACTIONS)} {rng.choice(w.TOPICS[f])}{scope}."
+
+
+def _directives(city: _City, day: date, n: int | None) -> list[tuple[object, ...]]:
+    """Directives approved on ``day``; on Tuesdays and Thursdays the first one of each field is
+    highlighted, so that every ordinary week has a line per field (none in the reference week:
+    its lines are the bulletin's)."""
+    rng = city.rng
+    rows: list[tuple[object, ...]] = []
+    marked: set[str] = set()
+    highlight_day = day.weekday() in (1, 3) and not city.in_reference(day)
+    for _ in range(_volume(city, "directives", day) if n is None else n):
+        f = rng.choice(FIELDS)
+        seq = city.next_id("directives")
+        highlight = highlight_day and f not in marked
+        if highlight:
+            marked.add(f)
+        rows.append(
+            (
+                f"CD-{day.year}-{seq:06d}",
+                day.isoformat(),
+                f,
+                _directive_summary(rng, f, day.year),
+                f"{seq % 9000 + 100}/{rng.choice(w.NUMBER_SUFFIXES[f])}",
+                "1" if highlight else "0",
+            )
+        )
+    return rows
+
+
+def _weekly_highlights(city: _City) -> list[tuple[object, ...]]:
+    """Two to four highlights a week, dated Tuesday to Friday, body paragraphs separated by a
+    blank line; none in the reference week (its items are the bulletin's)."""
+    rng = city.rng
+    rows: list[tuple[object, ...]] = []
+    monday = city.start - timedelta(days=city.start.weekday())
+    while monday <= city.end:
+        days = [monday + timedelta(days=k) for k in range(1, 5)]
+        days = [d for d in days if city.start <= d <= city.end and not city.in_reference(d)]
+        for position in range(1, min(rng.randint(2, 4), len(days)) + 1):
+            day = days[position - 1]
+            f = rng.choice(FIELDS)
+            topic = rng.choice(w.TOPICS[f])
+            deadline = city.add_working_days(day, 20)
+            action = rng.choice(w.ACTIONS)
+            paragraphs = [
+                f"Ngày {day.day}/{day.month}/{day.year}, UBND Thành phố "
+                f"{action[0].lower()}{action[1:]} {topic}.",
+                *rng.sample(w.FOLLOW_UPS, rng.randint(1, 2)),
+                f"Thời hạn báo cáo kết quả: trước ngày {deadline.day}/{deadline.month}"
+                f"/{deadline.year}.",
+            ]
+            rows.append(
+                (
+                    f"NB-{day.year}-{city.next_id('highlights'):04d}",
+                    day.isoformat(),
+                    f"{rng.choice(w.ACTIONS)} {topic}",
+                    "\n\n".join(paragraphs),
+                    f,
+                    position,
                 )
-        wednesday += timedelta(days=7)
+            )
+        monday += timedelta(days=7)
+    return rows

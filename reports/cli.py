@@ -501,7 +501,9 @@ def jobs_list(ctx: click.Context) -> None:
         last = runs[job.id]
         if last:
             run, _ = last[0]
-            last_text = f"{vi.period_short(run.period)} {run.status}"
+            last_text = (
+                f"{vi.period_short(run.period)} {ledger.STATUS_VI.get(run.status, run.status)}"
+            )
         else:
             last_text = "chưa chạy"
         next_text = f"{nxt.astimezone(job.tz):%d/%m/%Y %H:%M}" if nxt else "-"
@@ -564,23 +566,27 @@ def runs(ctx: click.Context, job_id: str | None, limit: int) -> None:
     from reports import vi
     from reports.schedule import ledger
 
+    tz = _settings(ctx).tz
     found = ledger.history(_engine(ctx), job_id, limit)
     if not found:
         click.echo("Chưa có lần chạy nào.")
         return
     for run, sent in found:
-        finished = f"{run.finished_at:%d/%m/%Y %H:%M}" if run.finished_at else "-"
+        finished = f"{run.finished_at.astimezone(tz):%d/%m/%Y %H:%M}" if run.finished_at else "-"
+        unit = f" đơn vị {run.unit}" if run.unit else ""
         click.echo(
-            f"#{run.id} {run.job_id} kỳ {vi.period_short(run.period)} lần {run.attempt}: "
-            f"{run.status} (bắt đầu {run.started_at:%d/%m/%Y %H:%M}, xong {finished} UTC, "
+            f"#{run.id} {run.job_id} kỳ {vi.period_short(run.period)}{unit} lần {run.attempt}: "
+            f"{ledger.STATUS_VI.get(run.status, run.status)} "
+            f"(bắt đầu {run.started_at.astimezone(tz):%d/%m/%Y %H:%M}, xong {finished}, "
             f"{run.owner})"
         )
         for f in run.files:
             click.echo(f"    tệp: {f}")
         for d in sent:
-            when = f" lúc {d.sent_at:%d/%m/%Y %H:%M}" if d.sent_at else ""
+            when = f" lúc {d.sent_at.astimezone(tz):%d/%m/%Y %H:%M}" if d.sent_at else ""
             error = f" - {d.last_error}" if d.last_error else ""
-            click.echo(f"    {d.recipient}: {d.status}{when} ({d.attempts} lần){error}")
+            status = ledger.STATUS_VI.get(d.status, d.status)
+            click.echo(f"    {d.recipient}: {status}{when} ({d.attempts} lần){error}")
         if run.error:
             click.echo(f"    lỗi: {run.error}")
 

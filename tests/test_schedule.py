@@ -470,3 +470,35 @@ def test_sigterm_finishes_the_run_in_hand_then_stops(
     assert latest.status == "delivered" and latest.period.start == seen.end
     assert {d.recipient: d.status for d in sent} == dict.fromkeys(LEADERS, "sent")
     engine.dispose()
+
+
+def test_runs_command_shows_each_recipient_in_vietnamese_and_local_time(
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    sample: list[Path],
+    sqlite_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from reports.cli import main
+
+    engine = _store(sqlite_url, sample)
+    config = _write_settings(tmp_path, sqlite_url, smtp_server.port)
+    s = load_settings(config, environ={})
+    smtp_server.handler.reject.add(LEADERS[1])
+    at = datetime(2020, 9, 28, 1, 5, tzinfo=UTC)
+    outcome = run_job(engine, s, load_jobs(s.jobs_dir)[0], WEEK, now=at, owner="may-1:10")
+    assert outcome.status == "failed"
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["--settings", str(config), "runs", "--job", "bao-cao-tuan"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "#1 bao-cao-tuan kỳ 21/9-28/9/2020 lần 1: lỗi "
+        "(bắt đầu 28/09/2020 08:05, xong 28/09/2020 08:05, may-1:10)"
+    )
+    assert [line.strip() for line in lines if line.startswith("    lanhdao")] == [
+        "lanhdao1@ubnd.gov.vn: đã gửi lúc 28/09/2020 08:05 (1 lần)",
+        "lanhdao2@ubnd.gov.vn: lỗi (1 lần) - Máy chủ thư từ chối gửi tới lanhdao2@ubnd.gov.vn: "
+        "550 5.1.1 Người nhận không tồn tại",
+    ]
+    assert sum(line.startswith("    tệp: ") for line in lines) == 2

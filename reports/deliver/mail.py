@@ -122,9 +122,10 @@ def _is_temporary(exc: BaseException) -> bool:
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        # one recipient per message: the address is already in the sentence around this
         return "; ".join(
-            f"{rcpt}: {code} {msg.decode('utf-8', 'replace') if isinstance(msg, bytes) else msg}"
-            for rcpt, (code, msg) in exc.recipients.items()
+            f"{code} {msg.decode('utf-8', 'replace') if isinstance(msg, bytes) else msg}"
+            for code, msg in exc.recipients.values()
         )
     if isinstance(exc, smtplib.SMTPResponseException):
         error = exc.smtp_error

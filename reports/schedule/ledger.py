@@ -24,6 +24,14 @@ from reports.store.schema import deliveries, runs
 
 RUNNING, DELIVERED, FAILED = "running", "delivered", "failed"
 SENDING, SENT = "sending", "sent"
+STATUS_VI = {
+    RUNNING: "đang chạy",
+    DELIVERED: "đã gửi xong",
+    FAILED: "lỗi",
+    SENDING: "đang gửi (chưa xác nhận)",
+    SENT: "đã gửi",
+}
+"""How ``baocao runs`` and ``baocao jobs list`` name the statuses stored in English."""
 
 
 def default_owner() -> str:

@@ -7,6 +7,8 @@ definitions; one test also goes through the importer and the store.
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,6 +23,7 @@ from reports.indicators import figure_set, period_directives, period_highlights
 from reports.model import Directive
 from reports.sample import REFERENCE, write_sample
 from reports.sources.importer import import_files
+from reports.store.db import open_store
 
 ORDER = ["units", "documents", "dossiers", "receptions", "petitions", "directives", "highlights"]
 AROUND = {"start": date(2020, 8, 1), "end": date(2020, 10, 31)}
@@ -273,3 +276,37 @@ def test_reference_week_figures_through_the_store(engine: Engine, sample: dict[s
     ordered = sorted(highlights, key=lambda h: (h.position or 0, h.date))
     assert [h.title for h in ordered] == BULLETIN_TITLES
     assert len(ordered[1].paragraphs) == 13
+
+
+def test_bench_synth_writes_importable_canonical_files(tmp_path: Path, sqlite_url: str) -> None:
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "synth"
+    cmd = [
+        sys.executable,
+        str(root / "bench" / "synth.py"),
+        "--rows",
+        "20000",
+        "--units",
+        "60",
+        "--out",
+        str(out),
+    ]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    files = {p.stem: p for p in out.glob("*.csv")}
+    assert sorted(files) == sorted(ORDER)
+    for kind, path in files.items():
+        with path.open(encoding="utf-8", newline="") as fh:
+            header = next(csv.reader(fh))
+        # canonical columns first; directives and highlights add the optional unit column
+        assert header[: len(CANONICAL[kind])] == CANONICAL[kind], kind
+    counts = {kind: len(_rows(path)) for kind, path in files.items()}
+    assert counts["units"] == 60
+    assert (
+        sum(v for k, v in counts.items() if k not in ("units", "highlights")) + counts["highlights"]
+        == 20000
+    )
+    assert 0.50 < counts["documents"] / 20000 < 0.56 and 0.29 < counts["directives"] / 20000 < 0.32
+    dates = [r["received_on"] for r in _rows(files["dossiers"])]
+    assert dates == sorted(dates)
+    results = import_files(open_store(sqlite_url), [files[k] for k in ORDER])
+    assert sum(r.added for r in results) == sum(counts.values())

@@ -328,7 +328,7 @@ def generate(
             issued_on=parse_cli_date(issued, "--date") if issued else None,
         )
         return
-    paths = run_generate(
+    report, paths = run_generate(
         _engine(ctx),
         settings,
         period,
@@ -342,7 +342,7 @@ def generate(
     if emails:
         from reports.deliver.manual import send_now
 
-        for line in send_now(_engine(ctx), settings, period, paths, emails, unit=unit):
+        for line in send_now(settings, report, paths, emails):
             click.echo(line, err=True)
 
 
@@ -443,7 +443,7 @@ def demo(ctx: click.Context) -> None:
     results = import_files(_engine(ctx), [files[k] for k in order if k in files])
     _echo_lines(_import_lines(results))
     period = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
-    paths = run_generate(
+    _, paths = run_generate(
         _engine(ctx),
         settings,
         period,

@@ -87,27 +87,6 @@ def unit_header(settings: Settings, unit: str | None, name: str | None) -> dict[
     }
 
 
-def build_report(
-    engine: Engine,
-    settings: Settings,
-    period: ReportPeriod,
-    *,
-    unit: str | None = None,
-    issued_on: date | None = None,
-    show_figures_section: bool | None = None,
-) -> Report:
-    """The composed report of ``period`` for ``unit`` (``None``: the whole office)."""
-    with engine.connect() as conn:
-        return build_report_conn(
-            conn,
-            settings,
-            period,
-            unit=unit,
-            issued_on=issued_on,
-            show_figures_section=show_figures_section,
-        )
-
-
 def write_files(
     conn: Connection,
     settings: Settings,
@@ -162,8 +141,11 @@ def generate(
     out_dir: Path,
     issued_on: date | None = None,
     show_figures_section: bool | None = None,
-) -> list[Path]:
-    """Build the report and write it in ``formats``; returns the files, in format order."""
+) -> tuple[Report, list[Path]]:
+    """Build the report and write it in ``formats``: the report, and its files in format order.
+
+    The report is returned so that whoever mails the files reuses its figures.
+    """
     with engine.connect() as conn:
         report = build_report_conn(
             conn,
@@ -175,4 +157,4 @@ def generate(
         )
         paths = write_files(conn, settings, report, formats=formats, out_dir=out_dir)
     log.info("generated %s for %s: %s", ",".join(formats), period.slug(), paths)
-    return paths
+    return report, paths

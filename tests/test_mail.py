@@ -185,3 +185,33 @@ def test_a_refused_login_is_permanent_and_the_password_never_shows(
         right = mail_settings(settings, server, password="mat-khau-dung", **base)
         mail.send(right.smtp, _message(right, _files(tmp_path)), "a@ubnd.gov.vn")
         assert len(server.handler.messages) == 1
+
+
+def test_generate_email_sends_the_files_it_wrote(smtp_server: SmtpServer, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from reports.settings import PROJECT_ROOT
+
+    config = tmp_path / "baocao.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite"}"\n'
+        f'[paths]\ntemplates = "{PROJECT_ROOT / "templates"}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nmail_from = "baocao@vp.hanoi.gov.vn"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
+    r = subprocess.run(
+        [sys.executable, "-m", "reports.cli", "--settings", str(config), "generate",
+         "--from", "2021-03-15", "--to", "2021-03-22", "--format", "docx", "--out", str(tmp_path / "out"),
+         "--email", "a@ubnd.gov.vn, b@ubnd.gov.vn"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    (written,) = [Path(line) for line in r.stdout.splitlines()]
+    assert "Đã gửi tới a@ubnd.gov.vn" in r.stderr and "Đã gửi tới b@ubnd.gov.vn" in r.stderr
+    for address in ("a@ubnd.gov.vn", "b@ubnd.gov.vn"):
+        (msg,) = smtp_server.handler.to(address)
+        assert msg["Subject"] == "Báo cáo kết quả chỉ đạo, điều hành tuần 15/3-22/3/2021"
+        assert [a.get_content() for a in msg.iter_attachments()] == [written.read_bytes()]

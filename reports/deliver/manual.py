@@ -7,14 +7,11 @@ ledger: each call sends once to each address (scheduled jobs are the exactly-onc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlalchemy.engine import Engine
 
 from reports.deliver import mail
 from reports.errors import DeliveryError, UsageError
-from reports.periods import ReportPeriod
+from reports.model import Report
 from reports.schedule.jobs import _EMAIL
 from reports.settings import Settings
 
@@ -33,25 +30,16 @@ def parse_recipients(text: str) -> list[str]:
 
 
 def send_now(
-    engine: Engine,
-    settings: Settings,
-    period: ReportPeriod,
-    files: Sequence[Path],
-    recipients: str,
-    *,
-    unit: str | None = None,
+    settings: Settings, report: Report, files: Sequence[Path], recipients: str
 ) -> list[str]:
-    """Mail ``files`` to each recipient; returns one status line per recipient."""
-    from reports.pipeline import build_report
-
+    """Mail ``files`` (just written for ``report``) to each recipient; one status line each."""
     addresses = parse_recipients(recipients)
-    report = build_report(engine, settings, period, unit=unit, issued_on=datetime.now(UTC).date())
     lines, failed = [], []
     for address in addresses:
         msg = mail.build_message(
             settings,
             recipient=address,
-            period=period,
+            period=report.period,
             figures=report.figures.current,
             previous=report.figures.previous,
             files=files,

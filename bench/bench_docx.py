@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+
+from timing import median_ms  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 from reports.render.docx import (  # noqa: E402
     _cached,
@@ -27,16 +27,6 @@ from reports.render.docx import (  # noqa: E402
     template_context,
 )
 from reports.settings import load_settings  # noqa: E402
-
-
-def median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
-    fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ Prints a Markdown table; ``bench/run.py`` collects it into ``bench/RESULTS.md``.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -24,21 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from timing import median_ms  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from reports.indicators import figure_set  # noqa: E402
 from reports.periods import ReportPeriod  # noqa: E402
 from reports.store.db import open_store  # noqa: E402
 
 KINDS = ["units", "documents", "dossiers", "receptions", "petitions", "directives"]
-
-
-def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
-    fn()  # warm
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def _rows(files: list[Path]) -> int:
@@ -64,7 +55,7 @@ def import_into(url: str, files: list[Path]) -> tuple[float, int]:
 def figures_ms(url: str, period: ReportPeriod, runs: int) -> float:
     engine = open_store(url)
     with engine.connect() as conn:
-        ms = _median_ms(lambda: figure_set(conn, period, None, 12), runs)
+        ms = median_ms(lambda: figure_set(conn, period, None, 12), runs)
     engine.dispose()
     return ms
 
@@ -99,7 +90,7 @@ def duckdb_ms(data: Path, period: ReportPeriod, runs: int) -> float:
         for q in queries:
             con.execute(q).fetchall()
 
-    return _median_ms(run, runs)
+    return median_ms(run, runs)
 
 
 def _fresh_pg_schema(url: str, *, reset: bool) -> str:

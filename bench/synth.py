@@ -113,17 +113,19 @@ class _Calendar:
         self.weights = [
             _HOLIDAY_WEIGHT if d in off else _WEEKDAY_WEIGHT[d.weekday()] for d in self.days
         ]
-        working = [d.weekday() < 5 and d not in off for d in self.days]
-        # after[i][k]: index of the k-th working day after day i (the last day if beyond).
-        last = len(self.days) - 1
+        # Due dates may fall after the last day of the data: working days run on past it.
+        ahead = [end + timedelta(days=i) for i in range(1, 64)]
+        self.due_iso = self.iso + [d.isoformat() for d in ahead]
+        working = [d.weekday() < 5 and d not in off for d in self.days + ahead]
+        # after[i][k]: index (in due_iso) of the k-th working day after day i.
         self.after: list[list[int]] = []
         for i in range(len(self.days)):
             row, j = [i], i
             for _ in range(31):
                 j += 1
-                while j <= last and not working[j]:
+                while not working[j]:
                     j += 1
-                row.append(min(j, last + 1))
+                row.append(j)
             self.after.append(row)
 
     def per_day(self, total: int) -> list[int]:
@@ -227,7 +229,7 @@ def _dossier_lines(
             ret = cal.iso_or_empty(min(due, i + int(rng.expovariate(0.4))))
         online = "1" if rng.random() < 0.3 else "0"
         field = FIELDS[n % 4]
-        lines.append(f"HS{n:09d},{d},{cal.iso_or_empty(due)},{ret},{u},{field},{online}\n")
+        lines.append(f"HS{n:09d},{d},{cal.due_iso[due]},{ret},{u},{field},{online}\n")
     return lines
 
 

@@ -288,6 +288,8 @@ def test_bench_synth_writes_importable_canonical_files(tmp_path: Path, sqlite_ur
         "20000",
         "--units",
         "60",
+        "--years",
+        "1",
         "--out",
         str(out),
     ]
@@ -306,7 +308,12 @@ def test_bench_synth_writes_importable_canonical_files(tmp_path: Path, sqlite_ur
         == 20000
     )
     assert 0.50 < counts["documents"] / 20000 < 0.56 and 0.29 < counts["directives"] / 20000 < 0.32
-    dates = [r["received_on"] for r in _rows(files["dossiers"])]
+    dossiers = _rows(files["dossiers"])
+    dates = [r["received_on"] for r in dossiers]
     assert dates == sorted(dates)
+    # dossiers received in the last days are due after the data ends: the date must still be
+    # written (an empty due_on is an invalid row)
+    assert all(r["due_on"] for r in dossiers)
+    assert max(r["due_on"] for r in dossiers) > dates[-1]
     results = import_files(open_store(sqlite_url), [files[k] for k in ORDER])
     assert sum(r.added for r in results) == sum(counts.values())

@@ -1,7 +1,7 @@
 """Count the figures of data.md §3 in the database, for any period and unit.
 
-Single-date figures come from ``rollup`` (daily counts per unit and ancestor, kept at import):
-one conditional-aggregation query gives every period at once. The two dossier figures that
+Single-date figures come from ``day_counts`` (daily counts per unit and ancestor, kept at import):
+one query gives every period at once. The two dossier figures that
 depend on two dates (completed: received in P and returned by its end; overdue and open at the
 end) are counted on ``dossiers`` through covering indexes. Nothing loads records into Python.
 """
@@ -14,7 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from reports.domain import KINDS
+from reports.domain import FIELDS, KINDS
 from reports.errors import UsageError
 from reports.model import (
     Directive,
@@ -28,15 +28,15 @@ from reports.periods import ReportPeriod
 from reports.store.schema import (
     RECORD_TABLES,
     ROOT_UNIT,
+    day_counts,
     directives,
     dossiers,
     highlights,
-    rollup,
     unit_scope,
     units,
 )
 
-# rollup metric → Figures attribute (the "_by_field" breakdowns are filled separately)
+# day_counts column → Figures attribute; "<column>_<field>" columns fill the by-field breakdowns
 _SIMPLE = {
     "documents": "documents_received",
     "dossiers_received": "dossiers_received",
@@ -54,6 +54,10 @@ _BY_FIELD = {
     "dossiers_received": "dossiers_by_field",
     "directives": "directives_by_field",
 }
+_COLUMNS: list[tuple[str, str, str | None]] = [
+    (column, attr, None) for column, attr in _SIMPLE.items()
+] + [(f"{column}_{field}", attr, field) for column, attr in _BY_FIELD.items() for field in FIELDS]
+"""(day_counts column, Figures attribute, field or None) of every count read."""
 _LONG_PERIOD_DAYS = 62
 """Above this, "completed" is counted as received minus still open (the open set is small)."""
 
@@ -78,35 +82,45 @@ def _empty_counts() -> Counts:
     return {attr: 0 for attr in _SIMPLE.values()} | {attr: {} for attr in _BY_FIELD.values()}
 
 
-def _rollup_counts(
+def _day_counts(
     conn: Connection, keys: Sequence[str], periods: Sequence[ReportPeriod]
 ) -> dict[str, list[Counts]]:
-    """Per unit key and period: {attribute: value} of every single-date figure, one query."""
+    """Per unit key and period: {attribute: value} of every single-date figure, one query.
+
+    The periods are a small derived table joined on the day, so each daily row is added to
+    the periods it falls in (not tested against every period for every column).
+    """
     lo = min(p.start for p in periods)
     hi = max(p.end for p in periods)
-    sums = [
-        sa.func.sum(sa.case((rollup.c.day.between(p.start, p.end), rollup.c.n), else_=0)).label(
-            f"p{i}"
+    spans = [
+        sa.select(
+            sa.literal(i, sa.Integer).label("i"),
+            sa.literal(p.start, sa.Date).label("lo"),
+            sa.literal(p.end, sa.Date).label("hi"),
         )
         for i, p in enumerate(periods)
     ]
-    unit_filter = rollup.c.unit == keys[0] if len(keys) == 1 else rollup.c.unit.in_(keys)
+    span = (spans[0] if len(spans) == 1 else sa.union_all(*spans)).subquery("span")
+    d = day_counts
+    unit_filter = d.c.unit == keys[0] if len(keys) == 1 else d.c.unit.in_(keys)
     stmt = (
-        sa.select(rollup.c.unit, rollup.c.metric, rollup.c.field, *sums)
-        .where(unit_filter, rollup.c.day.between(lo, hi))
-        .group_by(rollup.c.unit, rollup.c.metric, rollup.c.field)
+        sa.select(d.c.unit, span.c.i, *(sa.func.sum(d.c[column]) for column, _, _ in _COLUMNS))
+        .select_from(d.join(span, d.c.day.between(span.c.lo, span.c.hi)))
+        .where(unit_filter, d.c.day.between(lo, hi))
+        .group_by(d.c.unit, span.c.i)
     )
     out = {key: [_empty_counts() for _ in periods] for key in keys}
     for row in conn.execute(stmt):
-        key, metric, field = row[0], row[1], row[2]
-        attr = _SIMPLE[metric]
-        for i, counts in enumerate(out[key]):
-            value = int(row[3 + i] or 0)
-            counts[attr] = int(counts[attr]) + value  # type: ignore[call-overload]
-            if metric in _BY_FIELD and field and value:
-                breakdown = counts[_BY_FIELD[metric]]
+        counts = out[row[0]][row[1]]
+        for (_, attr, field), value in zip(_COLUMNS, row[2:], strict=True):
+            if not value:
+                continue
+            if field is None:
+                counts[attr] = int(value)
+            else:
+                breakdown = counts[attr]
                 assert isinstance(breakdown, dict)
-                breakdown[field] = breakdown.get(field, 0) + value
+                breakdown[field] = int(value)
     return out
 
 
@@ -173,7 +187,7 @@ def compute_figures_many(
 
     The number of queries depends on the number of periods, never on the number of units.
     """
-    counts = _rollup_counts(conn, keys, periods)
+    counts = _day_counts(conn, keys, periods)
     completed: list[dict[str, int]] = []
     for i, period in enumerate(periods):
         if not any(int(counts[k][i]["dossiers_received"]) for k in keys):  # type: ignore[call-overload]
@@ -374,7 +388,9 @@ def period_records(
         stmt = stmt.where(_in_scope(table.c.unit, unit))
 
     def rows() -> Iterator[tuple[object, ...]]:
-        result = conn.execution_options(stream_results=True, yield_per=5000).execute(stmt)
+        # Options on the statement: Connection.execution_options() would change the connection
+        # itself, and every later statement on it would open a server-side cursor.
+        result = conn.execute(stmt.execution_options(stream_results=True, yield_per=5000))
         for row in result:
             yield tuple(row)
 

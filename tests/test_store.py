@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from reports.indicators import figure_set
+from reports.periods import ReportPeriod
 from reports.store.db import (
     HEAD_REVISION,
     MIGRATIONS_DIR,
@@ -54,4 +56,41 @@ def test_upgrade_from_the_first_revision_keeps_data(db_url: str) -> None:
     assert current_revision(upgraded) == HEAD_REVISION
     with upgraded.connect() as conn:
         assert conn.execute(sa.select(documents.c.id)).scalars().all() == ["VB-1"]
+    upgraded.dispose()
+
+
+def test_upgrade_to_day_counts_counts_the_records_already_stored(db_url: str) -> None:
+    """0003 replaced the per-metric roll-up: a store at 0002 comes up with its counts."""
+    engine = create_engine(db_url)
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002_runs")
+        conn.execute(
+            sa.insert(documents),
+            [
+                {"id": "VB-1", "received_on": date(2020, 9, 21), "unit": "U", "field": "do_thi"},
+                {"id": "VB-2", "received_on": date(2020, 9, 22), "unit": "U", "field": None},
+            ],
+        )
+    engine.dispose()
+    upgraded = open_store(db_url)
+    period = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
+    with upgraded.connect() as conn:
+        figures = figure_set(conn, period, None, 1).current
+    assert figures.documents_received == 2
+    assert figures.documents_by_field == {"do_thi": 1}
+    # and back: the old table is filled again, one row per metric and field
+    with upgraded.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002_runs")
+        rows = conn.execute(
+            sa.text("SELECT unit, metric, field, n FROM rollup ORDER BY unit, field")
+        ).all()
+    assert sorted(tuple(r) for r in rows) == [
+        ("", "documents", "", 1),
+        ("", "documents", "do_thi", 1),
+        ("U", "documents", "", 1),
+        ("U", "documents", "do_thi", 1),
+    ]
     upgraded.dispose()

@@ -1,9 +1,10 @@
 """Import export files into the store: every row checked, all files in one transaction.
 
 A file with any invalid row imports nothing (unless ``skip_invalid``), and the error lists
-every bad cell as ``file:row:column: problem (value)``. Rows are written through a staging
-table: one set-based upsert by id, counted as added / replaced / unchanged by a digest of the
-normalised values, then the roll-ups of the days touched are recomputed in the same transaction.
+every bad cell as ``file:row:column: problem (value)``. Into an empty table rows are written
+as they are validated; otherwise through a staging table and one set-based upsert by id, counted
+as added / replaced / unchanged by comparing the stored values. The daily counts change by the
+counts of the rows added or changed minus those of the rows replaced, in the same transaction.
 """
 
 from __future__ import annotations
@@ -50,8 +51,6 @@ _ORDER_CHECKS = {
     ],
     "petitions": [("resolved_on", "received_on", "ngày xử lý trước ngày tiếp nhận")],
 }
-_LARGE_FRACTION = 0.2
-"""Above this share of a table, its roll-ups are rebuilt whole rather than by day."""
 
 
 @dataclass(frozen=True)
@@ -355,6 +354,7 @@ def _import_files(
     stamp = now or datetime.now(UTC)
     results: list[ImportResult] = []
     bad: list[_Table] = []
+    pending: rollup.Counts = {}
     # One transaction for every file: rows are written as they are validated, chunk by chunk,
     # and an invalid row anywhere rolls all of it back.
     with engine.begin() as conn:
@@ -370,6 +370,7 @@ def _import_files(
                         shown,
                         sha256,
                         mapping_obj,
+                        pending,
                         write=not bad,
                         skip_invalid=skip_invalid,
                     )
@@ -390,6 +391,7 @@ def _import_files(
             raise InvalidRowsError(
                 ", ".join(t.file for t in bad), problems, sum(t.total for t in bad)
             )
+        rollup.add_counts(conn, pending)
     return results
 
 
@@ -411,6 +413,7 @@ def _load_sheet(
     file: str,
     sha256: str,
     mapping: Mapping | None,
+    pending: rollup.Counts,
     *,
     write: bool,
     skip_invalid: bool,
@@ -418,7 +421,7 @@ def _load_sheet(
     """Validate ``sheet`` in chunks, writing each valid chunk while the sheet is clean."""
     validator = _Validator(kind, sheet.header, file, mapping)
     table = _Table(file, kind, sha256, header=sheet.header)
-    writer = _Writer(conn, kind.name) if write else None
+    writer = _Writer(conn, kind.name, pending) if write else None
     rows = iter(sheet.rows)
     while chunk := list(itertools.islice(rows, _CHUNK_ROWS)):
         table.total += len(chunk)
@@ -480,19 +483,24 @@ def _copy_rows(
 
 
 class _Writer:
-    """Writes one kind's validated rows, chunk by chunk, then settles counts and roll-ups.
+    """Writes one kind's validated rows, chunk by chunk, then settles the daily counts.
 
     Into an empty table rows go straight in, its secondary indexes built once at the end (a
-    sort, not row-by-row updates) and its roll-ups rebuilt whole. Otherwise they go to a
-    staging table and are upserted by id in one statement, rows compared column by column.
+    sort, not row-by-row updates), and are counted as they pass. Otherwise they go to a
+    staging table and are upserted by id in one statement, rows compared column by column;
+    only the rows that change are counted.
     """
 
-    def __init__(self, conn: Connection, kind: str) -> None:
+    def __init__(self, conn: Connection, kind: str, counts: rollup.Counts) -> None:
         self.conn = conn
         self.kind = kind
         self.table = RECORD_TABLES[kind]
         self.columns = [c.name for c in self.table.columns]
         self.rows = 0
+        self.counted = kind in rollup.COUNTED_KINDS
+        self.counts = counts
+        """The units' own counts of the rows written (bulk) or changed (upsert), shared by
+        the import's writers and added to ``day_counts`` once, at the end of the import."""
         self.bulk = conn.exec_driver_sql(f"SELECT 1 FROM {kind} LIMIT 1").first() is None
         self.indexes = list(self.table.indexes) if self.bulk else []
         if self.bulk:
@@ -514,15 +522,13 @@ class _Writer:
         if rows:
             _copy_rows(self.conn, self.target, self.columns, rows)
             self.rows += len(rows)
+            if self.bulk and self.counted:
+                rollup.tally(self.kind, rows, self.counts)
 
     def finish(self) -> tuple[int, int, int]:
-        """(added, replaced, unchanged), with the roll-ups of the touched days recomputed."""
+        """(added, replaced, unchanged), with the daily counts brought up to date."""
         conn, kind, columns = self.conn, self.kind, self.columns
         key, col_list = columns[0], ", ".join(columns)
-        date_columns = sorted(
-            {rollup.DAY_COLUMNS[m] for m in rollup.METRICS_BY_TABLE.get(kind, [])}
-        )
-        days: set[date] | None = None
         if self.bulk:
             for index in self.indexes:
                 index.create(conn)
@@ -543,54 +549,42 @@ class _Writer:
             if added + replaced == 0:
                 conn.exec_driver_sql(f"DROP TABLE {source}")
                 return added, replaced, unchanged
-            found: set[date] = set()
-            for col in date_columns:
-                if replaced:
-                    found |= _days(
-                        conn,
-                        f"SELECT DISTINCT t.{col} FROM {source} s JOIN {kind} t "
-                        f"ON t.{key} = s.{key} WHERE {differs}",
-                    )
-                found |= _days(
-                    conn,
-                    f"SELECT DISTINCT s.{col} FROM {source} s LEFT JOIN {kind} t "
-                    f"ON t.{key} = s.{key} WHERE t.{key} IS NULL OR {differs}",
+            if self.counted:
+                # Counts change by the new rows' counts minus those of the rows they replace.
+                join = f"FROM {source} s LEFT JOIN {kind} t ON t.{key} = s.{key}"
+                self._tally(
+                    f"SELECT {', '.join('s.' + c for c in columns)} {join} "
+                    f"WHERE t.{key} IS NULL OR {differs}",
+                    1,
                 )
+                if replaced:
+                    self._tally(
+                        f"SELECT {', '.join('t.' + c for c in columns)} {join} "
+                        f"WHERE t.{key} IS NOT NULL AND {differs}",
+                        -1,
+                    )
             updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
             changed = " OR ".join(f"{kind}.{c} IS DISTINCT FROM excluded.{c}" for c in columns[1:])
             conn.exec_driver_sql(
                 f"INSERT INTO {kind} ({col_list}) SELECT {col_list} FROM {source} WHERE true "
                 f"ON CONFLICT ({key}) DO UPDATE SET {updates} WHERE {changed}"
             )
-            total = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {kind}").scalar_one()
-            if added + replaced <= _LARGE_FRACTION * max(total, 1):
-                days = found
         if kind == "units":
+            # Every count is recounted from the records under the new tree, those of the
+            # rows this import wrote so far included: what is pending is counted already.
             rollup.rebuild_scope(conn)
-        else:
-            if "unit" in columns:
-                codes = conn.exec_driver_sql(f"SELECT DISTINCT unit FROM {self.target}").scalars()
-                rollup.ensure_units(conn, {u for u in codes if u})
-            if date_columns:
-                rollup.refresh(conn, kind, days)
+            self.counts.clear()
+        elif not self.counted and "unit" in columns:
+            codes = conn.exec_driver_sql(f"SELECT DISTINCT unit FROM {self.target}").scalars()
+            rollup.ensure_units(conn, {u for u in codes if u})
         if not self.bulk:
             conn.exec_driver_sql(f"DROP TABLE {self.target}")
         return added, replaced, unchanged
 
-
-def store_rows(conn: Connection, kind: str, rows: list[tuple[object, ...]]) -> tuple[int, int, int]:
-    """Upsert validated rows by id; returns (added, replaced, unchanged)."""
-    if not rows:
-        return 0, 0, 0
-    writer = _Writer(conn, kind)
-    writer.add(rows)
-    return writer.finish()
+    def _tally(self, sql: str, sign: int) -> None:
+        result = self.conn.exec_driver_sql(sql)
+        while part := result.fetchmany(_TALLY_ROWS):
+            rollup.tally(self.kind, part, self.counts, sign)
 
 
-def _days(conn: Connection, sql: str) -> set[date]:
-    out: set[date] = set()
-    for (value,) in conn.exec_driver_sql(sql):
-        if value is None:
-            continue
-        out.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
-    return out
+_TALLY_ROWS = 50_000

@@ -1,107 +1,235 @@
-"""Maintain ``unit_scope`` (the unit tree's closure) and ``rollup`` (daily counts per unit).
+"""Maintain ``unit_scope`` (the unit tree's closure) and ``day_counts`` (daily counts per unit).
 
-Called inside the import's transaction, so the roll-ups can never disagree with the records.
-Every count is recomputed from the records for the days an import touched (the days of the new
-rows and of the rows they replace), which keeps the logic trivially correct under
-replace-by-id.
+The counts are kept by deltas inside the import's transaction, so they can never disagree with
+the records: the counts of the rows an import adds, minus those of the rows it replaces, each
+added to the unit's row and to those of its ancestors. Rows are counted by one definition,
+:func:`tally`, in Python as the importer streams them (it has them in hand already, and the
+counting is a ``Counter`` over tuples, done in C); the same function rebuilds the whole table
+from the records when the unit tree changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from operator import add, itemgetter
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reports.store.schema import ROOT_UNIT, rollup, unit_scope, units
+from reports.domain import FIELDS, KINDS
+from reports.store.schema import (
+    COUNT_COLUMNS,
+    RECORD_TABLES,
+    ROOT_UNIT,
+    day_counts,
+    unit_scope,
+    units,
+)
 
-# metric name → (table, date column, extra condition, value expression, field column)
-_METRICS: dict[str, tuple[str, str, str, str, str | None]] = {
-    "documents": ("documents", "received_on", "", "COUNT(*)", "field"),
-    "dossiers_received": ("dossiers", "received_on", "", "COUNT(*)", "field"),
-    "dossiers_online": ("dossiers", "received_on", "AND r.online", "COUNT(*)", None),
-    "dossiers_on_time": (
-        "dossiers",
-        "returned_on",
-        "AND r.returned_on <= r.due_on",
-        "COUNT(*)",
-        None,
-    ),
-    "dossiers_late": ("dossiers", "returned_on", "AND r.returned_on > r.due_on", "COUNT(*)", None),
-    "receptions": ("receptions", "held_on", "", "COUNT(*)", None),
-    "reception_persons": ("receptions", "held_on", "", "SUM(r.persons)", None),
-    "petitions_received": ("petitions", "received_on", "", "COUNT(*)", None),
-    "petitions_resolved": ("petitions", "resolved_on", "", "COUNT(*)", None),
-    "directives": ("directives", "approved_on", "", "COUNT(*)", "field"),
-}
+ALL_COLUMNS: tuple[str, ...] = tuple(c for columns in COUNT_COLUMNS.values() for c in columns)
+"""Every column of ``day_counts`` but the key, in table order."""
 
-DAY_COLUMNS: dict[str, str] = {name: spec[1] for name, spec in _METRICS.items()}
-"""metric → the record date column that places it on a day."""
-METRICS_BY_TABLE: dict[str, list[str]] = {}
-for _name, (_table, *_rest) in _METRICS.items():
-    METRICS_BY_TABLE.setdefault(_table, []).append(_name)
+Counts = dict[str, dict[date, list[int]]]
+"""unit → day → the day's counts, in the order of :data:`ALL_COLUMNS`."""
 
-_CHUNK = 500
+_FIELD_OFFSET = {code: i + 1 for i, code in enumerate(FIELDS)}
+"""A by-field column's place after its total column."""
 
 
-def _chunks(values: list[date]) -> Iterable[list[date]]:
-    for i in range(0, len(values), _CHUNK):
-        yield values[i : i + _CHUNK]
+@dataclass(frozen=True)
+class _Count:
+    """One count of a kind: which rows, on which day, into which column."""
+
+    key: Callable[[Sequence[Any]], tuple[Any, ...]]
+    """The row's (unit, day) or (unit, day, field)."""
+    column: int
+    keep: Callable[[Sequence[Any]], bool] | None = None
+    weight: int | None = None
+    """Sum this column of the rows instead of counting them."""
+    by_field: bool = False
 
 
-def _unit_expr(table: str) -> str:
-    # Directives may carry no unit: they are the office's own and count for the whole office.
-    return "COALESCE(r.unit, '')" if table == "directives" else "r.unit"
+def _counts(kind: str) -> tuple[_Count, ...]:
+    at = KINDS[kind].column_names.index
+    col = ALL_COLUMNS.index
+
+    def key(*names: str) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+        return itemgetter(*(at(n) for n in names))
+
+    if kind == "documents":
+        return (_Count(key("unit", "received_on", "field"), col("documents"), by_field=True),)
+    if kind == "dossiers":
+        due, back, online = at("due_on"), at("returned_on"), at("online")
+        return (
+            _Count(key("unit", "received_on", "field"), col("dossiers_received"), by_field=True),
+            _Count(key("unit", "received_on"), col("dossiers_online"), keep=itemgetter(online)),
+            _Count(
+                key("unit", "returned_on"),
+                col("dossiers_on_time"),
+                keep=lambda r: r[back] is not None and r[back] <= r[due],
+            ),
+            _Count(
+                key("unit", "returned_on"),
+                col("dossiers_late"),
+                keep=lambda r: r[back] is not None and r[back] > r[due],
+            ),
+        )
+    if kind == "receptions":
+        return (
+            _Count(key("unit", "held_on"), col("receptions")),
+            _Count(key("unit", "held_on"), col("reception_persons"), weight=at("persons")),
+        )
+    if kind == "petitions":
+        resolved = at("resolved_on")
+        return (
+            _Count(key("unit", "received_on"), col("petitions_received")),
+            _Count(
+                key("unit", "resolved_on"),
+                col("petitions_resolved"),
+                keep=lambda r: r[resolved] is not None,
+            ),
+        )
+    if kind == "directives":
+        # A directive without a unit is the office's own: it counts for the whole office.
+        return (_Count(key("unit", "approved_on", "field"), col("directives"), by_field=True),)
+    raise KeyError(kind)
 
 
-def _insert_sql(metric: str, day_filter: str) -> sa.TextClause:
-    """Count per (unit, day, field) first, then spread the (far fewer) groups to ancestors."""
-    table, day_col, cond, value, field_col = _METRICS[metric]
-    group_field = f", r.{field_col}" if field_col else ""
-    raw_field = f"r.{field_col}" if field_col else "''"
-    # The inner GROUP BY follows the covering index (day, unit, field) so SQLite needs no
-    # temporary B-tree; COALESCE is applied to the (far fewer) groups afterwards.
-    return sa.text(
-        f"""
-        INSERT INTO rollup (unit, day, metric, field, n)
-        SELECT s.ancestor, b.day, '{metric}', COALESCE(b.field, ''), SUM(b.n)
-        FROM (
-            SELECT r.{day_col} AS day, {_unit_expr(table)} AS unit, {raw_field} AS field,
-                   {value} AS n
-            FROM {table} r
-            WHERE r.{day_col} IS NOT NULL {cond} {day_filter}
-            GROUP BY r.{day_col}, {_unit_expr(table)}{group_field}
-        ) b
-        JOIN unit_scope s ON s.descendant = b.unit
-        GROUP BY s.ancestor, b.day, COALESCE(b.field, '')
-        """
+_COUNTS: dict[str, tuple[_Count, ...]] = {kind: _counts(kind) for kind in COUNT_COLUMNS}
+COUNTED_KINDS = frozenset(_COUNTS)
+
+
+@lru_cache(maxsize=8192)
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def tally(kind: str, rows: Sequence[Sequence[Any]], into: Counts, sign: int = 1) -> None:
+    """Add (``sign`` 1) or take away (-1) the counts of ``rows`` (records of ``kind``, in its
+    column order; dates as ``date`` or ISO text) to their units' own days in ``into``."""
+    width = len(ALL_COLUMNS)
+    for count in _COUNTS[kind]:
+        source: Iterable[Sequence[Any]] = rows if count.keep is None else filter(count.keep, rows)
+        if count.weight is None:
+            groups = Counter(map(count.key, source))
+        else:
+            groups = Counter()
+            weight = count.weight
+            for row in source:
+                groups[count.key(row)] += row[weight]
+        column, by_field = count.column, count.by_field
+        for key, n in groups.items():
+            unit, day = key[0] or ROOT_UNIT, key[1]
+            if day.__class__ is str:
+                day = _day(day)
+            days = into.get(unit)
+            if days is None:
+                days = into[unit] = {}
+            counts = days.get(day)
+            if counts is None:
+                counts = days[day] = [0] * width
+            counts[column] += sign * n
+            if by_field and key[2]:
+                counts[column + _FIELD_OFFSET[key[2]]] += sign * n
+
+
+def ancestors(conn: Connection) -> dict[str, tuple[str, ...]]:
+    """unit → itself and every unit above it, the whole office (``''``) included."""
+    out: dict[str, list[str]] = {}
+    for descendant, ancestor in conn.execute(
+        sa.select(unit_scope.c.descendant, unit_scope.c.ancestor)
+    ):
+        out.setdefault(descendant, []).append(ancestor)
+    return {unit: tuple(above) for unit, above in out.items()}
+
+
+def spread(counts: Counts, scope: Mapping[str, Sequence[str]]) -> Counts:
+    """The units' own counts added up into every unit above them too."""
+    out: Counts = {}
+    for unit, days in counts.items():
+        for above in scope.get(unit, (unit, ROOT_UNIT) if unit else (ROOT_UNIT,)):
+            target = out.get(above)
+            if target is None:
+                out[above] = dict(days)  # the lists are shared, never changed in place
+                continue
+            for day, values in days.items():
+                current = target.get(day)
+                target[day] = values if current is None else list(map(add, current, values))
+    return out
+
+
+def apply(conn: Connection, counts: Counts) -> int:
+    """Add ``counts`` (already spread) to ``day_counts`` in key order; returns the rows."""
+    sqlite = conn.dialect.name == "sqlite"
+    rows = [
+        (unit, day.isoformat() if sqlite else day, *values)
+        for unit in sorted(counts)
+        for day, values in sorted(counts[unit].items())
+        if any(values)
+    ]
+    if not rows:
+        return 0
+    names = ", ".join(("unit", "day", *ALL_COLUMNS))
+    sums = ", ".join(f"{c} = day_counts.{c} + excluded.{c}" for c in ALL_COLUMNS)
+    if not sqlite:
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS stage_day_counts "
+            "(LIKE day_counts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE stage_day_counts")
+        with cursor.copy(f"COPY stage_day_counts ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO day_counts ({names}) SELECT {names} FROM stage_day_counts "
+            f"ON CONFLICT (unit, day) DO UPDATE SET {sums}"
+        )
+        return len(rows)
+    marks = ", ".join("?" for _ in range(len(ALL_COLUMNS) + 2))
+    conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
+        f"INSERT INTO day_counts ({names}) VALUES ({marks}) "
+        f"ON CONFLICT (unit, day) DO UPDATE SET {sums}",
+        rows,
     )
+    return len(rows)
 
 
-def refresh(conn: Connection, table: str, days: Collection[date] | None) -> None:
-    """Recompute the roll-ups that depend on ``table`` for ``days`` (``None``: all days)."""
-    metrics = METRICS_BY_TABLE.get(table, [])
-    for metric in metrics:
-        if days is None:
-            conn.execute(sa.delete(rollup).where(rollup.c.metric == metric))
-            conn.execute(_insert_sql(metric, ""))
-            continue
-        day_col = _METRICS[metric][1]
-        for chunk in _chunks(sorted(days)):
-            conn.execute(
-                sa.delete(rollup).where(rollup.c.metric == metric, rollup.c.day.in_(chunk))
-            )
-            stmt = _insert_sql(metric, f"AND r.{day_col} IN :days").bindparams(
-                sa.bindparam("days", expanding=True)
-            )
-            conn.execute(stmt, {"days": chunk})
+def add_counts(conn: Connection, counts: Counts) -> None:
+    """Add the units' own ``counts`` to their rows and to those of the units above them."""
+    if counts:
+        ensure_units(conn, counts)
+        apply(conn, spread(counts, ancestors(conn)))
+
+
+_READ_ROWS = 50_000
 
 
 def refresh_all(conn: Connection) -> None:
-    conn.execute(sa.delete(rollup))
-    for table in METRICS_BY_TABLE:
-        refresh(conn, table, None)
+    """Recount ``day_counts`` from every record (after the unit tree changed)."""
+    conn.execute(sa.delete(day_counts))
+    counts: Counts = {}
+    for kind in COUNT_COLUMNS:
+        table = RECORD_TABLES[kind]
+        used = {n for n in KINDS[kind].column_names if n not in ("id", "summary", "number")}
+        select = sa.select(
+            *(
+                table.c[n] if n in used else sa.null().label(f"unused_{n}")
+                for n in KINDS[kind].column_names
+            )
+        )
+        result = conn.execute(select.execution_options(yield_per=_READ_ROWS))
+        for part in result.partitions():
+            tally(kind, part, counts)
+    apply(conn, spread(counts, ancestors(conn)))
+
+
+_IN_LIST = 500
 
 
 def ensure_units(conn: Connection, codes: Iterable[str]) -> set[str]:
@@ -115,8 +243,8 @@ def ensure_units(conn: Connection, codes: Iterable[str]) -> set[str]:
         return set()
     known: set[str] = set()
     listed = sorted(wanted)
-    for i in range(0, len(listed), _CHUNK):
-        part = listed[i : i + _CHUNK]
+    for i in range(0, len(listed), _IN_LIST):
+        part = listed[i : i + _IN_LIST]
         known.update(
             conn.execute(
                 sa.select(unit_scope.c.descendant).where(

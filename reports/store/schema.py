@@ -1,18 +1,20 @@
 """Tables. Record dates are local calendar days (Asia/Ho_Chi_Minh), stored as DATE.
 
-``rollup`` holds, for every unit *and each of its ancestors* (and ``''`` for the whole office),
-the daily count of every single-date figure. It is maintained at import, so the figures of any
-period are a short range scan of one unit's rows instead of a scan of the records.
+``day_counts`` holds, for every unit *and each of its ancestors* (and ``''`` for the whole
+office), the daily count of every single-date figure. It is maintained at import, so the figures
+of any period are a short range scan of one unit's rows instead of a scan of the records.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from reports.domain import FIELDS
+
 metadata = sa.MetaData()
 
 ROOT_UNIT = ""
-"""The unit key of the whole office in ``unit_scope`` and ``rollup``."""
+"""The unit key of the whole office in ``unit_scope`` and ``day_counts``."""
 
 units = sa.Table(
     "units",
@@ -105,16 +107,40 @@ highlights = sa.Table(
     sa.Index("ix_highlights_date", "date"),
 )
 
-rollup = sa.Table(
-    "rollup",
+
+def _by_field(name: str) -> tuple[str, ...]:
+    return (name, *(f"{name}_{field}" for field in FIELDS))
+
+
+COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "documents": _by_field("documents"),
+    "dossiers": (
+        *_by_field("dossiers_received"),
+        "dossiers_online",
+        "dossiers_on_time",
+        "dossiers_late",
+    ),
+    "receptions": ("receptions", "reception_persons"),
+    "petitions": ("petitions_received", "petitions_resolved"),
+    "directives": _by_field("directives"),
+}
+"""Record kind → its columns in ``day_counts``; ``<name>_<field>`` splits ``<name>`` by field."""
+
+day_counts = sa.Table(
+    "day_counts",
     metadata,
     sa.Column("unit", sa.String(64), primary_key=True),
     sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("metric", sa.String(32), primary_key=True),
-    sa.Column("field", sa.String(32), primary_key=True),
-    sa.Column("n", sa.BigInteger, nullable=False),
+    *(
+        sa.Column(name, sa.BigInteger, nullable=False, server_default="0")
+        for columns in COUNT_COLUMNS.values()
+        for name in columns
+    ),
     sqlite_with_rowid=False,
 )
+"""One row per unit (and each ancestor, and ``''`` for the whole office) and day: every
+single-date count of that day, a column each. Its size is bounded by units × days, however
+many records there are."""
 
 imports = sa.Table(
     "imports",

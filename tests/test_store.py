@@ -94,3 +94,13 @@ def test_upgrade_to_day_counts_counts_the_records_already_stored(db_url: str) ->
         ("U", "documents", "do_thi", 1),
     ]
     upgraded.dispose()
+
+
+def test_migrations_build_exactly_the_schema_the_code_declares(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = open_store(db_url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    engine.dispose()

@@ -42,7 +42,7 @@ documents = sa.Table(
     sa.Column("unit", sa.String(64), nullable=False),
     sa.Column("field", sa.String(32), nullable=True),
     sa.Column("summary", sa.Text, nullable=True),
-    sa.Index("ix_documents_received", "received_on", "unit", "field"),
+    sa.Index("ix_documents_received", "received_on"),
 )
 
 dossiers = sa.Table(
@@ -66,7 +66,7 @@ receptions = sa.Table(
     sa.Column("held_on", sa.Date, nullable=False),
     sa.Column("persons", sa.Integer, nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
-    sa.Index("ix_receptions_held", "held_on", "unit"),
+    sa.Index("ix_receptions_held", "held_on"),
 )
 
 petitions = sa.Table(
@@ -77,8 +77,7 @@ petitions = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("resolved_on", sa.Date, nullable=True),
     sa.Column("unit", sa.String(64), nullable=False),
-    sa.Index("ix_petitions_received", "received_on", "unit"),
-    sa.Index("ix_petitions_resolved", "resolved_on", "unit"),
+    sa.Index("ix_petitions_received", "received_on"),
 )
 
 directives = sa.Table(
@@ -91,7 +90,7 @@ directives = sa.Table(
     sa.Column("number", sa.String(128), nullable=True),
     sa.Column("highlight", sa.Boolean, nullable=False, default=False),
     sa.Column("unit", sa.String(64), nullable=True),
-    sa.Index("ix_directives_approved", "approved_on", "field"),
+    sa.Index("ix_directives_approved", "approved_on"),
 )
 
 highlights = sa.Table(

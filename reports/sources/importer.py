@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -160,16 +161,14 @@ class _Validator:
         self.file = file
         self.shown = shown
         self.plan: _Plan = [
-            (positions.get(c.name), c.name, _PARSERS[c.type], c.required, c.type == "bool")
-            for c in kind.columns
+            (positions.get(c.name), c.name, c.type, c.required) for c in kind.columns
         ]
         self.checks = [
             (kind.column_names.index(a), kind.column_names.index(b), msg)
             for a, b, msg in _ORDER_CHECKS.get(kind.name, [])
         ]
         self.value_map = mapping.value_for if mapping and mapping.values else None
-        self.seen: dict[object, int] = {}
-        """id → the row it first appeared on, across chunks (duplicates are errors)."""
+        self.seen = _Seen()
 
     def validate(
         self, rows: list[tuple[int, list[object]]], table: _Table
@@ -183,7 +182,8 @@ class _Validator:
         for rownum, cells in rows:
             record: list[object] = []
             row_problems: list[RowProblem] = []
-            for pos, name, parse, required, is_bool in self.plan:
+            for pos, name, type_, required in self.plan:
+                parse, is_bool = _PARSERS[type_], type_ == "bool"
                 raw = cells[pos] if pos is not None and pos < len(cells) else None
                 if self.value_map is not None:
                     raw = self.value_map(name, raw)
@@ -218,12 +218,12 @@ class _Validator:
                             file,
                             rownum,
                             shown["id" if self.kind.name != "units" else "code"],
-                            f"trùng mã với dòng {seen[record_id]}",
+                            f"trùng mã với dòng {seen.first_row(record_id)}",
                             str(record_id),
                         )
                     )
                 else:
-                    seen[record_id] = rownum
+                    seen.add(record_id, rownum)
             if row_problems:
                 table.problems.extend(row_problems)
                 table.rejected.append(
@@ -238,23 +238,64 @@ class _Slow(Exception):
     """The column-wise fast path met something only the row-wise path reports properly."""
 
 
-_Plan = list[tuple[int | None, str, Callable[[object], object], bool, bool]]
+_Plan = list[tuple[int | None, str, str, bool]]
+"""(position in the sheet, column, type, required) of each column of the kind."""
 
 
-def _parse_column(
-    col: list[object], parse: Callable[[object], object], required: bool, is_bool: bool
-) -> list[object]:
-    if parse is v.parse_text or parse is _PARSERS["multiline"]:
+class _Seen:
+    """The ids of a sheet so far (duplicates are errors), and the rows they came from."""
+
+    def __init__(self) -> None:
+        self.ids: set[object] = set()
+        self.rows: list[tuple[Sequence[object], Sequence[int]]] = []
+        """(ids, row numbers) of each chunk, searched only to name a duplicate's first row."""
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self.ids
+
+    def add(self, record_id: object, rownum: int) -> None:
+        self.ids.add(record_id)
+        self.rows.append(((record_id,), (rownum,)))
+
+    def add_chunk(self, ids: Sequence[object], rownums: Sequence[int]) -> bool:
+        """Add the ids of a chunk; False (and nothing added) if any is a duplicate."""
+        chunk = set(ids)
+        if len(chunk) != len(ids) or not self.ids.isdisjoint(chunk):
+            return False
+        self.ids |= chunk
+        self.rows.append((ids, rownums))
+        return True
+
+    def first_row(self, record_id: object) -> int:
+        for ids, rownums in self.rows:
+            if record_id in ids:
+                return rownums[list(ids).index(record_id)]
+        raise KeyError(record_id)
+
+
+_BOOL_WORDS: dict[object, bool] = {"": False, "0": False, "1": True, "x": True, "X": True}
+
+
+def _parse_column(col: Sequence[object], type_: str, required: bool) -> list[object]:
+    """The column's values, text cells going through cached parsers (an export repeats the
+    same dates and words on thousands of rows). Dates of text cells come out as ISO text, as
+    the stores keep them (the driver would otherwise format every ``date`` again)."""
+    if type_ in ("text", "multiline"):
         out: list[object] = [
-            (x.strip() or None) if x.__class__ is str else (None if x is None else parse(x))
+            (x.strip() or None) if x.__class__ is str else (None if x is None else v.parse_text(x))
             for x in col
         ]
-    elif is_bool:
-        out = [False if x is None or x == "" else parse(x) for x in col]
-    else:
-        parse_str = v.parse_date_str if parse is v.parse_date else parse
+    elif type_ == "bool":
+        words, parse_bool = _BOOL_WORDS, v.parse_bool
         out = [
-            None if x is None or x == "" else parse_str(x) if x.__class__ is str else parse(x)
+            words[x] if x in words else False if x is None else parse_bool(x)  # type: ignore[index]
+            for x in col
+        ]
+    else:
+        on_text = _TEXT_PARSERS[type_]
+        parse = _PARSERS[type_]
+        out = [
+            None if x is None or x == "" else on_text(x) if x.__class__ is str else parse(x)
             for x in col
         ]
     if required and None in out:
@@ -262,36 +303,55 @@ def _parse_column(
     return out
 
 
+_TEXT_PARSERS: dict[str, Callable[[Any], object]] = {
+    "date": v.parse_date_iso,
+    "int": v.parse_positive_int,
+    "field": v.parse_field,
+    "petition_kind": v.parse_petition_kind,
+}
+
+
+def _sheet_columns(rows: list[tuple[int, list[object]]], plan: _Plan) -> list[Sequence[object]]:
+    """The cells of the planned columns, column by column (``None`` where a row is short)."""
+    cells = [c for _, c in rows]
+    needed = max((pos for pos, *_ in plan if pos is not None), default=-1) + 1
+    if cells and min(map(len, cells)) >= needed:
+        transposed = list(zip(*cells, strict=False))  # in C; rows are at least ``needed`` long
+        return [transposed[pos] if pos is not None else (None,) * len(rows) for pos, *_ in plan]
+    return [
+        [c[pos] if pos is not None and pos < len(c) else None for c in cells] for pos, *_ in plan
+    ]
+
+
 def _validate_columns(
     rows: list[tuple[int, list[object]]],
     plan: _Plan,
     checks: list[tuple[int, int, str]],
     value_map: Callable[[str, object], object] | None,
-    seen: dict[object, int],
+    seen: _Seen,
 ) -> list[tuple[object, ...]] | None:
     """Validate column by column (fast); ``None`` when any cell is bad, so that the row-wise
     path, which is the reference, reports every problem."""
     columns: list[list[object]] = []
     try:
-        for pos, name, parse, required, is_bool in plan:
-            if pos is None:
-                col: list[object] = [None] * len(rows)
-            else:
-                col = [cells[pos] if pos < len(cells) else None for _, cells in rows]
+        for col, (_, name, type_, required) in zip(_sheet_columns(rows, plan), plan, strict=True):
             if value_map is not None:
                 col = [value_map(name, x) for x in col]
-            columns.append(_parse_column(col, parse, required, is_bool))
+            columns.append(_parse_column(col, type_, required))
     except (_Slow, v.BadValue):
         return None
     for later, earlier, _ in checks:
         pairs = zip(columns[later], columns[earlier], strict=True)
-        if any(isinstance(a, date) and isinstance(b, date) and a < b for a, b in pairs):
+        if any(a is not None and b is not None and _day(a) < _day(b) for a, b in pairs):
             return None
-    ids = columns[0]
-    if len(set(ids)) != len(rows) or not seen.keys().isdisjoint(ids):
+    if not seen.add_chunk(columns[0], [rownum for rownum, _ in rows]):
         return None
-    seen.update(zip(ids, (rownum for rownum, _ in rows), strict=True))
     return list(zip(*columns, strict=True))
+
+
+def _day(value: object) -> str:
+    """A parsed date as comparable text: text cells give ISO text already, Excel ``date``."""
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _write_rejects(path: Path, table: _Table, sheet_name: str) -> Path:

@@ -80,6 +80,12 @@ def parse_date_str(value: str) -> date:
     return _parse_date_text(value.strip())
 
 
+@lru_cache(maxsize=65536)
+def parse_date_iso(value: str) -> str:
+    """The local day of a text cell as ISO text (``2020-09-21``), cached on the raw text."""
+    return parse_date_str(value).isoformat()
+
+
 def parse_date(value: object) -> date:
     """The local calendar day of a cell: text, an Excel date cell, or an Excel serial number."""
     if isinstance(value, datetime):

@@ -82,10 +82,15 @@ class FileFormatError(DataImportError):
     def __init__(self, file: str, problem: str, hint: str = "") -> None:
         self.file = file
         self.problem = problem
+        self.hint = hint
         message = f"{file}: {problem}"
         if hint:
             message += f"\n{hint}"
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[FileFormatError], tuple[str, str, str]]:
+        # Raised in the import's reading process, re-raised in the one that writes.
+        return (FileFormatError, (self.file, self.problem, self.hint))
 
 
 class StoreError(BaocaoError):

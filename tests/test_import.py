@@ -40,6 +40,17 @@ def cp1258_bytes(text: str) -> bytes:
     return bytes(out)
 
 
+@pytest.fixture(params=["same process", "reading process"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with the files read and checked in this process, and again in the second
+    process large imports use (forced here whatever the size)."""
+    if request.param == "reading process":
+        import reports.sources.importer as importer
+
+        monkeypatch.setattr(importer, "_WORKER_BYTES", -1)
+    return str(request.param)
+
+
 def doc_ids(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return conn.execute(sa.select(documents.c.id).order_by(documents.c.id)).scalars().all()  # type: ignore[return-value]
@@ -51,7 +62,7 @@ def current(engine: Engine):  # type: ignore[no-untyped-def]
 
 
 def test_bad_date_rejects_the_whole_file_naming_file_row_and_column(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, reader: str
 ) -> None:
     f = write(
         tmp_path / "documents.csv",
@@ -70,7 +81,7 @@ def test_bad_date_rejects_the_whole_file_naming_file_row_and_column(
     assert doc_ids(engine) == []
 
 
-def test_every_kind_of_bad_cell_is_listed(engine: Engine, tmp_path: Path) -> None:
+def test_every_kind_of_bad_cell_is_listed(engine: Engine, tmp_path: Path, reader: str) -> None:
     f = write(
         tmp_path / "dossiers.csv",
         "id,received_on,due_on,returned_on,unit,field,online\n"
@@ -93,7 +104,7 @@ def test_every_kind_of_bad_cell_is_listed(engine: Engine, tmp_path: Path) -> Non
 
 
 def test_reimport_changes_nothing_and_a_changed_row_replaces(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, reader: str
 ) -> None:
     text = "id,received_on,unit,field\nVB-1,2020-09-21,U,kinh tế\nVB-2,2020-09-22,U,đô thị\n"
     f = write(tmp_path / "documents.csv", text)
@@ -176,7 +187,9 @@ def test_first_and_last_minute_count_a_minute_outside_does_not(
     assert current(engine).documents_received == 3
 
 
-def test_xlsx_with_date_cells_and_one_sheet_per_kind(engine: Engine, tmp_path: Path) -> None:
+def test_xlsx_with_date_cells_and_one_sheet_per_kind(
+    engine: Engine, tmp_path: Path, reader: str
+) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
@@ -235,7 +248,9 @@ def test_mapping_file_for_an_export_with_vietnamese_headers(engine: Engine, tmp_
         import_files(engine, [f], mapping=mapping)
 
 
-def test_skip_invalid_writes_the_rejects_beside_the_input(engine: Engine, tmp_path: Path) -> None:
+def test_skip_invalid_writes_the_rejects_beside_the_input(
+    engine: Engine, tmp_path: Path, reader: str
+) -> None:
     f = write(
         tmp_path / "documents.csv", "id,received_on,unit\nA,2020-09-21,U\nB,bad,U\nC,2020-09-22,U\n"
     )
@@ -250,7 +265,7 @@ def test_skip_invalid_writes_the_rejects_beside_the_input(engine: Engine, tmp_pa
     assert doc_ids(engine) == ["A", "C"]
 
 
-def test_two_files_are_all_or_nothing(engine: Engine, tmp_path: Path) -> None:
+def test_two_files_are_all_or_nothing(engine: Engine, tmp_path: Path, reader: str) -> None:
     good = write(tmp_path / "documents.csv", "id,received_on,unit\nA,2020-09-21,U\n")
     bad = write(tmp_path / "dossiers.csv", "id,received_on,due_on,unit\nH,2020-09-21,soon,U\n")
     with pytest.raises(InvalidRowsError):
@@ -288,7 +303,7 @@ def test_a_crash_in_the_middle_leaves_the_store_as_it_was(engine: Engine, tmp_pa
     assert current(engine).documents_received == 1
 
 
-def test_units_nest_and_records_follow(engine: Engine, tmp_path: Path) -> None:
+def test_units_nest_and_records_follow(engine: Engine, tmp_path: Path, reader: str) -> None:
     docs = write(
         tmp_path / "documents.csv", "id,received_on,unit\nA,2020-09-21,P1\nB,2020-09-21,Q1\n"
     )
@@ -303,7 +318,7 @@ def test_units_nest_and_records_follow(engine: Engine, tmp_path: Path) -> None:
         assert figure_set(conn, P, "P1", 1).current.documents_received == 1
 
 
-def test_dossier_dates_and_unknown_kind(engine: Engine, tmp_path: Path) -> None:
+def test_dossier_dates_and_unknown_kind(engine: Engine, tmp_path: Path, reader: str) -> None:
     f = write(tmp_path / "export.csv", "id,received_on,unit\nA,2020-09-21,U\n")
     with pytest.raises(FileFormatError, match="không biết tệp chứa loại bản ghi nào"):
         import_files(engine, [f])

@@ -162,6 +162,23 @@ def test_garbled_legacy_encoding_is_refused(engine: Engine, tmp_path: Path) -> N
     assert doc_ids(engine) == []
 
 
+def test_a_bad_byte_deep_in_a_utf8_file_stops_the_import_at_its_line(
+    engine: Engine, tmp_path: Path, reader: str
+) -> None:
+    # The first 200 kB are UTF-8 Vietnamese, so the file is read as UTF-8 without a full
+    # scan first; the stray byte is still caught as its line is read, and nothing is kept.
+    rows = [f"VB-{i},2020-09-21,U,Quyết định số {i} về văn hóa - xã hội\n" for i in range(4000)]
+    body = "id,received_on,unit,summary\n" + "".join(rows)
+    f = tmp_path / "documents.csv"
+    f.write_bytes(body.encode() + b"VB-X,2020-09-22,U,Quy\xeat\n")
+    assert len(body.encode()) > 200_000
+    with pytest.raises(FileFormatError) as info:
+        import_files(engine, [f])
+    assert str(info.value).startswith(f"{f}: không đọc được theo bảng mã utf-8 (byte lỗi ở dòng")
+    assert "4002" in str(info.value).splitlines()[0]
+    assert doc_ids(engine) == []
+
+
 def test_bom_semicolons_and_field_words(engine: Engine, tmp_path: Path) -> None:
     f = write(
         tmp_path / "documents-2020.csv",

@@ -18,7 +18,8 @@ import logging
 import marshal
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -297,7 +298,7 @@ def _parse_column(col: Sequence[object], type_: str, required: bool) -> list[obj
         ]
     else:
         on_text = _TEXT_PARSERS[type_]
-        parse = _PARSERS[type_]
+        parse = _ISO_DATE if type_ == "date" else _PARSERS[type_]
         out = [
             None if x is None or x == "" else on_text(x) if x.__class__ is str else parse(x)
             for x in col
@@ -305,6 +306,11 @@ def _parse_column(col: Sequence[object], type_: str, required: bool) -> list[obj
     if required and None in out:
         raise _Slow
     return out
+
+
+def _ISO_DATE(value: object) -> str:  # noqa: N802 - a parser, named like the others
+    """An Excel date cell's day as ISO text, like the text cells' (one type per column)."""
+    return v.parse_date(value).isoformat()
 
 
 _TEXT_PARSERS: dict[str, Callable[[Any], object]] = {
@@ -415,47 +421,59 @@ def _import_files(
     for path in paths:
         if not path.is_file():
             raise FileFormatError(str(path), "không tìm thấy tệp")
-    job = _Job(tuple(paths), kind, mapping_obj, encoding, skip_invalid)
+    job = _Job(tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid)
     stamp = now or datetime.now(UTC)
-    results: list[ImportResult] = []
-    bad: list[_Table] = []
+    results: list[tuple[tuple[int, int], ImportResult]] = []
+    bad: list[tuple[tuple[int, int], _Table]] = []
     pending: rollup.Counts = {}
-    writer: _Writer | None = None
+    writers: dict[int, _Writer | None] = {}
     # One transaction for every file: rows are written as they are validated, chunk by chunk,
     # and an invalid row anywhere rolls all of it back. Large imports are read and checked by
-    # a second process while this one writes.
-    with engine.begin() as conn, _validated(job) as parts:
-        for part in parts:
+    # other processes while this one writes; the files' SHA-256 are taken by a thread (hashlib
+    # lets go of the GIL) meanwhile.
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="sha256") as hasher,
+        engine.begin() as conn,
+        _validated(job) as parts,
+    ):
+        digests = [hasher.submit(_sha256, path) for path in paths]
+        for stream, part in parts:
             if isinstance(part, _SheetStart):
-                writer = None if bad else _Writer(conn, part.kind, pending)
+                writers[stream] = None if bad else _Writer(conn, part.kind, pending)
             elif isinstance(part, list):
-                if writer is not None:
+                if (writer := writers.get(stream)) is not None:
                     writer.add(part)
             else:
                 table = part.table
                 if table.problems and not skip_invalid:
-                    bad.append(table)
+                    bad.append((part.order, table))
+                    writers.clear()  # nothing will be kept: stop writing
                     continue
                 if skip_invalid and table.rejected:
                     table.rejects_path = _write_rejects(part.path, table, part.sheet_name)
-                if bad or writer is None:
+                if bad or (writer := writers.get(stream)) is None:
                     continue
-                counts = writer.finish()
-                results.append(_record_import(conn, table, counts, stamp))
+                table.sha256 = _digest(digests[part.order[0]], part.path)
+                counts = writer.finish(part.counts)
+                results.append((part.order, _record_import(conn, table, counts, stamp)))
         if bad:
-            problems = [p for t in bad for p in t.problems]
+            tables = [t for _, t in sorted(bad, key=lambda b: b[0])]
             raise InvalidRowsError(
-                ", ".join(t.file for t in bad), problems, sum(t.total for t in bad)
+                ", ".join(t.file for t in tables),
+                [p for t in tables for p in t.problems],
+                sum(t.total for t in tables),
             )
         rollup.add_counts(conn, pending)
-    return results
+    return [r for _, r in sorted(results, key=lambda r: r[0])]
 
 
 _CHUNK_ROWS = 100_000
 _WORKER_BYTES = 32 << 20
-"""Imports of more bytes than this are read and checked in a second process."""
+"""Imports of more bytes than this are read and checked in other processes."""
+_READERS = 2
+"""Reading processes at most (files of one kind always go to the same one)."""
 _IN_FLIGHT = 4
-"""Chunks the reading process may be ahead of the writing one (bounds the memory)."""
+"""Chunks each reading process may be ahead of the writing one (bounds the memory)."""
 
 
 def _sha256(path: Path) -> str:
@@ -466,9 +484,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _digest(future: Future[str], path: Path) -> str:
+    try:
+        return future.result()
+    except OSError as exc:
+        raise FileFormatError(str(path), f"không đọc được tệp ({exc.strerror})") from exc
+
+
 @dataclass(frozen=True)
 class _Job:
-    paths: tuple[Path, ...]
+    paths: tuple[tuple[int, Path], ...]
+    """(position in the import, path) of the files to read."""
     kind: str | None
     mapping: Mapping | None
     encoding: str | None
@@ -485,7 +511,12 @@ class _SheetEnd:
     path: Path
     sheet_name: str
     """'' for a CSV, or for the only sheet of a workbook that is read."""
+    order: tuple[int, int]
+    """(file's position in the import, sheet's in the file): results keep this order."""
     table: _Table
+    counts: rollup.Counts
+    """The units' own counts of the valid rows, taken as they were read (the writer uses them
+    when the rows went into an empty table, and otherwise counts only the rows that change)."""
 
 
 _Part = _SheetStart | list[tuple[object, ...]] | _SheetEnd
@@ -499,16 +530,14 @@ class _Marshalled:
 def _validate(job: _Job) -> Iterator[_Part]:
     """Read and check every sheet of the job: for each, its start, chunks of valid rows (none
     once a row is bad, unless ``skip_invalid``), and its end with the problems found."""
-    for path in job.paths:
+    for position, path in job.paths:
         file = str(path)
-        try:
-            sha256 = _sha256(path)
-        except OSError as exc:
-            raise FileFormatError(file, f"không đọc được tệp ({exc.strerror})") from exc
-        for kind, sheet, shown in _sheets(path, file, job.kind, job.encoding):
+        for number, (kind, sheet, shown) in enumerate(_sheets(path, file, job.kind, job.encoding)):
             try:
                 validator = _Validator(kind, sheet.header, shown, job.mapping)
-                table = _Table(shown, kind, sha256, header=sheet.header)
+                table = _Table(shown, kind, "", header=sheet.header)
+                counts: rollup.Counts = {}
+                counted = kind.name in rollup.COUNTED_KINDS
                 yield _SheetStart(kind.name)
                 rows = iter(sheet.rows)
                 while chunk := list(itertools.islice(rows, _CHUNK_ROWS)):
@@ -516,65 +545,107 @@ def _validate(job: _Job) -> Iterator[_Part]:
                     valid = validator.validate(chunk, table)
                     if table.problems and not job.skip_invalid:
                         continue  # keep reading to report every bad row; nothing is written
+                    if counted:
+                        rollup.tally(kind.name, valid, counts)
                     yield valid
             finally:
                 sheet.close()
-            yield _SheetEnd(path, sheet.name if shown != file else "", table)
+            sheet_name = sheet.name if shown != file else ""
+            yield _SheetEnd(path, sheet_name, (position, number), table, counts)
+
+
+def _split(job: _Job) -> list[_Job]:
+    """The job shared among reading processes by kind, so that no two of them ever write the
+    same table, balanced by bytes. A workbook, or a file whose kind its name does not say,
+    may hold any kind: then one process reads everything."""
+    by_kind: dict[str, list[tuple[int, Path]]] = {}
+    for position, path in job.paths:
+        kind = job.kind or kind_from_name(path)
+        if path.suffix.lower() not in (".csv", ".txt") or kind is None:
+            return [job]
+        by_kind.setdefault(kind, []).append((position, path))
+    groups: list[list[tuple[int, Path]]] = [[] for _ in range(min(_READERS, len(by_kind)))]
+    sizes = [0] * len(groups)
+    for files in sorted(by_kind.values(), key=lambda fs: -sum(p.stat().st_size for _, p in fs)):
+        smallest = sizes.index(min(sizes))
+        groups[smallest].extend(files)
+        sizes[smallest] += sum(p.stat().st_size for _, p in files)
+    return [replace(job, paths=tuple(sorted(group))) for group in groups]
 
 
 @contextlib.contextmanager
-def _validated(job: _Job) -> Iterator[Iterator[_Part]]:
-    """The job's parts, from this process for a small import, else from a second one."""
-    size = sum(p.stat().st_size for p in job.paths)
-    if size <= _WORKER_BYTES:
-        yield _validate(job)
+def _validated(job: _Job) -> Iterator[Iterator[tuple[int, _Part]]]:
+    """(stream, part) of every sheet: from this process for a small import, else from
+    reading processes, each a stream of its own."""
+    if sum(path.stat().st_size for _, path in job.paths) <= _WORKER_BYTES:
+        yield ((0, part) for part in _validate(job))
         return
     context = multiprocessing.get_context("spawn")
-    queue: multiprocessing.Queue[object] = context.Queue(maxsize=_IN_FLIGHT)
-    worker = context.Process(target=_validate_into, args=(job, queue), daemon=True)
-    worker.start()
+    jobs = _split(job)
+    queue: multiprocessing.Queue[object] = context.Queue(maxsize=_IN_FLIGHT * len(jobs))
+    workers = [
+        context.Process(target=_validate_into, args=(part, stream, queue), daemon=True)
+        for stream, part in enumerate(jobs)
+    ]
+    for worker in workers:
+        worker.start()
     try:
-        yield _received(queue, worker)
+        yield _received(queue, workers)
     finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
         queue.close()
 
 
-def _validate_into(job: _Job, queue: multiprocessing.Queue[object]) -> None:
-    """The second process: every part into ``queue``, then ``None``, or the error."""
+def _validate_into(job: _Job, stream: int, queue: multiprocessing.Queue[object]) -> None:
+    """A reading process: every part into ``queue``, then ``None``, or the error."""
     gc.disable()  # as in import_files: millions of small objects, no cycles
     try:
         for part in _validate(job):
             sent: object = part
             if isinstance(part, list):
                 # Rows of text, numbers and None: marshal is 7x faster than pickle at this.
-                with contextlib.suppress(ValueError):  # a date object from an Excel cell
+                with contextlib.suppress(ValueError):  # a date object from the row-wise check
                     sent = _Marshalled(marshal.dumps(part))
-            queue.put(sent)
-        queue.put(None)
+            elif isinstance(part, _SheetEnd):
+                # the counts travel marshalled too; _received restores them
+                sent = replace(part, counts=_Marshalled(marshal.dumps(part.counts)))  # type: ignore[arg-type]
+            queue.put((stream, sent))
+        queue.put((stream, None))
     except BaocaoError as exc:
-        queue.put(exc)
+        queue.put((stream, exc))
     except BaseException as exc:  # noqa: BLE001 - reported to, and raised by, the writer
-        queue.put(RuntimeError(f"import reader failed: {exc!r}"))
+        queue.put((stream, RuntimeError(f"import reader failed: {exc!r}")))
     queue.close()
     queue.join_thread()
 
 
-def _received(queue: multiprocessing.Queue[object], worker: BaseProcess) -> Iterator[_Part]:
-    while True:
+def _received(
+    queue: multiprocessing.Queue[object], workers: Sequence[BaseProcess]
+) -> Iterator[tuple[int, _Part]]:
+    running = set(range(len(workers)))
+    while running:
         try:
-            part = queue.get(timeout=1.0)
+            message: tuple[int, object] = queue.get(timeout=1.0)  # type: ignore[assignment]
         except Empty:
-            if not worker.is_alive():
-                raise RuntimeError(f"import reader exited with code {worker.exitcode}") from None
+            for stream in running:
+                if not workers[stream].is_alive():
+                    code = workers[stream].exitcode
+                    raise RuntimeError(f"import reader exited with code {code}") from None
             continue
+        stream, part = message
         if part is None:
-            return
-        if isinstance(part, BaseException):
+            running.discard(stream)
+        elif isinstance(part, BaseException):
             raise part
-        yield marshal.loads(part.data) if isinstance(part, _Marshalled) else part  # type: ignore[misc]
+        elif isinstance(part, _Marshalled):
+            yield stream, marshal.loads(part.data)
+        elif isinstance(part, _SheetEnd) and isinstance(part.counts, _Marshalled):
+            yield stream, replace(part, counts=marshal.loads(part.counts.data))
+        else:
+            yield stream, part  # type: ignore[misc]
 
 
 def _record_import(
@@ -665,17 +736,17 @@ class _Writer:
         if rows:
             _copy_rows(self.conn, self.target, self.columns, rows)
             self.rows += len(rows)
-            if self.bulk and self.counted:
-                rollup.tally(self.kind, rows, self.counts)
 
-    def finish(self) -> tuple[int, int, int]:
-        """(added, replaced, unchanged), with the daily counts brought up to date."""
+    def finish(self, counts: rollup.Counts) -> tuple[int, int, int]:
+        """(added, replaced, unchanged), with the daily counts brought up to date; ``counts``
+        are those of every row given, used when they all went into an empty table."""
         conn, kind, columns = self.conn, self.kind, self.columns
         key, col_list = columns[0], ", ".join(columns)
         if self.bulk:
             for index in self.indexes:
                 index.create(conn)
             added, replaced, unchanged = self.rows, 0, 0
+            rollup.merge(self.counts, counts)
         else:
             source = self.target
             same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns[1:])

@@ -58,6 +58,15 @@ def _utf8_error_line(path: Path) -> int | None:
     return None
 
 
+def _is_utf8_start(head: bytes) -> bool:
+    """Whether the file's first bytes are UTF-8 (the last character may be cut off)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _choose_encoding(path: Path, file: str, encoding: str | None) -> str:
     """The encoding to read ``path`` with. Never one that would store garbled text."""
     with path.open("rb") as fh:
@@ -76,6 +85,11 @@ def _choose_encoding(path: Path, file: str, encoding: str | None) -> str:
                 file, f"không có bảng mã {encoding!r}", "Dùng utf-8 hoặc cp1258."
             ) from exc
         return encoding
+    if not head.isascii() and _is_utf8_start(head):
+        # Letters beyond ASCII that are valid UTF-8: Windows-1258 text is not (its accented
+        # letters are single bytes that UTF-8 rejects). A bad byte further on is still caught,
+        # strictly, as the file is read: the import then stops and names its line.
+        return "utf-8"
     bad_line = _utf8_error_line(path)
     if bad_line is None:
         return "utf-8"
@@ -145,7 +159,10 @@ def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet,
                 file, f"dòng {reader.line_num}: CSV không hợp lệ ({exc})"
             ) from exc
         except UnicodeDecodeError as exc:
-            raise _decode_error(file, used, reader.line_num + 1) from exc
+            # The text layer decodes ahead of the CSV reader: find the bad byte's own line.
+            utf8 = used.lower().replace("-", "").startswith("utf8")
+            line = _utf8_error_line(path) if utf8 else None
+            raise _decode_error(file, used, line or reader.line_num + 1) from exc
         finally:
             fh.close()
 

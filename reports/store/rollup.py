@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
 from operator import add, itemgetter
 from typing import Any
 
@@ -34,8 +32,9 @@ from reports.store.schema import (
 ALL_COLUMNS: tuple[str, ...] = tuple(c for columns in COUNT_COLUMNS.values() for c in columns)
 """Every column of ``day_counts`` but the key, in table order."""
 
-Counts = dict[str, dict[date, list[int]]]
-"""unit → day → the day's counts, in the order of :data:`ALL_COLUMNS`."""
+Counts = dict[str, dict[str, list[int]]]
+"""unit → day (ISO text) → the day's counts, in the order of :data:`ALL_COLUMNS`. Plain
+text, numbers and lists: a reading process sends them with ``marshal``."""
 
 _FIELD_OFFSET = {code: i + 1 for i, code in enumerate(FIELDS)}
 """A by-field column's place after its total column."""
@@ -104,11 +103,6 @@ _COUNTS: dict[str, tuple[_Count, ...]] = {kind: _counts(kind) for kind in COUNT_
 COUNTED_KINDS = frozenset(_COUNTS)
 
 
-@lru_cache(maxsize=8192)
-def _day(text: str) -> date:
-    return date.fromisoformat(text)
-
-
 def tally(kind: str, rows: Sequence[Sequence[Any]], into: Counts, sign: int = 1) -> None:
     """Add (``sign`` 1) or take away (-1) the counts of ``rows`` (records of ``kind``, in its
     column order; dates as ``date`` or ISO text) to their units' own days in ``into``."""
@@ -125,8 +119,8 @@ def tally(kind: str, rows: Sequence[Sequence[Any]], into: Counts, sign: int = 1)
         column, by_field = count.column, count.by_field
         for key, n in groups.items():
             unit, day = key[0] or ROOT_UNIT, key[1]
-            if day.__class__ is str:
-                day = _day(day)
+            if day.__class__ is not str:
+                day = day.isoformat()
             days = into.get(unit)
             if days is None:
                 days = into[unit] = {}
@@ -136,6 +130,18 @@ def tally(kind: str, rows: Sequence[Sequence[Any]], into: Counts, sign: int = 1)
             counts[column] += sign * n
             if by_field and key[2]:
                 counts[column + _FIELD_OFFSET[key[2]]] += sign * n
+
+
+def merge(into: Counts, counts: Counts) -> None:
+    """Add ``counts`` to ``into`` (whose lists it may take over: ``counts`` is spent)."""
+    for unit, days in counts.items():
+        target = into.get(unit)
+        if target is None:
+            into[unit] = days
+            continue
+        for day, values in days.items():
+            current = target.get(day)
+            target[day] = values if current is None else list(map(add, current, values))
 
 
 def ancestors(conn: Connection) -> dict[str, tuple[str, ...]]:
@@ -167,7 +173,7 @@ def apply(conn: Connection, counts: Counts) -> int:
     """Add ``counts`` (already spread) to ``day_counts`` in key order; returns the rows."""
     sqlite = conn.dialect.name == "sqlite"
     rows = [
-        (unit, day.isoformat() if sqlite else day, *values)
+        (unit, day, *values)
         for unit in sorted(counts)
         for day, values in sorted(counts[unit].items())
         if any(values)

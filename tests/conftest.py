@@ -186,3 +186,14 @@ def mail_settings(settings: Settings, server: SmtpServer, **smtp: object) -> Set
             **smtp,  # type: ignore[arg-type]
         ),
     )
+
+
+@pytest.fixture(params=["same process", "reading process"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with the files read and checked in this process, and again in the second
+    process large imports use (forced here whatever the size)."""
+    if request.param == "reading process":
+        import reports.sources.importer as importer
+
+        monkeypatch.setattr(importer, "_WORKER_BYTES", -1)
+    return str(request.param)

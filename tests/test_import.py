@@ -40,17 +40,6 @@ def cp1258_bytes(text: str) -> bytes:
     return bytes(out)
 
 
-@pytest.fixture(params=["same process", "reading process"])
-def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run the test with the files read and checked in this process, and again in the second
-    process large imports use (forced here whatever the size)."""
-    if request.param == "reading process":
-        import reports.sources.importer as importer
-
-        monkeypatch.setattr(importer, "_WORKER_BYTES", -1)
-    return str(request.param)
-
-
 def doc_ids(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return conn.execute(sa.select(documents.c.id).order_by(documents.c.id)).scalars().all()  # type: ignore[return-value]

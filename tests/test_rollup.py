@@ -67,7 +67,9 @@ def _check(engine: Engine, tree: bool = True) -> None:
         assert q1 == q1_own
 
 
-def test_counts_follow_every_change_an_import_makes(engine: Engine, tmp_path: Path) -> None:
+def test_counts_follow_every_change_an_import_makes(
+    engine: Engine, tmp_path: Path, reader: str
+) -> None:
     units = _write(tmp_path, "units.csv", UNITS)
     docs = _write(
         tmp_path,
@@ -153,3 +155,42 @@ def test_counts_follow_every_change_an_import_makes(engine: Engine, tmp_path: Pa
             sa.select(sa.func.sum(day_counts.c.documents)).where(day_counts.c.unit == "Q2")
         ).scalar_one()
     assert q2 == 4  # B, C (Q2's own), A and E (P1's)
+
+
+def test_a_tree_imported_with_records_counts_them_once(
+    engine: Engine, tmp_path: Path, reader: str
+) -> None:
+    """Units, documents and dossiers in one import (read by two processes when large): the
+    records are counted once, under the tree, whether or not counts were stored before."""
+    docs = _write(
+        tmp_path,
+        "documents.csv",
+        "id,received_on,unit,field\n"
+        + "".join(
+            f"V{i},2020-09-2{i % 8},{('P1', 'Q1', 'Q2')[i % 3]},kinh_te\n" for i in range(60)
+        ),
+    )
+    dossiers = _write(
+        tmp_path,
+        "dossiers.csv",
+        "id,received_on,due_on,returned_on,unit\n"
+        + "".join(f"H{i},2020-09-21,2020-09-25,2020-09-2{1 + i % 8},P1\n" for i in range(30)),
+    )
+    units = _write(tmp_path, "units.csv", UNITS)
+    import_files(engine, [units, docs, dossiers])
+    _check(engine)
+    with engine.connect() as conn:
+        q1 = conn.execute(
+            sa.select(sa.func.sum(day_counts.c.documents)).where(day_counts.c.unit == "Q1")
+        ).scalar_one()
+    assert q1 == 40  # its own 20 and P1's 20
+    # counts stored under the old tree, a new tree and more records in the same import
+    _write(tmp_path, "units.csv", UNITS.replace("P1,Phường 1,Q1", "P1,Phường 1,Q2"))
+    more = _write(tmp_path, "documents-2.csv", "id,received_on,unit\nW1,2020-09-22,P1\n")
+    import_files(engine, [more, units])
+    _check(engine, tree=False)
+    with engine.connect() as conn:
+        q2 = conn.execute(
+            sa.select(sa.func.sum(day_counts.c.documents)).where(day_counts.c.unit == "Q2")
+        ).scalar_one()
+    assert q2 == 41  # its own 20, P1's 20 and W1

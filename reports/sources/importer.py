@@ -36,7 +36,7 @@ from reports.sources import values as v
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, read_csv, read_xlsx
 from reports.store import rollup
-from reports.store.schema import RECORD_TABLES, imports
+from reports.store.schema import RECORD_TABLES, day_counts, imports
 
 log = logging.getLogger(__name__)
 
@@ -427,6 +427,7 @@ def _import_files(
     bad: list[tuple[tuple[int, int], _Table]] = []
     pending: rollup.Counts = {}
     writers: dict[int, _Writer | None] = {}
+    tree_changed = False
     # One transaction for every file: rows are written as they are validated, chunk by chunk,
     # and an invalid row anywhere rolls all of it back. Large imports are read and checked by
     # other processes while this one writes; the files' SHA-256 are taken by a thread (hashlib
@@ -437,6 +438,7 @@ def _import_files(
         _validated(job) as parts,
     ):
         digests = [hasher.submit(_sha256, path) for path in paths]
+        counted_before = conn.execute(sa.select(day_counts.c.unit).limit(1)).first() is not None
         for stream, part in parts:
             if isinstance(part, _SheetStart):
                 writers[stream] = None if bad else _Writer(conn, part.kind, pending)
@@ -456,6 +458,7 @@ def _import_files(
                 table.sha256 = _digest(digests[part.order[0]], part.path)
                 counts = writer.finish(part.counts)
                 results.append((part.order, _record_import(conn, table, counts, stamp)))
+                tree_changed |= table.kind.name == "units" and counts[0] + counts[1] > 0
         if bad:
             tables = [t for _, t in sorted(bad, key=lambda b: b[0])]
             raise InvalidRowsError(
@@ -463,7 +466,15 @@ def _import_files(
                 [p for t in tables for p in t.problems],
                 sum(t.total for t in tables),
             )
-        rollup.add_counts(conn, pending)
+        # The counts pending are the units' own; they are spread to the units above them at
+        # the end, under the final tree. Counts stored before, under another tree, are not:
+        # then everything is recounted from the records (which hold this import's rows too).
+        if tree_changed and counted_before:
+            rollup.rebuild_scope(conn)
+        else:
+            if tree_changed:
+                rollup.rescope(conn, pending)
+            rollup.add_counts(conn, pending)
     return [r for _, r in sorted(results, key=lambda r: r[0])]
 
 
@@ -783,12 +794,7 @@ class _Writer:
                 f"INSERT INTO {kind} ({col_list}) SELECT {col_list} FROM {source} WHERE true "
                 f"ON CONFLICT ({key}) DO UPDATE SET {updates} WHERE {changed}"
             )
-        if kind == "units":
-            # Every count is recounted from the records under the new tree, those of the
-            # rows this import wrote so far included: what is pending is counted already.
-            rollup.rebuild_scope(conn)
-            self.counts.clear()
-        elif not self.counted and "unit" in columns:
+        if not self.counted and kind != "units" and "unit" in columns:
             codes = conn.exec_driver_sql(f"SELECT DISTINCT unit FROM {self.target}").scalars()
             rollup.ensure_units(conn, {u for u in codes if u})
         if not self.bulk:

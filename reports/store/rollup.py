@@ -281,15 +281,24 @@ def _ensure_root(conn: Connection) -> None:
 
 def rebuild_scope(conn: Connection) -> None:
     """Rebuild the closure from the ``units`` table and every unit seen in records,
-    then all roll-ups (a unit moved under another parent moves its counts with it)."""
-    parents: dict[str, str | None] = {
-        code: parent for code, parent in conn.execute(sa.select(units.c.code, units.c.parent))
-    }
-    seen: set[str] = set(parents)
+    then all the counts (a unit moved under another parent moves its counts with it)."""
+    seen: set[str] = set()
     for table in ("documents", "dossiers", "receptions", "petitions", "directives", "highlights"):
         seen.update(
             u for u in conn.execute(sa.text(f"SELECT DISTINCT unit FROM {table}")).scalars() if u
         )
+    rescope(conn, seen)
+    refresh_all(conn)
+
+
+def rescope(conn: Connection, codes: Iterable[str] = ()) -> None:
+    """Rebuild the closure from the ``units`` table, the units it holds already (every unit
+    seen in records is given a place when its records are imported) and ``codes``."""
+    parents: dict[str, str | None] = {
+        code: parent for code, parent in conn.execute(sa.select(units.c.code, units.c.parent))
+    }
+    seen = set(parents) | {c for c in codes if c}
+    seen.update(u for u in conn.execute(sa.select(unit_scope.c.descendant)).scalars() if u)
     rows = [{"ancestor": ROOT_UNIT, "descendant": ROOT_UNIT}]
     for code in sorted(seen):
         chain: list[str] = []
@@ -301,4 +310,3 @@ def rebuild_scope(conn: Connection) -> None:
         rows.append({"ancestor": ROOT_UNIT, "descendant": code})
     conn.execute(sa.delete(unit_scope))
     conn.execute(sa.insert(unit_scope), rows)
-    refresh_all(conn)

@@ -168,6 +168,30 @@ def test_a_bad_byte_deep_in_a_utf8_file_stops_the_import_at_its_line(
     assert doc_ids(engine) == []
 
 
+@pytest.mark.parametrize("chunk_rows", [100_000, 2])
+def test_rows_are_numbered_by_their_line_across_quoted_breaks_and_blank_lines(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_rows: int
+) -> None:
+    import reports.sources.importer as importer
+
+    monkeypatch.setattr(importer, "_CHUNK_ROWS", chunk_rows)
+    f = tmp_path / "documents.csv"
+    f.write_bytes(
+        b"id,received_on,unit,summary\r\n"  # line 1
+        b'A,2020-09-21,U,"Quy\xe1\xba\xbft \xc4\x91\xe1\xbb\x8bnh\r\nd\xc3\xb2ng hai\nba"\r\n'  # 2-4
+        b"\r\n"  # 5: blank
+        b",,,\r\n"  # 6: separators only
+        b"B,32/09/2020,U,x\r\n"  # 7
+        b'C,2020-09-22,U,"one\rtwo"\r\n'  # 8-9 (an old Mac line break inside quotes)
+        b"D,bad,U,y\r\n"  # 10
+    )
+    with pytest.raises(InvalidRowsError) as info:
+        import_files(engine, [f])
+    lines = str(info.value).splitlines()[1:-1]
+    assert [line.split(":received_on:")[0] for line in lines] == [f"{f}:7", f"{f}:10"]
+    assert "3 dòng không hợp lệ" not in str(info.value) and "trên 4 dòng" in str(info.value)
+
+
 def test_bom_semicolons_and_field_words(engine: Engine, tmp_path: Path) -> None:
     f = write(
         tmp_path / "documents-2020.csv",

@@ -13,7 +13,6 @@ import contextlib
 import csv
 import gc
 import hashlib
-import itertools
 import logging
 import marshal
 import multiprocessing
@@ -174,17 +173,22 @@ class _Validator:
         ]
         self.value_map = mapping.value_for if mapping and mapping.values else None
         self.seen = _Seen()
+        self.units: dict[object, object] = {}
+        """One object per unit code: a code repeated on every row is sent and stored once."""
 
     def validate(
-        self, rows: list[tuple[int, list[object]]], table: _Table
+        self, numbers: list[int], rows: list[list[object]], table: _Table
     ) -> list[tuple[object, ...]]:
-        """The valid records of ``rows``; problems and rejected rows are added to ``table``."""
-        fast = _validate_columns(rows, self.plan, self.checks, self.value_map, self.seen)
+        """The valid records of ``rows`` (numbered ``numbers``); problems and rejected rows
+        are added to ``table``."""
+        fast = _validate_columns(
+            numbers, rows, self.plan, self.checks, self.value_map, self.seen, self.units
+        )
         if fast is not None:
             return fast
         out: list[tuple[object, ...]] = []
         file, shown, seen = self.file, self.shown, self.seen
-        for rownum, cells in rows:
+        for rownum, cells in zip(numbers, rows, strict=True):
             record: list[object] = []
             row_problems: list[RowProblem] = []
             for pos, name, type_, required in self.plan:
@@ -321,24 +325,25 @@ _TEXT_PARSERS: dict[str, Callable[[Any], object]] = {
 }
 
 
-def _sheet_columns(rows: list[tuple[int, list[object]]], plan: _Plan) -> list[Sequence[object]]:
+def _sheet_columns(cells: list[list[object]], plan: _Plan) -> list[Sequence[object]]:
     """The cells of the planned columns, column by column (``None`` where a row is short)."""
-    cells = [c for _, c in rows]
     needed = max((pos for pos, *_ in plan if pos is not None), default=-1) + 1
     if cells and min(map(len, cells)) >= needed:
         transposed = list(zip(*cells, strict=False))  # in C; rows are at least ``needed`` long
-        return [transposed[pos] if pos is not None else (None,) * len(rows) for pos, *_ in plan]
+        return [transposed[pos] if pos is not None else (None,) * len(cells) for pos, *_ in plan]
     return [
         [c[pos] if pos is not None and pos < len(c) else None for c in cells] for pos, *_ in plan
     ]
 
 
 def _validate_columns(
-    rows: list[tuple[int, list[object]]],
+    numbers: list[int],
+    rows: list[list[object]],
     plan: _Plan,
     checks: list[tuple[int, int, str]],
     value_map: Callable[[str, object], object] | None,
     seen: _Seen,
+    units: dict[object, object],
 ) -> list[tuple[object, ...]] | None:
     """Validate column by column (fast); ``None`` when any cell is bad, so that the row-wise
     path, which is the reference, reports every problem."""
@@ -347,14 +352,17 @@ def _validate_columns(
         for col, (_, name, type_, required) in zip(_sheet_columns(rows, plan), plan, strict=True):
             if value_map is not None:
                 col = [value_map(name, x) for x in col]
-            columns.append(_parse_column(col, type_, required))
+            parsed = _parse_column(col, type_, required)
+            if name == "unit":
+                parsed = [units.setdefault(x, x) for x in parsed]
+            columns.append(parsed)
     except (_Slow, v.BadValue):
         return None
     for later, earlier, _ in checks:
         pairs = zip(columns[later], columns[earlier], strict=True)
         if any(a is not None and b is not None and _day(a) < _day(b) for a, b in pairs):
             return None
-    if not seen.add_chunk(columns[0], [rownum for rownum, _ in rows]):
+    if not seen.add_chunk(columns[0], numbers):
         return None
     return list(zip(*columns, strict=True))
 
@@ -550,10 +558,9 @@ def _validate(job: _Job) -> Iterator[_Part]:
                 counts: rollup.Counts = {}
                 counted = kind.name in rollup.COUNTED_KINDS
                 yield _SheetStart(kind.name)
-                rows = iter(sheet.rows)
-                while chunk := list(itertools.islice(rows, _CHUNK_ROWS)):
+                for numbers, chunk in sheet.chunks(_CHUNK_ROWS):
                     table.total += len(chunk)
-                    valid = validator.validate(chunk, table)
+                    valid = validator.validate(numbers, chunk, table)
                     if table.problems and not job.skip_invalid:
                         continue  # keep reading to report every bad row; nothing is written
                     if counted:

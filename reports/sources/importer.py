@@ -486,12 +486,12 @@ def _import_files(
     return [r for _, r in sorted(results, key=lambda r: r[0])]
 
 
-_CHUNK_ROWS = 100_000
+_CHUNK_ROWS = 10_000
 _WORKER_BYTES = 32 << 20
 """Imports of more bytes than this are read and checked in other processes."""
 _READERS = 2
 """Reading processes at most (files of one kind always go to the same one)."""
-_IN_FLIGHT = 4
+_IN_FLIGHT = 8
 """Chunks each reading process may be ahead of the writing one (bounds the memory)."""
 
 

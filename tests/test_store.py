@@ -40,18 +40,22 @@ def test_fresh_store_has_every_table(db_url: str) -> None:
     engine.dispose()
 
 
-def test_upgrade_from_the_first_revision_keeps_data(db_url: str) -> None:
+def _store_at(db_url: str, revision: str, docs: list[dict[str, object]]) -> None:
+    """A store migrated to ``revision`` only, holding ``docs``: as a deployed one would be."""
     engine = create_engine(db_url)
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001_records")
-        conn.execute(
-            sa.insert(documents),
-            [{"id": "VB-1", "received_on": date(2020, 9, 21), "unit": "U"}],
-        )
-    assert current_revision(engine) == "0001_records"
+        command.upgrade(cfg, revision)
+        conn.execute(sa.insert(documents), docs)
+    assert current_revision(engine) == revision
     engine.dispose()
+
+
+def test_upgrade_from_the_first_revision_keeps_data(db_url: str) -> None:
+    _store_at(
+        db_url, "0001_records", [{"id": "VB-1", "received_on": date(2020, 9, 21), "unit": "U"}]
+    )
     upgraded = open_store(db_url)
     assert current_revision(upgraded) == HEAD_REVISION
     with upgraded.connect() as conn:
@@ -61,19 +65,14 @@ def test_upgrade_from_the_first_revision_keeps_data(db_url: str) -> None:
 
 def test_upgrade_to_day_counts_counts_the_records_already_stored(db_url: str) -> None:
     """0003 replaced the per-metric roll-up: a store at 0002 comes up with its counts."""
-    engine = create_engine(db_url)
-    cfg = _config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0002_runs")
-        conn.execute(
-            sa.insert(documents),
-            [
-                {"id": "VB-1", "received_on": date(2020, 9, 21), "unit": "U", "field": "do_thi"},
-                {"id": "VB-2", "received_on": date(2020, 9, 22), "unit": "U", "field": None},
-            ],
-        )
-    engine.dispose()
+    _store_at(
+        db_url,
+        "0002_runs",
+        [
+            {"id": "VB-1", "received_on": date(2020, 9, 21), "unit": "U", "field": "do_thi"},
+            {"id": "VB-2", "received_on": date(2020, 9, 22), "unit": "U", "field": None},
+        ],
+    )
     upgraded = open_store(db_url)
     period = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
     with upgraded.connect() as conn:
@@ -81,6 +80,7 @@ def test_upgrade_to_day_counts_counts_the_records_already_stored(db_url: str) ->
     assert figures.documents_received == 2
     assert figures.documents_by_field == {"do_thi": 1}
     # and back: the old table is filled again, one row per metric and field
+    cfg = _config()
     with upgraded.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0002_runs")

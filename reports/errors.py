@@ -65,9 +65,11 @@ class InvalidRowsError(DataImportError):
         self.file = file
         self.problems = list(problems)
         self.total_rows = total_rows
-        bad_rows = len({p.row for p in self.problems})
+        from reports.vi import number
+
+        bad_rows = len({(p.file, p.row) for p in self.problems})
         lines = [
-            f"{file}: {bad_rows} dòng không hợp lệ trên {total_rows} dòng; "
+            f"{file}: {number(bad_rows)} dòng không hợp lệ trên {number(total_rows)} dòng; "
             "chưa nhập dòng nào của tệp này.",
             *(str(p) for p in self.problems),
             "Sửa các ô trên rồi nhập lại, hoặc dùng --skip-invalid để nhập các dòng hợp lệ "

@@ -192,6 +192,20 @@ def test_rows_are_numbered_by_their_line_across_quoted_breaks_and_blank_lines(
     assert "3 dòng không hợp lệ" not in str(info.value) and "trên 4 dòng" in str(info.value)
 
 
+def test_bad_rows_of_two_files_are_counted_apart_and_totals_read_as_vietnamese(
+    engine: Engine, tmp_path: Path
+) -> None:
+    good = "".join(f"VB-{i},2020-09-21,U\n" for i in range(1200))
+    a = write(tmp_path / "documents.csv", "id,received_on,unit\nA1,bad,U\n" + good)
+    b = write(tmp_path / "dossiers.csv", "id,received_on,due_on,unit\nH1,bad,2020-09-30,U\n")
+    with pytest.raises(InvalidRowsError) as info:
+        import_files(engine, [a, b])
+    first = str(info.value).splitlines()[0]
+    assert first == (
+        f"{a}, {b}: 2 dòng không hợp lệ trên 1.202 dòng; chưa nhập dòng nào của tệp này."
+    )
+
+
 def test_bom_semicolons_and_field_words(engine: Engine, tmp_path: Path) -> None:
     f = write(
         tmp_path / "documents-2020.csv",

@@ -302,7 +302,7 @@ def _parse_column(col: Sequence[object], type_: str, required: bool) -> list[obj
         ]
     else:
         on_text = _TEXT_PARSERS[type_]
-        parse = _ISO_DATE if type_ == "date" else _PARSERS[type_]
+        parse = _iso_date if type_ == "date" else _PARSERS[type_]
         out = [
             None if x is None or x == "" else on_text(x) if x.__class__ is str else parse(x)
             for x in col
@@ -312,7 +312,7 @@ def _parse_column(col: Sequence[object], type_: str, required: bool) -> list[obj
     return out
 
 
-def _ISO_DATE(value: object) -> str:  # noqa: N802 - a parser, named like the others
+def _iso_date(value: object) -> str:
     """An Excel date cell's day as ISO text, like the text cells' (one type per column)."""
     return v.parse_date(value).isoformat()
 

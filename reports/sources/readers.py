@@ -180,10 +180,8 @@ def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet,
     # line_num counts physical lines; records with line breaks inside quotes are numbered by
     # the line they end on, which is where a spreadsheet shows them after import too.
     def rows() -> Iterator[tuple[int, list[object]]]:
-        with reading():
-            for row in reader:
-                if any(row):
-                    yield reader.line_num, row  # type: ignore[misc]
+        for numbers, batch in batches(1000):
+            yield from zip(numbers, batch, strict=True)
 
     def batches(size: int) -> Iterator[tuple[list[int], list[list[object]]]]:
         # Rows are taken by the C reader a batch at a time; their line numbers follow from

@@ -1,9 +1,9 @@
 """Count the figures of data.md §3 in the database, for any period and unit.
 
-Single-date figures come from ``day_counts`` (daily counts per unit and ancestor, kept at import):
-one query gives every period at once. The two dossier figures that
-depend on two dates (completed: received in P and returned by its end; overdue and open at the
-end) are counted on ``dossiers`` through covering indexes. Nothing loads records into Python.
+Single-date figures come from ``day_counts`` (daily counts per unit and ancestor, kept at
+import): one query gives every period at once. The two dossier figures that depend on two dates
+(completed: received in P and returned by its end; overdue and open at the end) are counted on
+``dossiers`` through covering indexes. Nothing loads records into Python.
 """
 
 from __future__ import annotations

@@ -360,16 +360,12 @@ def _validate_columns(
         return None
     for later, earlier, _ in checks:
         pairs = zip(columns[later], columns[earlier], strict=True)
-        if any(a is not None and b is not None and _day(a) < _day(b) for a, b in pairs):
+        # dates are ISO text here (text cells and Excel cells alike): they compare as days
+        if any(a is not None and b is not None and a < b for a, b in pairs):  # type: ignore[operator]
             return None
     if not seen.add_chunk(columns[0], numbers):
         return None
     return list(zip(*columns, strict=True))
-
-
-def _day(value: object) -> str:
-    """A parsed date as comparable text: text cells give ISO text already, Excel ``date``."""
-    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _write_rejects(path: Path, table: _Table, sheet_name: str) -> Path:
@@ -572,22 +568,24 @@ def _validate(job: _Job) -> Iterator[_Part]:
             yield _SheetEnd(path, sheet_name, (position, number), table, counts)
 
 
-def _split(job: _Job) -> list[_Job]:
+def _split(job: _Job, sizes: Sequence[int]) -> list[_Job]:
     """The job shared among reading processes by kind, so that no two of them ever write the
-    same table, balanced by bytes. A workbook, or a file whose kind its name does not say,
-    may hold any kind: then one process reads everything."""
+    same table, balanced by bytes (``sizes``: each file's). A workbook, or a file whose kind
+    its name does not say, may hold any kind: then one process reads everything."""
     by_kind: dict[str, list[tuple[int, Path]]] = {}
-    for position, path in job.paths:
+    weight: dict[str, int] = {}
+    for (position, path), size in zip(job.paths, sizes, strict=True):
         kind = job.kind or kind_from_name(path)
         if path.suffix.lower() not in (".csv", ".txt") or kind is None:
             return [job]
         by_kind.setdefault(kind, []).append((position, path))
+        weight[kind] = weight.get(kind, 0) + size
     groups: list[list[tuple[int, Path]]] = [[] for _ in range(min(_READERS, len(by_kind)))]
-    sizes = [0] * len(groups)
-    for files in sorted(by_kind.values(), key=lambda fs: -sum(p.stat().st_size for _, p in fs)):
-        smallest = sizes.index(min(sizes))
-        groups[smallest].extend(files)
-        sizes[smallest] += sum(p.stat().st_size for _, p in files)
+    loads = [0] * len(groups)
+    for kind in sorted(by_kind, key=lambda k: -weight[k]):
+        lightest = loads.index(min(loads))
+        groups[lightest].extend(by_kind[kind])
+        loads[lightest] += weight[kind]
     return [replace(job, paths=tuple(sorted(group))) for group in groups]
 
 
@@ -595,11 +593,12 @@ def _split(job: _Job) -> list[_Job]:
 def _validated(job: _Job) -> Iterator[Iterator[tuple[int, _Part]]]:
     """(stream, part) of every sheet: from this process for a small import, else from
     reading processes, each a stream of its own."""
-    if sum(path.stat().st_size for _, path in job.paths) <= _WORKER_BYTES:
+    sizes = [path.stat().st_size for _, path in job.paths]
+    if sum(sizes) <= _WORKER_BYTES:
         yield ((0, part) for part in _validate(job))
         return
     context = multiprocessing.get_context("spawn")
-    jobs = _split(job)
+    jobs = _split(job, sizes)
     queue: multiprocessing.Queue[object] = context.Queue(maxsize=_IN_FLIGHT * len(jobs))
     workers = [
         context.Process(target=_validate_into, args=(part, stream, queue), daemon=True)
@@ -718,9 +717,9 @@ class _Writer:
     """Writes one kind's validated rows, chunk by chunk, then settles the daily counts.
 
     Into an empty table rows go straight in, its secondary indexes built once at the end (a
-    sort, not row-by-row updates), and are counted as they pass. Otherwise they go to a
-    staging table and are upserted by id in one statement, rows compared column by column;
-    only the rows that change are counted.
+    sort, not row-by-row updates), and the counts taken where they were read are used.
+    Otherwise they go to a staging table and are upserted by id in one statement, rows
+    compared column by column; only the rows that change are counted.
     """
 
     def __init__(self, conn: Connection, kind: str, counts: rollup.Counts) -> None:

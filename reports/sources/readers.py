@@ -22,6 +22,10 @@ ENCODING_HINT = (
 )
 
 
+Batches = Callable[[int], Iterator[tuple[list[int], list[list[object]]]]]
+"""Given a size, the rows in lists of up to that many: (row numbers, cells of each row)."""
+
+
 @dataclass
 class Sheet:
     """One table of an export: a CSV file, or one sheet of a workbook."""
@@ -29,21 +33,20 @@ class Sheet:
     name: str
     """The sheet's name ('' for CSV)."""
     header: list[str]
-    rows: Iterator[tuple[int, list[object]]]
-    """(spreadsheet row number, cells) for every non-empty row after the header."""
+    chunks: Batches
+    """Every non-empty row after the header, numbered as a spreadsheet shows it, in lists."""
     close: Callable[[], None] = lambda: None
     """Release the file; the importer calls it whatever happens."""
-    batches: Callable[[int], Iterator[tuple[list[int], list[list[object]]]]] | None = None
-    """A faster way to :meth:`chunks`, when the reader has one."""
 
-    def chunks(self, size: int) -> Iterator[tuple[list[int], list[list[object]]]]:
-        """The rows in lists of up to ``size``: (row numbers, cells of each row)."""
-        if self.batches is not None:
-            yield from self.batches(size)
-            return
-        rows = iter(self.rows)
+
+def _batched(rows: Iterator[tuple[int, list[object]]]) -> Batches:
+    """:attr:`Sheet.chunks` for a reader that gives (row number, cells) one row at a time."""
+
+    def chunks(size: int) -> Iterator[tuple[list[int], list[list[object]]]]:
         while batch := list(itertools.islice(rows, size)):
             yield [n for n, _ in batch], [cells for _, cells in batch]
+
+    return chunks
 
 
 _CHUNK = 1 << 20
@@ -179,10 +182,6 @@ def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet,
 
     # line_num counts physical lines; records with line breaks inside quotes are numbered by
     # the line they end on, which is where a spreadsheet shows them after import too.
-    def rows() -> Iterator[tuple[int, list[object]]]:
-        for numbers, batch in batches(1000):
-            yield from zip(numbers, batch, strict=True)
-
     def batches(size: int) -> Iterator[tuple[list[int], list[list[object]]]]:
         # Rows are taken by the C reader a batch at a time; their line numbers follow from
         # where the batch ends, and from the line breaks inside quoted cells when it has any.
@@ -202,7 +201,7 @@ def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet,
                 if batch:
                     yield numbers, batch  # type: ignore[misc]
 
-    return Sheet("", [h.strip() for h in header], rows(), fh.close, batches), used
+    return Sheet("", [h.strip() for h in header], batches, fh.close), used
 
 
 def _end_lines(rows: list[list[str]], start: int) -> list[int]:
@@ -263,5 +262,5 @@ def read_xlsx(path: Path, file: str) -> list[Sheet]:
                         ],
                     )
 
-        sheets.append(Sheet(name, header, rows()))
+        sheets.append(Sheet(name, header, _batched(rows())))
     return sheets

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reports.domain import FIELDS, KINDS
+from reports.domain import FIELDS, KINDS, RECORD_KINDS
 from reports.store.schema import (
     COUNT_COLUMNS,
     RECORD_TABLES,
@@ -132,16 +132,22 @@ def tally(kind: str, rows: Sequence[Sequence[Any]], into: Counts, sign: int = 1)
                 counts[column + _FIELD_OFFSET[key[2]]] += sign * n
 
 
+def _add_days(target: dict[str, list[int]], days: dict[str, list[int]]) -> None:
+    """Add a unit's ``days`` to ``target``. Lists may end up shared between the two: a sum is
+    always a new list, never one changed in place."""
+    for day, values in days.items():
+        current = target.get(day)
+        target[day] = values if current is None else list(map(add, current, values))
+
+
 def merge(into: Counts, counts: Counts) -> None:
-    """Add ``counts`` to ``into`` (whose lists it may take over: ``counts`` is spent)."""
+    """Add ``counts`` to ``into`` (which may take over its dicts and lists: it is spent)."""
     for unit, days in counts.items():
         target = into.get(unit)
         if target is None:
             into[unit] = days
-            continue
-        for day, values in days.items():
-            current = target.get(day)
-            target[day] = values if current is None else list(map(add, current, values))
+        else:
+            _add_days(target, days)
 
 
 def ancestors(conn: Connection) -> dict[str, tuple[str, ...]]:
@@ -159,13 +165,7 @@ def spread(counts: Counts, scope: Mapping[str, Sequence[str]]) -> Counts:
     out: Counts = {}
     for unit, days in counts.items():
         for above in scope.get(unit, (unit, ROOT_UNIT) if unit else (ROOT_UNIT,)):
-            target = out.get(above)
-            if target is None:
-                out[above] = dict(days)  # the lists are shared, never changed in place
-                continue
-            for day, values in days.items():
-                current = target.get(day)
-                target[day] = values if current is None else list(map(add, current, values))
+            _add_days(out.setdefault(above, {}), days)
     return out
 
 
@@ -222,11 +222,13 @@ def refresh_all(conn: Connection) -> None:
     counts: Counts = {}
     for kind in COUNT_COLUMNS:
         table = RECORD_TABLES[kind]
-        used = {n for n in KINDS[kind].column_names if n not in ("id", "summary", "number")}
+        # Free text is never counted (but the unit): read NULL in its place, not the summaries.
         select = sa.select(
             *(
-                table.c[n] if n in used else sa.null().label(f"unused_{n}")
-                for n in KINDS[kind].column_names
+                table.c[c.name]
+                if c.type not in ("text", "multiline") or c.name == "unit"
+                else sa.null().label(f"unused_{c.name}")
+                for c in KINDS[kind].columns
             )
         )
         result = conn.execute(select.execution_options(yield_per=_READ_ROWS))
@@ -242,7 +244,7 @@ def ensure_units(conn: Connection, codes: Iterable[str]) -> set[str]:
     """Give unit codes seen in records their scope rows (itself and the root).
 
     Returns the codes that were new. A code that later appears in the ``units`` table with a
-    parent gets its ancestors when :func:`rebuild_scope` runs after that import.
+    parent gets its ancestors when that import rebuilds the tree (:func:`rescope`).
     """
     wanted = {c for c in codes if c}
     if not wanted:
@@ -283,7 +285,7 @@ def rebuild_scope(conn: Connection) -> None:
     """Rebuild the closure from the ``units`` table and every unit seen in records,
     then all the counts (a unit moved under another parent moves its counts with it)."""
     seen: set[str] = set()
-    for table in ("documents", "dossiers", "receptions", "petitions", "directives", "highlights"):
+    for table in RECORD_KINDS:
         seen.update(
             u for u in conn.execute(sa.text(f"SELECT DISTINCT unit FROM {table}")).scalars() if u
         )

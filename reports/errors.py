@@ -1,7 +1,7 @@
 """The one family of errors the core raises.
 
 Every error builds its (Vietnamese, user-facing) message from its arguments and says what was
-wrong, where, and what to do. ``cli.py`` turns any :class:`BaocaoError` into ``Lỗi: …`` and a
+wrong, where, and what to do. ``reports.cli`` turns any :class:`BaocaoError` into ``Lỗi: …`` and a
 non-zero exit; nothing else reaches the user.
 """
 

@@ -1,0 +1,175 @@
+"""The ``baocao`` command: a thin shell over the core.
+
+Only the ``reports.cli`` package imports click. The core raises
+:class:`reports.errors.BaocaoError`; here it becomes ``Lỗi: …`` on stderr and a non-zero exit.
+No traceback reaches the user: an unexpected error is written to a log file whose path is
+printed. This module holds the group, its global options and the entry point; each family of
+commands lives in a module of its own beside it and registers itself on :data:`cli`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from reports.errors import BaocaoError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from reports.periods import ReportPeriod
+    from reports.settings import Settings
+
+log = logging.getLogger("reports")
+
+
+class _Context:
+    def __init__(self, settings_path: str | None, db: str | None, jobs: str | None) -> None:
+        self.settings_path = settings_path
+        self.db = db
+        self.jobs = jobs
+        self._settings: Settings | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from reports.settings import load_settings
+
+            self._settings = load_settings(self.settings_path).with_database(self.db)
+            self._settings = self._settings.with_jobs_dir(self.jobs)
+        return self._settings
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from reports.store.db import open_store
+
+            self._engine = open_store(self.settings.database_url)
+        return self._engine
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_object(_Context).settings  # type: ignore[union-attr]
+
+
+def _engine(ctx: click.Context) -> Engine:
+    return ctx.find_object(_Context).engine  # type: ignore[union-attr]
+
+
+def _period(start: str, end: str) -> ReportPeriod:
+    from reports.periods import ReportPeriod, parse_cli_date
+
+    return ReportPeriod(parse_cli_date(start, "--from"), parse_cli_date(end, "--to"))
+
+
+def _echo_lines(lines: Sequence[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--settings",
+    "settings_path",
+    envvar="BAOCAO_SETTINGS",
+    metavar="FILE",
+    help="Tệp cấu hình baocao.toml (mặc định: baocao.toml của dự án).",
+)
+@click.option(
+    "--db", envvar="BAOCAO_DB", metavar="URL", help="Cơ sở dữ liệu (mặc định: SQLite trong data/)."
+)
+@click.option(
+    "--jobs", "jobs_dir", metavar="DIR", help="Thư mục các tệp công việc (mặc định: jobs/)."
+)
+@click.option("-v", "--verbose", count=True, help="Ghi nhật ký chi tiết ra stderr.")
+@click.version_option(package_name="baocao", prog_name="baocao")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    settings_path: str | None,
+    db: str | None,
+    jobs_dir: str | None,
+    verbose: int,
+) -> None:
+    """baocao: báo cáo tuần kết quả chỉ đạo, điều hành của Văn phòng UBND."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = _Context(settings_path, db, jobs_dir)
+
+
+# --- import & figures -------------------------------------------------------------------
+
+
+def _click_message(exc: click.ClickException) -> str:
+    """Click's own usage errors, in Vietnamese."""
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx else "baocao"
+    hint = f" Xem '{command} --help'."
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        names = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or ""])
+        return f"thiếu {names}.{hint}"
+    if isinstance(exc, click.NoSuchOption):
+        return f"không có tùy chọn {exc.option_name}.{hint}"
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        names = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or ""])
+        return f"giá trị không hợp lệ cho {names}: {exc.message}.{hint}"
+    if isinstance(exc, click.UsageError):
+        return f"{exc.message}.{hint}"
+    return exc.format_message()
+
+
+def _crash_log(exc: BaseException) -> Path:
+    fd, name = tempfile.mkstemp(prefix="baocao-loi-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("".join(traceback.format_exception(exc)))
+    return Path(name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; every failure becomes a message and an exit code, never a traceback."""
+    try:
+        # standalone_mode=False: click returns ctx.exit()'s code instead of exiting
+        code = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="baocao", standalone_mode=False
+        )
+        if isinstance(code, int) and code:
+            return code
+    except BaocaoError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Đã dừng. Không có gì được ghi dở.", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("Đã dừng (Ctrl-C). Không có gì được ghi dở.", err=True)
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"Lỗi: {_click_message(exc)}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to users
+        path = _crash_log(exc)
+        click.echo(
+            f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}\n"
+            f"Chi tiết kỹ thuật đã ghi vào {path}; gửi tệp này cho bộ phận CNTT.",
+            err=True,
+        )
+        return 70
+    return 0
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

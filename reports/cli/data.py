@@ -1,0 +1,208 @@
+"""Commands that bring data in and show it: import, figures, units, demo."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from reports.cli.app import _echo_lines, _engine, _period, _settings, cli
+
+if TYPE_CHECKING:
+    from reports.model import FigureSet
+
+
+def _import_lines(results: Sequence[Any]) -> list[str]:
+    from reports import vi
+
+    lines = []
+    for r in results:
+        line = (
+            f"{r.file} ({r.kind}): thêm {vi.number(r.added)}, thay {vi.number(r.replaced)}, "
+            f"không đổi {vi.number(r.unchanged)}"
+        )
+        if r.rejected:
+            line += f", loại {vi.number(r.rejected)} (xem {r.rejects_path})"
+        lines.append(line)
+    return lines
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--kind",
+    help="Loại bản ghi: documents, dossiers, receptions, petitions, directives, highlights, units.",
+)
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Tệp ánh xạ cột (TOML).")
+@click.option("--encoding", help="Bảng mã của tệp CSV (mặc định: tự nhận UTF-8 / cp1258).")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Nhập các dòng hợp lệ, ghi dòng lỗi ra tệp .rejected.csv."
+)
+@click.pass_context
+def import_cmd(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    kind: str | None,
+    mapping: str | None,
+    encoding: str | None,
+    skip_invalid: bool,
+) -> None:
+    """Nhập các tệp CSV/Excel xuất từ các hệ thống (tất cả hoặc không gì cả)."""
+    from reports.sources.importer import import_files
+
+    results = import_files(
+        _engine(ctx),
+        [Path(f) for f in files],
+        kind=kind,
+        mapping=Path(mapping) if mapping else None,
+        encoding=encoding,
+        skip_invalid=skip_invalid,
+    )
+    _echo_lines(_import_lines(results))
+
+
+_COLUMNS = (
+    ("current", "Kỳ này"),
+    ("previous", "Kỳ trước"),
+    ("last_year", "Cùng kỳ năm trước"),
+    ("year_to_date", "Lũy kế từ đầu năm"),
+)
+
+
+def _figures_table(fs: FigureSet) -> list[str]:
+    from reports import vi
+    from reports.model import FIGURE_INFO
+
+    periods = {
+        "current": fs.period,
+        "previous": fs.period.previous(),
+        "last_year": fs.period.same_period_last_year(),
+        "year_to_date": fs.period.year_to_date(),
+    }
+    header = ["Chỉ tiêu", *(label for _, label in _COLUMNS)]
+    sub = ["", *(vi.period_short(periods[key]) for key, _ in _COLUMNS)]
+    rows = [header, sub]
+    comparisons = fs.comparisons
+    for info in FIGURE_INFO:
+        cells = [info.label]
+        for key, _ in _COLUMNS:
+            value = comparisons[key].value(info.name)
+            cells.append(vi.percent(value) if info.unit == "%" else vi.number(value))
+        rows.append(cells)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = []
+    for n, r in enumerate(rows):
+        lines.append(
+            "  ".join(
+                cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+                for i, cell in enumerate(r)
+            ).rstrip()
+        )
+        if n == 1:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def _figures_json(fs: FigureSet) -> dict[str, Any]:
+    periods = {
+        "current": fs.period,
+        "previous": fs.period.previous(),
+        "last_year": fs.period.same_period_last_year(),
+        "year_to_date": fs.period.year_to_date(),
+    }
+    return {
+        "unit": fs.unit,
+        "periods": {
+            k: {"from": p.start.isoformat(), "to": p.end.isoformat()} for k, p in periods.items()
+        },
+        "figures": {k: f.as_dict() for k, f in fs.comparisons.items()},
+        "trend": [
+            {"from": p.start.isoformat(), "to": p.end.isoformat(), "figures": f.as_dict()}
+            for p, f in fs.trend
+        ],
+    }
+
+
+@cli.command()
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    metavar="NGÀY",
+    help="Ngày đầu kỳ (2020-09-21 hoặc 21/09/2020).",
+)
+@click.option("--to", "end", required=True, metavar="NGÀY", help="Ngày cuối kỳ (tính cả ngày này).")
+@click.option("--unit", help="Mã đơn vị (tính cả các đơn vị trực thuộc).")
+@click.option("--json", "as_json", is_flag=True, help="In ra JSON.")
+@click.pass_context
+def figures(ctx: click.Context, start: str, end: str, unit: str | None, as_json: bool) -> None:
+    """In các số liệu của kỳ, với kỳ trước, cùng kỳ năm trước và lũy kế từ đầu năm."""
+    from reports.indicators import engine_figure_set
+
+    settings = _settings(ctx)
+    fs = engine_figure_set(_engine(ctx), _period(start, end), unit, settings.report.trend_periods)
+    if as_json:
+        click.echo(json.dumps(_figures_json(fs), ensure_ascii=False, indent=2))
+    else:
+        _echo_lines(_figures_table(fs))
+
+
+@cli.command()
+@click.option("--parent", help="Chỉ các đơn vị trực thuộc đơn vị này.")
+@click.pass_context
+def units(ctx: click.Context, parent: str | None) -> None:
+    """Liệt kê các đơn vị (mã, tên, đơn vị cấp trên)."""
+    from reports.indicators import list_units
+
+    with _engine(ctx).connect() as conn:
+        rows = list_units(conn, parent)
+    for code, name, parent_code in rows:
+        click.echo(f"{code}\t{name}\t{parent_code or ''}")
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Tạo dữ liệu mẫu, nhập vào SQLite và viết báo cáo tuần 21/9-28/9/2020."""
+    from reports.periods import ReportPeriod
+    from reports.pipeline import generate as run_generate
+    from reports.sample import write_sample
+    from reports.sources.importer import import_files
+
+    settings = _settings(ctx)
+    folder = settings.data_dir / "sample"
+    files = write_sample(folder)
+    click.echo(f"Dữ liệu mẫu: {folder}")
+    order = [
+        "units",
+        "documents",
+        "dossiers",
+        "receptions",
+        "petitions",
+        "directives",
+        "highlights",
+    ]
+    results = import_files(_engine(ctx), [files[k] for k in order if k in files])
+    _echo_lines(_import_lines(results))
+    period = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
+    _, paths = run_generate(
+        _engine(ctx),
+        settings,
+        period,
+        formats=("docx", "xlsx"),
+        out_dir=settings.output_dir,
+        issued_on=date(2020, 9, 28),
+    )
+    click.echo(f"Cơ sở dữ liệu: {settings.database_url}")
+    click.echo("Báo cáo tuần 21/9-28/9/2020:")
+    _echo_lines([f"  {p}" for p in paths])
+
+
+# --- schedule & delivery -----------------------------------------------------------------

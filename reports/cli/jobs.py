@@ -1,0 +1,148 @@
+"""Schedule and delivery: scheduler, jobs list|run, runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from reports.cli.app import _echo_lines, _engine, _period, _settings, cli
+
+if TYPE_CHECKING:
+    pass
+
+
+@cli.command()
+@click.pass_context
+def scheduler(ctx: click.Context) -> None:
+    """Chạy các công việc trong jobs/ theo lịch cho đến khi dừng (Ctrl-C / SIGTERM)."""
+    from reports.schedule.service import serve
+
+    settings = _settings(ctx)
+    click.echo(
+        f"Bộ lập lịch đang chạy với các công việc trong {settings.jobs_dir}. Ctrl-C để dừng."
+    )
+    serve(_engine(ctx), settings)
+    click.echo("Đã dừng bộ lập lịch.")
+
+
+@cli.group()
+def jobs() -> None:
+    """Các công việc theo lịch (tệp jobs/*.toml)."""
+
+
+@jobs.command("list")
+@click.pass_context
+def jobs_list(ctx: click.Context) -> None:
+    """Mỗi công việc: lịch, lần chạy tới, lần chạy gần nhất và kết quả."""
+    from datetime import UTC, datetime
+
+    from reports import vi
+    from reports.schedule import ledger
+    from reports.schedule.jobs import load_jobs
+    from reports.schedule.service import next_run_times
+
+    settings = _settings(ctx)
+    found = load_jobs(settings.jobs_dir, settings.smtp.owner)
+    if not found:
+        click.echo(f"Không có công việc nào trong {settings.jobs_dir}.")
+        return
+    upcoming = next_run_times(settings, found, datetime.now(UTC))
+    runs = {job.id: ledger.history(_engine(ctx), job.id, limit=1) for job in found}
+    for job in found:
+        nxt = upcoming[job.id]
+        last = runs[job.id]
+        if last:
+            run, _ = last[0]
+            last_text = (
+                f"{vi.period_short(run.period)} {ledger.STATUS_VI.get(run.status, run.status)}"
+            )
+        else:
+            last_text = "chưa chạy"
+        next_text = f"{nxt.astimezone(job.tz):%d/%m/%Y %H:%M}" if nxt else "-"
+        click.echo(
+            f"{job.id}\t{job.schedule} ({job.timezone})\tlần tới: {next_text}\t"
+            f"gần nhất: {last_text}\tgửi: {', '.join(job.recipients) or '-'}"
+        )
+
+
+@jobs.command("run")
+@click.argument("job_id")
+@click.option("--from", "start", metavar="NGÀY", help="Ngày đầu kỳ (mặc định: tuần trước).")
+@click.option("--to", "end", metavar="NGÀY", help="Ngày cuối kỳ.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Thư mục ghi tệp.")
+@click.option("--force", is_flag=True, help="Gửi lại dù kỳ này đã gửi.")
+@click.pass_context
+def jobs_run(
+    ctx: click.Context,
+    job_id: str,
+    start: str | None,
+    end: str | None,
+    out_dir: str | None,
+    force: bool,
+) -> None:
+    """Chạy một công việc cho một kỳ, đúng như bộ lập lịch sẽ chạy."""
+    from datetime import UTC, datetime
+
+    from reports.errors import UsageError
+    from reports.schedule.jobs import find_job
+    from reports.schedule.runner import run_job
+
+    settings = _settings(ctx)
+    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
+    if bool(start) != bool(end):
+        raise UsageError("--from và --to phải đi cùng nhau")
+    if start and end:
+        period = _period(start, end)
+    else:
+        period = job.period_for(datetime.now(UTC), settings.report.week_convention)
+    outcome = run_job(
+        _engine(ctx),
+        settings,
+        job,
+        period,
+        force=force,
+        out_dir=Path(out_dir).resolve() if out_dir else None,
+    )
+    _echo_lines([str(p) for p in outcome.files if outcome.status == "delivered"])
+    click.echo(outcome.message, err=outcome.status == "failed")
+    if outcome.exit_code:
+        ctx.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.option("--job", "job_id", help="Chỉ các lần chạy của công việc này.")
+@click.option("--limit", default=20, show_default=True, help="Số lần chạy gần nhất.")
+@click.pass_context
+def runs(ctx: click.Context, job_id: str | None, limit: int) -> None:
+    """Lịch sử chạy: các lần chạy, tệp đã viết, trạng thái gửi tới từng người nhận."""
+    from reports import vi
+    from reports.schedule import ledger
+
+    tz = _settings(ctx).tz
+    found = ledger.history(_engine(ctx), job_id, limit)
+    if not found:
+        click.echo("Chưa có lần chạy nào.")
+        return
+    for run, sent in found:
+        finished = f"{run.finished_at.astimezone(tz):%d/%m/%Y %H:%M}" if run.finished_at else "-"
+        unit = f" đơn vị {run.unit}" if run.unit else ""
+        click.echo(
+            f"#{run.id} {run.job_id} kỳ {vi.period_short(run.period)}{unit} lần {run.attempt}: "
+            f"{ledger.STATUS_VI.get(run.status, run.status)} "
+            f"(bắt đầu {run.started_at.astimezone(tz):%d/%m/%Y %H:%M}, xong {finished}, "
+            f"{run.owner})"
+        )
+        for f in run.files:
+            click.echo(f"    tệp: {f}")
+        for d in sent:
+            when = f" lúc {d.sent_at.astimezone(tz):%d/%m/%Y %H:%M}" if d.sent_at else ""
+            error = f" - {d.last_error}" if d.last_error else ""
+            status = ledger.STATUS_VI.get(d.status, d.status)
+            click.echo(f"    {d.recipient}: {status}{when} ({d.attempts} lần){error}")
+        if run.error:
+            click.echo(f"    lỗi: {run.error}")
+
+
+# --- entry point --------------------------------------------------------------------------

@@ -1,0 +1,171 @@
+"""generate: the report of one period, for one unit or every unit."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from reports.cli.app import _echo_lines, _engine, _period, _settings, cli
+
+if TYPE_CHECKING:
+    from reports.periods import ReportPeriod
+
+
+@cli.command()
+@click.option("--from", "start", required=True, metavar="NGÀY", help="Ngày đầu kỳ.")
+@click.option("--to", "end", required=True, metavar="NGÀY", help="Ngày cuối kỳ (tính cả ngày này).")
+@click.option("--unit", help="Báo cáo cho một đơn vị (tính cả các đơn vị trực thuộc).")
+@click.option(
+    "--format",
+    "formats",
+    default="docx,xlsx",
+    show_default=True,
+    help="docx, xlsx, pdf, cách nhau bởi dấu phẩy.",
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), help="Thư mục ghi tệp (mặc định: out/)."
+)
+@click.option(
+    "--date", "issued", metavar="NGÀY", help="Ngày ban hành ghi trên báo cáo (mặc định: hôm nay)."
+)
+@click.option("--no-figures-section", is_flag=True, help="Bỏ phần III (bảng số liệu và biểu đồ).")
+@click.option(
+    "--all-units", is_flag=True, help="Một báo cáo cho mỗi đơn vị, mỗi đơn vị một thư mục."
+)
+@click.option("--parent", help="Với --all-units: chỉ các đơn vị trực thuộc đơn vị này.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Số tiến trình (mặc định: số lõi CPU).")
+@click.option(
+    "--email", "emails", metavar="ĐỊA_CHỈ,…", help="Gửi ngay các tệp tới những địa chỉ này."
+)
+@click.pass_context
+def generate(
+    ctx: click.Context,
+    start: str,
+    end: str,
+    unit: str | None,
+    formats: str,
+    out_dir: str | None,
+    issued: str | None,
+    no_figures_section: bool,
+    all_units: bool,
+    parent: str | None,
+    workers: int | None,
+    emails: str | None,
+) -> None:
+    """Viết báo cáo của kỳ (Word, Excel, PDF) và in đường dẫn từng tệp."""
+    from reports.errors import UsageError
+    from reports.periods import parse_cli_date
+    from reports.pipeline import generate as run_generate
+    from reports.pipeline import parse_formats
+
+    chosen = parse_formats(formats)
+    period = _period(start, end)
+    settings = _settings(ctx)
+    if all_units or parent:
+        if unit:
+            raise UsageError(
+                "--unit và --all-units không dùng cùng nhau; dùng --parent để chọn nhánh"
+            )
+        _generate_all(
+            ctx,
+            period,
+            chosen,
+            Path(out_dir).resolve() if out_dir else settings.output_dir,
+            parent=parent,
+            workers=workers,
+            issued_on=parse_cli_date(issued, "--date") if issued else None,
+        )
+        return
+    report, paths = run_generate(
+        _engine(ctx),
+        settings,
+        period,
+        unit=unit,
+        formats=chosen,
+        out_dir=Path(out_dir).resolve() if out_dir else settings.output_dir,
+        issued_on=parse_cli_date(issued, "--date") if issued else None,
+        show_figures_section=False if no_figures_section else None,
+    )
+    _echo_lines([str(p) for p in paths])
+    if emails:
+        from reports.deliver.manual import send_now
+
+        for line in send_now(settings, report, paths, emails):
+            click.echo(line, err=True)
+
+
+def _generate_all(
+    ctx: click.Context,
+    period: ReportPeriod,
+    formats: Sequence[str],
+    out_dir: Path,
+    *,
+    parent: str | None,
+    workers: int | None,
+    issued_on: date | None,
+) -> None:
+    from reports.batch import UnitOutcome, generate_all_units
+
+    settings = _settings(ctx)
+    interactive = sys.stderr.isatty()
+    state: dict[str, Any] = {}
+
+    def on_start(total: int) -> None:
+        if interactive:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            progress = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=True,
+            )
+            progress.start()
+            state["progress"] = progress
+            state["task"] = progress.add_task("Đang viết báo cáo các đơn vị", total=total)
+        else:
+            click.echo(f"Viết báo cáo cho {total} đơn vị…", err=True)
+        state["total"] = total
+        state["done"] = 0
+
+    def on_done(outcome: UnitOutcome) -> None:
+        state["done"] += 1
+        if "progress" in state:
+            state["progress"].advance(state["task"])
+        else:
+            status = "xong" if outcome.ok else f"LỖI: {outcome.error}"
+            click.echo(f"[{state['done']}/{state['total']}] {outcome.code}: {status}", err=True)
+
+    try:
+        summary = generate_all_units(
+            _engine(ctx),
+            settings,
+            period,
+            parent=parent,
+            formats=formats,
+            out_dir=out_dir,
+            workers=workers,
+            issued_on=issued_on,
+            on_start=on_start,
+            on_done=on_done,
+        )
+    finally:
+        if "progress" in state:
+            state["progress"].stop()
+    for outcome in summary.written:
+        _echo_lines([str(p) for p in outcome.paths])
+    click.echo(
+        f"Đã viết báo cáo cho {len(summary.written)} đơn vị, lỗi {len(summary.failed)} đơn vị "
+        f"(thư mục {out_dir}).",
+        err=True,
+    )
+    for outcome in summary.failed:
+        click.echo(f"  {outcome.code} ({outcome.name}): {outcome.error}", err=True)
+    if summary.failed:
+        ctx.exit(8)

@@ -248,6 +248,7 @@ def figure_sets(
         keys,
         with_overdue=[True] * len(comparisons) + [False] * len(trend),
     )
+    first_days = _first_days(conn, keys)
     out: dict[str | None, FigureSet] = {}
     for unit, key in zip(units, keys, strict=True):
         figures = many[key]
@@ -260,7 +261,19 @@ def figure_sets(
             last_year=last_year,
             year_to_date=ytd,
             trend=(*zip(trend, figures[4:], strict=True), (period, current)),
+            first_day=first_days.get(key, date.max),
         )
+    return out
+
+
+def _first_days(conn: Connection, keys: Sequence[str]) -> dict[str, date]:
+    """The first day with any record, per unit key (each unit with its sub-units)."""
+    d = day_counts
+    stmt = sa.select(d.c.unit, sa.func.min(d.c.day)).where(d.c.unit.in_(keys)).group_by(d.c.unit)
+    out: dict[str, date] = {}
+    for key, first in conn.execute(stmt):
+        if first is not None:
+            out[str(key)] = first if isinstance(first, date) else date.fromisoformat(str(first))
     return out
 
 

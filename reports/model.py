@@ -96,6 +96,16 @@ class FigureSet:
     last_year: Figures
     year_to_date: Figures
     trend: tuple[tuple[ReportPeriod, Figures], ...] = ()
+    first_day: date | None = None
+    """The unit's first recorded day: trend points that end before it are gaps, not zeros
+    (``None``: no gaps; ``date.max``: nothing recorded yet, every point a gap)."""
+
+    def trend_points(self) -> tuple[tuple[ReportPeriod, Figures | None], ...]:
+        """The trend with ``None`` for the periods before the first record (nothing known)."""
+        return tuple(
+            (p, None if self.first_day is not None and p.end < self.first_day else f)
+            for p, f in self.trend
+        )
 
     @property
     def comparisons(self) -> dict[str, Figures]:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reports.cli.app import _echo_lines, _engine, _period, _settings, cli
+from reports.cli.app import _echo_lines, _engine, _settings, cli
+from reports.cli.period_option import chosen_period
 
 if TYPE_CHECKING:
     pass
@@ -44,7 +45,7 @@ def jobs_list(ctx: click.Context) -> None:
     from reports.schedule.service import next_run_times
 
     settings = _settings(ctx)
-    found = load_jobs(settings.jobs_dir, settings.smtp.owner)
+    found = load_jobs(settings.jobs_dir, settings.smtp.owner, settings.calendar)
     if not found:
         click.echo(f"Không có công việc nào trong {settings.jobs_dir}.")
         return
@@ -85,18 +86,14 @@ def jobs_run(
     """Chạy một công việc cho một kỳ, đúng như bộ lập lịch sẽ chạy."""
     from datetime import UTC, datetime
 
-    from reports.errors import UsageError
     from reports.schedule.jobs import find_job
     from reports.schedule.runner import run_job
 
     settings = _settings(ctx)
-    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
-    if bool(start) != bool(end):
-        raise UsageError("--from và --to phải đi cùng nhau")
-    if start and end:
-        period = _period(start, end)
-    else:
-        period = job.period_for(datetime.now(UTC), settings.report.week_convention)
+    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner, settings.calendar)
+    period = chosen_period(settings, None, start, end) or job.period_for(
+        datetime.now(UTC), settings
+    )
     outcome = run_job(
         _engine(ctx),
         settings,

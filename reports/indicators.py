@@ -8,7 +8,7 @@ import): one query gives every period at once. The two dossier figures that depe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
@@ -23,6 +23,8 @@ from reports.model import (
     Highlight,
     RecordSheet,
     UnitFigures,
+    UnitRow,
+    add_figures,
 )
 from reports.periods import ReportPeriod
 from reports.store.schema import (
@@ -236,22 +238,36 @@ def compute_figures(
 
 
 def figure_sets(
-    conn: Connection, period: ReportPeriod, units: Sequence[str | None], trend_periods: int = 12
+    conn: Connection,
+    period: ReportPeriod,
+    units: Sequence[str | None],
+    trend_periods: int = 12,
+    absorbed: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str | None, FigureSet]:
-    """The figure set of every unit in ``units`` for ``period``, fetched in one pass."""
+    """The figure set of every unit in ``units`` for ``period``, fetched in one pass.
+
+    ``absorbed``: unit code → the units merged into it, whose records count as its own (so
+    its comparisons with the past are like for like); one already in its tree is not added.
+    """
     comparisons = list(period.comparisons().values())
     trend = period.trend(trend_periods)[:-1]  # the last trend point is the period itself
     keys = [_scope_key(u) for u in units]
+    merged = _merged(conn, keys, absorbed or {})
+    extra = sorted({c for codes in merged.values() for c in codes} - set(keys))
     many = compute_figures_many(
         conn,
         [*comparisons, *trend],
-        keys,
+        [*keys, *extra],
         with_overdue=[True] * len(comparisons) + [False] * len(trend),
     )
-    first_days = _first_days(conn, keys)
+    first_days = _first_days(conn, [*keys, *extra])
     out: dict[str | None, FigureSet] = {}
     for unit, key in zip(units, keys, strict=True):
         figures = many[key]
+        for code in merged.get(key, ()):
+            figures = [add_figures(a, b) for a, b in zip(figures, many[code], strict=True)]
+            if code in first_days:
+                first_days[key] = min(first_days.get(key, date.max), first_days[code])
         current, previous, last_year, ytd = figures[:4]
         out[unit] = FigureSet(
             period=period,
@@ -266,6 +282,24 @@ def figure_sets(
     return out
 
 
+def _merged(
+    conn: Connection, keys: Sequence[str], absorbed: Mapping[str, Sequence[str]]
+) -> dict[str, tuple[str, ...]]:
+    """The absorbed units of each key that are not already inside its tree."""
+    wanted = {k: tuple(absorbed[k]) for k in keys if absorbed.get(k)}
+    if not wanted:
+        return {}
+    inside = {
+        (str(a), str(d))
+        for a, d in conn.execute(
+            sa.select(unit_scope.c.ancestor, unit_scope.c.descendant).where(
+                unit_scope.c.ancestor.in_(list(wanted))
+            )
+        )
+    }
+    return {k: tuple(c for c in codes if (k, c) not in inside) for k, codes in wanted.items()}
+
+
 def _first_days(conn: Connection, keys: Sequence[str]) -> dict[str, date]:
     """The first day with any record, per unit key (each unit with its sub-units)."""
     d = day_counts
@@ -278,10 +312,14 @@ def _first_days(conn: Connection, keys: Sequence[str]) -> dict[str, date]:
 
 
 def figure_set(
-    conn: Connection, period: ReportPeriod, unit: str | None = None, trend_periods: int = 12
+    conn: Connection,
+    period: ReportPeriod,
+    unit: str | None = None,
+    trend_periods: int = 12,
+    absorbed: Mapping[str, Sequence[str]] | None = None,
 ) -> FigureSet:
     """The period's figures with the previous period, last year, year to date and a trend."""
-    return figure_sets(conn, period, [unit], trend_periods)[unit]
+    return figure_sets(conn, period, [unit], trend_periods, absorbed)[unit]
 
 
 def directives_with_units(
@@ -345,6 +383,22 @@ def unit_name(conn: Connection, code: str | None) -> str | None:
         return None
     name = conn.execute(sa.select(units.c.name).where(units.c.code == code)).scalar()
     return str(name) if name is not None else None
+
+
+def unit_rows(conn: Connection, codes: Sequence[str] | None = None) -> dict[str, UnitRow]:
+    """The ``units`` rows of ``codes`` (every unit when ``None``)."""
+    stmt = sa.select(
+        units.c.code,
+        units.c.name,
+        units.c.parent,
+        units.c.unit_type,
+        units.c.place,
+        units.c.absorbed,
+    )
+    if codes is not None:
+        stmt = stmt.where(units.c.code.in_(sa.bindparam("codes", expanding=True)))
+    params = {"codes": list(codes)} if codes is not None else {}
+    return {str(r[0]): UnitRow(*r) for r in conn.execute(stmt, params)}
 
 
 def check_unit(conn: Connection, code: str | None) -> None:
@@ -411,8 +465,12 @@ def period_records(
 
 
 def engine_figure_set(
-    engine: Engine, period: ReportPeriod, unit: str | None = None, trend_periods: int = 12
+    engine: Engine,
+    period: ReportPeriod,
+    unit: str | None = None,
+    trend_periods: int = 12,
+    absorbed: Mapping[str, Sequence[str]] | None = None,
 ) -> FigureSet:
     with engine.connect() as conn:
         check_unit(conn, unit)
-        return figure_set(conn, period, unit, trend_periods)
+        return figure_set(conn, period, unit, trend_periods, absorbed)

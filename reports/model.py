@@ -85,6 +85,18 @@ class Figures:
         return out
 
 
+def add_figures(a: Figures, b: Figures) -> Figures:
+    """The figures of two units together (a merged unit and one it absorbed)."""
+    values: dict[str, object] = {}
+    for f in fields(Figures):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if f.name.endswith("_by_field"):
+            values[f.name] = {k: x.get(k, 0) + y.get(k, 0) for k in {*x, *y}}
+        else:
+            values[f.name] = x + y
+    return Figures(**values)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class FigureSet:
     """The figures of a period with the comparisons the report shows beside them."""
@@ -172,6 +184,19 @@ class Report:
     field_lines: tuple[FieldLine, ...]
     highlights: tuple[Highlight, ...]
     show_figures_section: bool = True
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit as the ``units`` table holds it (the last three columns are optional)."""
+
+    code: str
+    name: str
+    parent: str | None = None
+    unit_type: str | None = None
+    place: str | None = None
+    absorbed: str | None = None
+    """Codes of the units merged into this one, separated by ";" or ","."""
 
 
 @dataclass(frozen=True)

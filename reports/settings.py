@@ -82,6 +82,25 @@ class SchedulerSettings:
     """At start, missed periods run once each, at most this many per job."""
 
 
+@dataclass(frozen=True)
+class UnitSettings:
+    """``[units.CODE]``: a unit's own report; every key optional (defaults by unit type)."""
+
+    unit_type: str = ""
+    """so (department), phuong, xa, dac_khu, quan, huyen, thi_xa…; empty: from the name."""
+    parent_body: str = ""
+    issuing_body: str = ""
+    subject: str = ""
+    place: str = ""
+    reference_prefix: str = ""
+    signer_authority: str = ""
+    signer_title: str = ""
+    signer_name: str = ""
+    recipients: tuple[str, ...] = ()
+    absorbed: tuple[str, ...] = ()
+    """Codes of the units merged into this one: their records count in its comparisons."""
+
+
 PERIOD_MODES = ("calendar", "cut-off")
 
 
@@ -123,6 +142,8 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    units: Mapping[str, UnitSettings] = field(default_factory=dict)
+    """Unit code → its own report's header, signer and recipients ([units.CODE])."""
     """Working days: the package's holidays with the office's overrides ([calendar])."""
 
     @property
@@ -236,6 +257,7 @@ def settings_from_mapping(
         "scheduler",
         "periods",
         "calendar",
+        "units",
     }
     for key in raw:
         if key not in allowed:
@@ -337,6 +359,14 @@ def settings_from_mapping(
                 source,
             )
     calendar = _calendar(_section(raw, "calendar", source), source)
+    unit_tables = _section(raw, "units", source)
+    for code, table in unit_tables.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"units.{code}", f"phải là bảng [units.{code}]", source)
+    units = {
+        str(code): _build(UnitSettings, f"units.{code}", dict(table), source)
+        for code, table in unit_tables.items()
+    }
     pdf = _section(raw, "pdf", source)
     pdf_timeout = pdf.get("timeout_s", 120.0)
     if not isinstance(pdf_timeout, int | float) or pdf_timeout <= 0:
@@ -361,6 +391,7 @@ def settings_from_mapping(
         scheduler=scheduler,
         periods=periods,
         calendar=calendar,
+        units=units,
     )
 
 

@@ -19,7 +19,7 @@ from reports import indicators
 from reports.compose import compose_report
 from reports.domain import RECORD_KINDS
 from reports.errors import UsageError
-from reports.model import Report, UnitRow
+from reports.model import FigureSet, Report, UnitRow
 from reports.periods import ReportPeriod
 from reports.render.files import report_file_name
 from reports.settings import Settings
@@ -63,12 +63,10 @@ def build_report_conn(
 ) -> Report:
     indicators.check_unit(conn, unit)
     header: dict[str, Any] = {}
-    absorbed: dict[str, tuple[str, ...]] = {}
     if unit:
         row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
         header = unit_header(settings, row)
-        absorbed = absorbed_units(settings, [row], [unit])
-    figures = indicators.figure_set(conn, period, unit, settings.report.trend_periods, absorbed)
+    figures = unit_figure_set(conn, settings, period, unit)
     return compose_report(
         settings,
         figures,
@@ -78,6 +76,17 @@ def build_report_conn(
         show_figures_section=show_figures_section,
         **header,
     )
+
+
+def unit_figure_set(
+    conn: Connection, settings: Settings, period: ReportPeriod, unit: str | None
+) -> FigureSet:
+    """The figures of the office or of one unit, with the units merged into it."""
+    absorbed: dict[str, tuple[str, ...]] = {}
+    if unit:
+        row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
+        absorbed = absorbed_units(settings, [row], [unit])
+    return indicators.figure_set(conn, period, unit, settings.report.trend_periods, absorbed)
 
 
 def write_files(

@@ -128,7 +128,13 @@ def unit_header(settings: Settings, row: UnitRow) -> dict[str, Any]:
         chosen = getattr(own, key)
         if chosen:
             values[key] = chosen
-    return {"unit_name": row.name, "office_name": values.pop("issuing_body"), **values}
+    # The document number belongs to the issuing body's own register: left blank to fill in.
+    return {
+        "unit_name": row.name,
+        "office_name": values.pop("issuing_body"),
+        "number": "",
+        **values,
+    }
 
 
 def absorbed_units(

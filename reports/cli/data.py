@@ -151,11 +151,14 @@ def figures(
     as_json: bool,
 ) -> None:
     """In các số liệu của kỳ, với kỳ trước, cùng kỳ năm trước và lũy kế từ đầu năm."""
-    from reports.indicators import engine_figure_set
+    from reports.indicators import check_unit
+    from reports.pipeline import unit_figure_set
 
     settings = _settings(ctx)
     period = required_period(settings, period_text, start, end)
-    fs = engine_figure_set(_engine(ctx), period, unit, settings.report.trend_periods)
+    with _engine(ctx).connect() as conn:
+        check_unit(conn, unit)
+        fs = unit_figure_set(conn, settings, period, unit)
     if as_json:
         click.echo(json.dumps(_figures_json(fs), ensure_ascii=False, indent=2))
     else:

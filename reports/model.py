@@ -112,10 +112,14 @@ class FigureSet:
     """The unit's first recorded day: trend points that end before it are gaps, not zeros
     (``None``: no gaps; ``date.max``: nothing recorded yet, every point a gap)."""
 
+    def recorded(self, period: ReportPeriod) -> bool:
+        """Whether ``period`` ends on or after the first record (else its zeros mean nothing)."""
+        return self.first_day is None or period.end >= self.first_day
+
     def trend_points(self) -> tuple[tuple[ReportPeriod, Figures | None], ...]:
         """The trend with ``None`` for the periods before the first record (nothing known)."""
         return tuple(
-            (p, None if self.first_day is not None and p.end < self.first_day else f)
+            (p, f if self.recorded(p) else None)
             for p, f in self.trend
         )
 

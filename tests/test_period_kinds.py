@@ -325,3 +325,17 @@ def test_period_option_and_its_errors(two_years: str) -> None:
         "Lỗi: cần chọn kỳ báo cáo: --period 2021-03 (hoặc 2021-Q1, 2021-H1, 2021, 2021-W11) "
         "hoặc --from 2021-03-15 --to 2021-03-22\n"
     )
+
+
+def test_a_comparison_before_the_first_record_reads_a_dash(two_years: str, tmp_path: Path) -> None:
+    settings = office(tmp_path, two_years, CASES[0])
+    period = parse_period("2020-03", {}, "monday-to-monday")
+    engine = open_store(two_years)
+    _, paths = generate(engine, settings, period, formats=("docx",), out_dir=tmp_path)
+    engine.dispose()
+    row = [c.text for c in docx.Document(str(paths[0])).tables[1].rows[1].cells]
+    n = f"{expected(D(2020, 3, 1), D(2020, 3, 31)):,}".replace(",", ".")
+    before = f"{expected(D(2020, 2, 1), D(2020, 2, 29)):,}".replace(",", ".")
+    # March 2019 is before the first record: "-", not "0"; February 2020 is known
+    assert row[:3] == ["Văn bản hành chính tiếp nhận, xử lý", n, before]
+    assert row[4] == "-"

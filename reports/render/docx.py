@@ -108,9 +108,13 @@ def document_number(number: str | None) -> str:
 def template_context(report: Report) -> dict[str, Any]:
     """The variables of the Word template, from a composed report (pure)."""
     fs = report.figures
+    # A comparison period that ended before the first record shows "-", not a zero.
+    previous_known = fs.recorded(report.period.previous())
+    last_year_known = fs.recorded(report.period.same_period_last_year())
     rows = []
     for info in FIGURE_INFO:
-        cur, prev = fs.current.value(info.name), fs.previous.value(info.name)
+        cur = fs.current.value(info.name)
+        prev = fs.previous.value(info.name) if previous_known else None
         rows.append(
             {
                 "chi_tieu": info.label,
@@ -118,7 +122,7 @@ def template_context(report: Report) -> dict[str, Any]:
                 "ky_nay": cur,
                 "ky_truoc": prev,
                 "thay_doi": _diff(cur, prev),
-                "cung_ky": fs.last_year.value(info.name),
+                "cung_ky": fs.last_year.value(info.name) if last_year_known else None,
                 "luy_ke": fs.year_to_date.value(info.name),
             }
         )

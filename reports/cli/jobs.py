@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reports.cli.app import _echo_lines, _engine, _settings, cli
-from reports.cli.period_option import chosen_period
+from reports.cli.period_option import chosen_period, period_options
 
 if TYPE_CHECKING:
     pass
@@ -70,14 +70,14 @@ def jobs_list(ctx: click.Context) -> None:
 
 @jobs.command("run")
 @click.argument("job_id")
-@click.option("--from", "start", metavar="NGÀY", help="Ngày đầu kỳ (mặc định: tuần trước).")
-@click.option("--to", "end", metavar="NGÀY", help="Ngày cuối kỳ.")
+@period_options()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Thư mục ghi tệp.")
 @click.option("--force", is_flag=True, help="Gửi lại dù kỳ này đã gửi.")
 @click.pass_context
 def jobs_run(
     ctx: click.Context,
     job_id: str,
+    period_text: str | None,
     start: str | None,
     end: str | None,
     out_dir: str | None,
@@ -91,7 +91,7 @@ def jobs_run(
 
     settings = _settings(ctx)
     job = find_job(settings.jobs_dir, job_id, settings.smtp.owner, settings.calendar)
-    period = chosen_period(settings, None, start, end) or job.period_for(
+    period = chosen_period(settings, period_text, start, end) or job.period_for(
         datetime.now(UTC), settings
     )
     outcome = run_job(

@@ -118,10 +118,7 @@ class FigureSet:
 
     def trend_points(self) -> tuple[tuple[ReportPeriod, Figures | None], ...]:
         """The trend with ``None`` for the periods before the first record (nothing known)."""
-        return tuple(
-            (p, f if self.recorded(p) else None)
-            for p, f in self.trend
-        )
+        return tuple((p, f if self.recorded(p) else None) for p, f in self.trend)
 
     @property
     def comparisons(self) -> dict[str, Figures]:

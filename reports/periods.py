@@ -81,7 +81,8 @@ class ReportPeriod:
     end: date
     kind: str = field(default="", compare=False)
     cutoff: bool = field(default=False, compare=False)
-    """Cut off by Nghị định 09/2019 (15th to 14th) rather than calendar."""
+    """Cut off by Nghị định 09/2019 (15th to 14th) rather than calendar; for a week or a
+    range, only its *lũy kế*, which then starts with the cut-off year (15/12)."""
     year: int = field(default=0, compare=False)
     """The year the period is named after (a cut-off year starts 15/12 of the year before)."""
     index: int = field(default=0, compare=False)
@@ -132,7 +133,7 @@ class ReportPeriod:
         if self.kind == "year":
             return year_period(self.year - 1, self.cutoff)
         end = self.start - timedelta(days=1)
-        return ReportPeriod(end - timedelta(days=self.days - 1), end, "range")
+        return ReportPeriod(end - timedelta(days=self.days - 1), end, "range", self.cutoff)
 
     def same_period_last_year(self) -> ReportPeriod:
         """The same kind one year earlier; a week: 52 weeks earlier (same weekdays)."""
@@ -146,10 +147,15 @@ class ReportPeriod:
             return half_period(self.year - 1, self.index, self.cutoff)
         if self.kind == "year":
             return year_period(self.year - 1, self.cutoff)
-        return ReportPeriod(_minus_year(self.start), _minus_year(self.end), "range")
+        return ReportPeriod(_minus_year(self.start), _minus_year(self.end), "range", self.cutoff)
 
     def year_to_date(self) -> ReportPeriod:
         """From the start of the (cut-off) year to the end of the period."""
+        if self.cutoff and self.kind in ("week", "range"):
+            year_start = date(self.end.year, 12, CUTOFF_DAY + 1)
+            if self.end < year_start:
+                year_start = year_start.replace(year=self.end.year - 1)
+            return ReportPeriod(year_start, self.end, "range")
         if self.cutoff:
             return ReportPeriod(date(self.year - 1, 12, CUTOFF_DAY + 1), self.end, "range")
         return ReportPeriod(date(self.end.year, 1, 1), self.end, "range")
@@ -158,8 +164,10 @@ class ReportPeriod:
         """The same period moved by ``days``; a week stays a week (renumbered)."""
         start, end = self.start + timedelta(days=days), self.end + timedelta(days=days)
         if self.kind == "week":
-            return week_period(start, self.days)
-        return ReportPeriod(start, end, "range" if self.kind == "range" else "")
+            return week_period(start, self.days, self.cutoff)
+        if self.kind == "range":
+            return ReportPeriod(start, end, "range", self.cutoff)
+        return ReportPeriod(start, end)
 
     def trend(self, count: int) -> list[ReportPeriod]:
         """The last ``count`` periods of this kind ending with this one, oldest first."""
@@ -181,19 +189,25 @@ class ReportPeriod:
         return f"{self.start.isoformat()}_{self.end.isoformat()}"
 
 
-def week_period(start: date, days: int = 8) -> ReportPeriod:
-    """A week of ``days`` (7: ISO, 8: Monday to Monday) starting on ``start``."""
+def week_period(start: date, days: int = 8, year_cutoff: bool = False) -> ReportPeriod:
+    """A week of ``days`` (7: ISO, 8: Monday to Monday) starting on ``start``.
+
+    ``year_cutoff``: its *lũy kế* starts with the cut-off year (15/12), not on 1/1.
+    """
     iso = start.isocalendar()
-    return ReportPeriod(start, start + timedelta(days=days - 1), "week", False, iso.year, iso.week)
+    end = start + timedelta(days=days - 1)
+    return ReportPeriod(start, end, "week", year_cutoff, iso.year, iso.week)
 
 
-def iso_week_period(year: int, week: int, convention: str) -> ReportPeriod:
+def iso_week_period(
+    year: int, week: int, convention: str, year_cutoff: bool = False
+) -> ReportPeriod:
     """The office's week ``week`` of ``year``: from the Monday of that ISO week."""
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError as exc:
         raise UsageError(f"--period: năm {year} không có tuần {week}") from exc
-    return week_period(monday, 8 if convention == "monday-to-monday" else 7)
+    return week_period(monday, 8 if convention == "monday-to-monday" else 7, year_cutoff)
 
 
 def month_period(year: int, month: int, cutoff: bool = False) -> ReportPeriod:
@@ -231,14 +245,14 @@ def _candidates(end: date, cutoff: bool) -> list[ReportPeriod]:
 def _infer(start: date, end: date, cutoffs: Mapping[str, bool]) -> ReportPeriod:
     days = (end - start).days + 1
     if days in (7, 8):
-        return week_period(start, days)
+        return week_period(start, days, cutoffs.get("year", False))
     for cutoff in (False, True):
         for candidate in _candidates(end, cutoff):
             if cutoffs.get(candidate.kind, False) != cutoff:
                 continue
             if (candidate.start, candidate.end) == (start, end):
                 return candidate
-    return ReportPeriod(start, end, "range")
+    return ReportPeriod(start, end, "range", cutoffs.get("year", False))
 
 
 def classify(start: date, end: date, cutoffs: Mapping[str, bool]) -> ReportPeriod:
@@ -279,7 +293,7 @@ def parse_period(
     if m := _YEAR.match(value):
         return year_period(int(m[1]), cutoffs.get("year", False))
     if m := _WEEK.match(value):
-        return iso_week_period(int(m[1]), int(m[2]), convention)
+        return iso_week_period(int(m[1]), int(m[2]), convention, cutoffs.get("year", False))
     raise UsageError(
         f"{option}: không hiểu kỳ {text!r}; viết 2021-03 (tháng), 2021-Q1 (quý), "
         "2021-H1 (6 tháng), 2021 (năm), 2021-W11 (tuần) hoặc 2021-03-15..2021-03-22"
@@ -292,7 +306,7 @@ def previous_period(
     """The last complete period of ``kind`` before ``moment`` (what a scheduled run reports)."""
     day = moment.date() if isinstance(moment, datetime) else moment
     if kind == "week":
-        return week_before(day, convention)
+        return week_before(day, convention, cutoffs.get("year", False))
     cut = cutoffs.get(kind, False)
     candidates = [p for y in (day.year - 1, day.year) for p in _periods_of_year(kind, y, cut)]
     return max(p for p in candidates if p.end < day)
@@ -316,7 +330,9 @@ def week_containing(day: date, convention: str) -> ReportPeriod:
     return week_period(monday, 8 if convention == "monday-to-monday" else 7)
 
 
-def week_before(moment: date | datetime, convention: str) -> ReportPeriod:
+def week_before(
+    moment: date | datetime, convention: str, year_cutoff: bool = False
+) -> ReportPeriod:
     """The period a weekly run at ``moment`` reports on: the last full week before it.
 
     ISO: Monday to Sunday of the previous week. Monday-to-Monday (Hà Nội 2020): the previous
@@ -325,4 +341,4 @@ def week_before(moment: date | datetime, convention: str) -> ReportPeriod:
     day = moment.date() if isinstance(moment, datetime) else moment
     this_monday = day - timedelta(days=day.weekday())
     last_monday = this_monday - timedelta(days=7)
-    return week_period(last_monday, 8 if convention == "monday-to-monday" else 7)
+    return week_period(last_monday, 8 if convention == "monday-to-monday" else 7, year_cutoff)

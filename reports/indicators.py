@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from reports.domain import FIELDS, KINDS
-from reports.errors import UsageError
 from reports.model import (
     Directive,
     Figures,
@@ -23,7 +22,6 @@ from reports.model import (
     Highlight,
     RecordSheet,
     UnitFigures,
-    UnitRow,
     add_figures,
 )
 from reports.periods import ReportPeriod
@@ -35,8 +33,27 @@ from reports.store.schema import (
     dossiers,
     highlights,
     unit_scope,
-    units,
 )
+from reports.unit_queries import check_unit, list_units, unit_name, unit_rows
+
+# The unit queries live in reports.unit_queries and stay part of this module's interface.
+__all__ = [
+    "check_unit",
+    "compute_figures",
+    "compute_figures_many",
+    "directives_with_units",
+    "engine_figure_set",
+    "figure_set",
+    "figure_sets",
+    "figures_by_unit",
+    "highlights_with_units",
+    "list_units",
+    "period_directives",
+    "period_highlights",
+    "period_records",
+    "unit_name",
+    "unit_rows",
+]
 
 # day_counts column → Figures attribute; "<column>_<field>" columns fill the by-field breakdowns
 _SIMPLE = {
@@ -376,55 +393,6 @@ def period_highlights(
     conn: Connection, period: ReportPeriod, unit: str | None = None
 ) -> list[Highlight]:
     return [h for h, _ in highlights_with_units(conn, period, unit)]
-
-
-def unit_name(conn: Connection, code: str | None) -> str | None:
-    if not code:
-        return None
-    name = conn.execute(sa.select(units.c.name).where(units.c.code == code)).scalar()
-    return str(name) if name is not None else None
-
-
-def unit_rows(conn: Connection, codes: Sequence[str] | None = None) -> dict[str, UnitRow]:
-    """The ``units`` rows of ``codes`` (every unit when ``None``)."""
-    stmt = sa.select(
-        units.c.code,
-        units.c.name,
-        units.c.parent,
-        units.c.unit_type,
-        units.c.place,
-        units.c.absorbed,
-    )
-    if codes is not None:
-        stmt = stmt.where(units.c.code.in_(sa.bindparam("codes", expanding=True)))
-    params = {"codes": list(codes)} if codes is not None else {}
-    return {str(r[0]): UnitRow(*r) for r in conn.execute(stmt, params)}
-
-
-def check_unit(conn: Connection, code: str | None) -> None:
-    """A unit named on the command line must be known (in ``units`` or in some record)."""
-    if not code:
-        return
-    known = conn.execute(
-        sa.select(unit_scope.c.descendant).where(unit_scope.c.descendant == code).limit(1)
-    ).first()
-    if not known:
-        raise UsageError(
-            f"--unit: không có đơn vị {code!r} trong cơ sở dữ liệu; "
-            "xem danh sách bằng 'baocao units' hoặc nhập tệp units.csv"
-        )
-
-
-def list_units(conn: Connection, parent: str | None = None) -> list[tuple[str, str, str | None]]:
-    """(code, name, parent) of the units in ``units`` (under ``parent`` when given)."""
-    stmt = sa.select(units.c.code, units.c.name, units.c.parent).order_by(units.c.code)
-    if parent:
-        stmt = stmt.where(
-            units.c.code.in_(
-                sa.select(unit_scope.c.descendant).where(unit_scope.c.ancestor == parent)
-            )
-        )
-    return [(str(c), str(n), p) for c, n, p in conn.execute(stmt)]
 
 
 def figures_by_unit(

@@ -88,6 +88,16 @@ def period_long(p: ReportPeriod) -> str:
     return f"từ ngày {start} đến ngày {numeric_date(p.end)}"
 
 
+KIND_CODES = {
+    "week": "tuan",
+    "month": "thang",
+    "quarter": "quy",
+    "half": "6thang",
+    "year": "nam",
+    "range": "ky",
+}
+"""A period's kind in ASCII Vietnamese: file names (``BC-thang-…``), the template's ``loai_ky``."""
+
 _ROMAN = ("", "I", "II", "III", "IV")
 _HALF_WORDS = ("", "6 tháng đầu năm", "6 tháng cuối năm")
 

@@ -82,6 +82,21 @@ class SchedulerSettings:
     """At start, missed periods run once each, at most this many per job."""
 
 
+UNIT_TYPES = (
+    "phuong",
+    "xa",
+    "dac_khu",
+    "thi_xa",
+    "quan",
+    "huyen",
+    "thanh_pho",
+    "so",
+    "ban",
+    "khac",
+)
+"""Unit types (units.csv ``unit_type``, ``[units.CODE] unit_type``): see reports.unit_profile."""
+
+
 @dataclass(frozen=True)
 class UnitSettings:
     """``[units.CODE]``: a unit's own report; every key optional (defaults by unit type)."""
@@ -367,6 +382,13 @@ def settings_from_mapping(
         str(code): _build(UnitSettings, f"units.{code}", dict(table), source)
         for code, table in unit_tables.items()
     }
+    for code, unit in units.items():
+        if unit.unit_type and unit.unit_type not in UNIT_TYPES:
+            raise ConfigError(
+                f"units.{code}.unit_type",
+                f"phải là một trong {', '.join(UNIT_TYPES)}, nhận được {unit.unit_type!r}",
+                source,
+            )
     pdf = _section(raw, "pdf", source)
     pdf_timeout = pdf.get("timeout_s", 120.0)
     if not isinstance(pdf_timeout, int | float) or pdf_timeout <= 0:

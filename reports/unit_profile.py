@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from reports.model import UnitRow
-from reports.settings import Settings, UnitSettings
+from reports.settings import UNIT_TYPES, Settings, UnitSettings
 
 LOCAL_GOVERNMENT = {
     "phuong": "phường",
@@ -29,7 +29,7 @@ LOCAL_GOVERNMENT = {
 """Unit types that are a People's Committee (the report is its office's), and their word."""
 DEPARTMENTS = {"so": "sở", "ban": "ban"}
 """Unit types that issue their reports themselves."""
-UNIT_TYPES = (*LOCAL_GOVERNMENT, *DEPARTMENTS, "khac")
+assert set(UNIT_TYPES) == {*LOCAL_GOVERNMENT, *DEPARTMENTS, "khac"}
 
 
 def _bare(name: str) -> str:
@@ -39,9 +39,12 @@ def _bare(name: str) -> str:
 
 
 def unit_type(row: UnitRow) -> str:
-    """The declared type, else the one the name says ("Sở …", "UBND phường …"), else khac."""
-    if row.unit_type:
-        return row.unit_type
+    """The declared type, else the one the name says ("Sở …", "UBND phường …"), else khac.
+
+    A declared type that is not one of :data:`UNIT_TYPES` is read from the name as well.
+    """
+    if row.unit_type and row.unit_type.strip().lower() in UNIT_TYPES:
+        return row.unit_type.strip().lower()
     bare = _bare(row.name).lower()
     for code, word in sorted(
         {**LOCAL_GOVERNMENT, **DEPARTMENTS}.items(), key=lambda kv: -len(kv[1])

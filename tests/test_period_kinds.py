@@ -346,3 +346,14 @@ def test_a_comparison_before_the_first_record_reads_a_dash(two_years: str, tmp_p
     # March 2019 is before the first record: "-", not "0"; February 2020 is known
     assert row[:3] == ["Văn bản hành chính tiếp nhận, xử lý", n, before]
     assert row[4] == "-"
+
+
+def test_generate_with_a_period_names_the_file_by_its_kind(two_years: str, tmp_path: Path) -> None:
+    r = run(
+        "generate", "--period", "2021-H1", "--format", "docx", "--out", str(tmp_path),
+        "--date", "2021-07-05", db=two_years,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"{tmp_path / 'BC-6thang-2021-H1.docx'}\n"
+    texts = [p.text for p in docx.Document(str(tmp_path / "BC-6thang-2021-H1.docx")).paragraphs]
+    assert "Xu hướng 12 kỳ 6 tháng gần nhất:" in texts

@@ -230,6 +230,7 @@ def test_unit_types_and_abbreviations() -> None:
     assert unit_type(UnitRow("X", "Sở Kế hoạch và Đầu tư")) == "so"
     assert unit_type(UnitRow("X", "Trung tâm A")) == "khac"
     assert unit_type(UnitRow("X", "Trung tâm A", unit_type="so")) == "so"
+    assert unit_type(UnitRow("X", "Phường Láng", unit_type="Ward")) == "phuong"  # unknown type
     assert abbreviation("Sở Kế hoạch và Đầu tư") == "SKHĐT"
     assert abbreviation("Sở Y tế") == "SYT"
 
@@ -238,3 +239,9 @@ def test_unit_settings_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         settings_from_mapping({"units": {"SO-YT": {"ky_ten": "x"}}}, tmp_path, None, {})
     assert str(info.value).startswith("Cấu hình units.SO-YT.ky_ten: không có thiết lập này")
+    with pytest.raises(ConfigError) as info:
+        settings_from_mapping({"units": {"SO-YT": {"unit_type": "sở"}}}, tmp_path, None, {})
+    assert str(info.value) == (
+        "Cấu hình units.SO-YT.unit_type: phải là một trong phuong, xa, dac_khu, thi_xa, quan, "
+        "huyen, thanh_pho, so, ban, khac, nhận được 'sở'"
+    )

@@ -23,12 +23,13 @@ from sqlalchemy.engine import Connection, Engine
 from reports import indicators
 from reports.compose import compose_report
 from reports.errors import BaocaoError, UsageError
-from reports.model import Directive, Highlight, Report
+from reports.model import Directive, Highlight, Report, UnitRow
 from reports.periods import ReportPeriod
-from reports.pipeline import today, unit_header, write_files
+from reports.pipeline import today, write_files
 from reports.render.files import safe_name
 from reports.settings import Settings
 from reports.store.schema import unit_scope
+from reports.unit_profile import absorbed_units, unit_header
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,9 @@ def compose_unit_reports(
         where = f" trực thuộc {parent}" if parent else ""
         raise UsageError(f"Không có đơn vị nào{where} trong bảng units; nhập tệp units.csv trước.")
     codes = [code for code, _, _ in listed]
-    sets = indicators.figure_sets(conn, period, codes, settings.report.trend_periods)
+    rows = indicators.unit_rows(conn, codes)
+    absorbed = absorbed_units(settings, list(rows.values()), codes)
+    sets = indicators.figure_sets(conn, period, codes, settings.report.trend_periods, absorbed)
     scopes = _scopes(conn, codes)
     directives: dict[str, list[Directive]] = {c: [] for c in codes}
     for d, unit in indicators.directives_with_units(conn, period):
@@ -102,7 +105,7 @@ def compose_unit_reports(
             directives[code],
             highlights[code],
             issued_on=issued_on,
-            **unit_header(settings, code, name),
+            **unit_header(settings, rows.get(code) or UnitRow(code, name)),
         )
         for code, name, _ in listed
     ]

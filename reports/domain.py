@@ -133,7 +133,14 @@ KINDS: dict[str, Kind] = {
         Kind(
             "units",
             "đơn vị",
-            (_c("code", required=True), _c("name", required=True), _c("parent")),
+            (
+                _c("code", required=True),
+                _c("name", required=True),
+                _c("parent"),
+                _c("unit_type"),
+                _c("place"),
+                _c("absorbed"),
+            ),
             "",
         ),
     )

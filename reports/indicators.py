@@ -8,14 +8,13 @@ import): one query gives every period at once. The two dossier figures that depe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from reports.domain import FIELDS, KINDS
-from reports.errors import UsageError
 from reports.model import (
     Directive,
     Figures,
@@ -23,6 +22,7 @@ from reports.model import (
     Highlight,
     RecordSheet,
     UnitFigures,
+    add_figures,
 )
 from reports.periods import ReportPeriod
 from reports.store.schema import (
@@ -33,8 +33,27 @@ from reports.store.schema import (
     dossiers,
     highlights,
     unit_scope,
-    units,
 )
+from reports.unit_queries import check_unit, list_units, unit_name, unit_rows
+
+# The unit queries live in reports.unit_queries and stay part of this module's interface.
+__all__ = [
+    "check_unit",
+    "compute_figures",
+    "compute_figures_many",
+    "directives_with_units",
+    "engine_figure_set",
+    "figure_set",
+    "figure_sets",
+    "figures_by_unit",
+    "highlights_with_units",
+    "list_units",
+    "period_directives",
+    "period_highlights",
+    "period_records",
+    "unit_name",
+    "unit_rows",
+]
 
 # day_counts column → Figures attribute; "<column>_<field>" columns fill the by-field breakdowns
 _SIMPLE = {
@@ -236,21 +255,36 @@ def compute_figures(
 
 
 def figure_sets(
-    conn: Connection, period: ReportPeriod, units: Sequence[str | None], trend_periods: int = 12
+    conn: Connection,
+    period: ReportPeriod,
+    units: Sequence[str | None],
+    trend_periods: int = 12,
+    absorbed: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str | None, FigureSet]:
-    """The figure set of every unit in ``units`` for ``period``, fetched in one pass."""
+    """The figure set of every unit in ``units`` for ``period``, fetched in one pass.
+
+    ``absorbed``: unit code → the units merged into it, whose records count as its own (so
+    its comparisons with the past are like for like); one already in its tree is not added.
+    """
     comparisons = list(period.comparisons().values())
     trend = period.trend(trend_periods)[:-1]  # the last trend point is the period itself
     keys = [_scope_key(u) for u in units]
+    merged = _merged(conn, keys, absorbed or {})
+    extra = sorted({c for codes in merged.values() for c in codes} - set(keys))
     many = compute_figures_many(
         conn,
         [*comparisons, *trend],
-        keys,
+        [*keys, *extra],
         with_overdue=[True] * len(comparisons) + [False] * len(trend),
     )
+    first_days = _first_days(conn, [*keys, *extra])
     out: dict[str | None, FigureSet] = {}
     for unit, key in zip(units, keys, strict=True):
         figures = many[key]
+        for code in merged.get(key, ()):
+            figures = [add_figures(a, b) for a, b in zip(figures, many[code], strict=True)]
+            if code in first_days:
+                first_days[key] = min(first_days.get(key, date.max), first_days[code])
         current, previous, last_year, ytd = figures[:4]
         out[unit] = FigureSet(
             period=period,
@@ -260,15 +294,49 @@ def figure_sets(
             last_year=last_year,
             year_to_date=ytd,
             trend=(*zip(trend, figures[4:], strict=True), (period, current)),
+            first_day=first_days.get(key, date.max),
         )
     return out
 
 
+def _merged(
+    conn: Connection, keys: Sequence[str], absorbed: Mapping[str, Sequence[str]]
+) -> dict[str, tuple[str, ...]]:
+    """The absorbed units of each key that are not already inside its tree."""
+    wanted = {k: tuple(absorbed[k]) for k in keys if absorbed.get(k)}
+    if not wanted:
+        return {}
+    inside = {
+        (str(a), str(d))
+        for a, d in conn.execute(
+            sa.select(unit_scope.c.ancestor, unit_scope.c.descendant).where(
+                unit_scope.c.ancestor.in_(list(wanted))
+            )
+        )
+    }
+    return {k: tuple(c for c in codes if (k, c) not in inside) for k, codes in wanted.items()}
+
+
+def _first_days(conn: Connection, keys: Sequence[str]) -> dict[str, date]:
+    """The first day with any record, per unit key (each unit with its sub-units)."""
+    d = day_counts
+    stmt = sa.select(d.c.unit, sa.func.min(d.c.day)).where(d.c.unit.in_(keys)).group_by(d.c.unit)
+    out: dict[str, date] = {}
+    for key, first in conn.execute(stmt):
+        if first is not None:
+            out[str(key)] = first if isinstance(first, date) else date.fromisoformat(str(first))
+    return out
+
+
 def figure_set(
-    conn: Connection, period: ReportPeriod, unit: str | None = None, trend_periods: int = 12
+    conn: Connection,
+    period: ReportPeriod,
+    unit: str | None = None,
+    trend_periods: int = 12,
+    absorbed: Mapping[str, Sequence[str]] | None = None,
 ) -> FigureSet:
     """The period's figures with the previous period, last year, year to date and a trend."""
-    return figure_sets(conn, period, [unit], trend_periods)[unit]
+    return figure_sets(conn, period, [unit], trend_periods, absorbed)[unit]
 
 
 def directives_with_units(
@@ -327,39 +395,6 @@ def period_highlights(
     return [h for h, _ in highlights_with_units(conn, period, unit)]
 
 
-def unit_name(conn: Connection, code: str | None) -> str | None:
-    if not code:
-        return None
-    name = conn.execute(sa.select(units.c.name).where(units.c.code == code)).scalar()
-    return str(name) if name is not None else None
-
-
-def check_unit(conn: Connection, code: str | None) -> None:
-    """A unit named on the command line must be known (in ``units`` or in some record)."""
-    if not code:
-        return
-    known = conn.execute(
-        sa.select(unit_scope.c.descendant).where(unit_scope.c.descendant == code).limit(1)
-    ).first()
-    if not known:
-        raise UsageError(
-            f"--unit: không có đơn vị {code!r} trong cơ sở dữ liệu; "
-            "xem danh sách bằng 'baocao units' hoặc nhập tệp units.csv"
-        )
-
-
-def list_units(conn: Connection, parent: str | None = None) -> list[tuple[str, str, str | None]]:
-    """(code, name, parent) of the units in ``units`` (under ``parent`` when given)."""
-    stmt = sa.select(units.c.code, units.c.name, units.c.parent).order_by(units.c.code)
-    if parent:
-        stmt = stmt.where(
-            units.c.code.in_(
-                sa.select(unit_scope.c.descendant).where(unit_scope.c.ancestor == parent)
-            )
-        )
-    return [(str(c), str(n), p) for c, n, p in conn.execute(stmt)]
-
-
 def figures_by_unit(
     conn: Connection, period: ReportPeriod, parent: str | None = None
 ) -> list[UnitFigures]:
@@ -398,8 +433,12 @@ def period_records(
 
 
 def engine_figure_set(
-    engine: Engine, period: ReportPeriod, unit: str | None = None, trend_periods: int = 12
+    engine: Engine,
+    period: ReportPeriod,
+    unit: str | None = None,
+    trend_periods: int = 12,
+    absorbed: Mapping[str, Sequence[str]] | None = None,
 ) -> FigureSet:
     with engine.connect() as conn:
         check_unit(conn, unit)
-        return figure_set(conn, period, unit, trend_periods)
+        return figure_set(conn, period, unit, trend_periods, absorbed)

@@ -85,6 +85,18 @@ class Figures:
         return out
 
 
+def add_figures(a: Figures, b: Figures) -> Figures:
+    """The figures of two units together (a merged unit and one it absorbed)."""
+    values: dict[str, object] = {}
+    for f in fields(Figures):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if f.name.endswith("_by_field"):
+            values[f.name] = {k: x.get(k, 0) + y.get(k, 0) for k in {*x, *y}}
+        else:
+            values[f.name] = x + y
+    return Figures(**values)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class FigureSet:
     """The figures of a period with the comparisons the report shows beside them."""
@@ -96,6 +108,17 @@ class FigureSet:
     last_year: Figures
     year_to_date: Figures
     trend: tuple[tuple[ReportPeriod, Figures], ...] = ()
+    first_day: date | None = None
+    """The unit's first recorded day: trend points that end before it are gaps, not zeros
+    (``None``: no gaps; ``date.max``: nothing recorded yet, every point a gap)."""
+
+    def recorded(self, period: ReportPeriod) -> bool:
+        """Whether ``period`` ends on or after the first record (else its zeros mean nothing)."""
+        return self.first_day is None or period.end >= self.first_day
+
+    def trend_points(self) -> tuple[tuple[ReportPeriod, Figures | None], ...]:
+        """The trend with ``None`` for the periods before the first record (nothing known)."""
+        return tuple((p, f if self.recorded(p) else None) for p, f in self.trend)
 
     @property
     def comparisons(self) -> dict[str, Figures]:
@@ -162,6 +185,19 @@ class Report:
     field_lines: tuple[FieldLine, ...]
     highlights: tuple[Highlight, ...]
     show_figures_section: bool = True
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit as the ``units`` table holds it (the last three columns are optional)."""
+
+    code: str
+    name: str
+    parent: str | None = None
+    unit_type: str | None = None
+    place: str | None = None
+    absorbed: str | None = None
+    """Codes of the units merged into this one, separated by ";" or ","."""
 
 
 @dataclass(frozen=True)

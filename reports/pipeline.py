@@ -19,10 +19,11 @@ from reports import indicators
 from reports.compose import compose_report
 from reports.domain import RECORD_KINDS
 from reports.errors import UsageError
-from reports.model import Report
+from reports.model import FigureSet, Report, UnitRow
 from reports.periods import ReportPeriod
 from reports.render.files import report_file_name
 from reports.settings import Settings
+from reports.unit_profile import absorbed_units, unit_header
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,11 @@ def build_report_conn(
     show_figures_section: bool | None = None,
 ) -> Report:
     indicators.check_unit(conn, unit)
-    figures = indicators.figure_set(conn, period, unit, settings.report.trend_periods)
-    name = indicators.unit_name(conn, unit)
+    header: dict[str, Any] = {}
+    if unit:
+        row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
+        header = unit_header(settings, row)
+    figures = unit_figure_set(conn, settings, period, unit)
     return compose_report(
         settings,
         figures,
@@ -70,21 +74,19 @@ def build_report_conn(
         indicators.period_highlights(conn, period, unit),
         issued_on=issued_on or today(settings),
         show_figures_section=show_figures_section,
-        **unit_header(settings, unit, name),
+        **header,
     )
 
 
-def unit_header(settings: Settings, unit: str | None, name: str | None) -> dict[str, Any]:
-    """The header of a unit's own report: its name above, its office below (settings)."""
-    if not unit:
-        return {}
-    title = name or unit
-    return {
-        "unit_name": title,
-        "parent_body": title.upper(),
-        "office_name": settings.office.unit_office,
-        "subject": title,
-    }
+def unit_figure_set(
+    conn: Connection, settings: Settings, period: ReportPeriod, unit: str | None
+) -> FigureSet:
+    """The figures of the office or of one unit, with the units merged into it."""
+    absorbed: dict[str, tuple[str, ...]] = {}
+    if unit:
+        row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
+        absorbed = absorbed_units(settings, [row], [unit])
+    return indicators.figure_set(conn, period, unit, settings.report.trend_periods, absorbed)
 
 
 def write_files(

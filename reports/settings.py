@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reports.errors import ConfigError
+from reports.workdays import WorkCalendar
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "baocao.toml"
@@ -81,6 +82,63 @@ class SchedulerSettings:
     """At start, missed periods run once each, at most this many per job."""
 
 
+UNIT_TYPES = (
+    "phuong",
+    "xa",
+    "dac_khu",
+    "thi_xa",
+    "quan",
+    "huyen",
+    "thanh_pho",
+    "so",
+    "ban",
+    "khac",
+)
+"""Unit types (units.csv ``unit_type``, ``[units.CODE] unit_type``): see reports.unit_profile."""
+
+
+@dataclass(frozen=True)
+class UnitSettings:
+    """``[units.CODE]``: a unit's own report; every key optional (defaults by unit type)."""
+
+    unit_type: str = ""
+    """so (department), phuong, xa, dac_khu, quan, huyen, thi_xa…; empty: from the name."""
+    parent_body: str = ""
+    issuing_body: str = ""
+    subject: str = ""
+    place: str = ""
+    reference_prefix: str = ""
+    signer_authority: str = ""
+    signer_title: str = ""
+    signer_name: str = ""
+    recipients: tuple[str, ...] = ()
+    absorbed: tuple[str, ...] = ()
+    """Codes of the units merged into this one: their records count in its comparisons."""
+
+
+PERIOD_MODES = ("calendar", "cut-off")
+
+
+@dataclass(frozen=True)
+class PeriodSettings:
+    """Per kind: calendar periods or the cut-off of Nghị định 09/2019, Điều 12 (15th to 14th)."""
+
+    month: str = "calendar"
+    quarter: str = "calendar"
+    half: str = "calendar"
+    year: str = "calendar"
+
+    @property
+    def cutoffs(self) -> dict[str, bool]:
+        """Kind → ``True`` when that kind is cut off (see :func:`reports.periods.classify`)."""
+        return {
+            "month": self.month == "cut-off",
+            "quarter": self.quarter == "cut-off",
+            "half": self.half == "cut-off",
+            "year": self.year == "cut-off",
+        }
+
+
 @dataclass(frozen=True)
 class Settings:
     source: Path | None
@@ -97,6 +155,11 @@ class Settings:
     output_dir: Path
     pdf_timeout_s: float = 120.0
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    periods: PeriodSettings = field(default_factory=PeriodSettings)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    units: Mapping[str, UnitSettings] = field(default_factory=dict)
+    """Unit code → its own report's header, signer and recipients ([units.CODE])."""
+    """Working days: the package's holidays with the office's overrides ([calendar])."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -207,6 +270,9 @@ def settings_from_mapping(
         "timezone",
         "pdf",
         "scheduler",
+        "periods",
+        "calendar",
+        "units",
     }
     for key in raw:
         if key not in allowed:
@@ -299,6 +365,30 @@ def settings_from_mapping(
         raise ConfigError(
             "scheduler.lease_s", f"phải ít nhất 10 giây, nhận được {scheduler.lease_s}", source
         )
+    periods = _build(PeriodSettings, "periods", _section(raw, "periods", source), source)
+    for kind, mode in vars(periods).items():
+        if mode not in PERIOD_MODES:
+            raise ConfigError(
+                f"periods.{kind}",
+                f"phải là một trong {', '.join(PERIOD_MODES)}, nhận được {mode!r}",
+                source,
+            )
+    calendar = _calendar(_section(raw, "calendar", source), source)
+    unit_tables = _section(raw, "units", source)
+    for code, table in unit_tables.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"units.{code}", f"phải là bảng [units.{code}]", source)
+    units = {
+        str(code): _build(UnitSettings, f"units.{code}", dict(table), source)
+        for code, table in unit_tables.items()
+    }
+    for code, unit in units.items():
+        if unit.unit_type and unit.unit_type not in UNIT_TYPES:
+            raise ConfigError(
+                f"units.{code}.unit_type",
+                f"phải là một trong {', '.join(UNIT_TYPES)}, nhận được {unit.unit_type!r}",
+                source,
+            )
     pdf = _section(raw, "pdf", source)
     pdf_timeout = pdf.get("timeout_s", 120.0)
     if not isinstance(pdf_timeout, int | float) or pdf_timeout <= 0:
@@ -321,4 +411,45 @@ def settings_from_mapping(
         output_dir=_path("output", PROJECT_ROOT / "out"),
         pdf_timeout_s=float(pdf_timeout),
         scheduler=scheduler,
+        periods=periods,
+        calendar=calendar,
+        units=units,
     )
+
+
+def _calendar(raw: Mapping[str, Any], source: Path | None) -> WorkCalendar:
+    """``[calendar.days_off]`` and ``[calendar.worked]``: "2026-01-02" = "reason"."""
+    from datetime import date
+
+    tables: dict[str, dict[date, str]] = {"days_off": {}, "worked": {}}
+    for key, value in raw.items():
+        if key not in tables:
+            raise ConfigError(
+                f"calendar.{key}", "không có thiết lập này; dùng days_off, worked", source
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(
+                f"calendar.{key}",
+                f'phải là bảng ngày = lý do, ví dụ "2026-01-02" = "Nghỉ bù", nhận được {value!r}',
+                source,
+            )
+        for day, reason in value.items():
+            try:
+                parsed = date.fromisoformat(str(day))
+            except ValueError:
+                raise ConfigError(
+                    f"calendar.{key}", f"ngày phải viết dạng 2026-01-02, nhận được {day!r}", source
+                ) from None
+            if not isinstance(reason, str):
+                raise ConfigError(
+                    f"calendar.{key}.{day}", f"lý do phải là chuỗi, nhận được {reason!r}", source
+                )
+            tables[key][parsed] = reason
+    both = sorted(set(tables["days_off"]) & set(tables["worked"]))
+    if both:
+        raise ConfigError(
+            "calendar",
+            f"ngày {both[0].isoformat()} vừa ở days_off vừa ở worked; chỉ giữ một",
+            source,
+        )
+    return WorkCalendar(tables["days_off"], tables["worked"])

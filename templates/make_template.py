@@ -230,11 +230,11 @@ def page_number_header(section: Any) -> None:
 def figures_table(doc: Any) -> None:
     headers = (
         "Chỉ tiêu",
-        "Kỳ này",
-        "Kỳ trước",
+        "{{ ten_cot.ky_nay }}",
+        "{{ ten_cot.ky_truoc }}",
         "Tăng/giảm",
-        "Cùng kỳ năm trước",
-        "Lũy kế từ đầu năm",
+        "{{ ten_cot.cung_ky }}",
+        "{{ ten_cot.luy_ke }}",
     )
     table = doc.add_table(rows=3, cols=len(headers))
     table.style = "Table Grid"
@@ -343,7 +343,7 @@ def build(path: Path) -> None:
     )
     para(
         doc,
-        "Kết quả chỉ đạo, điều hành nổi bật của {{ chu_the }} {{ ky|ky_dai }}",
+        "Kết quả chỉ đạo, điều hành nổi bật của {{ chu_the }} {{ trich_yeu_ky }}",
         size=14,
         bold=True,
         align=WD_ALIGN_PARAGRAPH.CENTER,
@@ -356,7 +356,7 @@ def build(path: Path) -> None:
     para(doc, "I. HOẠT ĐỘNG CHỈ ĐẠO, ĐIỀU HÀNH CHUNG", bold=True, keep_with_next=True)
     para(
         doc,
-        "Tuần qua ({{ ky|ky }}), {{ chu_the }} đã tiếp nhận, xử lý công việc tại "
+        "{{ mo_dau }}, {{ chu_the }} đã tiếp nhận, xử lý công việc tại "
         "{{ so_lieu.documents_received|so }} văn bản hành chính nhà nước; tiếp nhận mới "
         "{{ so_lieu.dossiers_received|so }} hồ sơ thủ tục hành chính có thời hạn trả kết quả "
         "(đã hoàn thành và trả kết quả {{ so_lieu.dossiers_completed|so }} hồ sơ; "
@@ -367,29 +367,36 @@ def build(path: Path) -> None:
         "đã xử lý: {{ so_lieu.petitions_resolved|so }} đơn. "
         "Các đồng chí Lãnh đạo {{ chu_the }} đã phê duyệt "
         "{{ so_lieu.directives_approved|so }} văn bản chỉ đạo, điều hành "
-        "trên các lĩnh vực, cụ thể:",
+        "trên các lĩnh vực{% if linh_vuc %}, cụ thể:{% else %}.{% endif %}",
     )
     tag(doc, "{%p for lv in linh_vuc %}")
     para(doc, "- Lĩnh vực {{ lv.ten }}: {{ lv.noi_dung }}")
     tag(doc, "{%p endfor %}")
 
-    para(doc, "II. MỘT SỐ HOẠT ĐỘNG CHỈ ĐẠO - ĐIỀU HÀNH NỔI BẬT", bold=True, keep_with_next=True)
+    tag(doc, "{%p if noi_bat %}")
+    para(
+        doc,
+        "{{ muc_noi_bat }}. MỘT SỐ HOẠT ĐỘNG CHỈ ĐẠO - ĐIỀU HÀNH NỔI BẬT",
+        bold=True,
+        keep_with_next=True,
+    )
     tag(doc, "{%p for nb in noi_bat %}")
     para(doc, "{{ nb.tieu_de }}", bold=True, keep_with_next=True)
     tag(doc, "{%p for doan in nb.doan %}")
     para(doc, "{{ doan }}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
 
     tag(doc, "{%p if hien_so_lieu %}")
-    para(doc, "III. SỐ LIỆU TỔNG HỢP", bold=True, keep_with_next=True)
+    para(doc, "{{ muc_so_lieu }}. SỐ LIỆU TỔNG HỢP", bold=True, keep_with_next=True)
     para(
         doc,
-        "Số liệu {{ ky|ky_dai }} so với kỳ trước ({{ ky_truoc|ky }}), cùng kỳ năm trước "
-        "({{ cung_ky|ky }}) và lũy kế từ đầu năm:",
+        "Số liệu {{ trich_yeu_ky }} so với kỳ trước ({{ ky_truoc|ten_ky }}), cùng kỳ năm trước "
+        "({{ cung_ky|ten_ky }}) và lũy kế ({{ luy_ke|ky }}):",
     )
     figures_table(doc)
-    para(doc, "Xu hướng {{ so_ky_xu_huong }} tuần gần nhất:", before=6, keep_with_next=True)
+    para(doc, "Xu hướng {{ so_ky_xu_huong }} {{ don_vi_xu_huong }} gần nhất:", before=6, keep_with_next=True)
     chart_paragraph(doc)
     tag(doc, "{%p endif %}")
 

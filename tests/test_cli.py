@@ -97,7 +97,7 @@ def test_figures_json_on_an_empty_store(sqlite_url: str) -> None:
     r = run("figures", "--from", "2020-09-21", "--to", "2020-09-28", "--json", db=sqlite_url)
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    assert data["periods"]["previous"] == {"from": "2020-09-13", "to": "2020-09-20"}
+    assert data["periods"]["previous"] == {"from": "2020-09-14", "to": "2020-09-21"}
     assert data["figures"]["current"]["documents_received"] == 0
     assert len(data["trend"]) == 12
 

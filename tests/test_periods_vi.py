@@ -52,10 +52,12 @@ def test_place_date_padding() -> None:
 
 def test_comparison_periods() -> None:
     assert P.days == 8
-    assert P.previous() == ReportPeriod(date(2020, 9, 13), date(2020, 9, 20))
-    assert P.same_period_last_year() == ReportPeriod(date(2019, 9, 21), date(2019, 9, 28))
+    # The previous report's week (sharing its Monday), not the 8 days before: issue #10.
+    assert P.previous() == ReportPeriod(date(2020, 9, 14), date(2020, 9, 21))
+    # A week's "cùng kỳ" is 52 weeks earlier, Monday to Monday again: issue #10.
+    assert P.same_period_last_year() == ReportPeriod(date(2019, 9, 23), date(2019, 9, 30))
     assert P.year_to_date() == ReportPeriod(date(2020, 1, 1), date(2020, 9, 28))
-    leap = ReportPeriod(date(2020, 2, 23), date(2020, 2, 29))
+    leap = ReportPeriod(date(2020, 2, 23), date(2020, 2, 29), "range")
     assert leap.same_period_last_year() == ReportPeriod(date(2019, 2, 23), date(2019, 2, 28))
     assert P.trend(3) == [P.shifted(-14), P.shifted(-7), P]
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reports.cli.app import _echo_lines, _engine, _period, _settings, cli
+from reports.cli.app import _echo_lines, _engine, _settings, cli
+from reports.cli.period_option import period_options, required_period
 
 if TYPE_CHECKING:
     from reports.model import FigureSet
@@ -84,7 +85,7 @@ def _figures_table(fs: FigureSet) -> list[str]:
         "year_to_date": fs.period.year_to_date(),
     }
     header = ["Chỉ tiêu", *(label for _, label in _COLUMNS)]
-    sub = ["", *(vi.period_short(periods[key]) for key, _ in _COLUMNS)]
+    sub = ["", *(vi.period_label(periods[key]) for key, _ in _COLUMNS)]
     rows = [header, sub]
     comparisons = fs.comparisons
     for info in FIGURE_INFO:
@@ -114,37 +115,50 @@ def _figures_json(fs: FigureSet) -> dict[str, Any]:
         "last_year": fs.period.same_period_last_year(),
         "year_to_date": fs.period.year_to_date(),
     }
+    from reports import vi
+
     return {
         "unit": fs.unit,
+        "kind": fs.period.kind,
+        "name": vi.period_name(fs.period),
         "periods": {
             k: {"from": p.start.isoformat(), "to": p.end.isoformat()} for k, p in periods.items()
         },
         "figures": {k: f.as_dict() for k, f in fs.comparisons.items()},
         "trend": [
-            {"from": p.start.isoformat(), "to": p.end.isoformat(), "figures": f.as_dict()}
-            for p, f in fs.trend
+            {
+                "from": p.start.isoformat(),
+                "to": p.end.isoformat(),
+                "label": vi.trend_label(p),
+                "figures": None if f is None else f.as_dict(),
+            }
+            for p, f in fs.trend_points()
         ],
     }
 
 
 @cli.command()
-@click.option(
-    "--from",
-    "start",
-    required=True,
-    metavar="NGÀY",
-    help="Ngày đầu kỳ (2020-09-21 hoặc 21/09/2020).",
-)
-@click.option("--to", "end", required=True, metavar="NGÀY", help="Ngày cuối kỳ (tính cả ngày này).")
+@period_options()
 @click.option("--unit", help="Mã đơn vị (tính cả các đơn vị trực thuộc).")
 @click.option("--json", "as_json", is_flag=True, help="In ra JSON.")
 @click.pass_context
-def figures(ctx: click.Context, start: str, end: str, unit: str | None, as_json: bool) -> None:
+def figures(
+    ctx: click.Context,
+    period_text: str | None,
+    start: str | None,
+    end: str | None,
+    unit: str | None,
+    as_json: bool,
+) -> None:
     """In các số liệu của kỳ, với kỳ trước, cùng kỳ năm trước và lũy kế từ đầu năm."""
-    from reports.indicators import engine_figure_set
+    from reports.indicators import check_unit
+    from reports.pipeline import unit_figure_set
 
     settings = _settings(ctx)
-    fs = engine_figure_set(_engine(ctx), _period(start, end), unit, settings.report.trend_periods)
+    period = required_period(settings, period_text, start, end)
+    with _engine(ctx).connect() as conn:
+        check_unit(conn, unit)
+        fs = unit_figure_set(conn, settings, period, unit)
     if as_json:
         click.echo(json.dumps(_figures_json(fs), ensure_ascii=False, indent=2))
     else:

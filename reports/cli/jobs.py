@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reports.cli.app import _echo_lines, _engine, _period, _settings, cli
+from reports.cli.app import _echo_lines, _engine, _settings, cli
+from reports.cli.period_option import chosen_period, period_options
 
 if TYPE_CHECKING:
     pass
@@ -44,7 +45,7 @@ def jobs_list(ctx: click.Context) -> None:
     from reports.schedule.service import next_run_times
 
     settings = _settings(ctx)
-    found = load_jobs(settings.jobs_dir, settings.smtp.owner)
+    found = load_jobs(settings.jobs_dir, settings.smtp.owner, settings.calendar)
     if not found:
         click.echo(f"Không có công việc nào trong {settings.jobs_dir}.")
         return
@@ -69,14 +70,14 @@ def jobs_list(ctx: click.Context) -> None:
 
 @jobs.command("run")
 @click.argument("job_id")
-@click.option("--from", "start", metavar="NGÀY", help="Ngày đầu kỳ (mặc định: tuần trước).")
-@click.option("--to", "end", metavar="NGÀY", help="Ngày cuối kỳ.")
+@period_options()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Thư mục ghi tệp.")
 @click.option("--force", is_flag=True, help="Gửi lại dù kỳ này đã gửi.")
 @click.pass_context
 def jobs_run(
     ctx: click.Context,
     job_id: str,
+    period_text: str | None,
     start: str | None,
     end: str | None,
     out_dir: str | None,
@@ -85,18 +86,14 @@ def jobs_run(
     """Chạy một công việc cho một kỳ, đúng như bộ lập lịch sẽ chạy."""
     from datetime import UTC, datetime
 
-    from reports.errors import UsageError
     from reports.schedule.jobs import find_job
     from reports.schedule.runner import run_job
 
     settings = _settings(ctx)
-    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
-    if bool(start) != bool(end):
-        raise UsageError("--from và --to phải đi cùng nhau")
-    if start and end:
-        period = _period(start, end)
-    else:
-        period = job.period_for(datetime.now(UTC), settings.report.week_convention)
+    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner, settings.calendar)
+    period = chosen_period(settings, period_text, start, end) or job.period_for(
+        datetime.now(UTC), settings
+    )
     outcome = run_job(
         _engine(ctx),
         settings,

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reports.cli.app import _echo_lines, _engine, _period, _settings, cli
+from reports.cli.app import _echo_lines, _engine, _settings, cli
+from reports.cli.period_option import period_options, required_period
 
 if TYPE_CHECKING:
     from reports.periods import ReportPeriod
 
 
 @cli.command()
-@click.option("--from", "start", required=True, metavar="NGÀY", help="Ngày đầu kỳ.")
-@click.option("--to", "end", required=True, metavar="NGÀY", help="Ngày cuối kỳ (tính cả ngày này).")
+@period_options()
 @click.option("--unit", help="Báo cáo cho một đơn vị (tính cả các đơn vị trực thuộc).")
 @click.option(
     "--format",
@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 @click.pass_context
 def generate(
     ctx: click.Context,
-    start: str,
-    end: str,
+    period_text: str | None,
+    start: str | None,
+    end: str | None,
     unit: str | None,
     formats: str,
     out_dir: str | None,
@@ -64,8 +65,8 @@ def generate(
     from reports.pipeline import parse_formats
 
     chosen = parse_formats(formats)
-    period = _period(start, end)
     settings = _settings(ctx)
+    period = required_period(settings, period_text, start, end)
     if all_units or parent:
         if unit:
             raise UsageError(

@@ -46,7 +46,10 @@ def _domain(mail_from: str) -> str:
 
 
 def subject_for(period: ReportPeriod) -> str:
-    return f"Báo cáo kết quả chỉ đạo, điều hành tuần {vi.period_short(period)}"
+    """``… tuần 15/3-22/3/2021``, ``… tháng 3/2021``, ``… quý I/2021`` (the period's kind)."""
+    if period.kind == "week":
+        return f"Báo cáo kết quả chỉ đạo, điều hành tuần {vi.period_short(period)}"
+    return f"Báo cáo kết quả chỉ đạo, điều hành {vi.period_name(period)}"
 
 
 def _environment(templates_dir: Path) -> SandboxedEnvironment:

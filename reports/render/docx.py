@@ -27,6 +27,7 @@ from reports.errors import TemplateError
 from reports.model import FIGURE_INFO, Report
 from reports.render.docx_chart import chart_xml
 from reports.render.files import atomic_output
+from reports.render.period_words import period_words, trend_series
 from reports.settings import Settings
 
 CHART_PART = "word/charts/chart1.xml"
@@ -55,6 +56,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "ky_dai": vi.period_long,
     "ngay": vi.numeric_date,
     "ngay_thang_nam": vi.date_words,
+    "ten_ky": vi.period_label,
 }
 
 CONTEXT_VARIABLES = (
@@ -81,6 +83,14 @@ CONTEXT_VARIABLES = (
     "so_ky_xu_huong",
     "nguoi_ky",
     "noi_nhan",
+    "loai_ky",
+    "ten_ky",
+    "mo_dau",
+    "trich_yeu_ky",
+    "ten_cot",
+    "don_vi_xu_huong",
+    "muc_noi_bat",
+    "muc_so_lieu",
 )
 """Every variable a template may use (documented in templates/README.md)."""
 
@@ -99,9 +109,13 @@ def document_number(number: str | None) -> str:
 def template_context(report: Report) -> dict[str, Any]:
     """The variables of the Word template, from a composed report (pure)."""
     fs = report.figures
+    # A comparison period that ended before the first record shows "-", not a zero.
+    previous_known = fs.recorded(report.period.previous())
+    last_year_known = fs.recorded(report.period.same_period_last_year())
     rows = []
     for info in FIGURE_INFO:
-        cur, prev = fs.current.value(info.name), fs.previous.value(info.name)
+        cur = fs.current.value(info.name)
+        prev = fs.previous.value(info.name) if previous_known else None
         rows.append(
             {
                 "chi_tieu": info.label,
@@ -109,7 +123,7 @@ def template_context(report: Report) -> dict[str, Any]:
                 "ky_nay": cur,
                 "ky_truoc": prev,
                 "thay_doi": _diff(cur, prev),
-                "cung_ky": fs.last_year.value(info.name),
+                "cung_ky": fs.last_year.value(info.name) if last_year_known else None,
                 "luy_ke": fs.year_to_date.value(info.name),
             }
         )
@@ -141,23 +155,13 @@ def template_context(report: Report) -> dict[str, Any]:
             "ho_ten": report.signer_name,
         },
         "noi_nhan": list(report.recipients),
+        **period_words(report),
     }
 
 
 def trend_chart(report: Report) -> bytes:
-    trend = report.figures.trend
-    labels = [vi.day_month(p.start) for p, _ in trend]
-    return chart_xml(
-        labels,
-        {
-            "Văn bản tiếp nhận": [f.documents_received for _, f in trend],
-            "Văn bản chỉ đạo": [f.directives_approved for _, f in trend],
-        },
-        {
-            "Hồ sơ TTHC tiếp nhận": [f.dossiers_received for _, f in trend],
-            "Đơn thư tiếp nhận": [f.petitions_received for _, f in trend],
-        },
-    )
+    labels, bars, lines = trend_series(report)
+    return chart_xml(labels, bars, lines)
 
 
 def _environment() -> SandboxedEnvironment:

@@ -30,13 +30,16 @@ def _str_lit(values: Sequence[str]) -> str:
     return f'<c:strLit><c:ptCount val="{len(values)}"/>{pts}</c:strLit>'
 
 
-def _num_lit(values: Sequence[float]) -> str:
-    pts = "".join(f'<c:pt idx="{i}"><c:v>{v}</c:v></c:pt>' for i, v in enumerate(values))
+def _num_lit(values: Sequence[float | None]) -> str:
+    # A None value has no point: the chart shows a gap there (dispBlanksAs="gap").
+    pts = "".join(
+        f'<c:pt idx="{i}"><c:v>{v}</c:v></c:pt>' for i, v in enumerate(values) if v is not None
+    )
     return f'<c:numLit><c:formatCode>{_NUMBER_FORMAT}</c:formatCode><c:ptCount val="{len(values)}"/>{pts}</c:numLit>'
 
 
 def _series(
-    index: int, name: str, categories: Sequence[str], values: Sequence[float], line: bool
+    index: int, name: str, categories: Sequence[str], values: Sequence[float | None], line: bool
 ) -> str:
     colour = _COLOURS[index % len(_COLOURS)]
     fill = (
@@ -75,8 +78,8 @@ def _axes(cat_id: int, val_id: int, secondary: bool) -> str:
 
 def chart_xml(
     categories: Sequence[str],
-    bars: Mapping[str, Sequence[float]],
-    lines: Mapping[str, Sequence[float]],
+    bars: Mapping[str, Sequence[float | None]],
+    lines: Mapping[str, Sequence[float | None]],
     title: str = "",
 ) -> bytes:
     """Bars on the left axis, lines (smaller magnitudes) on a right-hand axis."""

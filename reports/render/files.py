@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reports.periods import ReportPeriod
+from reports.vi import KIND_CODES
 
 
 @contextlib.contextmanager
@@ -60,6 +61,7 @@ def safe_name(text: str) -> str:
 
 
 def report_file_name(period: ReportPeriod, extension: str, unit: str | None = None) -> str:
-    """``BC-tuan-2020-09-21_2020-09-28.docx`` (with ``_UNIT`` when for one unit)."""
+    """The kind and the period: ``BC-tuan-2020-09-21_2020-09-28.docx``, ``BC-thang-2021-03``,
+    ``BC-quy-2021-Q1``, ``BC-6thang-2021-H1``, ``BC-nam-2021`` (``_UNIT`` for one unit)."""
     unit_part = f"_{safe_name(unit)}" if unit else ""
-    return f"BC-tuan-{period.slug()}{unit_part}.{extension.lstrip('.')}"
+    return f"BC-{KIND_CODES[period.kind]}-{period.code()}{unit_part}.{extension.lstrip('.')}"

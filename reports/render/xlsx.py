@@ -139,7 +139,7 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
             _cell(
                 ws,
                 f"Kết quả chỉ đạo, điều hành nổi bật của {report.subject} "
-                f"{vi.period_long(report.period)}",
+                f"{vi.period_subject(report.period)}",
                 font=_TITLE,
             )
         ]
@@ -256,7 +256,8 @@ _TREND = (
 
 def _trend_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Xu hướng")
-    trend: Sequence[tuple[Any, Figures]] = report.figures.trend
+    # before the unit's first record a point is empty, not 0
+    trend: Sequence[tuple[Any, Figures | None]] = report.figures.trend_points()
     _widths(ws, (18, *([14] * len(_TREND))))
     ws.freeze_panes = "B2"
     _print_setup(ws, landscape=True, title_rows="1:1")
@@ -265,7 +266,10 @@ def _trend_sheet(wb: Workbook, report: Report) -> None:
         ws.append(
             [
                 _cell(ws, vi.period_short(period)),
-                *(_cell(ws, figures.value(name), fmt=NUMBER) for name, _ in _TREND),
+                *(
+                    _cell(ws, None if figures is None else figures.value(name), fmt=NUMBER)
+                    for name, _ in _TREND
+                ),
             ]
         )
     n = len(trend)

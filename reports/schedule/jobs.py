@@ -7,15 +7,33 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reports.errors import JobError
-from reports.periods import ReportPeriod, week_before
+from reports.periods import ReportPeriod, previous_period
+from reports.workdays import WorkCalendar
+
+if TYPE_CHECKING:
+    from reports.settings import Settings
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
-PERIODS = ("previous-week",)
+PERIODS = (
+    "previous-week",
+    "previous-month",
+    "previous-quarter",
+    "previous-half",
+    "previous-year",
+)
+_PERIOD_KINDS = {
+    "previous-week": "week",
+    "previous-month": "month",
+    "previous-quarter": "quarter",
+    "previous-half": "half",
+    "previous-year": "year",
+}
+ON_HOLIDAY = ("next-working-day", "run")
 FORMATS = ("docx", "xlsx", "pdf")
 
 
@@ -36,6 +54,10 @@ class Job:
     unit_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """With ``units = "all"``: unit code → that unit's own recipients ([email.units])."""
     source: Path | None = None
+    on_holiday: str = "next-working-day"
+    """A fire time on a day off: "next-working-day" moves it there, "run" keeps it."""
+    calendar: WorkCalendar = field(default_factory=WorkCalendar, compare=False)
+    """The working days (settings [calendar]) used when ``on_holiday`` moves a run."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -44,12 +66,26 @@ class Job:
     def trigger(self) -> Any:
         from apscheduler.triggers.cron import CronTrigger
 
-        return CronTrigger.from_crontab(self.schedule, timezone=self.tz)
+        cron = CronTrigger.from_crontab(self.schedule, timezone=self.tz)
+        if self.on_holiday == "run":
+            return cron
+        from reports.schedule.workday_trigger import WorkingDayTrigger
 
-    def period_for(self, fire_time: datetime, week_convention: str) -> ReportPeriod:
-        """The period a run fired at ``fire_time`` reports on."""
+        return WorkingDayTrigger(cron, self.calendar)
+
+    def period_for(self, fire_time: datetime, conventions: str | Settings) -> ReportPeriod:
+        """The period a run fired at ``fire_time`` reports on.
+
+        ``conventions``: the settings (week convention and cut-off modes), or only the week
+        convention (calendar months, quarters…).
+        """
         local = fire_time.astimezone(self.tz)
-        return week_before(local, week_convention)
+        if isinstance(conventions, str):
+            week_convention, cutoffs = conventions, {}
+        else:
+            week_convention = conventions.report.week_convention
+            cutoffs = conventions.periods.cutoffs
+        return previous_period(_PERIOD_KINDS[self.period], local, cutoffs, week_convention)
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -76,8 +112,14 @@ def _emails(path: Path, key: str, value: Any) -> tuple[str, ...]:
     return out
 
 
-def parse_job(path: Path, raw: dict[str, Any], default_owner: str = "") -> Job:
+def parse_job(
+    path: Path,
+    raw: dict[str, Any],
+    default_owner: str = "",
+    calendar: WorkCalendar | None = None,
+) -> Job:
     allowed = {
+        "on_holiday",
         "id",
         "schedule",
         "timezone",
@@ -128,7 +170,12 @@ def parse_job(path: Path, raw: dict[str, Any], default_owner: str = "") -> Job:
     }
     period = raw.get("period", "previous-week")
     if period not in PERIODS:
-        raise _fail(path, "period", f"chỉ hỗ trợ {', '.join(PERIODS)}, nhận được {period!r}")
+        raise _fail(path, "period", f"chỉ nhận {', '.join(PERIODS)}, nhận được {period!r}")
+    on_holiday = raw.get("on_holiday", "next-working-day")
+    if on_holiday not in ON_HOLIDAY:
+        raise _fail(
+            path, "on_holiday", f"chỉ nhận {', '.join(ON_HOLIDAY)}, nhận được {on_holiday!r}"
+        )
     units = raw.get("units")
     if units not in (None, "all"):
         raise _fail(path, "units", f'chỉ nhận "all", nhận được {units!r}')
@@ -156,6 +203,8 @@ def parse_job(path: Path, raw: dict[str, Any], default_owner: str = "") -> Job:
         figures_section=figures_section,
         unit_recipients=unit_recipients,
         source=path,
+        on_holiday=on_holiday,
+        calendar=calendar or WorkCalendar(),
     )
     try:
         job.trigger()
@@ -164,7 +213,9 @@ def parse_job(path: Path, raw: dict[str, Any], default_owner: str = "") -> Job:
     return job
 
 
-def load_jobs(jobs_dir: Path, default_owner: str = "") -> list[Job]:
+def load_jobs(
+    jobs_dir: Path, default_owner: str = "", calendar: WorkCalendar | None = None
+) -> list[Job]:
     """Every ``*.toml`` job in ``jobs_dir`` (none if the folder does not exist)."""
     if not jobs_dir.is_dir():
         return []
@@ -174,15 +225,17 @@ def load_jobs(jobs_dir: Path, default_owner: str = "") -> list[Job]:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise JobError(f"Tệp công việc {path}: không đọc được TOML UTF-8 ({exc})") from exc
-        job = parse_job(path, raw, default_owner)
+        job = parse_job(path, raw, default_owner, calendar)
         if job.id in jobs:
             raise _fail(path, "id", f"trùng với {jobs[job.id].source}")
         jobs[job.id] = job
     return list(jobs.values())
 
 
-def find_job(jobs_dir: Path, job_id: str, default_owner: str = "") -> Job:
-    for job in load_jobs(jobs_dir, default_owner):
+def find_job(
+    jobs_dir: Path, job_id: str, default_owner: str = "", calendar: WorkCalendar | None = None
+) -> Job:
+    for job in load_jobs(jobs_dir, default_owner, calendar):
         if job.id == job_id:
             return job
     raise JobError(

@@ -34,9 +34,9 @@ def scheduled_run(job_id: str, settings_path: str | None, db_url: str, jobs_dir:
     settings = load_settings(settings_path).with_database(db_url).with_jobs_dir(jobs_dir)
     engine = open_store(settings.database_url)
     try:
-        job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
+        job = find_job(settings.jobs_dir, job_id, settings.smtp.owner, settings.calendar)
         now = datetime.now(UTC)
-        period = job.period_for(last_fire_time(job, now) or now, settings.report.week_convention)
+        period = job.period_for(last_fire_time(job, now) or now, settings)
         outcome = run_job(engine, settings, job, period)
         log.info("%s", outcome.message)
     finally:
@@ -89,7 +89,7 @@ def catch_up(
             continue  # a new job starts from its next run time
         since = datetime.combine(last_end, datetime.min.time(), tzinfo=job.tz)
         for fire in missed_fire_times(job, since, now, settings.scheduler.catch_up_max):
-            period = job.period_for(fire, settings.report.week_convention)
+            period = job.period_for(fire, settings)
             if period.end <= last_end:
                 continue
             if stopping is not None and stopping.is_set():
@@ -170,7 +170,7 @@ def start(
     ``paused``: the caller adds its listeners, then calls ``resume()`` (a run missed while the
     service was down fires as soon as it resumes).
     """
-    jobs = load_jobs(settings.jobs_dir, settings.smtp.owner)
+    jobs = load_jobs(settings.jobs_dir, settings.smtp.owner, settings.calendar)
     catch_up(engine, settings, jobs, now or datetime.now(UTC), stopping=stopping)
     scheduler = build_scheduler(settings, jobs, blocking=False)
     scheduler.start(paused=True)

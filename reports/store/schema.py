@@ -22,6 +22,9 @@ units = sa.Table(
     sa.Column("code", sa.String(64), primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("parent", sa.String(64), nullable=True),
+    sa.Column("unit_type", sa.String(32), nullable=True),
+    sa.Column("place", sa.Text, nullable=True),
+    sa.Column("absorbed", sa.Text, nullable=True),
 )
 
 unit_scope = sa.Table(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def build_report_conn(
     indicators.check_unit(conn, unit)
     figures = indicators.figure_set(conn, period, unit, settings.report.trend_periods)
     name = indicators.unit_name(conn, unit)
-    return compose_report(
+    report = compose_report(
         settings,
         figures,
         indicators.period_directives(conn, period, unit),
@@ -72,6 +73,11 @@ def build_report_conn(
         show_figures_section=show_figures_section,
         **unit_header(settings, unit, name),
     )
+    from reports.completeness import gaps, provisional_line
+
+    if line := provisional_line(gaps(conn, settings, period)):
+        report = replace(report, provisional=line)
+    return report
 
 
 def unit_header(settings: Settings, unit: str | None, name: str | None) -> dict[str, Any]:

@@ -82,6 +82,21 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    base_url: str = ""
+    """The address of the web page as leaders reach it (``https://baocao.vp.gov.vn``); links in
+    mails (the approval queue) are built from it. Empty: mails carry no link."""
+
+
+@dataclass(frozen=True)
+class CompletenessSettings:
+    sources: tuple[str, ...] = ()
+    """The sources every report expects: a record kind (``"dossiers"``) or a kind and the unit
+    whose own export it is (``"dossiers:Q_BA_DINH"``). A report whose period ends after the
+    latest day a source's imports cover is provisional (số liệu tạm tính)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     source: Path | None
     base_dir: Path
@@ -97,6 +112,8 @@ class Settings:
     output_dir: Path
     pdf_timeout_s: float = 120.0
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    completeness: CompletenessSettings = field(default_factory=CompletenessSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -207,6 +224,8 @@ def settings_from_mapping(
         "timezone",
         "pdf",
         "scheduler",
+        "web",
+        "completeness",
     }
     for key in raw:
         if key not in allowed:
@@ -306,6 +325,9 @@ def settings_from_mapping(
             "pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source
         )
 
+    web = _build(WebSettings, "web", _section(raw, "web", source), source)
+    completeness = _completeness(raw, source)
+
     return Settings(
         source=source,
         base_dir=base_dir,
@@ -321,4 +343,24 @@ def settings_from_mapping(
         output_dir=_path("output", PROJECT_ROOT / "out"),
         pdf_timeout_s=float(pdf_timeout),
         scheduler=scheduler,
+        web=replace(web, base_url=web.base_url.rstrip("/")),
+        completeness=completeness,
     )
+
+
+def _completeness(raw: Mapping[str, Any], source: Path | None) -> CompletenessSettings:
+    from reports.domain import RECORD_KINDS
+
+    out: CompletenessSettings = _build(
+        CompletenessSettings, "completeness", _section(raw, "completeness", source), source
+    )
+    for entry in out.sources:
+        kind = entry.split(":", 1)[0]
+        if kind not in RECORD_KINDS:
+            raise ConfigError(
+                "completeness.sources",
+                f"không có loại số liệu {kind!r} (trong {entry!r}); chọn trong "
+                f'{", ".join(RECORD_KINDS)}, có thể kèm mã đơn vị: "dossiers:MA_DON_VI"',
+                source,
+            )
+    return out

@@ -81,6 +81,8 @@ CONTEXT_VARIABLES = (
     "so_ky_xu_huong",
     "nguoi_ky",
     "noi_nhan",
+    "tam_tinh",
+    "thay_the",
 )
 """Every variable a template may use (documented in templates/README.md)."""
 
@@ -141,6 +143,8 @@ def template_context(report: Report) -> dict[str, Any]:
             "ho_ten": report.signer_name,
         },
         "noi_nhan": list(report.recipients),
+        "tam_tinh": report.provisional,
+        "thay_the": report.replaces,
     }
 
 

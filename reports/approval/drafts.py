@@ -1,0 +1,506 @@
+"""Drafts and decisions: submit a draft, list them, approve (number, freeze), return or revoke.
+
+Every change of state is a conditional UPDATE (``… WHERE id = ? AND state = <seen>``) inside
+one transaction, as healthchecks claims its reports: of two approvers acting at once one wins
+and the other is told; approving twice numbers and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from reports import register, report_json, vi
+from reports.errors import ApprovalError
+from reports.model import FIGURE_INFO, Report
+from reports.periods import ReportPeriod
+from reports.render.files import atomic_output, safe_name
+from reports.schedule import ledger
+from reports.schedule.jobs import Job, find_job
+from reports.settings import Settings
+from reports.store.schema import approvals, runs
+
+PENDING, APPROVED, RETURNED = "pending", "approved", "returned"
+REVOKED, VOID, RELEASED = "revoked", "void", "released"
+STATE_VI = {
+    PENDING: "chờ duyệt",
+    APPROVED: "đã duyệt",
+    RETURNED: "trả lại để sửa",
+    REVOKED: "đã thu hồi phê duyệt",
+    VOID: "hết hiệu lực (đã tạo lại)",
+    RELEASED: "đã phát hành",
+}
+
+Lookup = Callable[[str], Sequence[str]]
+"""A login or role name → the mail addresses it stands for (the web's users table)."""
+
+KEY_FIGURES = (
+    "documents_received",
+    "dossiers_received",
+    "dossiers_completed",
+    "on_time_rate",
+    "receptions",
+    "petitions_received",
+    "directives_approved",
+)
+
+
+def resolve_approvers(names: Sequence[str], lookup: Lookup | None = None) -> tuple[str, ...]:
+    """Mail addresses as they are; logins and roles through ``lookup`` (none: an error)."""
+    out: list[str] = []
+    for name in names:
+        if "@" in name:
+            found: Sequence[str] = [name]
+        elif lookup is None:
+            raise ApprovalError(
+                f"Người duyệt {name!r} không phải địa chỉ thư và chưa có danh sách người dùng "
+                "để tra; ghi địa chỉ thư vào approvers trong tệp công việc."
+            )
+        else:
+            found = lookup(name)
+            if not found:
+                raise ApprovalError(
+                    f"Người duyệt {name!r}: không có người dùng hay vai trò này; sửa approvers "
+                    "trong tệp công việc."
+                )
+        out.extend(a for a in found if a not in out)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: int
+    run_id: int
+    job_id: str
+    period: ReportPeriod
+    unit: str
+    state: str
+    approvers: tuple[str, ...]
+    files: tuple[FileRecord, ...]
+    """The draft's files as the approvers were sent them, with their SHA-256."""
+    summary: str
+    provisional: str | None
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    comment: str | None
+    number: int | None
+    prefix: str | None
+    issued_on: date | None
+    final_files: tuple[FileRecord, ...]
+    """The numbered, frozen files (after approval): what is sent, byte for byte."""
+    replaces_id: int | None
+
+    @property
+    def reference(self) -> str | None:
+        """``01/BC-VP`` once numbered."""
+        if self.number is None or self.prefix is None:
+            return None
+        return register.reference(self.number, self.prefix)
+
+
+def _files(text: str | None) -> tuple[FileRecord, ...]:
+    return tuple(FileRecord(Path(f["path"]), f["sha256"]) for f in json.loads(text or "[]"))
+
+
+def _dump(files: Sequence[FileRecord]) -> str:
+    return json.dumps([{"path": str(f.path), "sha256": f.sha256} for f in files])
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _select() -> sa.Select[tuple[object, ...]]:
+    return sa.select(
+        approvals, runs.c.job_id, runs.c.period_start, runs.c.period_end, runs.c.unit
+    ).join(runs, runs.c.id == approvals.c.run_id)
+
+
+def _draft(row: sa.Row[tuple[object, ...]]) -> Draft:
+    m = row._mapping
+    return Draft(
+        id=m["id"],
+        run_id=m["run_id"],
+        job_id=m["job_id"],
+        period=ReportPeriod(m["period_start"], m["period_end"]),
+        unit=m["unit"],
+        state=m["state"],
+        approvers=tuple(json.loads(m["approvers"])),
+        files=_files(m["draft_files"]),
+        summary=m["summary"],
+        provisional=m["provisional"],
+        created_at=_aware(m["created_at"]),  # type: ignore[arg-type]
+        decided_by=m["decided_by"],
+        decided_at=_aware(m["decided_at"]),
+        comment=m["comment"],
+        number=m["number"],
+        prefix=m["prefix"],
+        issued_on=m["issued_on"],
+        final_files=_files(m["final_files"]),
+        replaces_id=m["replaces_id"],
+    )
+
+
+def draft(engine: Engine | Connection, run_id: int) -> Draft:
+    """The latest draft of run #``run_id``."""
+    stmt = _select().where(approvals.c.run_id == run_id).order_by(approvals.c.id.desc()).limit(1)
+    if isinstance(engine, Connection):
+        row = engine.execute(stmt).first()
+    else:
+        with engine.connect() as conn:
+            row = conn.execute(stmt).first()
+    if row is None:
+        raise ApprovalError(
+            f"Lần chạy #{run_id} không có bản dự thảo nào; xem các bản chờ duyệt bằng "
+            "'baocao drafts'."
+        )
+    return _draft(row)
+
+
+def drafts(engine: Engine, states: Sequence[str] = (PENDING,), limit: int = 100) -> list[Draft]:
+    """Drafts in ``states``, newest first (the approval queue: pending ones)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            _select()
+            .where(approvals.c.state.in_(list(states)))
+            .order_by(approvals.c.id.desc())
+            .limit(limit)
+        )
+        return [_draft(r) for r in rows]
+
+
+def report_of(engine: Engine, draft_id: int) -> Report:
+    """The composed report the draft was rendered from."""
+    with engine.connect() as conn:
+        data = conn.execute(
+            sa.select(approvals.c.report).where(approvals.c.id == draft_id)
+        ).scalar()
+    if data is None:
+        raise ApprovalError(f"Không có bản dự thảo #{draft_id}.")
+    return report_json.loads(bytes(data))
+
+
+def summary(report: Report) -> str:
+    """The key figures, one per line, as the approvers' mail and ``baocao drafts`` show them."""
+    fs = report.figures.current
+    labels = {info.name: info for info in FIGURE_INFO}
+    lines = []
+    for name in KEY_FIGURES:
+        info = labels[name]
+        value = fs.value(name)
+        shown = vi.percent(value) if info.unit == "%" else f"{vi.number(value)} {info.unit}"
+        lines.append(f"- {info.label}: {shown}")
+    return "\n".join(lines)
+
+
+def _same_report(job_id: str, period: ReportPeriod, unit: str) -> sa.ColumnElement[bool]:
+    return approvals.c.run_id.in_(
+        sa.select(runs.c.id).where(
+            runs.c.job_id == job_id,
+            runs.c.period_start == period.start,
+            runs.c.period_end == period.end,
+            runs.c.unit == unit,
+        )
+    )
+
+
+def released(conn: Connection, job_id: str, period: ReportPeriod, unit: str) -> Draft | None:
+    """The latest released document of (job, period, unit), which a new draft replaces."""
+    row = conn.execute(
+        _select()
+        .where(_same_report(job_id, period, unit), approvals.c.state == RELEASED)
+        .order_by(approvals.c.id.desc())
+        .limit(1)
+    ).first()
+    return _draft(row) if row else None
+
+
+def replacement_line(old: Draft) -> str:
+    assert old.reference is not None and old.issued_on is not None
+    return f"Thay thế văn bản số {old.reference} ngày {vi.numeric_date(old.issued_on)}."
+
+
+def with_replacement(conn: Connection, job: Job, report: Report) -> Report:
+    """``report`` saying which released document it replaces, when there is one."""
+    old = released(conn, job.id, report.period, job.unit or "")
+    return replace(report, replaces=replacement_line(old)) if old else report
+
+
+def submit(
+    engine: Engine,
+    job: Job,
+    run: ledger.Run,
+    report: Report,
+    files: Sequence[Path],
+    approvers: Sequence[str],
+    *,
+    now: datetime,
+) -> Draft:
+    """Record the draft of ``run`` and set the run *chờ duyệt*, in one transaction.
+
+    Any earlier draft of the same job, period and unit not yet released is void from now: an
+    approval is of the files approved, and these replace them.
+    """
+    records = [FileRecord(p, register.sha256(p.read_bytes())) for p in files]
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(approvals)
+            .where(
+                _same_report(job.id, run.period, run.unit),
+                approvals.c.state.in_([PENDING, APPROVED]),
+            )
+            .values(state=VOID)
+        )
+        old = released(conn, job.id, run.period, run.unit)
+        conn.execute(
+            sa.insert(approvals).values(
+                run_id=run.id,
+                state=PENDING,
+                approvers=json.dumps(list(approvers), ensure_ascii=False),
+                draft_files=_dump(records),
+                summary=summary(report),
+                report=report_json.dumps(report),
+                provisional=report.provisional or None,
+                replaces_id=old.id if old else None,
+                created_at=now,
+            )
+        )
+        held = conn.execute(
+            sa.update(runs)
+            .where(runs.c.id == run.id, runs.c.owner == run.owner, runs.c.status == ledger.RUNNING)
+            .values(status=ledger.AWAITING, finished_at=now, lease_until=now, error=None)
+        ).rowcount
+        if held != 1:
+            raise ApprovalError(
+                f"Lần chạy #{run.id} đã được tiến trình khác tiếp quản; không gửi duyệt bản này."
+            )
+    return draft(engine, run.id)
+
+
+@dataclass
+class Decision:
+    message: str
+    draft: Draft
+    sent: list[str]
+    failed: dict[str, str]
+
+    @property
+    def exit_code(self) -> int:
+        return 6 if self.failed else 0
+
+
+def _changed_files(d: Draft) -> list[str]:
+    return [
+        str(f.path)
+        for f in d.files
+        if not f.path.is_file() or register.sha256(f.path.read_bytes()) != f.sha256
+    ]
+
+
+def _void(engine: Engine, d: Draft) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(approvals)
+            .where(approvals.c.id == d.id, approvals.c.state.in_([PENDING, APPROVED]))
+            .values(state=VOID)
+        )
+
+
+def _final_files(settings: Settings, numbered: Report, d: Draft, folder: Path) -> list[Path]:
+    """The numbered files: the Word report rendered again from the draft's own report with the
+    number and date; the workbook as approved (it carries neither); the PDF from the new .docx."""
+    from reports.render.docx import render_docx
+
+    out: list[Path] = []
+    docx: Path | None = None
+    for f in d.files:
+        target = folder / f.path.name
+        if f.path.suffix == ".docx":
+            docx = render_docx(numbered, settings, target)
+            out.append(docx)
+        elif f.path.suffix == ".pdf":
+            from reports.render.pdf import convert_to_pdf
+
+            with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
+                source = docx or render_docx(
+                    numbered, settings, Path(tmp) / f.path.with_suffix(".docx").name
+                )
+                out.append(convert_to_pdf(source, folder, timeout_s=settings.pdf_timeout_s))
+        else:
+            with atomic_output(target) as tmp_path:
+                shutil.copyfile(f.path, tmp_path)
+            out.append(target)
+    return out
+
+
+def approve(
+    engine: Engine,
+    settings: Settings,
+    run_id: int,
+    by: str,
+    *,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Decision:
+    """Approve the draft of run #``run_id`` as ``by``: number it, freeze it, deliver it once.
+
+    Already approved and delivered: nothing happens again. Approved but not all delivered (a
+    mail server down): the delivery resumes, those already mailed are skipped.
+    """
+    from reports.approval.delivery import deliver_approved
+
+    now = now or datetime.now(UTC)
+    d = draft(engine, run_id)
+    job = find_job(settings.jobs_dir, d.job_id, settings.smtp.owner)
+    if d.state == RELEASED:
+        return Decision(
+            f"Văn bản số {d.reference} (lần chạy #{run_id}) đã được {d.decided_by} duyệt và đã "
+            "gửi; không gửi lại.",
+            d,
+            [],
+            {},
+        )
+    if d.state in (RETURNED, REVOKED, VOID):
+        raise ApprovalError(
+            f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}; không duyệt được. "
+            "Xem bản chờ duyệt mới nhất bằng 'baocao drafts'."
+        )
+    if d.state == PENDING:
+        if changed := _changed_files(d):
+            _void(engine, d)
+            raise ApprovalError(
+                f"Bản dự thảo của lần chạy #{run_id} đã bị sửa hoặc tạo lại sau khi gửi duyệt "
+                f"({', '.join(changed)}); không duyệt. Chạy lại công việc để gửi duyệt bản mới."
+            )
+        _number_and_freeze(engine, settings, d, by, now)
+    run = ledger.get(engine, run_id)
+    assert run is not None
+    outcome = deliver_approved(engine, settings, job, run, draft(engine, run_id), now, sleep)
+    return Decision(outcome.message, draft(engine, run_id), outcome.sent, outcome.failed)
+
+
+def _number_and_freeze(
+    engine: Engine, settings: Settings, d: Draft, by: str, now: datetime
+) -> None:
+    """One transaction: the decision, the number, the frozen files, the run claimed to send."""
+    report = report_of(engine, d.id)
+    issued = now.astimezone(settings.tz).date()
+    prefix = report.reference_prefix
+    with engine.begin() as conn:
+        won = conn.execute(
+            sa.update(approvals)
+            .where(approvals.c.id == d.id, approvals.c.state == PENDING)
+            .values(state=APPROVED, decided_by=by, decided_at=now)
+        ).rowcount
+        if won != 1:
+            return  # decided meanwhile by someone else: the caller reports what it became
+        number = register.next_number(conn, prefix, issued.year)
+        numbered = replace(report, number=str(number), issued_on=issued)
+        folder = d.files[0].path.parent / f"so-{number:02d}-{safe_name(prefix)}-{issued.year}"
+        final = [
+            FileRecord(p, register.store_file(conn, p.read_bytes()))
+            for p in _final_files(settings, numbered, d, folder)
+        ]
+        conn.execute(
+            sa.update(approvals)
+            .where(approvals.c.id == d.id)
+            .values(
+                number=number,
+                prefix=prefix,
+                year=issued.year,
+                issued_on=issued,
+                final_files=_dump(final),
+            )
+        )
+        claimed = conn.execute(
+            sa.update(runs)
+            .where(runs.c.id == d.run_id, runs.c.status == ledger.AWAITING)
+            .values(
+                status=ledger.RUNNING,
+                owner=ledger.default_owner(),
+                lease_until=now + timedelta(seconds=settings.scheduler.lease_s),
+                files=json.dumps([str(f.path) for f in final], ensure_ascii=False),
+                finished_at=None,
+            )
+        ).rowcount
+        if claimed != 1:
+            raise ApprovalError(
+                f"Lần chạy #{d.run_id} không còn chờ duyệt; không duyệt. Xem 'baocao runs'."
+            )
+
+
+def return_draft(
+    engine: Engine,
+    settings: Settings,
+    run_id: int,
+    by: str,
+    comment: str,
+    *,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Decision:
+    """Send the draft back with ``comment`` (the specialist is told), or revoke an approval:
+    a delivery in progress stops before its next recipient."""
+    from reports.approval.notices import tell_returned
+
+    now = now or datetime.now(UTC)
+    if not comment.strip():
+        raise ApprovalError('Trả lại cần ý kiến: --comment "điều cần sửa".')
+    d = draft(engine, run_id)
+    if d.state == RELEASED:
+        raise ApprovalError(
+            f"Văn bản số {d.reference} đã phát hành; không thu hồi được. Để sửa, ban hành văn "
+            f"bản thay thế: baocao jobs run {d.job_id} --from {d.period.start.isoformat()} "
+            f"--to {d.period.end.isoformat()} --force"
+        )
+    if d.state not in (PENDING, APPROVED):
+        raise ApprovalError(f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}.")
+    new_state = RETURNED if d.state == PENDING else REVOKED
+    with engine.begin() as conn:
+        changed = conn.execute(
+            sa.update(approvals)
+            .where(approvals.c.id == d.id, approvals.c.state == d.state)
+            .values(state=new_state, decided_by=by, decided_at=now, comment=comment)
+        ).rowcount
+        if changed != 1:
+            raise ApprovalError(
+                f"Bản dự thảo của lần chạy #{run_id} vừa được người khác xử lý; xem lại bằng "
+                "'baocao drafts'."
+            )
+        conn.execute(
+            sa.update(runs)
+            .where(runs.c.id == run_id, runs.c.status != ledger.DELIVERED)
+            .values(
+                status=ledger.RETURNED,
+                finished_at=now,
+                lease_until=now,
+                error=f"{STATE_VI[new_state]}: {comment}",
+            )
+        )
+    job = find_job(settings.jobs_dir, d.job_id, settings.smtp.owner)
+    d = draft(engine, run_id)
+    told = tell_returned(settings, job, d, sleep)
+    what = "Đã thu hồi phê duyệt" if new_state == REVOKED else "Đã trả lại"
+    return Decision(
+        f"{what} bản dự thảo của lần chạy #{run_id}"
+        + (f"; đã báo {told}." if told else "; không có ai để báo (đặt specialist hoặc owner)."),
+        d,
+        [told] if told else [],
+        {},
+    )

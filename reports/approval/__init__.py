@@ -25,7 +25,7 @@ from reports.approval.drafts import (
     drafts,
     resolve_approvers,
     return_draft,
-    with_replacement,
+    prepare_draft,
 )
 
 __all__ = [
@@ -46,5 +46,5 @@ __all__ = [
     "resolve_approvers",
     "retry_held",
     "return_draft",
-    "with_replacement",
+    "prepare_draft",
 ]

@@ -48,9 +48,14 @@ def before_delivery(
     outcome: RunOutcome,
     sleep: Callable[[float], None],
     *,
+    force: bool = False,
     lookup: d_.Lookup | None = None,
 ) -> RunOutcome | None:
-    """Hold, stop at the draft, or send the approved files; None: deliver as usual."""
+    """Hold, stop at the draft, or send the approved files; None: deliver as usual.
+
+    A run whose draft is approved resumes sending it; with ``force`` it is made again instead
+    (from the data as it is now), which voids the approval.
+    """
     run, now = lease.run, lease.clock()
     if job.approval:
         try:
@@ -58,7 +63,10 @@ def before_delivery(
         except ApprovalError:  # no draft yet for this run
             current = None
         if current is not None and current.state == d_.APPROVED:
-            return deliver_approved(engine, settings, job, run, current, now, sleep)
+            if not force:
+                return deliver_approved(engine, settings, job, run, current, now, sleep)
+            files = _render_again(engine, settings, job, run, report, files)
+            outcome.files = list(files)
     reasons = incomplete_reasons(report)
     if reasons and job.incomplete == "hold":
         return _hold(engine, settings, job, run, reasons, outcome, now, sleep)
@@ -74,6 +82,22 @@ def before_delivery(
         f'Duyệt: baocao approve {run.id}; trả lại: baocao return {run.id} --comment "…"'
     )
     return outcome
+
+
+def _render_again(
+    engine: Engine,
+    settings: Settings,
+    job: Job,
+    run: ledger.Run,
+    report: Report,
+    files: Sequence[Path],
+) -> list[Path]:
+    from reports.pipeline import write_files
+
+    with engine.connect() as conn:
+        written = write_files(conn, settings, report, formats=job.formats, out_dir=files[0].parent)
+    ledger.record_files(engine, run, written)
+    return written
 
 
 def _hold(

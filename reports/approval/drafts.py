@@ -236,10 +236,11 @@ def replacement_line(old: Draft) -> str:
     return f"Thay thế văn bản số {old.reference} ngày {vi.numeric_date(old.issued_on)}."
 
 
-def with_replacement(conn: Connection, job: Job, report: Report) -> Report:
-    """``report`` saying which released document it replaces, when there is one."""
+def prepare_draft(conn: Connection, job: Job, report: Report) -> Report:
+    """A draft's report: no number yet (the register gives it on approval), and the line
+    saying which released document it replaces, when there is one."""
     old = released(conn, job.id, report.period, job.unit or "")
-    return replace(report, replaces=replacement_line(old)) if old else report
+    return replace(report, number="", replaces=replacement_line(old) if old else "")
 
 
 def submit(
@@ -435,7 +436,6 @@ def _number_and_freeze(
                 status=ledger.RUNNING,
                 owner=ledger.default_owner(),
                 lease_until=now + timedelta(seconds=settings.scheduler.lease_s),
-                files=json.dumps([str(f.path) for f in final], ensure_ascii=False),
                 finished_at=None,
             )
         ).rowcount

@@ -205,8 +205,10 @@ def run_job(
                 outcome.files = files
                 from reports import approval  # the gate and the approval step (issue 15)
 
-                if (stop := approval.before_delivery(engine, settings, job, lease, report, files,
-                                                     outcome, sleep)) is not None:  # fmt: skip
+                stop = approval.before_delivery(
+                    engine, settings, job, lease, report, files, outcome, sleep, force=force
+                )
+                if stop is not None:  # held, or waiting for approval, or sent as approved
                     return stop
                 _deliver(engine, settings, lease, job.recipients, report, files, outcome, sleep)
     except LeaseLost as exc:
@@ -356,10 +358,10 @@ def _files(
         report = build_report_conn(
             conn, settings, period, unit=job.unit, show_figures_section=job.figures_section
         )
-        if job.approval:  # a correction of a released document says what it replaces
-            from reports.approval import with_replacement
+        if job.approval:  # a draft: unnumbered, and saying what released document it replaces
+            from reports.approval import prepare_draft
 
-            report = with_replacement(conn, job, report)
+            report = prepare_draft(conn, job, report)
         if run.files and all(f.exists() for f in run.files):
             return report, list(run.files)  # a resumed run mails the files it already wrote
         target = (out_dir or settings.output_dir) / job.id / period.slug()

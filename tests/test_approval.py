@@ -263,7 +263,7 @@ def test_revoke_during_delivery_stops_the_remaining_recipients(
     smtp_server.handler.before_accept[LEADERS[0]] = revoke
     decision = approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON)
     assert decision.message == (
-        "Văn bản số 01/BC-VP: phê duyệt đã thu hồi phê duyệt; dừng gửi (đã gửi 1 người nhận)."
+        "Văn bản số 01/BC-VP: phê duyệt đã bị thu hồi; dừng gửi (đã gửi 1 người nhận)."
     )
     assert len(smtp_server.handler.to(LEADERS[0])) == 1
     assert smtp_server.handler.to(LEADERS[1]) == []
@@ -394,3 +394,57 @@ def test_approvers_by_login_need_a_lookup() -> None:
     )
     with pytest.raises(ApprovalError, match="'ai-do': không có người dùng hay vai trò này"):
         approval.resolve_approvers(["ai-do"], lambda name: [])
+
+
+def test_the_same_draft_approved_twice_at_once_is_numbered_and_sent_once(
+    settings: Settings, smtp_server: SmtpServer, pg_url: str, sample: dict[str, Path]
+) -> None:
+    engine = _store(pg_url, sample)
+    s = _approval_settings(settings, smtp_server)
+    run_id = run_job(engine, s, _job(s), WEEK).run_id
+    assert run_id is not None
+    start = threading.Barrier(2)
+    messages: list[str] = []
+
+    def approve() -> None:
+        own = open_store(pg_url)
+        try:
+            start.wait()
+            messages.append(approval.approve(own, s, run_id, APPROVER, now=APPROVED_ON).message)
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=approve) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sent = "Văn bản số 01/BC-VP (bao-cao-tuan kỳ 21/9-28/9/2020): đã gửi 2 người nhận."
+    assert messages.count(sent) == 1, messages
+    (other,) = (m for m in messages if m != sent)  # whatever it saw, it sent nothing
+    assert other.endswith("không gửi lại."), other
+    assert register.last_number(engine, "BC-VP", 2020) == 1
+    for leader in LEADERS:
+        assert len(smtp_server.handler.to(leader)) == 1
+
+
+def test_approving_again_after_a_failed_send_mails_only_those_not_reached(
+    settings: Settings, smtp_server: SmtpServer, sqlite_url: str, sample: dict[str, Path]
+) -> None:
+    engine = _store(sqlite_url, sample)
+    s = _approval_settings(settings, smtp_server)
+    run_id = run_job(engine, s, _job(s), WEEK).run_id
+    assert run_id is not None
+    smtp_server.handler.reject = {LEADERS[1]}
+    first = approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON)
+    assert first.exit_code == 6 and first.sent == [LEADERS[0]]
+    assert first.message.startswith("Văn bản số 01/BC-VP: lỗi khi gửi (lanhdao2@ubnd.gov.vn: ")
+    assert first.message.endswith(f"Gửi tiếp những người còn lại: baocao approve {run_id}")
+    smtp_server.handler.reject = set()
+    again = approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON)
+    assert again.exit_code == 0 and again.draft.state == approval.RELEASED
+    assert again.draft.reference == "01/BC-VP"
+    frozen = {f.path.name: f.path.read_bytes() for f in again.draft.final_files}
+    for leader in LEADERS:
+        (msg,) = smtp_server.handler.to(leader)
+        assert _attachments(msg) == frozen

@@ -23,9 +23,9 @@ from reports.approval.drafts import (
     approve,
     draft,
     drafts,
+    prepare_draft,
     resolve_approvers,
     return_draft,
-    prepare_draft,
 )
 
 __all__ = [

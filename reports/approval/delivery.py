@@ -33,6 +33,13 @@ from reports.store.schema import approvals, runs
 log = logging.getLogger(__name__)
 
 
+_STOPPED = {
+    d_.REVOKED: "phê duyệt đã bị thu hồi",
+    d_.VOID: "phê duyệt hết hiệu lực vì bản dự thảo đã được tạo lại",
+    d_.APPROVED: "lần chạy đã được tiến trình khác tiếp quản",
+}
+
+
 def _approval_stands(draft_id: int) -> sa.ColumnElement[bool]:
     """The run's draft is still approved: checked with every send claim, in its transaction."""
     return sa.exists().where(approvals.c.id == draft_id, approvals.c.state == d_.APPROVED)
@@ -156,7 +163,7 @@ def deliver_approved(
     """
     outcome = RunOutcome("failed", "", run.id)
     fresh = ledger.get(engine, run.id)
-    if fresh is None or fresh.status != ledger.RUNNING:
+    if fresh is None or fresh.status != ledger.RUNNING or fresh.owner != run.owner:
         outcome.status = "busy"
         outcome.message = f"Lần chạy #{run.id} không ở trạng thái gửi được; xem 'baocao runs'."
         return outcome
@@ -172,7 +179,7 @@ def deliver_approved(
         state = d_.draft(engine, run.id).state
         outcome.status = "stopped"
         outcome.message = (
-            f"Văn bản số {draft.reference}: phê duyệt {d_.STATE_VI.get(state, state)}; dừng "
+            f"Văn bản số {draft.reference}: {_STOPPED.get(state, _STOPPED[d_.APPROVED])}; dừng "
             f"gửi (đã gửi {len(outcome.sent)} người nhận)."
         )
         return outcome

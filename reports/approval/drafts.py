@@ -389,8 +389,32 @@ def approve(
                 f"Bản dự thảo của lần chạy #{run_id} đã bị sửa hoặc tạo lại sau khi gửi duyệt "
                 f"({', '.join(changed)}); không duyệt. Chạy lại công việc để gửi duyệt bản mới."
             )
-        _number_and_freeze(engine, settings, d, by, now)
-    run = ledger.get(engine, run_id)
+        if not _number_and_freeze(engine, settings, d, by, now):
+            d = draft(engine, run_id)
+            return Decision(
+                f"Bản dự thảo của lần chạy #{run_id} vừa được {d.decided_by} xử lý "
+                f"({STATE_VI[d.state]}); không gửi lại.",
+                d,
+                [],
+                {},
+            )
+        run = ledger.get(engine, run_id)
+    else:  # approved before, not all delivered (a mail server down, a process stopped)
+        claim = ledger.claim(
+            engine,
+            d.job_id,
+            d.period,
+            unit=d.unit,
+            owner=ledger.default_owner(),
+            now=now,
+            lease_s=settings.scheduler.lease_s,
+        )
+        if claim.run is None or claim.run.id != run_id:
+            held = claim.held_by.owner if claim.held_by else "một tiến trình khác"
+            return Decision(
+                f"Văn bản số {d.reference} đang được gửi bởi {held}; không gửi lại.", d, [], {}
+            )
+        run = claim.run
     assert run is not None
     outcome = deliver_approved(engine, settings, job, run, draft(engine, run_id), now, sleep)
     return Decision(outcome.message, draft(engine, run_id), outcome.sent, outcome.failed)
@@ -398,8 +422,9 @@ def approve(
 
 def _number_and_freeze(
     engine: Engine, settings: Settings, d: Draft, by: str, now: datetime
-) -> None:
-    """One transaction: the decision, the number, the frozen files, the run claimed to send."""
+) -> bool:
+    """One transaction: the decision, the number, the frozen files, the run claimed to send;
+    False when someone else decided first (nothing is changed then)."""
     report = report_of(engine, d.id)
     issued = now.astimezone(settings.tz).date()
     prefix = report.reference_prefix
@@ -410,7 +435,7 @@ def _number_and_freeze(
             .values(state=APPROVED, decided_by=by, decided_at=now)
         ).rowcount
         if won != 1:
-            return  # decided meanwhile by someone else: the caller reports what it became
+            return False  # decided meanwhile by someone else
         number = register.next_number(conn, prefix, issued.year)
         numbered = replace(report, number=str(number), issued_on=issued)
         folder = d.files[0].path.parent / f"so-{number:02d}-{safe_name(prefix)}-{issued.year}"
@@ -443,6 +468,7 @@ def _number_and_freeze(
             raise ApprovalError(
                 f"Lần chạy #{d.run_id} không còn chờ duyệt; không duyệt. Xem 'baocao runs'."
             )
+    return True
 
 
 def return_draft(

@@ -97,6 +97,13 @@ class CompletenessSettings:
 
 
 @dataclass(frozen=True)
+class SigningSettings:
+    trust_roots: tuple[str, ...] = ()
+    """PEM or DER files of the CAs whose certificates may sign a report (a signed PDF's
+    signer must chain to one of them); relative to the settings file."""
+
+
+@dataclass(frozen=True)
 class Settings:
     source: Path | None
     base_dir: Path
@@ -114,6 +121,7 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     web: WebSettings = field(default_factory=WebSettings)
     completeness: CompletenessSettings = field(default_factory=CompletenessSettings)
+    signing: SigningSettings = field(default_factory=SigningSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -226,6 +234,7 @@ def settings_from_mapping(
         "scheduler",
         "web",
         "completeness",
+        "signing",
     }
     for key in raw:
         if key not in allowed:
@@ -327,6 +336,15 @@ def settings_from_mapping(
 
     web = _build(WebSettings, "web", _section(raw, "web", source), source)
     completeness = _completeness(raw, source)
+    signing = _build(SigningSettings, "signing", _section(raw, "signing", source), source)
+    for root in signing.trust_roots:
+        if not (base_dir / root).is_file():
+            raise ConfigError(
+                "signing.trust_roots", f"không tìm thấy tệp {(base_dir / root).resolve()}", source
+            )
+    signing = replace(
+        signing, trust_roots=tuple(str((base_dir / r).resolve()) for r in signing.trust_roots)
+    )
 
     return Settings(
         source=source,
@@ -345,6 +363,7 @@ def settings_from_mapping(
         scheduler=scheduler,
         web=replace(web, base_url=web.base_url.rstrip("/")),
         completeness=completeness,
+        signing=signing,
     )
 
 

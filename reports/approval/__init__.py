@@ -8,8 +8,7 @@ delivers them once through the ordinary path; :func:`return_draft` sends it back
 ``approve``, ``return``) and the web page call these same functions.
 """
 
-from reports.approval.delivery import before_delivery, retry_held
-from reports.approval.drafts import (
+from reports.approval.core import (
     APPROVED,
     PENDING,
     RELEASED,
@@ -27,6 +26,7 @@ from reports.approval.drafts import (
     resolve_approvers,
     return_draft,
 )
+from reports.approval.delivery import before_delivery, retry_held
 
 __all__ = [
     "APPROVED",

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports import register, vi
-from reports.approval import drafts as d_
+from reports.approval import core as d_
 from reports.approval.notices import tell_approvers, tell_held
 from reports.completeness import incomplete_reasons
 from reports.errors import ApprovalError, JobError

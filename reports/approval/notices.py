@@ -19,7 +19,7 @@ from reports.schedule.jobs import Job
 from reports.settings import Settings
 
 if TYPE_CHECKING:
-    from reports.approval.drafts import Draft
+    from reports.approval.core import Draft
     from reports.schedule.ledger import Run
 
 log = logging.getLogger(__name__)

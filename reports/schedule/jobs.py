@@ -47,6 +47,8 @@ class Job:
     """Provisional data (reports.completeness): "hold" (wait for it) or "send-provisional"."""
     hold_hours: int = 48
     """How long a held run waits for its data before the owner is told."""
+    signed_pdf: bool = False
+    """An approved report waits for its PDF signed by the leader (reports.approval.signed)."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -177,7 +179,7 @@ def parse_job(path: Path, raw: dict[str, Any], default_owner: str = "") -> Job:
     return job
 
 
-_APPROVAL_KEYS = ("approval", "approvers", "specialist", "incomplete", "hold_hours")
+_APPROVAL_KEYS = ("approval", "approvers", "specialist", "incomplete", "hold_hours", "signed_pdf")
 INCOMPLETE = ("hold", "send-provisional")
 
 
@@ -202,7 +204,13 @@ def _approval_options(path: Path, raw: dict[str, Any], units: str | None) -> dic
     hold_hours = raw.get("hold_hours", 48)
     if not isinstance(hold_hours, int) or isinstance(hold_hours, bool) or hold_hours < 1:
         raise _fail(path, "hold_hours", f"phải là số giờ ≥ 1, nhận được {hold_hours!r}")
+    signed_pdf = raw.get("signed_pdf", False)
+    if signed_pdf is not False and (signed_pdf is not True or not approval):
+        raise _fail(path, "signed_pdf", "chỉ nhận true, cùng với approval = true")
+    if signed_pdf and "pdf" not in _strings(path, "formats", raw.get("formats", [])):
+        raise _fail(path, "signed_pdf", 'cần "pdf" trong formats để có bản PDF để ký')
     return {
+        "signed_pdf": signed_pdf,
         "approval": approval,
         "approvers": approvers,
         "specialist": specialist,

@@ -382,6 +382,7 @@ def approve(
             f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}; không duyệt được. "
             "Xem bản chờ duyệt mới nhất bằng 'baocao drafts'."
         )
+    run: ledger.Run | None = None
     if d.state == PENDING:
         if changed := _changed_files(d):
             _void(engine, d)
@@ -389,7 +390,7 @@ def approve(
                 f"Bản dự thảo của lần chạy #{run_id} đã bị sửa hoặc tạo lại sau khi gửi duyệt "
                 f"({', '.join(changed)}); không duyệt. Chạy lại công việc để gửi duyệt bản mới."
             )
-        if not _number_and_freeze(engine, settings, d, by, now):
+        if not _number_and_freeze(engine, settings, job, d, by, now):
             d = draft(engine, run_id)
             return Decision(
                 f"Bản dự thảo của lần chạy #{run_id} vừa được {d.decided_by} xử lý "
@@ -399,7 +400,16 @@ def approve(
                 {},
             )
         run = ledger.get(engine, run_id)
-    else:  # approved before, not all delivered (a mail server down, a process stopped)
+    if job.signed_pdf and not any(f.path.name.endswith("-da-ky.pdf") for f in d.final_files):
+        d = draft(engine, run_id)
+        return Decision(
+            f"Văn bản số {d.reference} đã duyệt; chờ bản PDF đã ký: tải {_pdf_of(d)}, ký bằng "
+            f"công cụ ký số của cơ quan, rồi gửi lại: baocao sign {run_id} TEP_DA_KY.pdf",
+            d,
+            [],
+            {},
+        )
+    if d.state == APPROVED:  # approved before, not all delivered (mail server down, …)
         claim = ledger.claim(
             engine,
             d.job_id,
@@ -420,8 +430,12 @@ def approve(
     return Decision(outcome.message, draft(engine, run_id), outcome.sent, outcome.failed)
 
 
+def _pdf_of(d: Draft) -> str:
+    return next((str(f.path) for f in d.final_files if f.path.suffix == ".pdf"), "")
+
+
 def _number_and_freeze(
-    engine: Engine, settings: Settings, d: Draft, by: str, now: datetime
+    engine: Engine, settings: Settings, job: Job, d: Draft, by: str, now: datetime
 ) -> bool:
     """One transaction: the decision, the number, the frozen files, the run claimed to send;
     False when someone else decided first (nothing is changed then)."""
@@ -454,6 +468,8 @@ def _number_and_freeze(
                 final_files=_dump(final),
             )
         )
+        if job.signed_pdf:
+            return True  # the run waits for the signed PDF (reports.approval.signed)
         claimed = conn.execute(
             sa.update(runs)
             .where(runs.c.id == d.run_id, runs.c.status == ledger.AWAITING)

@@ -82,3 +82,20 @@ def held(ctx: click.Context) -> None:
 
     lines = retry_held(_engine(ctx), _settings(ctx))
     _echo_lines(lines or ["Không có lần chạy nào đủ số liệu để gửi tiếp."])
+
+
+@cli.command()
+@click.argument("run_id", type=int)
+@click.argument("signed_pdf", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def sign(ctx: click.Context, run_id: int, signed_pdf: str) -> None:
+    """Nhận bản PDF đã ký số của văn bản đã duyệt (lần chạy RUN_ID), kiểm tra rồi gửi."""
+    from pathlib import Path
+
+    from reports.approval.signed import accept_signed
+
+    decision = accept_signed(_engine(ctx), _settings(ctx), run_id, Path(signed_pdf).read_bytes())
+    _echo_lines([str(f.path) for f in decision.draft.final_files])
+    click.echo(decision.message, err=bool(decision.failed))
+    if decision.exit_code:
+        ctx.exit(decision.exit_code)

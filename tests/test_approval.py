@@ -448,3 +448,31 @@ def test_approving_again_after_a_failed_send_mails_only_those_not_reached(
     for leader in LEADERS:
         (msg,) = smtp_server.handler.to(leader)
         assert _attachments(msg) == frozen
+
+
+def test_a_template_changed_after_the_draft_is_not_numbered(
+    settings: Settings, smtp_server: SmtpServer, sqlite_url: str, sample: dict[str, Path],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    import shutil
+
+    from reports.settings import PROJECT_ROOT
+
+    engine = _store(sqlite_url, sample)
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_ROOT / "templates", templates)
+    s = replace(_approval_settings(settings, smtp_server), templates_dir=templates)
+    outcome = run_job(engine, s, _job(s), WEEK)
+    assert outcome.status == "awaiting"
+    edited = docx.Document(str(templates / "bao-cao-tuan.docx"))
+    edited.add_paragraph("Một câu thêm vào mẫu sau khi gửi duyệt.")
+    edited.save(str(templates / "bao-cao-tuan.docx"))
+    with pytest.raises(ApprovalError) as info:
+        approval.approve(engine, s, outcome.run_id, APPROVER, now=APPROVED_ON)  # type: ignore[arg-type]
+    assert str(info.value) == (
+        f"Mẫu báo cáo đã thay đổi sau khi gửi duyệt lần chạy #{outcome.run_id}: bản có số sẽ "
+        "khác bản đã duyệt; không duyệt. Chạy lại công việc để gửi duyệt bản mới."
+    )
+    assert register.last_number(engine, "BC-VP", 2020) == 0  # the number was given back
+    assert approval.draft(engine, outcome.run_id).state == approval.PENDING  # type: ignore[arg-type]
+    assert [m["X-Envelope-To"] for m in smtp_server.handler.messages] == [APPROVER]

@@ -323,7 +323,9 @@ def _void(engine: Engine, d: Draft) -> None:
         )
 
 
-def _final_files(settings: Settings, numbered: Report, d: Draft, folder: Path) -> list[Path]:
+def _final_files(
+    settings: Settings, report: Report, numbered: Report, d: Draft, folder: Path
+) -> list[Path]:
     """The numbered files: the Word report rendered again from the draft's own report with the
     number and date; the workbook as approved (it carries neither); the PDF from the new .docx."""
     from reports.render.docx import render_docx
@@ -333,6 +335,7 @@ def _final_files(settings: Settings, numbered: Report, d: Draft, folder: Path) -
     for f in d.files:
         target = folder / f.path.name
         if f.path.suffix == ".docx":
+            _same_as_approved(settings, report, d, f)
             docx = render_docx(numbered, settings, target)
             out.append(docx)
         elif f.path.suffix == ".pdf":
@@ -348,6 +351,20 @@ def _final_files(settings: Settings, numbered: Report, d: Draft, folder: Path) -
                 shutil.copyfile(f.path, tmp_path)
             out.append(target)
     return out
+
+
+def _same_as_approved(settings: Settings, report: Report, d: Draft, f: FileRecord) -> None:
+    """The numbered report differs from the approved draft by its number and date only: the
+    draft rendered again now (rendering is deterministic) must be the approved file."""
+    from reports.render.docx import render_docx
+
+    with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
+        again = render_docx(report, settings, Path(tmp) / f.path.name)
+        if register.sha256(again.read_bytes()) != f.sha256:
+            raise ApprovalError(
+                f"Mẫu báo cáo đã thay đổi sau khi gửi duyệt lần chạy #{d.run_id}: bản có số sẽ "
+                "khác bản đã duyệt; không duyệt. Chạy lại công việc để gửi duyệt bản mới."
+            )
 
 
 def approve(
@@ -455,7 +472,7 @@ def _number_and_freeze(
         folder = d.files[0].path.parent / f"so-{number:02d}-{safe_name(prefix)}-{issued.year}"
         final = [
             FileRecord(p, register.store_file(conn, p.read_bytes()))
-            for p in _final_files(settings, numbered, d, folder)
+            for p in _final_files(settings, report, numbered, d, folder)
         ]
         conn.execute(
             sa.update(approvals)

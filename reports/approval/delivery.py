@@ -21,7 +21,7 @@ from reports import register, vi
 from reports.approval import core as d_
 from reports.approval.notices import tell_approvers, tell_held
 from reports.completeness import incomplete_reasons
-from reports.errors import ApprovalError, JobError
+from reports.errors import ApprovalError, BaocaoError, JobError
 from reports.model import Report
 from reports.render.files import atomic_output
 from reports.schedule import ledger
@@ -236,10 +236,14 @@ def retry_held(
             job = find_job(settings.jobs_dir, run.job_id, settings.smtp.owner)
         except JobError:
             continue
-        with engine.connect() as conn:
-            report = build_report_conn(
-                conn, settings, run.period, unit=job.unit, show_figures_section=False
-            )
+        try:
+            with engine.connect() as conn:
+                report = build_report_conn(
+                    conn, settings, run.period, unit=job.unit, show_figures_section=False
+                )
+        except BaocaoError as exc:  # told, and the other held runs still go on
+            lines.append(f"Công việc {job.id} kỳ {vi.period_short(run.period)}: {exc}")
+            continue
         reasons = incomplete_reasons(report)
         if not reasons:
             lines.append(run_job(engine, settings, job, run.period, now=now, sleep=sleep).message)

@@ -394,6 +394,13 @@ def test_approvers_by_login_need_a_lookup() -> None:
     )
     with pytest.raises(ApprovalError, match="'ai-do': không có người dùng hay vai trò này"):
         approval.resolve_approvers(["ai-do"], lambda name: [])
+    approval.set_approver_lookup(roles.get)  # as the users table will
+    try:
+        assert approval.resolve_approvers(["chanhvp"]) == ("a@x.vn",)
+    finally:
+        approval.set_approver_lookup(None)
+    with pytest.raises(ApprovalError, match="chưa có danh sách người dùng"):
+        approval.resolve_approvers(["chanhvp"])
 
 
 def test_the_same_draft_approved_twice_at_once_is_numbered_and_sent_once(
@@ -476,3 +483,39 @@ def test_a_template_changed_after_the_draft_is_not_numbered(
     assert register.last_number(engine, "BC-VP", 2020) == 0  # the number was given back
     assert approval.draft(engine, outcome.run_id).state == approval.PENDING  # type: ignore[arg-type]
     assert [m["X-Envelope-To"] for m in smtp_server.handler.messages] == [APPROVER]
+
+
+def test_approval_keys_of_a_job_file_and_settings_are_checked(tmp_path: Path) -> None:
+    from reports.errors import ConfigError, JobError
+    from reports.schedule.jobs import parse_job
+    from reports.settings import settings_from_mapping
+
+    path = tmp_path / "tuan.toml"
+    base = {"schedule": "0 8 * * MON", "email": {"to": list(LEADERS)}}
+    cases = {
+        "approvers: approval = true cần ít nhất một người duyệt": {"approval": True},
+        "approval: phải là true hoặc false, nhận được 'co'": {"approval": "co"},
+        "incomplete: chọn hold hoặc send-provisional, nhận được 'gui'": {"incomplete": "gui"},
+        "hold_hours: phải là số giờ ≥ 1, nhận được 0": {"hold_hours": 0},
+        'signed_pdf: cần "pdf" trong formats để có bản PDF để ký': {
+            "approval": True,
+            "approvers": [APPROVER],
+            "signed_pdf": True,
+        },
+        "specialist: địa chỉ thư không hợp lệ 'chuyen vien'": {"specialist": "chuyen vien"},
+    }
+    for problem, extra in cases.items():
+        with pytest.raises(JobError) as info:
+            parse_job(path, {**base, **extra})
+        assert str(info.value) == f"Tệp công việc {path}: {problem}"
+    job = parse_job(path, {**base, "approval": True, "approvers": [APPROVER, "lanh-dao"]})
+    assert job.approvers == (APPROVER, "lanh-dao") and job.incomplete == "hold"
+    with pytest.raises(ConfigError) as bad:
+        settings_from_mapping(
+            {"completeness": {"sources": ["ho_so"]}}, base_dir=tmp_path, environ={}
+        )
+    assert str(bad.value) == (
+        "Cấu hình completeness.sources: không có loại số liệu 'ho_so' (trong 'ho_so'); chọn "
+        "trong documents, dossiers, receptions, petitions, directives, highlights, có thể kèm mã đơn vị: "
+        '"dossiers:MA_DON_VI"'
+    )

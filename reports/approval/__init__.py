@@ -25,6 +25,7 @@ from reports.approval.core import (
     prepare_draft,
     resolve_approvers,
     return_draft,
+    set_approver_lookup,
 )
 from reports.approval.delivery import before_delivery, retry_held
 
@@ -45,6 +46,7 @@ __all__ = [
     "drafts",
     "resolve_approvers",
     "retry_held",
+    "set_approver_lookup",
     "return_draft",
     "prepare_draft",
 ]

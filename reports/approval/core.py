@@ -54,8 +54,19 @@ KEY_FIGURES = (
 )
 
 
+_registered: list[Lookup] = []
+
+
+def set_approver_lookup(lookup: Lookup | None) -> None:
+    """Where the users table (the web's) plugs in: logins and role names in a job's
+    ``approvers`` are resolved through ``lookup`` from now on (None: mail addresses only)."""
+    _registered[:] = [lookup] if lookup is not None else []
+
+
 def resolve_approvers(names: Sequence[str], lookup: Lookup | None = None) -> tuple[str, ...]:
-    """Mail addresses as they are; logins and roles through ``lookup`` (none: an error)."""
+    """Mail addresses as they are; logins and roles through ``lookup`` or the one set with
+    :func:`set_approver_lookup` (none: an error that says to write mail addresses)."""
+    lookup = lookup or (_registered[0] if _registered else None)
     out: list[str] = []
     for name in names:
         if "@" in name:

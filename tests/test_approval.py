@@ -519,3 +519,33 @@ def test_approval_keys_of_a_job_file_and_settings_are_checked(tmp_path: Path) ->
         "trong documents, dossiers, receptions, petitions, directives, highlights, có thể kèm mã đơn vị: "
         '"dossiers:MA_DON_VI"'
     )
+
+
+def test_a_scheduled_run_with_approval_mails_the_approver_and_no_recipient(
+    settings: Settings, smtp_server: SmtpServer, tmp_path: Path, sqlite_url: str,
+    sample: dict[str, Path],
+) -> None:  # fmt: skip
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from reports.schedule.service import scheduled_run
+    from reports.settings import PROJECT_ROOT
+
+    _store(sqlite_url, sample)
+    s = _approval_settings(settings, smtp_server)
+    config = tmp_path / "baocao.toml"
+    config.write_text(
+        f'[paths]\ntemplates = "{PROJECT_ROOT / "templates"}"\noutput = "{tmp_path / "out"}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\n'
+        'mail_from = "baocao@vp.hanoi.gov.vn"\nretry_backoff_s = 0.01\n',
+        encoding="utf-8",
+    )
+    monday = datetime(2020, 9, 28, 8, 0, 5, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    with time_machine.travel(monday, tick=False):
+        scheduled_run("bao-cao-tuan", str(config), sqlite_url, str(s.jobs_dir))
+    assert [m["X-Envelope-To"] for m in smtp_server.handler.messages] == [APPROVER]
+    engine = open_store(sqlite_url)
+    _OPEN.append(engine)
+    (queued,) = approval.drafts(engine)
+    assert queued.period == WEEK and queued.state == approval.PENDING

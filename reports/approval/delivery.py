@@ -118,6 +118,7 @@ def _hold(
     sleep: Callable[[float], None],
 ) -> RunOutcome:
     error = " ".join(reasons)
+    ledger.record_files(engine, run, [])  # written from incomplete data: rendered again later
     ledger.finish(engine, run, ledger.HELD, now=now, error=error)
     tell_held(settings, job, run, error, sleep)
     outcome.status = "held"

@@ -16,17 +16,15 @@ from reports.approval.core import (
     REVOKED,
     STATE_VI,
     VOID,
-    Decision,
     Draft,
     Lookup,
-    approve,
     draft,
     drafts,
     prepare_draft,
     resolve_approvers,
-    return_draft,
     set_approver_lookup,
 )
+from reports.approval.decisions import Decision, approve, return_draft
 from reports.approval.delivery import before_delivery, retry_held
 
 __all__ = [

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from reports import register
 from reports.approval import core as d_
+from reports.approval.decisions import Decision
 from reports.errors import ApprovalError
 from reports.render.files import atomic_output
 from reports.schedule import ledger
@@ -107,7 +108,7 @@ def accept_signed(
     *,
     now: datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> d_.Decision:
+) -> Decision:
     """Check the signed PDF of run #``run_id``, keep it, and deliver it with the other files."""
     from reports.approval.delivery import deliver_approved
 
@@ -148,4 +149,4 @@ def accept_signed(
     run = ledger.get(engine, run_id)
     assert run is not None
     outcome = deliver_approved(engine, settings, job, run, d_.draft(engine, run_id), now, sleep)
-    return d_.Decision(outcome.message, d_.draft(engine, run_id), outcome.sent, outcome.failed)
+    return Decision(outcome.message, d_.draft(engine, run_id), outcome.sent, outcome.failed)

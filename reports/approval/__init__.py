@@ -21,11 +21,12 @@ from reports.approval.core import (
     draft,
     drafts,
     prepare_draft,
+    report_of,
     resolve_approvers,
     set_approver_lookup,
 )
 from reports.approval.decisions import Decision, approve, return_draft
-from reports.approval.delivery import before_delivery, retry_held
+from reports.approval.delivery import before_delivery, frozen_paths, retry_held
 
 __all__ = [
     "APPROVED",
@@ -42,9 +43,11 @@ __all__ = [
     "before_delivery",
     "draft",
     "drafts",
+    "frozen_paths",
     "resolve_approvers",
     "retry_held",
     "set_approver_lookup",
     "return_draft",
     "prepare_draft",
+    "report_of",
 ]

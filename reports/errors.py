@@ -133,3 +133,9 @@ class JobError(BaocaoError):
     """A job file is invalid or a job cannot be found."""
 
     exit_code = 2
+
+
+class ApprovalError(BaocaoError):
+    """A draft cannot be approved or returned in its current state (or does not exist)."""
+
+    exit_code = 7

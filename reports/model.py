@@ -185,6 +185,10 @@ class Report:
     field_lines: tuple[FieldLine, ...]
     highlights: tuple[Highlight, ...]
     show_figures_section: bool = True
+    provisional: str = ""
+    """"Số liệu tạm tính: …" when an expected source does not cover the period; else empty."""
+    replaces: str = ""
+    """"Văn bản này thay thế …" when the report corrects one already released; else empty."""
 
 
 @dataclass(frozen=True)

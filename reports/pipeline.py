@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,7 @@ def build_report_conn(
         row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
         header = unit_header(settings, row)
     figures = unit_figure_set(conn, settings, period, unit)
-    return compose_report(
+    report = compose_report(
         settings,
         figures,
         indicators.period_directives(conn, period, unit),
@@ -76,6 +77,11 @@ def build_report_conn(
         show_figures_section=show_figures_section,
         **header,
     )
+    from reports.completeness import gaps, provisional_line
+
+    if line := provisional_line(gaps(conn, settings, period)):
+        report = replace(report, provisional=line)
+    return report
 
 
 def unit_figure_set(

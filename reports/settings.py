@@ -140,6 +140,28 @@ class PeriodSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    base_url: str = ""
+    """The address of the web page as leaders reach it (``https://baocao.vp.gov.vn``); links in
+    mails (the approval queue) are built from it. Empty: mails carry no link."""
+
+
+@dataclass(frozen=True)
+class CompletenessSettings:
+    sources: tuple[str, ...] = ()
+    """The sources every report expects: a record kind (``"dossiers"``) or a kind and the unit
+    whose own export it is (``"dossiers:Q_BA_DINH"``). A report whose period ends after the
+    latest day a source's imports cover is provisional (số liệu tạm tính)."""
+
+
+@dataclass(frozen=True)
+class SigningSettings:
+    trust_roots: tuple[str, ...] = ()
+    """PEM or DER files of the CAs whose certificates may sign a report (a signed PDF's
+    signer must chain to one of them); relative to the settings file."""
+
+
+@dataclass(frozen=True)
 class Settings:
     source: Path | None
     base_dir: Path
@@ -160,6 +182,9 @@ class Settings:
     units: Mapping[str, UnitSettings] = field(default_factory=dict)
     """Unit code → its own report's header, signer and recipients ([units.CODE])."""
     """Working days: the package's holidays with the office's overrides ([calendar])."""
+    web: WebSettings = field(default_factory=WebSettings)
+    completeness: CompletenessSettings = field(default_factory=CompletenessSettings)
+    signing: SigningSettings = field(default_factory=SigningSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -273,6 +298,9 @@ def settings_from_mapping(
         "periods",
         "calendar",
         "units",
+        "web",
+        "completeness",
+        "signing",
     }
     for key in raw:
         if key not in allowed:
@@ -396,6 +424,18 @@ def settings_from_mapping(
             "pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source
         )
 
+    web = _build(WebSettings, "web", _section(raw, "web", source), source)
+    completeness = _completeness(raw, source)
+    signing = _build(SigningSettings, "signing", _section(raw, "signing", source), source)
+    for root in signing.trust_roots:
+        if not (base_dir / root).is_file():
+            raise ConfigError(
+                "signing.trust_roots", f"không tìm thấy tệp {(base_dir / root).resolve()}", source
+            )
+    signing = replace(
+        signing, trust_roots=tuple(str((base_dir / r).resolve()) for r in signing.trust_roots)
+    )
+
     return Settings(
         source=source,
         base_dir=base_dir,
@@ -414,6 +454,9 @@ def settings_from_mapping(
         periods=periods,
         calendar=calendar,
         units=units,
+        web=replace(web, base_url=web.base_url.rstrip("/")),
+        completeness=completeness,
+        signing=signing,
     )
 
 
@@ -453,3 +496,21 @@ def _calendar(raw: Mapping[str, Any], source: Path | None) -> WorkCalendar:
             source,
         )
     return WorkCalendar(tables["days_off"], tables["worked"])
+
+
+def _completeness(raw: Mapping[str, Any], source: Path | None) -> CompletenessSettings:
+    from reports.domain import RECORD_KINDS
+
+    out: CompletenessSettings = _build(
+        CompletenessSettings, "completeness", _section(raw, "completeness", source), source
+    )
+    for entry in out.sources:
+        kind = entry.split(":", 1)[0]
+        if kind not in RECORD_KINDS:
+            raise ConfigError(
+                "completeness.sources",
+                f"không có loại số liệu {kind!r} (trong {entry!r}); chọn trong "
+                f'{", ".join(RECORD_KINDS)}, có thể kèm mã đơn vị: "dossiers:MA_DON_VI"',
+                source,
+            )
+    return out

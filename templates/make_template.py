@@ -351,6 +351,11 @@ def build(path: Path) -> None:
         after=2,
     )
     rule(doc, 5.0, 5.0)  # 6.5 cm: about 2/5 of the 16.5 cm line
+    # issue 15: a replacing document and provisional figures say so under the title
+    for flag in ("thay_the", "tam_tinh"):
+        tag(doc, f"{{%p if {flag} %}}")
+        para(doc, f"{{{{ {flag} }}}}", italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+        tag(doc, "{%p endif %}")
     para(doc, "", indent=False, after=6)
 
     para(doc, "I. HOẠT ĐỘNG CHỈ ĐẠO, ĐIỀU HÀNH CHUNG", bold=True, keep_with_next=True)

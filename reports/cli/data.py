@@ -43,6 +43,12 @@ def _import_lines(results: Sequence[Any]) -> list[str]:
 @click.option(
     "--skip-invalid", is_flag=True, help="Nhập các dòng hợp lệ, ghi dòng lỗi ra tệp .rejected.csv."
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="NGÀY",
+    help="Ngày chốt số liệu của tệp xuất (mặc định: ngày muộn nhất trong các dòng).",
+)
 @click.pass_context
 def import_cmd(
     ctx: click.Context,
@@ -51,8 +57,10 @@ def import_cmd(
     mapping: str | None,
     encoding: str | None,
     skip_invalid: bool,
+    as_of: str | None,
 ) -> None:
     """Nhập các tệp CSV/Excel xuất từ các hệ thống (tất cả hoặc không gì cả)."""
+    from reports.periods import parse_cli_date
     from reports.sources.importer import import_files
 
     results = import_files(
@@ -62,8 +70,12 @@ def import_cmd(
         mapping=Path(mapping) if mapping else None,
         encoding=encoding,
         skip_invalid=skip_invalid,
+        as_of=parse_cli_date(as_of, "--as-of") if as_of else None,
     )
     _echo_lines(_import_lines(results))
+    from reports.approval import retry_held  # runs waiting for this data go on (issue 15)
+
+    _echo_lines(retry_held(_engine(ctx), _settings(ctx)))
 
 
 _COLUMNS = (

@@ -91,6 +91,8 @@ CONTEXT_VARIABLES = (
     "don_vi_xu_huong",
     "muc_noi_bat",
     "muc_so_lieu",
+    "tam_tinh",
+    "thay_the",
 )
 """Every variable a template may use (documented in templates/README.md)."""
 
@@ -156,6 +158,8 @@ def template_context(report: Report) -> dict[str, Any]:
         },
         "noi_nhan": list(report.recipients),
         **period_words(report),
+        "tam_tinh": report.provisional,
+        "thay_the": report.replaces,
     }
 
 

@@ -154,7 +154,8 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
             )
         ]
     )
-    ws.append([])
+    # row 4: "Số liệu tạm tính: …" when the data is provisional (issue 15), else empty
+    ws.append([_cell(ws, report.provisional, font=_BOLD)] if report.provisional else [])
     ws.append(
         _header(
             ws,

@@ -58,6 +58,19 @@ class Job:
     """A fire time on a day off: "next-working-day" moves it there, "run" keeps it."""
     calendar: WorkCalendar = field(default_factory=WorkCalendar, compare=False)
     """The working days (settings [calendar]) used when ``on_holiday`` moves a run."""
+    approval: bool = False
+    """Each run renders a draft and waits for one of ``approvers`` (reports.approval)."""
+    approvers: tuple[str, ...] = ()
+    """Mail addresses, logins or a role name; logins and roles are resolved by the users
+    table when there is one (see reports.approval.resolve_approvers)."""
+    specialist: str = ""
+    """Who prepares the report: told when a draft is returned or a run waits for data."""
+    incomplete: str = "hold"
+    """Provisional data (reports.completeness): "hold" (wait for it) or "send-provisional"."""
+    hold_hours: int = 48
+    """How long a held run waits for its data before the owner is told."""
+    signed_pdf: bool = False
+    """An approved report waits for its PDF signed by the leader (reports.approval.signed)."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -131,6 +144,7 @@ def parse_job(
         "units",
         "misfire_grace_s",
         "figures_section",
+        *_APPROVAL_KEYS,
     }
     for key in raw:
         if key not in allowed:
@@ -205,12 +219,53 @@ def parse_job(
         source=path,
         on_holiday=on_holiday,
         calendar=calendar or WorkCalendar(),
+        **_approval_options(path, raw, units),
     )
     try:
         job.trigger()
     except ValueError as exc:
         raise _fail(path, "schedule", f"lịch cron không hợp lệ {schedule!r} ({exc})") from exc
     return job
+
+
+_APPROVAL_KEYS = ("approval", "approvers", "specialist", "incomplete", "hold_hours", "signed_pdf")
+INCOMPLETE = ("hold", "send-provisional")
+
+
+def _approval_options(path: Path, raw: dict[str, Any], units: str | None) -> dict[str, Any]:
+    """The approval and completeness keys of a job file (issue 15), checked."""
+    approval = raw.get("approval", False)
+    if not isinstance(approval, bool):
+        raise _fail(path, "approval", f"phải là true hoặc false, nhận được {approval!r}")
+    approvers = _strings(path, "approvers", raw.get("approvers", []))
+    if approval and not approvers:
+        raise _fail(path, "approvers", "approval = true cần ít nhất một người duyệt")
+    if approval and units == "all":
+        raise _fail(path, "approval", 'chưa hỗ trợ duyệt cho units = "all"; bỏ một trong hai')
+    specialist = raw.get("specialist", "")
+    if specialist and (not isinstance(specialist, str) or not _EMAIL.match(specialist)):
+        raise _fail(path, "specialist", f"địa chỉ thư không hợp lệ {specialist!r}")
+    incomplete = raw.get("incomplete", "hold")
+    if incomplete not in INCOMPLETE:
+        raise _fail(
+            path, "incomplete", f"chọn {' hoặc '.join(INCOMPLETE)}, nhận được {incomplete!r}"
+        )
+    hold_hours = raw.get("hold_hours", 48)
+    if not isinstance(hold_hours, int) or isinstance(hold_hours, bool) or hold_hours < 1:
+        raise _fail(path, "hold_hours", f"phải là số giờ ≥ 1, nhận được {hold_hours!r}")
+    signed_pdf = raw.get("signed_pdf", False)
+    if signed_pdf is not False and (signed_pdf is not True or not approval):
+        raise _fail(path, "signed_pdf", "chỉ nhận true, cùng với approval = true")
+    if signed_pdf and "pdf" not in _strings(path, "formats", raw.get("formats", [])):
+        raise _fail(path, "signed_pdf", 'cần "pdf" trong formats để có bản PDF để ký')
+    return {
+        "signed_pdf": signed_pdf,
+        "approval": approval,
+        "approvers": approvers,
+        "specialist": specialist,
+        "incomplete": incomplete,
+        "hold_hours": hold_hours,
+    }
 
 
 def load_jobs(

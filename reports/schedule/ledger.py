@@ -24,7 +24,12 @@ from reports.store.schema import deliveries, runs
 
 RUNNING, DELIVERED, FAILED = "running", "delivered", "failed"
 SENDING, SENT = "sending", "sent"
+AWAITING, HELD, RETURNED = "awaiting", "held", "returned"
+"""A draft waiting for approval; a run waiting for its data; a draft sent back (issue 15)."""
 STATUS_VI = {
+    AWAITING: "chờ duyệt",
+    HELD: "chờ đủ số liệu",
+    RETURNED: "trả lại để sửa",
     RUNNING: "đang chạy",
     DELIVERED: "đã gửi xong",
     FAILED: "lỗi",
@@ -61,6 +66,8 @@ class Claim:
     run: Run | None
     held_by: Run | None = None
     already_delivered: Run | None = None
+    awaiting: Run | None = None
+    """A draft of this run waits for approval: a second run is not made (--force makes one)."""
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -106,6 +113,12 @@ def latest(engine: Engine, job_id: str, period: ReportPeriod, unit: str = "") ->
     return _run(row) if row else None
 
 
+def get(engine: Engine, run_id: int) -> Run | None:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(runs).where(runs.c.id == run_id)).first()
+    return _run(row) if row else None
+
+
 def claim(
     engine: Engine,
     job_id: str,
@@ -126,7 +139,9 @@ def claim(
             return Claim(None, held_by=current)
         if current.status == DELIVERED and not force:
             return Claim(None, already_delivered=current)
-        if current.status in (RUNNING, FAILED):
+        if current.status == AWAITING and not force:
+            return Claim(None, awaiting=current)
+        if current.status in (RUNNING, FAILED, HELD):
             # Take over a dead or failed run, keeping its deliveries (no resending).
             with engine.begin() as conn:
                 taken = conn.execute(
@@ -168,13 +183,50 @@ def _ours(run: Run) -> sa.ColumnElement[bool]:
     return sa.and_(runs.c.id == run.id, runs.c.owner == run.owner, runs.c.status == RUNNING)
 
 
-def renew(engine: Engine, run: Run, *, now: datetime, lease_s: int) -> bool:
-    """Extend ``run``'s lease; False if another owner took the run over (ours ran out)."""
+def renew(
+    engine: Engine,
+    run: Run,
+    *,
+    now: datetime,
+    lease_s: int,
+    also: sa.ColumnElement[bool] | None = None,
+) -> bool:
+    """Extend ``run``'s lease; False if another owner took the run over (ours ran out), or
+    if ``also`` (a further condition on the run, e.g. its approval stands) no longer holds."""
     with engine.begin() as conn:
-        renewed = conn.execute(
-            sa.update(runs).where(_ours(run)).values(lease_until=now + timedelta(seconds=lease_s))
-        ).rowcount
+        return _renew(conn, run, now, lease_s, also)
+
+
+def _renew(
+    conn: sa.Connection,
+    run: Run,
+    now: datetime,
+    lease_s: int,
+    also: sa.ColumnElement[bool] | None,
+) -> bool:
+    where = _ours(run) if also is None else sa.and_(_ours(run), also)
+    renewed = conn.execute(
+        sa.update(runs).where(where).values(lease_until=now + timedelta(seconds=lease_s))
+    ).rowcount
     return renewed == 1
+
+
+def claim_send(
+    engine: Engine,
+    run: Run,
+    recipient: str,
+    *,
+    now: datetime,
+    lease_s: int,
+    also: sa.ColumnElement[bool] | None = None,
+) -> bool:
+    """Renew the lease and record ``recipient`` as being sent, in one transaction; False (and
+    nothing recorded) if the run is no longer ours or ``also`` no longer holds."""
+    with engine.begin() as conn:
+        if not _renew(conn, run, now, lease_s, also):
+            return False
+        _mark(conn, run, recipient, SENDING, now=now)
+    return True
 
 
 def record_files(engine: Engine, run: Run, files: list[Path]) -> None:
@@ -221,22 +273,33 @@ def mark_delivery(
     message_id: str | None = None,
 ) -> None:
     with engine.begin() as conn:
-        existing = conn.execute(
-            sa.select(deliveries.c.id, deliveries.c.attempts).where(
-                deliveries.c.run_id == run.id, deliveries.c.recipient == recipient
-            )
-        ).first()
-        values: dict[str, object] = {"status": status, "updated_at": now, "last_error": error}
-        if status == SENDING:
-            values["attempts"] = (existing.attempts if existing else 0) + 1
-        if status == SENT:
-            values.update(sent_at=now, message_id=message_id)
-        if existing:
-            conn.execute(
-                sa.update(deliveries).where(deliveries.c.id == existing.id).values(**values)
-            )
-        else:
-            conn.execute(sa.insert(deliveries).values(run_id=run.id, recipient=recipient, **values))
+        _mark(conn, run, recipient, status, now=now, error=error, message_id=message_id)
+
+
+def _mark(
+    conn: sa.Connection,
+    run: Run,
+    recipient: str,
+    status: str,
+    *,
+    now: datetime,
+    error: str | None = None,
+    message_id: str | None = None,
+) -> None:
+    existing = conn.execute(
+        sa.select(deliveries.c.id, deliveries.c.attempts).where(
+            deliveries.c.run_id == run.id, deliveries.c.recipient == recipient
+        )
+    ).first()
+    values: dict[str, object] = {"status": status, "updated_at": now, "last_error": error}
+    if status == SENDING:
+        values["attempts"] = (existing.attempts if existing else 0) + 1
+    if status == SENT:
+        values.update(sent_at=now, message_id=message_id)
+    if existing:
+        conn.execute(sa.update(deliveries).where(deliveries.c.id == existing.id).values(**values))
+    else:
+        conn.execute(sa.insert(deliveries).values(run_id=run.id, recipient=recipient, **values))
 
 
 @dataclass(frozen=True)

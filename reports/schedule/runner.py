@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports import vi
@@ -72,9 +73,16 @@ class Lease:
     """
 
     def __init__(
-        self, engine: Engine, run: ledger.Run, lease_s: int, clock: Callable[[], datetime]
+        self,
+        engine: Engine,
+        run: ledger.Run,
+        lease_s: int,
+        clock: Callable[[], datetime],
+        also: sa.ColumnElement[bool] | None = None,
     ) -> None:
         self.engine, self.run, self.lease_s, self.clock = engine, run, lease_s, clock
+        self.also = also
+        """A further condition each renewal checks (an approved run: its approval stands)."""
         self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"lease-{run.id}", daemon=True)
@@ -90,7 +98,9 @@ class Lease:
     def _beat(self) -> None:
         while not self._stop.wait(max(self.lease_s / 3, 1.0)):
             try:
-                if not ledger.renew(self.engine, self.run, now=self.clock(), lease_s=self.lease_s):
+                if not ledger.renew(
+                    self.engine, self.run, now=self.clock(), lease_s=self.lease_s, also=self.also
+                ):
                     self.lost = True
                     return
             except Exception:  # noqa: BLE001 - a database hiccup: the next beat tries again
@@ -98,15 +108,30 @@ class Lease:
 
     def renew(self) -> None:
         if self.lost or not ledger.renew(
-            self.engine, self.run, now=self.clock(), lease_s=self.lease_s
+            self.engine, self.run, now=self.clock(), lease_s=self.lease_s, also=self.also
         ):
-            self.lost = True
-            raise LeaseLost(
-                f"Lần chạy #{self.run.id} ({self.run.job_id} kỳ "
-                f"{vi.period_short(self.run.period)}) đã được tiến trình khác tiếp quản vì quá "
-                f"{self.lease_s} giây không gia hạn; dừng tại đây để không gửi trùng. "
-                "Xem 'baocao runs' để biết kết quả."
-            )
+            self._lost()
+
+    def claim_send(self, recipient: str) -> None:
+        """Renew and record ``recipient`` as being sent in one transaction, or raise LeaseLost."""
+        if self.lost or not ledger.claim_send(
+            self.engine,
+            self.run,
+            recipient,
+            now=self.clock(),
+            lease_s=self.lease_s,
+            also=self.also,
+        ):
+            self._lost()
+
+    def _lost(self) -> None:
+        self.lost = True
+        raise LeaseLost(
+            f"Lần chạy #{self.run.id} ({self.run.job_id} kỳ "
+            f"{vi.period_short(self.run.period)}) đã được tiến trình khác tiếp quản vì quá "
+            f"{self.lease_s} giây không gia hạn; dừng tại đây để không gửi trùng. "
+            "Xem 'baocao runs' để biết kết quả."
+        )
 
 
 def run_job(
@@ -148,6 +173,14 @@ def run_job(
             f"(từ {_local(held.started_at, job)}); không làm lại.",
             held.id,
         )
+    if claim.awaiting is not None:
+        return RunOutcome(
+            "awaiting",
+            f"Công việc {job.id} kỳ {vi.period_short(period)} đang chờ duyệt (lần chạy "
+            f"#{claim.awaiting.id}); không tạo lại bản dự thảo (dùng --force để tạo lại).",
+            claim.awaiting.id,
+            list(claim.awaiting.files),
+        )
     if claim.already_delivered is not None:
         done = claim.already_delivered
         when = done.finished_at or done.started_at
@@ -170,6 +203,13 @@ def run_job(
             else:
                 report, files = _files(engine, settings, job, period, run, out_dir)
                 outcome.files = files
+                from reports import approval  # the gate and the approval step (issue 15)
+
+                stop = approval.before_delivery(
+                    engine, settings, job, lease, report, files, outcome, sleep, force=force
+                )
+                if stop is not None:  # held, or waiting for approval, or sent as approved
+                    return stop
                 _deliver(engine, settings, lease, job.recipients, report, files, outcome, sleep)
     except LeaseLost as exc:
         log.warning("Job %s for %s stopped: %s", job.id, period.slug(), exc)
@@ -218,7 +258,6 @@ def _deliver(
         if recipient in already:
             outcome.sent.append(recipient)
             continue
-        lease.renew()  # raises LeaseLost: someone else has the run now, they mail the rest
         msg = mail.build_message(
             settings,
             recipient=recipient,
@@ -227,7 +266,7 @@ def _deliver(
             previous=report.figures.previous,
             files=files,
         )
-        ledger.mark_delivery(engine, run, recipient, ledger.SENDING, now=clock())
+        lease.claim_send(recipient)  # raises LeaseLost: the run is not ours (or not approved)
         try:
             result = mail.send(settings.smtp, msg, recipient, sleep=sleep)
         except DeliveryError as exc:
@@ -319,6 +358,10 @@ def _files(
         report = build_report_conn(
             conn, settings, period, unit=job.unit, show_figures_section=job.figures_section
         )
+        if job.approval:  # a draft: unnumbered, and saying what released document it replaces
+            from reports.approval import prepare_draft
+
+            report = prepare_draft(conn, job, report)
         if run.files and all(f.exists() for f in run.files):
             return report, list(run.files)  # a resumed run mails the files it already wrote
         target = (out_dir or settings.output_dir) / job.id / period.slug()

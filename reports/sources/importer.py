@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from reports.completeness import counts_coverage
 from reports.domain import KINDS, Kind
 from reports.errors import BaocaoError, FileFormatError, InvalidRowsError, RowProblem
 from reports.render.files import atomic_output
@@ -401,10 +402,15 @@ def import_files(
     encoding: str | None = None,
     skip_invalid: bool = False,
     now: datetime | None = None,
+    as_of: date | None = None,
 ) -> list[ImportResult]:
-    """Import ``paths``; all of them or, if any row of any file is invalid, none."""
+    """Import ``paths``; all of them or, if any row of any file is invalid, none.
+
+    ``as_of``: the exports' cut-off day, recorded as the day their data covers (otherwise the
+    latest day of their rows; the completeness gate reads it).
+    """
     with _no_gc():
-        return _import_files(engine, paths, kind, mapping, encoding, skip_invalid, now)
+        return _import_files(engine, paths, kind, mapping, encoding, skip_invalid, now, as_of)
 
 
 def _import_files(
@@ -415,6 +421,7 @@ def _import_files(
     encoding: str | None,
     skip_invalid: bool,
     now: datetime | None,
+    as_of: date | None = None,
 ) -> list[ImportResult]:
     if kind is not None and kind not in KINDS:
         raise FileFormatError(
@@ -460,8 +467,10 @@ def _import_files(
                 if bad or (writer := writers.get(stream)) is None:
                     continue
                 table.sha256 = _digest(digests[part.order[0]], part.path)
+                until, unit = counts_coverage(part.counts)
                 counts = writer.finish(part.counts)
-                results.append((part.order, _record_import(conn, table, counts, stamp)))
+                covers = (as_of or until, unit)
+                results.append((part.order, _record_import(conn, table, counts, stamp, covers)))
                 tree_changed |= table.kind.name == "units" and counts[0] + counts[1] > 0
         if bad:
             tables = [t for _, t in sorted(bad, key=lambda b: b[0])]
@@ -666,7 +675,11 @@ def _received(
 
 
 def _record_import(
-    conn: Connection, table: _Table, counts: tuple[int, int, int], stamp: datetime
+    conn: Connection,
+    table: _Table,
+    counts: tuple[int, int, int],
+    stamp: datetime,
+    covers: tuple[date | None, str | None] = (None, None),
 ) -> ImportResult:
     added, replaced, unchanged = counts
     conn.execute(
@@ -679,6 +692,8 @@ def _record_import(
             rows_unchanged=unchanged,
             rows_rejected=len(table.rejected),
             imported_at=stamp,
+            data_until=covers[0],
+            unit=covers[1],
         )
     )
     log.info("imported %s (%s): +%d ~%d =%d", table.file, table.kind.name, *counts)

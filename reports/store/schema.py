@@ -156,7 +156,11 @@ imports = sa.Table(
     sa.Column("rows_unchanged", sa.Integer, nullable=False),
     sa.Column("rows_rejected", sa.Integer, nullable=False, default=0),
     sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("data_until", sa.Date, nullable=True),
+    sa.Column("unit", sa.String(64), nullable=True),
 )
+"""``data_until``: the latest day the file's data covers (its rows, or ``--as-of``); ``unit``:
+the one unit the file's rows belong to, when they all belong to one (a unit's own export)."""
 
 RECORD_TABLES: dict[str, sa.Table] = {
     "documents": documents,
@@ -205,3 +209,52 @@ deliveries = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
     sa.UniqueConstraint("run_id", "recipient", name="uq_deliveries_run_recipient"),
 )
+
+
+# --- approval, the register of outgoing documents, frozen files (issue 15) ----------------
+
+approvals = sa.Table(
+    "approvals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("approvers", sa.Text, nullable=False),
+    sa.Column("draft_files", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("report", sa.LargeBinary, nullable=False),
+    sa.Column("provisional", sa.Text, nullable=True),
+    sa.Column("replaces_id", sa.Integer, sa.ForeignKey("approvals.id"), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_by", sa.String(320), nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("number", sa.Integer, nullable=True),
+    sa.Column("prefix", sa.String(64), nullable=True),
+    sa.Column("year", sa.Integer, nullable=True),
+    sa.Column("issued_on", sa.Date, nullable=True),
+    sa.Column("final_files", sa.Text, nullable=True),
+    sa.Index("ix_approvals_run", "run_id"),
+    sa.UniqueConstraint("prefix", "year", "number", name="uq_approvals_number"),
+)
+"""One draft of a run waiting for, or given, a decision. ``draft_files`` and ``final_files``
+are JSON lists of {name, sha256}; ``report`` is the composed report the draft was rendered
+from (JSON), so the numbered files are the draft's own content with the number and date."""
+
+document_numbers = sa.Table(
+    "document_numbers",
+    metadata,
+    sa.Column("prefix", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last_number", sa.Integer, nullable=False),
+)
+"""The register of outgoing documents: the last number given per reference prefix and year."""
+
+stored_files = sa.Table(
+    "stored_files",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
+"""Approved, numbered files by content: what was sent can always be served again."""

@@ -1,0 +1,313 @@
+"""Decisions on a draft: approve (number it, freeze its files, deliver once), return or revoke.
+
+Every change of state is a conditional UPDATE (``… WHERE id = ? AND state = <seen>``) inside
+one transaction, as healthchecks claims its reports: of two approvers acting at once one wins
+and the other is told; approving twice numbers and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from reports import register
+from reports.approval.core import (
+    APPROVED,
+    PENDING,
+    RELEASED,
+    RETURNED,
+    REVOKED,
+    STATE_VI,
+    VOID,
+    Draft,
+    FileRecord,
+    _dump,
+    draft,
+    report_of,
+)
+from reports.errors import ApprovalError
+from reports.model import Report
+from reports.render.files import atomic_output, safe_name
+from reports.schedule import ledger
+from reports.schedule.jobs import Job, find_job
+from reports.settings import Settings
+from reports.store.schema import approvals, runs
+
+
+@dataclass
+class Decision:
+    message: str
+    draft: Draft
+    sent: list[str]
+    failed: dict[str, str]
+
+    @property
+    def exit_code(self) -> int:
+        return 6 if self.failed else 0
+
+
+def _changed_files(d: Draft) -> list[str]:
+    return [
+        str(f.path)
+        for f in d.files
+        if not f.path.is_file() or register.sha256(f.path.read_bytes()) != f.sha256
+    ]
+
+
+def _void(engine: Engine, d: Draft) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(approvals)
+            .where(approvals.c.id == d.id, approvals.c.state.in_([PENDING, APPROVED]))
+            .values(state=VOID)
+        )
+
+
+def _final_files(
+    settings: Settings, report: Report, numbered: Report, d: Draft, folder: Path
+) -> list[Path]:
+    """The numbered files: the Word report rendered again from the draft's own report with the
+    number and date; the workbook as approved (it carries neither); the PDF from the new .docx."""
+    from reports.render.docx import render_docx
+
+    out: list[Path] = []
+    docx: Path | None = None
+    for f in d.files:
+        target = folder / f.path.name
+        if f.path.suffix == ".docx":
+            _same_as_approved(settings, report, d, f)
+            docx = render_docx(numbered, settings, target)
+            out.append(docx)
+        elif f.path.suffix == ".pdf":
+            from reports.render.pdf import convert_to_pdf
+
+            with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
+                source = docx or render_docx(
+                    numbered, settings, Path(tmp) / f.path.with_suffix(".docx").name
+                )
+                out.append(convert_to_pdf(source, folder, timeout_s=settings.pdf_timeout_s))
+        else:
+            with atomic_output(target) as tmp_path:
+                shutil.copyfile(f.path, tmp_path)
+            out.append(target)
+    return out
+
+
+def _same_as_approved(settings: Settings, report: Report, d: Draft, f: FileRecord) -> None:
+    """The numbered report differs from the approved draft by its number and date only: the
+    draft rendered again now (rendering is deterministic) must be the approved file."""
+    from reports.render.docx import render_docx
+
+    with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
+        again = render_docx(report, settings, Path(tmp) / f.path.name)
+        if register.sha256(again.read_bytes()) != f.sha256:
+            raise ApprovalError(
+                f"Mẫu báo cáo đã thay đổi sau khi gửi duyệt lần chạy #{d.run_id}: bản có số sẽ "
+                "khác bản đã duyệt; không duyệt. Chạy lại công việc để gửi duyệt bản mới."
+            )
+
+
+def approve(
+    engine: Engine,
+    settings: Settings,
+    run_id: int,
+    by: str,
+    *,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Decision:
+    """Approve the draft of run #``run_id`` as ``by``: number it, freeze it, deliver it once.
+
+    Already approved and delivered: nothing happens again. Approved but not all delivered (a
+    mail server down): the delivery resumes, those already mailed are skipped.
+    """
+    from reports.approval.delivery import deliver_approved
+
+    now = now or datetime.now(UTC)
+    d = draft(engine, run_id)
+    job = find_job(settings.jobs_dir, d.job_id, settings.smtp.owner)
+    if d.state == RELEASED:
+        return Decision(
+            f"Văn bản số {d.reference} (lần chạy #{run_id}) đã được {d.decided_by} duyệt và đã "
+            "gửi; không gửi lại.",
+            d,
+            [],
+            {},
+        )
+    if d.state in (RETURNED, REVOKED, VOID):
+        raise ApprovalError(
+            f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}; không duyệt được. "
+            "Xem bản chờ duyệt mới nhất bằng 'baocao drafts'."
+        )
+    run: ledger.Run | None = None
+    if d.state == PENDING:
+        if changed := _changed_files(d):
+            _void(engine, d)
+            raise ApprovalError(
+                f"Bản dự thảo của lần chạy #{run_id} đã bị sửa hoặc tạo lại sau khi gửi duyệt "
+                f"({', '.join(changed)}); không duyệt. Chạy lại công việc để gửi duyệt bản mới."
+            )
+        if not _number_and_freeze(engine, settings, job, d, by, now):
+            d = draft(engine, run_id)
+            return Decision(
+                f"Bản dự thảo của lần chạy #{run_id} vừa được {d.decided_by} xử lý "
+                f"({STATE_VI[d.state]}); không gửi lại.",
+                d,
+                [],
+                {},
+            )
+        run = ledger.get(engine, run_id)
+    if job.signed_pdf and not any(f.path.name.endswith("-da-ky.pdf") for f in d.final_files):
+        d = draft(engine, run_id)
+        return Decision(
+            f"Văn bản số {d.reference} đã duyệt; chờ bản PDF đã ký: tải {_pdf_of(d)}, ký bằng "
+            f"công cụ ký số của cơ quan, rồi gửi lại: baocao sign {run_id} TEP_DA_KY.pdf",
+            d,
+            [],
+            {},
+        )
+    if d.state == APPROVED:  # approved before, not all delivered (mail server down, …)
+        claim = ledger.claim(
+            engine,
+            d.job_id,
+            d.period,
+            unit=d.unit,
+            owner=ledger.default_owner(),
+            now=now,
+            lease_s=settings.scheduler.lease_s,
+        )
+        if claim.run is None or claim.run.id != run_id:
+            held = claim.held_by.owner if claim.held_by else "một tiến trình khác"
+            return Decision(
+                f"Văn bản số {d.reference} đang được gửi bởi {held}; không gửi lại.", d, [], {}
+            )
+        run = claim.run
+    assert run is not None
+    outcome = deliver_approved(engine, settings, job, run, draft(engine, run_id), now, sleep)
+    return Decision(outcome.message, draft(engine, run_id), outcome.sent, outcome.failed)
+
+
+def _pdf_of(d: Draft) -> str:
+    return next((str(f.path) for f in d.final_files if f.path.suffix == ".pdf"), "")
+
+
+def _number_and_freeze(
+    engine: Engine, settings: Settings, job: Job, d: Draft, by: str, now: datetime
+) -> bool:
+    """One transaction: the decision, the number, the frozen files, the run claimed to send;
+    False when someone else decided first (nothing is changed then)."""
+    report = report_of(engine, d.id)
+    issued = now.astimezone(settings.tz).date()
+    prefix = report.reference_prefix
+    with engine.begin() as conn:
+        won = conn.execute(
+            sa.update(approvals)
+            .where(approvals.c.id == d.id, approvals.c.state == PENDING)
+            .values(state=APPROVED, decided_by=by, decided_at=now)
+        ).rowcount
+        if won != 1:
+            return False  # decided meanwhile by someone else
+        number = register.next_number(conn, prefix, issued.year)
+        numbered = replace(report, number=str(number), issued_on=issued)
+        folder = d.files[0].path.parent / f"so-{number:02d}-{safe_name(prefix)}-{issued.year}"
+        final = [
+            FileRecord(p, register.store_file(conn, p.read_bytes()))
+            for p in _final_files(settings, report, numbered, d, folder)
+        ]
+        conn.execute(
+            sa.update(approvals)
+            .where(approvals.c.id == d.id)
+            .values(
+                number=number,
+                prefix=prefix,
+                year=issued.year,
+                issued_on=issued,
+                final_files=_dump(final),
+            )
+        )
+        if job.signed_pdf:
+            return True  # the run waits for the signed PDF (reports.approval.signed)
+        claimed = conn.execute(
+            sa.update(runs)
+            .where(runs.c.id == d.run_id, runs.c.status == ledger.AWAITING)
+            .values(
+                status=ledger.RUNNING,
+                owner=ledger.default_owner(),
+                lease_until=now + timedelta(seconds=settings.scheduler.lease_s),
+                finished_at=None,
+            )
+        ).rowcount
+        if claimed != 1:
+            raise ApprovalError(
+                f"Lần chạy #{d.run_id} không còn chờ duyệt; không duyệt. Xem 'baocao runs'."
+            )
+    return True
+
+
+def return_draft(
+    engine: Engine,
+    settings: Settings,
+    run_id: int,
+    by: str,
+    comment: str,
+    *,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Decision:
+    """Send the draft back with ``comment`` (the specialist is told), or revoke an approval:
+    a delivery in progress stops before its next recipient."""
+    from reports.approval.notices import tell_returned
+
+    now = now or datetime.now(UTC)
+    if not comment.strip():
+        raise ApprovalError('Trả lại cần ý kiến: --comment "điều cần sửa".')
+    d = draft(engine, run_id)
+    if d.state == RELEASED:
+        raise ApprovalError(
+            f"Văn bản số {d.reference} đã phát hành; không thu hồi được. Để sửa, ban hành văn "
+            f"bản thay thế: baocao jobs run {d.job_id} --from {d.period.start.isoformat()} "
+            f"--to {d.period.end.isoformat()} --force"
+        )
+    if d.state not in (PENDING, APPROVED):
+        raise ApprovalError(f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}.")
+    new_state = RETURNED if d.state == PENDING else REVOKED
+    with engine.begin() as conn:
+        changed = conn.execute(
+            sa.update(approvals)
+            .where(approvals.c.id == d.id, approvals.c.state == d.state)
+            .values(state=new_state, decided_by=by, decided_at=now, comment=comment)
+        ).rowcount
+        if changed != 1:
+            raise ApprovalError(
+                f"Bản dự thảo của lần chạy #{run_id} vừa được người khác xử lý; xem lại bằng "
+                "'baocao drafts'."
+            )
+        conn.execute(
+            sa.update(runs)
+            .where(runs.c.id == run_id, runs.c.status != ledger.DELIVERED)
+            .values(
+                status=ledger.RETURNED,
+                finished_at=now,
+                lease_until=now,
+                error=f"{STATE_VI[new_state]}: {comment}",
+            )
+        )
+    job = find_job(settings.jobs_dir, d.job_id, settings.smtp.owner)
+    d = draft(engine, run_id)
+    told = tell_returned(settings, job, d, sleep)
+    what = "Đã thu hồi phê duyệt" if new_state == REVOKED else "Đã trả lại"
+    return Decision(
+        f"{what} bản dự thảo của lần chạy #{run_id}"
+        + (f"; đã báo {told}." if told else "; không có ai để báo (đặt specialist hoặc owner)."),
+        d,
+        [told] if told else [],
+        {},
+    )

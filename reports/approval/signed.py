@@ -1,0 +1,152 @@
+"""A signed PDF of an approved report (optional): signed in the office's own signing tool with
+the leader's token, uploaded back, checked, and sent instead of the unsigned PDF.
+
+Accepted only when pyHanko's validation finds the signature intact, valid and issued by one of
+``signing.trust_roots``, covering the whole file, and the file is the approved, numbered PDF
+byte for byte with the signature appended as one incremental update: what was signed is what
+was approved.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from reports import register
+from reports.approval import core as d_
+from reports.approval.decisions import Decision
+from reports.errors import ApprovalError
+from reports.render.files import atomic_output
+from reports.schedule import ledger
+from reports.schedule.jobs import find_job
+from reports.settings import Settings
+from reports.store.schema import approvals, runs
+
+SIGNED_SUFFIX = "-da-ky.pdf"
+
+
+def approved_pdf(d: d_.Draft) -> d_.FileRecord:
+    for f in d.final_files:
+        if f.path.suffix == ".pdf":
+            return f
+    raise ApprovalError(
+        f'Văn bản số {d.reference} không có bản PDF; thêm "pdf" vào formats của công việc '
+        f"{d.job_id}."
+    )
+
+
+def is_signed(d: d_.Draft) -> bool:
+    return any(f.path.name.endswith(SIGNED_SUFFIX) for f in d.final_files)
+
+
+def _trust_roots(settings: Settings) -> list[object]:
+    from asn1crypto import pem, x509
+
+    roots: list[object] = []
+    for name in settings.signing.trust_roots:
+        data = Path(name).read_bytes()
+        if pem.detect(data):
+            roots.extend(x509.Certificate.load(der) for _, _, der in pem.unarmor(data, True))
+        else:
+            roots.append(x509.Certificate.load(data))
+    return roots
+
+
+def check_signed(settings: Settings, approved: bytes, signed: bytes, reference: str) -> None:
+    """Raise :class:`ApprovalError` unless ``signed`` is ``approved`` plus one valid, trusted
+    signature over the whole file."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    other = (
+        f"Tệp PDF đã ký không phải bản PDF đã duyệt của văn bản số {reference} (nội dung "
+        "khác); ký đúng tệp PDF đã tải về từ baocao rồi gửi lại."
+    )
+    if len(signed) <= len(approved) or signed[: len(approved)] != approved:
+        raise ApprovalError(other)
+    try:
+        revisions = PdfFileReader(io.BytesIO(approved)).xrefs.total_revisions
+        reader = PdfFileReader(io.BytesIO(signed))
+        signatures = reader.embedded_signatures
+    except (PdfReadError, ValueError, KeyError) as exc:
+        raise ApprovalError(f"Không đọc được tệp PDF đã ký ({exc}).") from exc
+    if len(signatures) != 1 or reader.xrefs.total_revisions != revisions + 1:
+        raise ApprovalError(
+            f"Tệp PDF đã ký phải có đúng một chữ ký thêm vào bản đã duyệt số {reference}, "
+            f"nhận được {len(signatures)} chữ ký."
+        )
+    (signature,) = signatures
+    context = ValidationContext(trust_roots=_trust_roots(settings))  # type: ignore[arg-type]
+    status = validate_pdf_signature(signature, context)
+    if signature.signed_revision != revisions or status.coverage != (
+        SignatureCoverageLevel.ENTIRE_FILE
+    ):
+        raise ApprovalError(other)
+    if not (status.intact and status.valid):
+        raise ApprovalError(f"Chữ ký trên văn bản số {reference} không hợp lệ.")
+    if not status.trusted:
+        raise ApprovalError(
+            f"Chứng thư số ký văn bản số {reference} không do nơi cấp tin cậy phát hành; thêm "
+            "chứng thư gốc của nơi cấp vào signing.trust_roots trong baocao.toml."
+        )
+
+
+def accept_signed(
+    engine: Engine,
+    settings: Settings,
+    run_id: int,
+    signed: bytes,
+    *,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Decision:
+    """Check the signed PDF of run #``run_id``, keep it, and deliver it with the other files."""
+    from reports.approval.delivery import deliver_approved
+
+    now = now or datetime.now(UTC)
+    d = d_.draft(engine, run_id)
+    if d.state != d_.APPROVED or is_signed(d):
+        raise ApprovalError(f"Lần chạy #{run_id} không chờ bản PDF đã ký ({d_.STATE_VI[d.state]}).")
+    pdf = approved_pdf(d)
+    approved = register.stored_file(engine, pdf.sha256)
+    assert approved is not None
+    check_signed(settings, approved, signed, str(d.reference))
+    target = pdf.path.with_name(pdf.path.stem + SIGNED_SUFFIX)
+    with atomic_output(target) as tmp:
+        tmp.write_bytes(signed)
+    final = [
+        f if f is not pdf else d_.FileRecord(target, register.sha256(signed)) for f in d.final_files
+    ]
+    with engine.begin() as conn:
+        register.store_file(conn, signed)
+        kept = conn.execute(
+            sa.update(approvals)
+            .where(approvals.c.id == d.id, approvals.c.state == d_.APPROVED)
+            .values(final_files=d_._dump(final))
+        ).rowcount
+        claimed = conn.execute(
+            sa.update(runs)
+            .where(runs.c.id == run_id, runs.c.status == ledger.AWAITING)
+            .values(
+                status=ledger.RUNNING,
+                owner=ledger.default_owner(),
+                lease_until=now + timedelta(seconds=settings.scheduler.lease_s),
+                finished_at=None,
+            )
+        ).rowcount
+        if kept != 1 or claimed != 1:
+            raise ApprovalError(f"Lần chạy #{run_id} vừa thay đổi trạng thái; xem 'baocao drafts'.")
+    job = find_job(settings.jobs_dir, d.job_id, settings.smtp.owner)
+    run = ledger.get(engine, run_id)
+    assert run is not None
+    outcome = deliver_approved(engine, settings, job, run, d_.draft(engine, run_id), now, sleep)
+    return Decision(outcome.message, d_.draft(engine, run_id), outcome.sent, outcome.failed)

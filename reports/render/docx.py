@@ -13,6 +13,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,13 @@ from reports import vi
 from reports.errors import TemplateError
 from reports.model import FIGURE_INFO, Report
 from reports.render.docx_chart import chart_xml
+from reports.render.docx_layout import core_properties, size_rules
 from reports.render.files import atomic_output
 from reports.settings import Settings
 
 CHART_PART = "word/charts/chart1.xml"
+DOCUMENT_PART = "word/document.xml"
+CORE_PART = "docProps/core.xml"
 _RENDERED_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 
 
@@ -211,7 +215,9 @@ class CompiledTemplate:
     sources: dict[str, str]
     has_chart: bool
 
-    def render(self, context: dict[str, Any], chart: bytes | None) -> bytes:
+    def render(
+        self, context: dict[str, Any], chart: bytes | None, core: bytes | None = None
+    ) -> bytes:
         rendered: dict[str, bytes] = {}
         for name, template in self.templates.items():
             try:
@@ -233,6 +239,13 @@ class CompiledTemplate:
             rendered[name] = _unpatch(xml).encode("utf-8")
         if chart is not None and self.has_chart:
             rendered[CHART_PART] = chart
+        document = rendered.get(DOCUMENT_PART)
+        if document is None:
+            document = next((d for i, d in self.members if i.filename == DOCUMENT_PART), None)
+        if document is not None:
+            rendered[DOCUMENT_PART] = size_rules(document)
+        if core is not None:
+            rendered[CORE_PART] = core
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
             for info, data in self.members:
@@ -316,14 +329,32 @@ def load_template(path: Path) -> CompiledTemplate:
     return _cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
 
 
+def report_core_properties(report: Report, generated_at: datetime) -> bytes:
+    """The report's own title, subject, creator (the office) and generation time."""
+    return core_properties(
+        title=f"Báo cáo kết quả chỉ đạo, điều hành nổi bật của {report.subject} "
+        f"{vi.period_long(report.period)}",
+        subject=f"Kết quả chỉ đạo, điều hành nổi bật {vi.period_short(report.period)}",
+        creator=f"{report.parent_body} - {report.issuing_body}",
+        generated_at=generated_at,
+    )
+
+
 def render_docx(
-    report: Report, settings: Settings, path: Path, template: Path | None = None
+    report: Report,
+    settings: Settings,
+    path: Path,
+    template: Path | None = None,
+    *,
+    generated_at: datetime | None = None,
 ) -> Path:
     """Write the report as .docx at ``path`` (complete or not at all)."""
     source = template or settings.templates_dir / settings.report.template_docx
     compiled = load_template(source)
     data = compiled.render(
-        template_context(report), trend_chart(report) if report.show_figures_section else None
+        template_context(report),
+        trend_chart(report) if report.show_figures_section else None,
+        report_core_properties(report, generated_at or datetime.now(UTC)),
     )
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)

@@ -23,7 +23,7 @@ import re
 import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -370,13 +370,17 @@ def render_xlsx(
     *,
     units: Sequence[UnitFigures] = (),
     records: Iterable[RecordSheet] = (),
+    generated_at: datetime | None = None,
 ) -> Path:
     """Write the workbook at ``path`` (complete or not at all); records are streamed."""
     wb = Workbook(write_only=True)
+    stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     wb.properties.title = f"Báo cáo kết quả chỉ đạo, điều hành {vi.period_short(report.period)}"
     wb.properties.creator = f"{report.parent_body} - {report.issuing_body}"
     wb.properties.subject = "Kết quả chỉ đạo, điều hành nổi bật"
-    wb.properties.created = datetime.combine(report.issued_on, datetime.min.time())
+    wb.properties.created = wb.properties.modified = stamp  # when it was generated (UTC)
+    wb.properties.lastModifiedBy = wb.properties.creator
+    wb.properties.language = "vi-VN"
     _summary_sheet(wb, report)
     _field_sheet(wb, report)
     used = {"tổng hợp", "theo lĩnh vực", "theo đơn vị", "xu hướng"}

@@ -65,6 +65,27 @@ def row_xml(
     return "".join(parts)
 
 
+# CT_Font's children in the order of the Open XML SDK's schema (and of Excel's own files);
+# openpyxl writes <name> first, which the SDK's validator and Excel's strict readers reject.
+_FONT_ORDER = (
+    "b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz",
+    "color", "name", "family", "charset", "scheme",
+)  # fmt: skip
+_FONT = re.compile(r"<font>(.*?)</font>", re.DOTALL)
+_FONT_CHILD = re.compile(r"<(\w+)\b[^>]*?/>|<(\w+)\b[^>]*>.*?</\2>", re.DOTALL)
+
+
+def _ordered_fonts(styles: str) -> str:
+    """styles.xml with each <font>'s children in schema order."""
+
+    def order(match: re.Match[str]) -> str:
+        children = [(m.group(1) or m.group(2), m.group(0)) for m in _FONT_CHILD.finditer(match[1])]
+        children.sort(key=lambda c: _FONT_ORDER.index(c[0]) if c[0] in _FONT_ORDER else 99)
+        return "<font>" + "".join(xml for _, xml in children) + "</font>"
+
+    return _FONT.sub(order, styles)
+
+
 def stream_spills(
     saved: Path, target: Path, worksheets: Sequence[Any], spills: Sequence[Spill]
 ) -> None:
@@ -77,6 +98,9 @@ def stream_spills(
     with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             spill = parts.get(info.filename)
+            if info.filename == "xl/styles.xml":
+                zout.writestr(info, _ordered_fonts(zin.read(info).decode("utf-8")))
+                continue
             if spill is None:
                 zout.writestr(info, zin.read(info))
                 continue

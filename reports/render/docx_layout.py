@@ -1,0 +1,138 @@
+"""What the Word report's parts get once their tags are filled: ND30 rules sized to the text
+above them, and core properties that are the report's own.
+
+ND30 (Phụ lục I) draws a solid rule under the issuing body and under the trích yếu, from 1/3 to
+1/2 as long as the line of text above it, and under the motto as long as the motto. The names
+come from settings and the period from the report, so the length can only be known once the
+tags are filled: each rule (an empty paragraph whose only mark is a bottom border) is centred
+under the paragraph before it, with its length computed from that text's width in Times New
+Roman's metrics (see :mod:`reports.render.fontmetrics`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+from reports.render.fontmetrics import text_width_pt
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NS = {"w": W}
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+RULE_RATIO = 0.4
+"""Rules under the issuing body and the trích yếu: 2/5 of the text, inside ND30's 1/3–1/2."""
+DEFAULT_SIZE_PT = 14.0
+CELL_MARGIN_TWIPS = 108
+
+
+def _w(name: str) -> str:
+    return f"{{{W}}}{name}"
+
+
+def _is_rule(p: Any) -> bool:
+    if p.find("w:pPr/w:pBdr/w:bottom", _NS) is None:
+        return False
+    return not "".join(p.itertext()).strip()
+
+
+def _run_width_pt(run: Any) -> float:
+    text = "".join(t.text or "" for t in run.iterfind("w:t", _NS))
+    if not text:
+        return 0.0
+    rpr = run.find("w:rPr", _NS)
+    size, bold = DEFAULT_SIZE_PT, False
+    if rpr is not None:
+        sz = rpr.find("w:sz", _NS)
+        if sz is not None and sz.get(_w("val"), "").isdigit():
+            size = int(sz.get(_w("val"))) / 2
+        b = rpr.find("w:b", _NS)
+        bold = b is not None and b.get(_w("val"), "1") not in ("0", "false", "off")
+    return text_width_pt(text, size, bold=bold)
+
+
+def paragraph_text(p: Any) -> str:
+    return "".join(t.text or "" for t in p.iterfind(".//w:t", _NS))
+
+
+def _available_twips(p: Any, body_width: int) -> int:
+    """The width the paragraph can use: its cell's width, else the page's text width."""
+    cell = next((a for a in p.iterancestors(_w("tc"))), None)
+    if cell is not None:
+        tcw = cell.find("w:tcPr/w:tcW", _NS)
+        if tcw is not None and tcw.get(_w("type"), "dxa") == "dxa":
+            value = tcw.get(_w("w"), "")
+            if value.isdigit():  # less the cell's default side margins (0.19 cm each)
+                return int(value) - 2 * CELL_MARGIN_TWIPS
+    return body_width
+
+
+def _body_width(root: Any) -> int:
+    sect = root.find("w:body/w:sectPr", _NS)
+    size = sect.find("w:pgSz", _NS) if sect is not None else None
+    margins = sect.find("w:pgMar", _NS) if sect is not None else None
+    if size is None or margins is None:
+        return 9355  # 16.5 cm: ND30's A4 text width
+    return int(size.get(_w("w"))) - int(margins.get(_w("left"))) - int(margins.get(_w("right")))
+
+
+def rule_length_twips(text_twips: float, available: int, motto: bool) -> int:
+    """A rule's length: the motto's own, or 2/5 of the line above (one line at most)."""
+    line = min(text_twips, available)
+    return round(line if motto else line * RULE_RATIO)
+
+
+def size_rules(xml: bytes) -> bytes:
+    """``document.xml`` with each ND30 rule centred under, and sized by, the text above it."""
+    root = etree.fromstring(xml)
+    body_width = _body_width(root)
+    changed = False
+    for p in root.iter(_w("p")):
+        if not _is_rule(p):
+            continue
+        above = p.getprevious()
+        while above is not None and (above.tag != _w("p") or not paragraph_text(above).strip()):
+            above = above.getprevious()
+        if above is None:
+            continue
+        text_twips = sum(_run_width_pt(r) for r in above.iter(_w("r"))) * 20
+        available = _available_twips(p, body_width)
+        motto = unicodedata.normalize("NFC", paragraph_text(above).strip()) == MOTTO
+        length = rule_length_twips(text_twips, available, motto)
+        side = max(0, (available - length) // 2)
+        ppr = p.find("w:pPr", _NS)
+        ind = ppr.find("w:ind", _NS)
+        if ind is None:  # w:ind follows w:spacing (or w:pBdr) in CT_PPrBase
+            ind = etree.Element(_w("ind"))
+            anchor = ppr.find("w:spacing", _NS)
+            (anchor if anchor is not None else ppr.find("w:pBdr", _NS)).addnext(ind)
+        for attr in list(ind.attrib):
+            del ind.attrib[attr]
+        ind.set(_w("left"), str(side))
+        ind.set(_w("right"), str(side))
+        changed = True
+    if not changed:
+        return xml
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # type: ignore[no-any-return]
+
+
+def core_properties(*, title: str, subject: str, creator: str, generated_at: datetime) -> bytes:
+    """docProps/core.xml: the report's title and subject, the office as its creator, and the
+    time it was generated (UTC) as created and modified — not the template's."""
+    stamp = generated_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+        'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{escape(title)}</dc:title><dc:subject>{escape(subject)}</dc:subject>"
+        f"<dc:creator>{escape(creator)}</dc:creator>"
+        f"<cp:lastModifiedBy>{escape(creator)}</cp:lastModifiedBy><cp:revision>1</cp:revision>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        "<dc:language>vi-VN</dc:language></cp:coreProperties>"
+    ).encode()

@@ -307,7 +307,9 @@ def test_pdf_without_libreoffice_says_what_to_install(
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(RenderError) as info:
         convert_to_pdf(tmp_path / "bc.docx", tmp_path, timeout_s=5)
-    assert "apt-get install libreoffice-writer libreoffice-calc fonts-liberation" in str(info.value)
+    assert "apt-get install libreoffice-writer libreoffice-calc fonts-liberation2 " in str(
+        info.value
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -86,6 +86,24 @@ def _ordered_fonts(styles: str) -> str:
     return _FONT.sub(order, styles)
 
 
+_CHART_PART = re.compile(r"xl/charts/chart\d+\.xml")
+_CHART_TEXT = (
+    '<txPr><a:bodyPr xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"/>'
+    '<a:p xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    '<a:pPr><a:defRPr sz="1000">'
+    '<a:latin typeface="Times New Roman"/><a:cs typeface="Times New Roman"/></a:defRPr></a:pPr>'
+    '<a:endParaRPr lang="vi-VN"/></a:p></txPr>'
+)
+
+
+def _chart_in_times(chart: str) -> str:
+    """A chart whose text (titles, axes, legend) is in Times New Roman, like the sheets: the
+    chart space's text properties, which CT_ChartSpace places right after the chart."""
+    if "</chart></chartSpace>" not in chart:
+        return chart
+    return chart.replace("</chart></chartSpace>", f"</chart>{_CHART_TEXT}</chartSpace>")
+
+
 def stream_spills(
     saved: Path, target: Path, worksheets: Sequence[Any], spills: Sequence[Spill]
 ) -> None:
@@ -100,6 +118,9 @@ def stream_spills(
             spill = parts.get(info.filename)
             if info.filename == "xl/styles.xml":
                 zout.writestr(info, _ordered_fonts(zin.read(info).decode("utf-8")))
+                continue
+            if _CHART_PART.fullmatch(info.filename):
+                zout.writestr(info, _chart_in_times(zin.read(info).decode("utf-8")))
                 continue
             if spill is None:
                 zout.writestr(info, zin.read(info))

@@ -444,8 +444,13 @@ def _finish_package(path: Path) -> None:
     app = app.replace("Microsoft Macintosh Word", "baocao")
     app = re.sub(r"\s*<AppVersion>[^<]*</AppVersion>", "", app)
     items["docProps/app.xml"] = app.encode()
+    # The report's four series with placeholder values: rendering fills this chart with the
+    # figures and keeps whatever the office restyled in Word (colours, fonts, title, axes).
     items["word/charts/chart1.xml"] = chart_xml(
-        ["T1", "T2"], {"Văn bản": [1, 2]}, {"Hồ sơ": [1, 2]}
+        ["T1", "T2"],
+        {"Văn bản tiếp nhận": [1, 2], "Văn bản chỉ đạo": [1, 2]},
+        {"Hồ sơ TTHC tiếp nhận": [1, 2], "Đơn thư tiếp nhận": [1, 2]},
+        axis_titles=("Văn bản", "Hồ sơ, đơn thư"),
     )
     rels = items["word/_rels/document.xml.rels"].decode()
     rels = re.sub(r'<Relationship [^>]*Target="stylesWithEffects.xml"/>', "", rels)

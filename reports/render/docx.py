@@ -26,7 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from reports import vi
 from reports.errors import TemplateError
 from reports.model import FIGURE_INFO, Report
-from reports.render.docx_chart import chart_xml
+from reports.render.docx_chart import chart_xml, fill_chart
 from reports.render.docx_layout import core_properties, size_rules
 from reports.render.files import atomic_output
 from reports.settings import Settings
@@ -148,10 +148,14 @@ def template_context(report: Report) -> dict[str, Any]:
     }
 
 
-def trend_chart(report: Report) -> bytes:
+ChartData = tuple[list[str], dict[str, list[float]], dict[str, list[float]]]
+
+
+def trend_chart(report: Report) -> ChartData:
+    """The trend chart's categories, bar series and line series."""
     trend = report.figures.trend
     labels = [vi.day_month(p.start) for p, _ in trend]
-    return chart_xml(
+    return (
         labels,
         {
             "Văn bản tiếp nhận": [f.documents_received for _, f in trend],
@@ -216,7 +220,7 @@ class CompiledTemplate:
     has_chart: bool
 
     def render(
-        self, context: dict[str, Any], chart: bytes | None, core: bytes | None = None
+        self, context: dict[str, Any], chart: ChartData | None, core: bytes | None = None
     ) -> bytes:
         rendered: dict[str, bytes] = {}
         for name, template in self.templates.items():
@@ -238,7 +242,8 @@ class CompiledTemplate:
                 raise TemplateError(self.path, f"thẻ dùng sai giá trị: {where} ({exc})") from exc
             rendered[name] = _unpatch(xml).encode("utf-8")
         if chart is not None and self.has_chart:
-            rendered[CHART_PART] = chart
+            own = next(d for i, d in self.members if i.filename == CHART_PART)
+            rendered[CHART_PART] = fill_chart(own, *chart) or chart_xml(*chart)
         document = rendered.get(DOCUMENT_PART)
         if document is None:
             document = next((d for i, d in self.members if i.filename == DOCUMENT_PART), None)

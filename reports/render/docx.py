@@ -29,6 +29,7 @@ from reports.model import FIGURE_INFO, Report
 from reports.render.docx_chart import chart_xml, fill_chart
 from reports.render.docx_layout import core_properties, size_rules
 from reports.render.files import atomic_output
+from reports.render.template_check import TemplateChecker
 from reports.settings import Settings
 
 CHART_PART = "word/charts/chart1.xml"
@@ -211,6 +212,27 @@ def _runtime_place(exc: BaseException, source: str) -> str:
     return _tags_naming(text, names) if text else "(không xác định được dòng)"
 
 
+_JINJA_SAYS = (
+    (re.compile(r"^'[^']+' has no attribute '([^']+)'$"), "không có trường “{0}”"),
+    (re.compile(r"^'[^']+' object has no attribute '([^']+)'$"), "không có trường “{0}”"),
+    (re.compile(r"^'([^']+)' is undefined$"), "“{0}” không có giá trị"),
+    (
+        re.compile(r"^access to attribute '([^']+)' of '([^']+)' object is unsafe\.?$"),
+        "không được dùng thuộc tính “{0}” của giá trị kiểu {1}",
+    ),
+)
+
+
+def _in_vietnamese(exc: BaseException) -> str:
+    """Jinja's message for the usual mistakes in Vietnamese; others as they are."""
+    text = str(exc)
+    for pattern, words in _JINJA_SAYS:
+        match = pattern.match(text)
+        if match:
+            return words.format(*match.groups())
+    return text
+
+
 @dataclass
 class CompiledTemplate:
     path: Path
@@ -229,17 +251,24 @@ class CompiledTemplate:
             except SecurityError as exc:
                 where = _runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"thẻ không an toàn, không được phép: {where} ({exc})"
+                    self.path,
+                    f"thẻ không an toàn, không được phép: {where} ({_in_vietnamese(exc)})",
                 ) from exc
             except jinja2.UndefinedError as exc:
                 where = _runtime_place(exc, self.sources[name])
-                raise TemplateError(self.path, f"biến không tồn tại: {where} ({exc})") from exc
+                raise TemplateError(
+                    self.path, f"biến không tồn tại: {where} ({_in_vietnamese(exc)})"
+                ) from exc
             except jinja2.TemplateError as exc:
                 where = _runtime_place(exc, self.sources[name])
-                raise TemplateError(self.path, f"lỗi khi điền thẻ {where} ({exc})") from exc
+                raise TemplateError(
+                    self.path, f"lỗi khi điền thẻ {where} ({_in_vietnamese(exc)})"
+                ) from exc
             except (TypeError, ValueError, AttributeError) as exc:
                 where = _runtime_place(exc, self.sources[name])
-                raise TemplateError(self.path, f"thẻ dùng sai giá trị: {where} ({exc})") from exc
+                raise TemplateError(
+                    self.path, f"thẻ dùng sai giá trị: {where} ({_in_vietnamese(exc)})"
+                ) from exc
             rendered[name] = _unpatch(xml).encode("utf-8")
         if chart is not None and self.has_chart:
             own = next(d for i, d in self.members if i.filename == CHART_PART)
@@ -263,6 +292,14 @@ def _unpatch(xml: str) -> str:
     return xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
 
 
+def _all_errors(errors: list[str]) -> str:
+    """One mistake as it is; several as a numbered list, all from one run."""
+    if len(errors) == 1:
+        return errors[0]
+    lines = "\n".join(f"{i}. {e}" for i, e in enumerate(errors, start=1))
+    return f"{len(errors)} lỗi, sửa tất cả rồi chạy lại:\n{lines}"
+
+
 def _compile(path: Path) -> CompiledTemplate:
     from docxtpl import DocxTemplate
 
@@ -276,6 +313,12 @@ def _compile(path: Path) -> CompiledTemplate:
     templates: dict[str, jinja2.Template] = {}
     sources: dict[str, str] = {}
     known = set(CONTEXT_VARIABLES)
+    checker = TemplateChecker(env, CONTEXT_VARIABLES, list(FILTERS))
+    for info, data in members:
+        if _RENDERED_PARTS.match(info.filename) and b"{" in data:
+            checker.check_part(info.filename, data)
+    if checker.errors:
+        raise TemplateError(path, _all_errors(checker.errors))
     for info, data in members:
         if not _RENDERED_PARTS.match(info.filename):
             continue

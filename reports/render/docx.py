@@ -45,9 +45,9 @@ def _value(value: float | None, unit: str) -> str:
 def _change(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
-    if unit == "%":
-        text = vi.percent(abs(value))
-        return ("+" if value > 0 else "-" if value < 0 else "") + text
+    if unit == "%":  # a change of a rate is in percentage points: "+1,3 điểm %"
+        text = vi.percent(abs(value)).removesuffix("%")
+        return ("+" if value > 0 else "-" if value < 0 else "") + f"{text} điểm %"
     return vi.signed(value)
 
 

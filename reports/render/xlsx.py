@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.properties import Outline
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from reports import vi
@@ -40,6 +41,7 @@ from reports.domain import FIELDS, KINDS, PETITION_KINDS
 from reports.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
 from reports.render.files import atomic_output
 from reports.render.xlsx_stream import Spill, row_xml, stream_spills
+from reports.render.xlsx_units import SUBTOTAL, unit_rows
 from reports.settings import Settings
 
 NUMBER = "#,##0"
@@ -50,6 +52,7 @@ _TITLE = Font(name="Times New Roman", bold=True, size=14)
 _TEXT = Font(name="Times New Roman")
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="center")
+_WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 _COLUMN_LABELS: dict[str, str] = {
@@ -75,8 +78,17 @@ _COLUMN_LABELS: dict[str, str] = {
     "position": "Thứ tự",
     "name": "Tên",
     "parent": "Đơn vị cấp trên",
+    "unit_name": "Tên đơn vị",
 }
-_COLUMN_WIDTHS = {"summary": 60, "body": 80, "title": 40, "id": 22, "unit": 18, "number": 16}
+_COLUMN_WIDTHS = {
+    "summary": 60,
+    "body": 80,
+    "title": 40,
+    "id": 22,
+    "unit": 18,
+    "unit_name": 30,
+    "number": 16,
+}
 
 
 def _cell(
@@ -176,18 +188,42 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
         cur, prev = fs.current.value(info.name), fs.previous.value(info.name)
         diff = None if cur is None or prev is None else cur - prev
         ratio = None if info.unit == "%" else _change_ratio(cur, prev)
+        change, change_fmt = _points(diff) if info.unit == "%" else (diff, "+#,##0;-#,##0;0")
         ws.append(
             [
                 _cell(ws, info.label),
                 _cell(ws, info.unit),
                 _cell(ws, cur, fmt=fmt),
                 _cell(ws, prev, fmt=fmt),
-                _cell(ws, diff, fmt=PERCENT if info.unit == "%" else "+#,##0;-#,##0;0"),
+                _cell(ws, change, fmt=change_fmt),
                 _cell(ws, ratio, fmt="+0.0%;-0.0%;0.0%"),
                 _cell(ws, fs.last_year.value(info.name), fmt=fmt),
                 _cell(ws, fs.year_to_date.value(info.name), fmt=fmt),
             ]
         )
+    ws.append([])
+    for note in NOTES:
+        ws.append([_cell(ws, note, font=_BOLD if note == NOTES[0] else _TEXT)])
+
+
+POINTS = '+0.0" điểm %";-0.0" điểm %";0.0" điểm %"'
+"""A change of a rate, in percentage points: "+1,3 điểm %" (not "+1,3%", a relative change)."""
+
+NOTES = (
+    "Ghi chú:",
+    "- “Hồ sơ đã hoàn thành trong số tiếp nhận mới”: hồ sơ tiếp nhận trong kỳ đã trả kết quả "
+    "trước cuối kỳ (bảng “Hồ sơ TTHC” liệt kê hồ sơ tiếp nhận trong kỳ).",
+    "- “Hồ sơ trả kết quả trong kỳ: đúng hạn / quá hạn” và tỷ lệ đúng hạn: mọi hồ sơ có ngày "
+    "trả kết quả trong kỳ, kể cả hồ sơ tiếp nhận từ các kỳ trước; vì vậy không cộng được từ "
+    "các dòng của bảng “Hồ sơ TTHC” (lọc cột “Ngày trả kết quả” trên toàn bộ dữ liệu).",
+    "- “Đơn thư”: đơn khiếu nại, tố cáo, kiến nghị, phản ánh (cột “Loại đơn” của bảng đơn thư).",
+    "- Bảng “Theo đơn vị”: lọc cột “Loại dòng” là “Chi tiết” thì tổng mỗi cột bằng số của toàn "
+    "đơn vị; dòng “Tổng” đã gồm các đơn vị trực thuộc.",
+)
+
+
+def _points(diff: float | None) -> tuple[float | None, str]:
+    return (None if diff is None else round(diff * 100, 10)), POINTS
 
 
 def _field_sheet(wb: Workbook, report: Report) -> None:
@@ -224,22 +260,57 @@ def _field_sheet(wb: Workbook, report: Report) -> None:
     )
 
 
-def _unit_sheet(wb: Workbook, units: Sequence[UnitFigures], spill_dir: Path) -> Spill:
+_UNIT_HEAD = ("Cấp", "Loại dòng", "Mã đơn vị", "Tên đơn vị", "Đơn vị cấp trên")
+
+
+def _unit_sheet(
+    wb: Workbook, report: Report, units: Sequence[UnitFigures], spill_dir: Path
+) -> Spill:
+    """The unit tree (see :mod:`.xlsx_units`): filter "Loại dòng" on "Chi tiết" to sum."""
     ws = wb.create_sheet("Theo đơn vị")
-    labels = ["Mã đơn vị", "Tên đơn vị", "Đơn vị cấp trên", *(i.label for i in FIGURE_INFO)]
-    _widths(ws, (20, 34, 20, *([14] * len(FIGURE_INFO))))
-    ws.freeze_panes = "C2"
+    labels = [*_UNIT_HEAD, *(i.label for i in FIGURE_INFO)]
+    _widths(ws, (6, 10, 16, 42, 34, *([14] * len(FIGURE_INFO))))
+    ws.freeze_panes = "E2"
     _print_setup(ws, landscape=True, title_rows="1:1")
-    ws.append(_header(ws, labels, height=48))
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
+    ws.append(_header(ws, labels, height=64))
     text, number, percent = _style_id(ws, None), _style_id(ws, NUMBER), _style_id(ws, PERCENT)
-    styles = [text, text, text, *(percent if i.unit == "%" else number for i in FIGURE_INFO)]
+    bold_text, bold_number = _style_id(ws, None, _BOLD), _style_id(ws, NUMBER, _BOLD)
+    bold_percent = _style_id(ws, PERCENT, _BOLD)
+    plain = [
+        number,
+        text,
+        text,
+        text,
+        text,
+        *(percent if i.unit == "%" else number for i in FIGURE_INFO),
+    ]
+    strong = [
+        bold_number,
+        bold_text,
+        bold_text,
+        bold_text,
+        bold_text,
+        *(bold_percent if i.unit == "%" else bold_number for i in FIGURE_INFO),
+    ]
     letters = [get_column_letter(i) for i in range(1, len(labels) + 1)]
+    total_label = f"Tổng cộng: {report.unit_name or report.subject}"
+    rows = unit_rows(units, report.figures.current if units else None, total_label)
     spill = spill_dir / "units.xml"
     with spill.open("w", encoding="utf-8") as fh:
-        for n, u in enumerate(units, start=2):
-            values = [u.code, u.name, u.parent, *(u.figures.value(i.name) for i in FIGURE_INFO)]
-            fh.write(row_xml(n, letters, values, styles))
-    ws.auto_filter.ref = f"A1:{letters[-1]}{max(len(units), 1) + 1}"
+        for n, r in enumerate(rows, start=2):
+            values = [
+                r.level,
+                r.kind,
+                r.code,
+                r.name,
+                r.parent,
+                *(r.figures.value(i.name) for i in FIGURE_INFO),
+            ]
+            styles = strong if r.kind == SUBTOTAL else plain
+            fh.write(row_xml(n, letters, values, styles, outline=r.outline))
+    ws.sheet_format.outlineLevelRow = max((r.outline for r in rows), default=0)
+    ws.auto_filter.ref = f"A1:{letters[-1]}{max(len(rows), 1) + 1}"
     return Spill(ws, spill)
 
 
@@ -255,17 +326,19 @@ _TREND = (
 
 
 def _trend_sheet(wb: Workbook, report: Report) -> None:
+    """The trend: each period by its real start and end dates, and two charts of it."""
     ws = wb.create_sheet("Xu hướng")
     trend: Sequence[tuple[Any, Figures]] = report.figures.trend
-    _widths(ws, (18, *([14] * len(_TREND))))
+    _widths(ws, (14, *([14] * len(_TREND)), 14))
     ws.freeze_panes = "B2"
     _print_setup(ws, landscape=True, title_rows="1:1")
-    ws.append(_header(ws, ("Kỳ", *(label for _, label in _TREND))))
+    ws.append(_header(ws, ("Kỳ từ ngày", *(label for _, label in _TREND), "Đến ngày")))
     for period, figures in trend:
         ws.append(
             [
-                _cell(ws, vi.period_short(period)),
+                _cell(ws, period.start, fmt=DATE),
                 *(_cell(ws, figures.value(name), fmt=NUMBER) for name, _ in _TREND),
+                _cell(ws, period.end, fmt=DATE),
             ]
         )
     n = len(trend)
@@ -275,22 +348,26 @@ def _trend_sheet(wb: Workbook, report: Report) -> None:
     bar = BarChart()
     bar.type = "col"
     bar.title = "Văn bản tiếp nhận và văn bản chỉ đạo"
-    bar.y_axis.title = "Văn bản"
     bar.add_data(
         Reference(ws, min_col=2, max_col=3, min_row=1, max_row=n + 1), titles_from_data=True
     )
-    bar.set_categories(cats)
-    bar.width, bar.height = 24, 9
-    ws.add_chart(bar, f"A{n + 4}")
     line = LineChart()
     line.title = "Hồ sơ, tiếp công dân và đơn thư"
     line.add_data(
         Reference(ws, min_col=4, max_col=len(_TREND) + 1, min_row=1, max_row=n + 1),
         titles_from_data=True,
     )
-    line.set_categories(cats)
-    line.width, line.height = 24, 9
-    ws.add_chart(line, f"A{n + 24}")
+    for chart, unit, anchor in ((bar, "Số văn bản", n + 4), (line, "Số lượng", n + 24)):
+        chart.set_categories(cats)
+        chart.x_axis.title = "Kỳ (ngày bắt đầu)"
+        chart.y_axis.title = unit
+        chart.x_axis.number_format = "dd/mm"
+        # openpyxl ≥ 3.1 leaves both axes deleted unless told: no labels on either axis
+        chart.x_axis.delete = chart.y_axis.delete = False
+        if chart.legend is not None:
+            chart.legend.position = "b"
+        chart.width, chart.height = 24, 9
+        ws.add_chart(chart, f"A{anchor}")
 
 
 def _unused(name: str, used: set[str], *, limit: int, sep: str) -> str:
@@ -309,9 +386,26 @@ def _sheet_title(label: str, used: set[str]) -> str:
     return _unused(title[:1].upper() + title[1:], used, limit=31, sep=" ")
 
 
-def _style_id(ws: Any, fmt: str | None, font: Font = _TEXT) -> int:
-    """The workbook's cell-format id for ``fmt`` and ``font`` (registered by styling a cell)."""
-    return int(_cell(ws, None, fmt=fmt, font=font).style_id)
+def _style_id(ws: Any, fmt: str | None, font: Font = _TEXT, align: Alignment | None = None) -> int:
+    """The workbook's cell-format id for ``fmt``, ``font`` and ``align`` (registered by styling
+    a cell)."""
+    return int(_cell(ws, None, fmt=fmt, font=font, align=align).style_id)
+
+
+_WRAPPED = ("summary", "body", "title")
+_LINE_PT = 15.0  # one line of 11 pt Times New Roman, with its leading
+_CHARS_PER_WIDTH = 1.15  # Times letters are narrower than the width unit's "0"
+
+
+def _row_height(values: Sequence[object], wrap_at: Sequence[tuple[int, float]]) -> float | None:
+    """Points a row needs for its wrapped cells to show whole; None: the default height."""
+    lines = 1
+    for i, width in wrap_at:
+        value = values[i]
+        if isinstance(value, str) and value:
+            per_line = max(1, int(width * _CHARS_PER_WIDTH))
+            lines = max(lines, sum(-(-len(part) // per_line) or 1 for part in value.split("\n")))
+    return None if lines == 1 else min(409.0, lines * _LINE_PT)
 
 
 def _translate(type_: str) -> Any:
@@ -325,19 +419,36 @@ def _translate(type_: str) -> Any:
     return None
 
 
-def _records_sheet(wb: Workbook, sheet: RecordSheet, used: set[str], spill_dir: Path) -> Spill:
-    """A detail sheet as an Excel table; its rows are streamed (see :mod:`.xlsx_stream`)."""
+def _records_sheet(
+    wb: Workbook,
+    sheet: RecordSheet,
+    used: set[str],
+    spill_dir: Path,
+    unit_names: Mapping[str, str],
+) -> Spill:
+    """A detail sheet as an Excel table; its rows are streamed (see :mod:`.xlsx_stream`).
+
+    The unit's name stands beside its code; long text wraps, each row as tall as it needs.
+    """
     ws = wb.create_sheet(_sheet_title(sheet.label, used))
     types = {c.name: c.type for c in KINDS[sheet.kind].columns}
-    columns = list(sheet.columns)
-    _widths(ws, [_COLUMN_WIDTHS.get(c, 14) for c in columns])
+    source = list(sheet.columns)
+    unit_at = source.index("unit") if "unit" in source else None
+    columns = (
+        source if unit_at is None else [*source[: unit_at + 1], "unit_name", *source[unit_at + 1 :]]
+    )
+    widths = [_COLUMN_WIDTHS.get(c, 14) for c in columns]
+    _widths(ws, widths)
     ws.freeze_panes = "A2"
-    _print_setup(ws, landscape=len(columns) > 4, title_rows="1:1")
+    _print_setup(ws, landscape=sum(widths) > 100, title_rows="1:1")  # A4 portrait: ~100
     headings = [_COLUMN_LABELS.get(c, c) for c in columns]
     ws.append(_header(ws, headings))
     by_type = {"date": _style_id(ws, DATE), "int": _style_id(ws, NUMBER)}
-    text = _style_id(ws, None)
-    styles = [by_type.get(types.get(c, "text"), text) for c in columns]
+    text, wrapped = _style_id(ws, None), _style_id(ws, None, align=_WRAP_TOP)
+    styles = [
+        wrapped if c in _WRAPPED else by_type.get(types.get(c, "text"), text) for c in columns
+    ]
+    wrap_at = [(i, widths[i]) for i, c in enumerate(columns) if c in _WRAPPED]
     translations = [(i, f) for i, c in enumerate(columns) if (f := _translate(types.get(c, "")))]
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
     spill = spill_dir / f"sheet-{len(wb.worksheets)}.xml"
@@ -346,9 +457,13 @@ def _records_sheet(wb: Workbook, sheet: RecordSheet, used: set[str], spill_dir: 
         for row in sheet.rows:
             count += 1
             values: list[object] = list(row)
+            if unit_at is not None:
+                code = values[unit_at]
+                values.insert(unit_at + 1, unit_names.get(str(code)) if code else None)
             for i, show in translations:
                 values[i] = show(values[i])
-            fh.write(row_xml(count + 1, letters, values, styles))
+            height = _row_height(values, wrap_at)
+            fh.write(row_xml(count + 1, letters, values, styles, height=height))
     ref = f"A1:{letters[-1]}{max(count, 1) + 1}"
     name = _unused(f"tbl_{re.sub(r'[^A-Za-z0-9_]', '_', sheet.kind)}", used, limit=200, sep="_")
     table = Table(displayName=name, ref=ref)
@@ -385,9 +500,10 @@ def render_xlsx(
     _field_sheet(wb, report)
     used = {"tổng hợp", "theo lĩnh vực", "theo đơn vị", "xu hướng"}
     with tempfile.TemporaryDirectory(prefix="baocao-xlsx-") as work:
-        spills = [_unit_sheet(wb, units, Path(work))]
+        spills = [_unit_sheet(wb, report, units, Path(work))]
         _trend_sheet(wb, report)
-        spills += [_records_sheet(wb, sheet, used, Path(work)) for sheet in records]
+        names = {u.code: u.name for u in units}
+        spills += [_records_sheet(wb, sheet, used, Path(work), names) for sheet in records]
         saved = Path(work) / "saved.xlsx"
         wb.save(saved)
         with atomic_output(path) as tmp:

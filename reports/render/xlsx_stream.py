@@ -33,15 +33,24 @@ class Spill:
 
 
 def row_xml(
-    n: int, letters: Sequence[str], values: Sequence[object], styles: Sequence[int | None]
+    n: int,
+    letters: Sequence[str],
+    values: Sequence[object],
+    styles: Sequence[int | None],
+    *,
+    outline: int = 0,
+    height: float | None = None,
 ) -> str:
     """Row ``n`` as a ``<row>`` element; ``styles`` are the columns' cell-format ids.
 
     Text is written inline (no shared-string table to hold in memory), dates as serial day
     numbers (a date cell is a number with a date format), booleans and empty values are the
     caller's to translate; ``None``, ``""`` and non-finite floats leave the cell out.
+    ``outline`` is the row's outline (grouping) level, ``height`` its height in points.
     """
-    parts = [f'<row r="{n}">']
+    attrs = f' ht="{height:g}" customHeight="1"' if height else ""
+    attrs += f' outlineLevel="{outline}"' if outline else ""
+    parts = [f'<row r="{n}"{attrs}>']
     for letter, value, style in zip(letters, values, styles, strict=True):
         if value is None or value == "":
             continue

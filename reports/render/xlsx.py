@@ -19,117 +19,38 @@ figures are a weekly snapshot, not a model anyone edits, so nothing is lost.
 
 from __future__ import annotations
 
-import re
 import tempfile
-import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.properties import Outline
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from reports import vi
-from reports.domain import FIELDS, KINDS, PETITION_KINDS
+from reports.domain import FIELDS
 from reports.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
 from reports.render.files import atomic_output
+from reports.render.xlsx_cells import (
+    BOLD,
+    DATE,
+    NUMBER,
+    PERCENT,
+    TEXT,
+    TITLE,
+    cell,
+    header,
+    print_setup,
+    style_id,
+    widths_of,
+)
+from reports.render.xlsx_records import records_sheet
 from reports.render.xlsx_stream import Spill, row_xml, stream_spills
 from reports.render.xlsx_units import SUBTOTAL, unit_rows
 from reports.settings import Settings
-
-NUMBER = "#,##0"
-PERCENT = "0.0%"
-DATE = "dd/mm/yyyy"
-_BOLD = Font(name="Times New Roman", bold=True)
-_TITLE = Font(name="Times New Roman", bold=True, size=14)
-_TEXT = Font(name="Times New Roman")
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_WRAP = Alignment(wrap_text=True, vertical="center")
-_WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-_COLUMN_LABELS: dict[str, str] = {
-    "id": "Mã",
-    "code": "Mã",
-    "received_on": "Ngày tiếp nhận",
-    "due_on": "Ngày hẹn trả",
-    "returned_on": "Ngày trả kết quả",
-    "held_on": "Ngày tiếp",
-    "persons": "Số người",
-    "resolved_on": "Ngày xử lý",
-    "approved_on": "Ngày phê duyệt",
-    "date": "Ngày",
-    "unit": "Đơn vị",
-    "field": "Lĩnh vực",
-    "summary": "Trích yếu",
-    "online": "Trực tuyến",
-    "kind": "Loại đơn",
-    "number": "Số, ký hiệu",
-    "highlight": "Nêu trong báo cáo",
-    "title": "Tiêu đề",
-    "body": "Nội dung",
-    "position": "Thứ tự",
-    "name": "Tên",
-    "parent": "Đơn vị cấp trên",
-    "unit_name": "Tên đơn vị",
-}
-_COLUMN_WIDTHS = {
-    "summary": 60,
-    "body": 80,
-    "title": 40,
-    "id": 22,
-    "unit": 18,
-    "unit_name": 30,
-    "number": 16,
-}
-
-
-def _cell(
-    ws: Any,
-    value: object,
-    *,
-    fmt: str | None = None,
-    font: Font | None = None,
-    fill: PatternFill | None = None,
-    align: Alignment | None = None,
-) -> Any:
-    cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]
-    if fmt:
-        cell.number_format = fmt
-    cell.font = font or _TEXT
-    if fill:
-        cell.fill = fill
-    if align:
-        cell.alignment = align
-    return cell
-
-
-def _header(ws: Any, labels: Sequence[str], *, row: int = 1, height: float = 32) -> list[Any]:
-    """Heading cells for row ``row`` (its height set: wrapped labels need two lines)."""
-    ws.row_dimensions[row].height = height
-    return [_cell(ws, label, font=_BOLD, fill=_HEAD_FILL, align=_CENTER) for label in labels]
-
-
-def _print_setup(ws: Any, *, landscape: bool, title_rows: str) -> None:
-    ws.page_setup.paperSize = 9  # A4 (ECMA-376 paper size code)
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = title_rows
-    ws.print_options.horizontalCentered = True
-
-
-def _widths(ws: Any, widths: Sequence[float]) -> None:
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
 
 
 def _change_ratio(cur: float | None, prev: float | None) -> float | None:
@@ -142,23 +63,23 @@ def _change_ratio(cur: float | None, prev: float | None) -> float | None:
 def _summary_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Tổng hợp")
     fs = report.figures
-    _widths(ws, (46, 10, 13, 13, 12, 12, 15, 15))
+    widths_of(ws, (46, 10, 13, 13, 12, 12, 15, 15))
     ws.freeze_panes = "C6"
-    _print_setup(ws, landscape=True, title_rows="5:5")
-    ws.append([_cell(ws, f"{report.parent_body} - {report.issuing_body}", font=_BOLD)])
+    print_setup(ws, landscape=True, title_rows="5:5")
+    ws.append([cell(ws, f"{report.parent_body} - {report.issuing_body}", font=BOLD)])
     ws.append(
         [
-            _cell(
+            cell(
                 ws,
                 f"Kết quả chỉ đạo, điều hành nổi bật của {report.subject} "
                 f"{vi.period_long(report.period)}",
-                font=_TITLE,
+                font=TITLE,
             )
         ]
     )
     ws.append(
         [
-            _cell(
+            cell(
                 ws,
                 f"Kỳ trước: {vi.period_short(report.period.previous())}; cùng kỳ năm "
                 f"trước: {vi.period_short(report.period.same_period_last_year())}; lũy kế: "
@@ -168,7 +89,7 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
     )
     ws.append([])
     ws.append(
-        _header(
+        header(
             ws,
             row=5,
             labels=(
@@ -191,19 +112,19 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
         change, change_fmt = _points(diff) if info.unit == "%" else (diff, "+#,##0;-#,##0;0")
         ws.append(
             [
-                _cell(ws, info.label),
-                _cell(ws, info.unit),
-                _cell(ws, cur, fmt=fmt),
-                _cell(ws, prev, fmt=fmt),
-                _cell(ws, change, fmt=change_fmt),
-                _cell(ws, ratio, fmt="+0.0%;-0.0%;0.0%"),
-                _cell(ws, fs.last_year.value(info.name), fmt=fmt),
-                _cell(ws, fs.year_to_date.value(info.name), fmt=fmt),
+                cell(ws, info.label),
+                cell(ws, info.unit),
+                cell(ws, cur, fmt=fmt),
+                cell(ws, prev, fmt=fmt),
+                cell(ws, change, fmt=change_fmt),
+                cell(ws, ratio, fmt="+0.0%;-0.0%;0.0%"),
+                cell(ws, fs.last_year.value(info.name), fmt=fmt),
+                cell(ws, fs.year_to_date.value(info.name), fmt=fmt),
             ]
         )
     ws.append([])
     for note in NOTES:
-        ws.append([_cell(ws, note, font=_BOLD if note == NOTES[0] else _TEXT)])
+        ws.append([cell(ws, note, font=BOLD if note == NOTES[0] else TEXT)])
 
 
 POINTS = '+0.0" điểm %";-0.0" điểm %";0.0" điểm %"'
@@ -228,11 +149,11 @@ def _points(diff: float | None) -> tuple[float | None, str]:
 
 def _field_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Theo lĩnh vực")
-    _widths(ws, (28, 18, 18, 18))
+    widths_of(ws, (28, 18, 18, 18))
     ws.freeze_panes = "A2"
-    _print_setup(ws, landscape=False, title_rows="1:1")
+    print_setup(ws, landscape=False, title_rows="1:1")
     ws.append(
-        _header(ws, ("Lĩnh vực", "Văn bản chỉ đạo", "Văn bản tiếp nhận", "Hồ sơ TTHC tiếp nhận"))
+        header(ws, ("Lĩnh vực", "Văn bản chỉ đạo", "Văn bản tiếp nhận", "Hồ sơ TTHC tiếp nhận"))
     )
     cur = report.figures.current
     totals = [0, 0, 0]
@@ -243,19 +164,19 @@ def _field_sheet(wb: Workbook, report: Report) -> None:
             cur.dossiers_by_field.get(code, 0),
         )
         totals = [t + v for t, v in zip(totals, values, strict=True)]
-        ws.append([_cell(ws, label.capitalize()), *(_cell(ws, v, fmt=NUMBER) for v in values)])
+        ws.append([cell(ws, label.capitalize()), *(cell(ws, v, fmt=NUMBER) for v in values)])
     other = (
         cur.directives_approved - totals[0],
         cur.documents_received - totals[1],
         cur.dossiers_received - totals[2],
     )
-    ws.append([_cell(ws, "Chưa phân lĩnh vực"), *(_cell(ws, v, fmt=NUMBER) for v in other)])
+    ws.append([cell(ws, "Chưa phân lĩnh vực"), *(cell(ws, v, fmt=NUMBER) for v in other)])
     ws.append(
         [
-            _cell(ws, "Tổng cộng", font=_BOLD),
-            _cell(ws, cur.directives_approved, fmt=NUMBER, font=_BOLD),
-            _cell(ws, cur.documents_received, fmt=NUMBER, font=_BOLD),
-            _cell(ws, cur.dossiers_received, fmt=NUMBER, font=_BOLD),
+            cell(ws, "Tổng cộng", font=BOLD),
+            cell(ws, cur.directives_approved, fmt=NUMBER, font=BOLD),
+            cell(ws, cur.documents_received, fmt=NUMBER, font=BOLD),
+            cell(ws, cur.dossiers_received, fmt=NUMBER, font=BOLD),
         ]
     )
 
@@ -269,14 +190,14 @@ def _unit_sheet(
     """The unit tree (see :mod:`.xlsx_units`): filter "Loại dòng" on "Chi tiết" to sum."""
     ws = wb.create_sheet("Theo đơn vị")
     labels = [*_UNIT_HEAD, *(i.label for i in FIGURE_INFO)]
-    _widths(ws, (6, 10, 16, 42, 34, *([14] * len(FIGURE_INFO))))
+    widths_of(ws, (6, 10, 16, 42, 34, *([14] * len(FIGURE_INFO))))
     ws.freeze_panes = "E2"
-    _print_setup(ws, landscape=True, title_rows="1:1")
+    print_setup(ws, landscape=True, title_rows="1:1")
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
-    ws.append(_header(ws, labels, height=64))
-    text, number, percent = _style_id(ws, None), _style_id(ws, NUMBER), _style_id(ws, PERCENT)
-    bold_text, bold_number = _style_id(ws, None, _BOLD), _style_id(ws, NUMBER, _BOLD)
-    bold_percent = _style_id(ws, PERCENT, _BOLD)
+    ws.append(header(ws, labels, height=64))
+    text, number, percent = style_id(ws, None), style_id(ws, NUMBER), style_id(ws, PERCENT)
+    bold_text, bold_number = style_id(ws, None, BOLD), style_id(ws, NUMBER, BOLD)
+    bold_percent = style_id(ws, PERCENT, BOLD)
     plain = [
         number,
         text,
@@ -329,16 +250,16 @@ def _trend_sheet(wb: Workbook, report: Report) -> None:
     """The trend: each period by its real start and end dates, and two charts of it."""
     ws = wb.create_sheet("Xu hướng")
     trend: Sequence[tuple[Any, Figures]] = report.figures.trend
-    _widths(ws, (14, *([14] * len(_TREND)), 14))
+    widths_of(ws, (14, *([14] * len(_TREND)), 14))
     ws.freeze_panes = "B2"
-    _print_setup(ws, landscape=True, title_rows="1:1")
-    ws.append(_header(ws, ("Kỳ từ ngày", *(label for _, label in _TREND), "Đến ngày")))
+    print_setup(ws, landscape=True, title_rows="1:1")
+    ws.append(header(ws, ("Kỳ từ ngày", *(label for _, label in _TREND), "Đến ngày")))
     for period, figures in trend:
         ws.append(
             [
-                _cell(ws, period.start, fmt=DATE),
-                *(_cell(ws, figures.value(name), fmt=NUMBER) for name, _ in _TREND),
-                _cell(ws, period.end, fmt=DATE),
+                cell(ws, period.start, fmt=DATE),
+                *(cell(ws, figures.value(name), fmt=NUMBER) for name, _ in _TREND),
+                cell(ws, period.end, fmt=DATE),
             ]
         )
     n = len(trend)
@@ -370,114 +291,6 @@ def _trend_sheet(wb: Workbook, report: Report) -> None:
         ws.add_chart(chart, f"A{anchor}")
 
 
-def _unused(name: str, used: set[str], *, limit: int, sep: str) -> str:
-    """``name``, or ``name`` with a number appended, not yet in ``used`` (case-insensitive)."""
-    candidate, k = name, 2
-    while candidate.lower() in used:
-        candidate = f"{name[: limit - 3].rstrip()}{sep}{k}"
-        k += 1
-    used.add(candidate.lower())
-    return candidate
-
-
-def _sheet_title(label: str, used: set[str]) -> str:
-    """A legal, unused sheet name: at most 31 characters, none of []:*?/\\, no edge quote."""
-    title = "".join(ch for ch in label if ch not in "[]:*?/\\")[:31].strip(" '") or "Dữ liệu"
-    return _unused(title[:1].upper() + title[1:], used, limit=31, sep=" ")
-
-
-def _style_id(ws: Any, fmt: str | None, font: Font = _TEXT, align: Alignment | None = None) -> int:
-    """The workbook's cell-format id for ``fmt``, ``font`` and ``align`` (registered by styling
-    a cell)."""
-    return int(_cell(ws, None, fmt=fmt, font=font, align=align).style_id)
-
-
-_WRAPPED = ("summary", "body", "title")
-_LINE_PT = 15.0  # one line of 11 pt Times New Roman, with its leading
-_CHARS_PER_WIDTH = 1.15  # Times letters are narrower than the width unit's "0"
-
-
-def _row_height(values: Sequence[object], wrap_at: Sequence[tuple[int, float]]) -> float | None:
-    """Points a row needs for its wrapped cells to show whole; None: the default height."""
-    lines = 1
-    for i, width in wrap_at:
-        value = values[i]
-        if isinstance(value, str) and value:
-            per_line = max(1, int(width * _CHARS_PER_WIDTH))
-            lines = max(lines, sum(-(-len(part) // per_line) or 1 for part in value.split("\n")))
-    return None if lines == 1 else min(409.0, lines * _LINE_PT)
-
-
-def _translate(type_: str) -> Any:
-    """How a column's stored codes are shown: Vietnamese words instead of codes and flags."""
-    if type_ == "field":
-        return lambda v: FIELDS.get(str(v), v)
-    if type_ == "petition_kind":
-        return lambda v: PETITION_KINDS.get(str(v), v)
-    if type_ == "bool":
-        return lambda v: v if v is None else ("có" if v else "không")
-    return None
-
-
-def _records_sheet(
-    wb: Workbook,
-    sheet: RecordSheet,
-    used: set[str],
-    spill_dir: Path,
-    unit_names: Mapping[str, str],
-) -> Spill:
-    """A detail sheet as an Excel table; its rows are streamed (see :mod:`.xlsx_stream`).
-
-    The unit's name stands beside its code; long text wraps, each row as tall as it needs.
-    """
-    ws = wb.create_sheet(_sheet_title(sheet.label, used))
-    types = {c.name: c.type for c in KINDS[sheet.kind].columns}
-    source = list(sheet.columns)
-    unit_at = source.index("unit") if "unit" in source else None
-    columns = (
-        source if unit_at is None else [*source[: unit_at + 1], "unit_name", *source[unit_at + 1 :]]
-    )
-    widths = [_COLUMN_WIDTHS.get(c, 14) for c in columns]
-    _widths(ws, widths)
-    ws.freeze_panes = "A2"
-    _print_setup(ws, landscape=sum(widths) > 100, title_rows="1:1")  # A4 portrait: ~100
-    headings = [_COLUMN_LABELS.get(c, c) for c in columns]
-    ws.append(_header(ws, headings))
-    by_type = {"date": _style_id(ws, DATE), "int": _style_id(ws, NUMBER)}
-    text, wrapped = _style_id(ws, None), _style_id(ws, None, align=_WRAP_TOP)
-    styles = [
-        wrapped if c in _WRAPPED else by_type.get(types.get(c, "text"), text) for c in columns
-    ]
-    wrap_at = [(i, widths[i]) for i, c in enumerate(columns) if c in _WRAPPED]
-    translations = [(i, f) for i, c in enumerate(columns) if (f := _translate(types.get(c, "")))]
-    letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
-    spill = spill_dir / f"sheet-{len(wb.worksheets)}.xml"
-    count = 0
-    with spill.open("w", encoding="utf-8") as fh:
-        for row in sheet.rows:
-            count += 1
-            values: list[object] = list(row)
-            if unit_at is not None:
-                code = values[unit_at]
-                values.insert(unit_at + 1, unit_names.get(str(code)) if code else None)
-            for i, show in translations:
-                values[i] = show(values[i])
-            height = _row_height(values, wrap_at)
-            fh.write(row_xml(count + 1, letters, values, styles, height=height))
-    ref = f"A1:{letters[-1]}{max(count, 1) + 1}"
-    name = _unused(f"tbl_{re.sub(r'[^A-Za-z0-9_]', '_', sheet.kind)}", used, limit=200, sep="_")
-    table = Table(displayName=name, ref=ref)
-    # write-only mode cannot read the headings back from the sheet: name the columns here
-    table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headings, start=1)]
-    table.autoFilter = AutoFilter(ref=ref)
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    with warnings.catch_warnings():
-        # openpyxl warns on every write-only add_table; the columns are named just above.
-        warnings.filterwarnings("ignore", "In write-only mode you must add table columns")
-        ws.add_table(table)
-    return Spill(ws, spill)
-
-
 def render_xlsx(
     report: Report,
     settings: Settings,
@@ -503,7 +316,7 @@ def render_xlsx(
         spills = [_unit_sheet(wb, report, units, Path(work))]
         _trend_sheet(wb, report)
         names = {u.code: u.name for u in units}
-        spills += [_records_sheet(wb, sheet, used, Path(work), names) for sheet in records]
+        spills += [records_sheet(wb, sheet, used, Path(work), names) for sheet in records]
         saved = Path(work) / "saved.xlsx"
         wb.save(saved)
         with atomic_output(path) as tmp:

@@ -79,6 +79,12 @@ def _body_width(root: Any) -> int:
     return int(size.get(_w("w"))) - int(margins.get(_w("left"))) - int(margins.get(_w("right")))
 
 
+def _plain(text: str) -> str:
+    """Text compared as words: NFC, dashes alike, spaces collapsed, case ignored."""
+    text = unicodedata.normalize("NFC", text).replace("–", "-").replace("—", "-")
+    return " ".join(text.split()).casefold()
+
+
 def rule_length_twips(text_twips: float, available: int, motto: bool) -> int:
     """A rule's length: the motto's own, or 2/5 of the line above (one line at most)."""
     line = min(text_twips, available)
@@ -100,7 +106,7 @@ def size_rules(xml: bytes) -> bytes:
             continue
         text_twips = sum(_run_width_pt(r) for r in above.iter(_w("r"))) * 20
         available = _available_twips(p, body_width)
-        motto = unicodedata.normalize("NFC", paragraph_text(above).strip()) == MOTTO
+        motto = _plain(paragraph_text(above)) == _plain(MOTTO)
         length = rule_length_twips(text_twips, available, motto)
         side = max(0, (available - length) // 2)
         ppr = p.find("w:pPr", _NS)

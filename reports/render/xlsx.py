@@ -278,6 +278,8 @@ def _trend_sheet(wb: Workbook, report: Report) -> None:
         Reference(ws, min_col=4, max_col=len(_TREND) + 1, min_row=1, max_row=n + 1),
         titles_from_data=True,
     )
+    for series in line.series:  # straight segments between the periods' values
+        series.smooth = False
     for chart, unit, anchor in ((bar, "Số văn bản", n + 4), (line, "Số lượng", n + 24)):
         chart.set_categories(cats)
         chart.x_axis.title = "Kỳ (ngày bắt đầu)"

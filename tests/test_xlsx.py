@@ -176,7 +176,8 @@ def test_detail_sheets_names_tables_and_shown_words(settings: Settings, tmp_path
     assert list(first.tables) == ["tbl_receptions"] and list(second.tables) == ["tbl_receptions_2"]
     assert second.tables["tbl_receptions_2"].ref == "A1:E2"  # no rows: one empty body row
     dossier = [c.value for c in wb["Hồ sơ TTHC"][2]]
-    assert dossier[6:] == ["đô thị", "có"]
+    assert dossier[4] is None  # "Trả kết quả": not returned yet
+    assert dossier[7:] == ["đô thị", "có"]
     assert wb["Xu hướng"].row_dimensions[1].height == 32
 
 

@@ -170,3 +170,31 @@ def test_chart_xml_has_axis_titles_and_visible_axes(tmp_path: Path) -> None:
             assert "Kỳ (ngày bắt đầu)</a:t>" in xml
             assert re.search(r"<valAx>.*?<a:t>Số (văn bản|lượng)</a:t>", xml)
             assert xml.count('<delete val="0"/>') == 2
+
+
+def test_returns_in_the_period_are_listed_row_by_row(
+    workbooks: dict[str, openpyxl.Workbook],
+) -> None:
+    """The summary's on-time and late returns are the rows of "Hồ sơ trả kết quả trong kỳ",
+    records received earlier included; completions among the received are in "Hồ sơ TTHC"."""
+    for wb in workbooks.values():
+        summary = _summary(wb)
+        ws = wb["Hồ sơ trả kết quả trong kỳ"]
+        head = [c.value for c in ws[1]]
+        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+        col = head.index("Trả kết quả")
+        on_time = sum(1 for r in rows if r[col] == "đúng hạn")
+        late = sum(1 for r in rows if r[col] == "quá hạn")
+        assert on_time == summary["Hồ sơ trả kết quả trong kỳ: đúng hạn"]
+        assert late == summary["Hồ sơ trả kết quả trong kỳ: quá hạn"]
+        received = head.index("Ngày tiếp nhận")
+        assert any(r[received] < datetime(2020, 9, 21) for r in rows)  # type: ignore[operator]
+        dossiers = wb["Hồ sơ TTHC"]
+        dhead = [c.value for c in dossiers[1]]
+        returned = dhead.index("Ngày trả kết quả")
+        done = sum(
+            1
+            for r in dossiers.iter_rows(min_row=2, values_only=True)
+            if r[returned] is not None and r[returned] <= datetime(2020, 9, 28)
+        )
+        assert done == summary["Hồ sơ đã hoàn thành trong số tiếp nhận mới"]

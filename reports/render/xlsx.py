@@ -135,8 +135,8 @@ NOTES = (
     "- “Hồ sơ đã hoàn thành trong số tiếp nhận mới”: hồ sơ tiếp nhận trong kỳ đã trả kết quả "
     "trước cuối kỳ (bảng “Hồ sơ TTHC” liệt kê hồ sơ tiếp nhận trong kỳ).",
     "- “Hồ sơ trả kết quả trong kỳ: đúng hạn / quá hạn” và tỷ lệ đúng hạn: mọi hồ sơ có ngày "
-    "trả kết quả trong kỳ, kể cả hồ sơ tiếp nhận từ các kỳ trước; vì vậy không cộng được từ "
-    "các dòng của bảng “Hồ sơ TTHC” (lọc cột “Ngày trả kết quả” trên toàn bộ dữ liệu).",
+    "trả kết quả trong kỳ, kể cả hồ sơ tiếp nhận từ các kỳ trước: bảng “Hồ sơ trả kết quả "
+    "trong kỳ” liệt kê chúng (cột “Trả kết quả”: đúng hạn / quá hạn).",
     "- “Đơn thư”: đơn khiếu nại, tố cáo, kiến nghị, phản ánh (cột “Loại đơn” của bảng đơn thư).",
     "- Bảng “Theo đơn vị”: lọc cột “Loại dòng” là “Chi tiết” thì tổng mỗi cột bằng số của toàn "
     "đơn vị; dòng “Tổng” đã gồm các đơn vị trực thuộc.",

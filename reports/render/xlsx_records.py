@@ -50,6 +50,7 @@ _COLUMN_LABELS: dict[str, str] = {
     "name": "Tên",
     "parent": "Đơn vị cấp trên",
     "unit_name": "Tên đơn vị",
+    "on_time": "Trả kết quả",
 }
 _COLUMN_WIDTHS = {
     "summary": 60,
@@ -105,6 +106,13 @@ def _translate(type_: str) -> Any:
     return None
 
 
+def _on_time(returned: object, due: object) -> str | None:
+    """data.md §3: returned on or before the due date is on time."""
+    if returned is None or due is None:
+        return None
+    return "đúng hạn" if returned <= due else "quá hạn"  # type: ignore[operator]
+
+
 def records_sheet(
     wb: Workbook,
     sheet: RecordSheet,
@@ -119,10 +127,14 @@ def records_sheet(
     ws = wb.create_sheet(_sheet_title(sheet.label, used))
     types = {c.name: c.type for c in KINDS[sheet.kind].columns}
     source = list(sheet.columns)
-    unit_at = source.index("unit") if "unit" in source else None
-    columns = (
-        source if unit_at is None else [*source[: unit_at + 1], "unit_name", *source[unit_at + 1 :]]
-    )
+    timed = "due_on" in source and "returned_on" in source
+    columns: list[str] = []
+    for c in source:
+        columns.append(c)
+        if c == "unit":
+            columns.append("unit_name")
+        elif c == "returned_on" and timed:
+            columns.append("on_time")
     widths = [_COLUMN_WIDTHS.get(c, 14) for c in columns]
     widths_of(ws, widths)
     ws.freeze_panes = "A2"
@@ -140,10 +152,14 @@ def records_sheet(
     with spill.open("w", encoding="utf-8") as fh:
         for row in sheet.rows:
             count += 1
-            values: list[object] = list(row)
-            if unit_at is not None:
-                code = values[unit_at]
-                values.insert(unit_at + 1, unit_names.get(str(code)) if code else None)
+            record = dict(zip(source, row, strict=True))
+            values: list[object] = []
+            for c in source:
+                values.append(record[c])
+                if c == "unit":
+                    values.append(unit_names.get(str(record[c])) if record[c] else None)
+                elif c == "returned_on" and timed:
+                    values.append(_on_time(record["returned_on"], record["due_on"]))
             for i, show in translations:
                 values[i] = show(values[i])
             height = _row_height(values, wrap_at)

@@ -80,3 +80,24 @@ def test_metrics_without_the_font_come_from_the_shipped_table(
         assert round(fontmetrics.text_width_pt("VĂN PHÒNG", 13, bold=True) / 72 * 2.54, 2) == 2.79
     finally:
         fontmetrics.widths.cache_clear()
+
+
+def test_the_fast_path_and_the_tree_path_agree(settings: Settings, tmp_path: Path) -> None:
+    """Rules are sized with regular expressions; documents with text boxes take the lxml tree
+    path. Both give the same indents."""
+    import re
+    import zipfile
+
+    from reports.render.docx_layout import _size_rules_tree, size_rules
+
+    path = render_docx(make_report(_district(tmp_path)), settings, tmp_path / "d.docx")
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("word/document.xml")
+    blank = re.sub(rb"<w:ind w:left=\"\d+\" w:right=\"\d+\"/>", b"", xml)
+
+    def indents(data: bytes) -> list[bytes]:
+        return re.findall(rb'<w:ind w:left="(\d+)" w:right="\d+"/>', data)
+
+    fast = indents(size_rules(blank))
+    assert len(fast) == 3 and fast == indents(_size_rules_tree(blank))
+    assert fast == indents(xml)

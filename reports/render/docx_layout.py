@@ -11,8 +11,10 @@ Roman's metrics (see :mod:`reports.render.fontmetrics`).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
+from html import unescape
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -91,8 +93,111 @@ def rule_length_twips(text_twips: float, available: int, motto: bool) -> int:
     return round(line if motto else line * RULE_RATIO)
 
 
+_PARA = re.compile(rb"<w:p\b[^>]*>.*?</w:p>", re.DOTALL)
+_RUN = re.compile(rb"<w:r\b[^>]*>.*?</w:r>", re.DOTALL)
+_TEXT = re.compile(rb"<w:t\b[^>]*>([^<]*)</w:t>")
+_SIZE = re.compile(rb'<w:sz w:val="(\d+)"')
+_BOLD = re.compile(rb'<w:b(?: w:val="([^"]*)")?/>')
+_IND = re.compile(rb"<w:ind\b[^>]*/>")
+_TCW = re.compile(rb"<w:tcW\b([^>]*)/>")
+_NESTED = (b"<w:txbxContent", b"<mc:AlternateContent")
+
+
+def _attr(tag: bytes, name: bytes) -> bytes | None:
+    found = re.search(rb"\b" + name + rb'="([^"]*)"', tag)
+    return found.group(1) if found else None
+
+
+def _text_of(paragraph: bytes) -> str:
+    return "".join(unescape(t.decode("utf-8")) for t in _TEXT.findall(paragraph))
+
+
+def _width_of(paragraph: bytes) -> float:
+    """The paragraph's text width in twips, run by run (each run's size and weight)."""
+    total = 0.0
+    for run in _RUN.findall(paragraph):
+        text = _text_of(run)
+        if not text:
+            continue
+        size = _SIZE.search(run)
+        bold = _BOLD.search(run)
+        total += text_width_pt(
+            text,
+            int(size.group(1)) / 2 if size else DEFAULT_SIZE_PT,
+            bold=bold is not None and bold.group(1) not in (b"0", b"false", b"off"),
+        )
+    return total * 20
+
+
+def _available_at(xml: bytes, pos: int, body_width: int) -> int:
+    opened = xml.count(b"<w:tc>", 0, pos) + xml.count(b"<w:tc ", 0, pos)
+    if opened > xml.count(b"</w:tc>", 0, pos):
+        start = max(xml.rfind(b"<w:tc>", 0, pos), xml.rfind(b"<w:tc ", 0, pos))
+        tcw = _TCW.search(xml, start, pos)
+        if tcw is not None and (_attr(tcw.group(1), b"w:type") or b"dxa") == b"dxa":
+            value = _attr(tcw.group(1), b"w:w") or b""
+            if value.isdigit():  # less the cell's default side margins (0.19 cm each)
+                return int(value) - 2 * CELL_MARGIN_TWIPS
+    return body_width
+
+
+def _body_width_of(xml: bytes) -> int:
+    sect = xml.rfind(b"<w:sectPr")
+    size = re.search(rb"<w:pgSz\b[^>]*/>", xml[sect:]) if sect >= 0 else None
+    margins = re.search(rb"<w:pgMar\b[^>]*/>", xml[sect:]) if sect >= 0 else None
+    if size is None or margins is None:
+        return 9355  # 16.5 cm: ND30's A4 text width
+    values = [
+        _attr(size.group(0), b"w:w"),
+        _attr(margins.group(0), b"w:left"),
+        _attr(margins.group(0), b"w:right"),
+    ]
+    if not all(v and v.isdigit() for v in values):
+        return 9355
+    width, left, right = (int(v) for v in values)  # type: ignore[arg-type]
+    return width - left - right
+
+
+def _sized(paragraph: bytes, side: int) -> bytes:
+    ind = f'<w:ind w:left="{side}" w:right="{side}"/>'.encode()
+    if _IND.search(paragraph):
+        return _IND.sub(ind, paragraph, count=1)
+    spacing = re.search(rb"<w:spacing\b[^>]*/>", paragraph)
+    at = spacing.end() if spacing else paragraph.index(b"</w:pBdr>") + len(b"</w:pBdr>")
+    return paragraph[:at] + ind + paragraph[at:]
+
+
 def size_rules(xml: bytes) -> bytes:
-    """``document.xml`` with each ND30 rule centred under, and sized by, the text above it."""
+    """``document.xml`` with each ND30 rule centred under, and sized by, the text above it.
+
+    Paragraphs are found with regular expressions (a parse and serialisation of the document
+    cost as much as the rest of the render); a document whose paragraphs may nest (text boxes)
+    takes the tree path.
+    """
+    if any(marker in xml for marker in _NESTED):
+        return _size_rules_tree(xml)
+    body_width = _body_width_of(xml)
+    out: list[bytes] = []
+    last, above = 0, None
+    for match in _PARA.finditer(xml):
+        paragraph = match.group(0)
+        has_text = b"<w:t>" in paragraph or b"<w:t " in paragraph
+        bordered = b"<w:pBdr>" in paragraph and b"<w:bottom " in paragraph
+        if not has_text and bordered and above is not None:
+            motto = _plain(_text_of(above)) == _plain(MOTTO)
+            available = _available_at(xml, match.start(), body_width)
+            length = rule_length_twips(_width_of(above), available, motto)
+            out += [xml[last : match.start()], _sized(paragraph, max(0, (available - length) // 2))]
+            last = match.end()
+        elif has_text and _text_of(paragraph).strip():
+            above = paragraph
+    if not out:
+        return xml
+    out.append(xml[last:])
+    return b"".join(out)
+
+
+def _size_rules_tree(xml: bytes) -> bytes:
     root = etree.fromstring(xml)
     body_width = _body_width(root)
     changed = False

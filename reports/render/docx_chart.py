@@ -142,15 +142,12 @@ def _literal(kind: str, values: Sequence[object], format_code: str | None) -> An
     """A c:strLit or c:numLit holding ``values`` (and the template's number format)."""
     from lxml import etree
 
-    lit = etree.Element(_c(kind))
-    if format_code is not None:
-        etree.SubElement(lit, _c("formatCode")).text = format_code
-    etree.SubElement(lit, _c("ptCount")).set("val", str(len(values)))
-    for i, value in enumerate(values):
-        pt = etree.SubElement(lit, _c("pt"))
-        pt.set("idx", str(i))
-        etree.SubElement(pt, _c("v")).text = str(value)
-    return lit
+    fmt = f"<c:formatCode>{escape(format_code)}</c:formatCode>" if format_code is not None else ""
+    pts = "".join(
+        f'<c:pt idx="{i}"><c:v>{escape(str(v))}</c:v></c:pt>' for i, v in enumerate(values)
+    )
+    xml = f'<c:{kind} xmlns:c="{_C}">{fmt}<c:ptCount val="{len(values)}"/>{pts}</c:{kind}>'
+    return etree.fromstring(xml)
 
 
 def _set_data(holder: Any, kind: str, values: Sequence[object]) -> None:

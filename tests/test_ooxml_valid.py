@@ -132,4 +132,7 @@ def test_word_package_is_the_reports_own(generated: dict[str, list[Path]]) -> No
     assert f'<dcterms:created xsi:type="dcterms:W3CDTF">{generated_on}' in core
     with zipfile.ZipFile(xlsx_path) as z:
         xcore = z.read("docProps/core.xml").decode()
+        styles = z.read("xl/styles.xml").decode()
+    default_font = styles.split("<font>", 1)[1].split("</font>", 1)[0]
+    assert '<name val="Times New Roman"/>' in default_font and "scheme" not in default_font
     assert "vi-VN</dc:language>" in xcore and f'dcterms:W3CDTF">{generated_on}' in xcore

@@ -92,7 +92,15 @@ def _ordered_fonts(styles: str) -> str:
         children.sort(key=lambda c: _FONT_ORDER.index(c[0]) if c[0] in _FONT_ORDER else 99)
         return "<font>" + "".join(xml for _, xml in children) + "</font>"
 
-    return _FONT.sub(order, styles)
+    styles = _FONT.sub(order, styles)
+    # The default font (what a cell the office types into gets): Times New Roman like the rest,
+    # not openpyxl's Calibri from the theme (scheme="minor" would override the name).
+    first = _FONT.search(styles)
+    if first is not None and '<name val="Calibri"/>' in first.group(0):
+        font = first.group(0).replace('<name val="Calibri"/>', '<name val="Times New Roman"/>')
+        font = re.sub(r'<scheme val="[^"]*"/>|<family val="[^"]*"/>', "", font)
+        styles = styles[: first.start()] + font + styles[first.end() :]
+    return styles
 
 
 _CHART_PART = re.compile(r"xl/charts/chart\d+\.xml")

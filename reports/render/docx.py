@@ -334,7 +334,7 @@ def _compile(path: Path) -> CompiledTemplate:
             missing = re.fullmatch(r"No filter named '([^']+)'\.?", exc.message or "")
             if missing is None:
                 raise TemplateError(
-                    path, f"thẻ sai ({exc.message}): {_tags_naming(line, [])}"
+                    path, f"thẻ sai: {_tags_naming(line, [])} ({_in_vietnamese(exc)})"
                 ) from exc
             raise TemplateError(
                 path,
@@ -345,7 +345,7 @@ def _compile(path: Path) -> CompiledTemplate:
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 path,
-                f"thẻ sai cú pháp ({exc.message}) tại: {_line_text(source, exc.lineno)}",
+                f"thẻ sai cú pháp tại: {_line_text(source, exc.lineno)}",
             ) from exc
         unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - known)
         if unknown:

@@ -111,6 +111,8 @@ def test_subtotals_are_their_details_and_the_outline_follows_the_tree(
         assert ws.row_dimensions[i + 3].outlineLevel == level + 1  # type: ignore[operator]
     assert max(r[0] for r in rows) >= 2  # type: ignore[type-var]
     assert ws.sheet_properties.outlinePr.summaryBelow is False
+    deep = next(i for i, r in enumerate(rows) if r[0] == 2)
+    assert ws.cell(deep + 2, 4).alignment.indent == 4  # names indented by level
     with_parent = next(r for r in rows if r[4])
     assert re.fullmatch(r"[A-Z0-9-]+ - .+", str(with_parent[4]))  # code and name of the parent
 

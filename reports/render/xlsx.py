@@ -27,6 +27,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import Outline
 
@@ -49,7 +50,7 @@ from reports.render.xlsx_cells import (
 )
 from reports.render.xlsx_records import records_sheet
 from reports.render.xlsx_stream import Spill, row_xml, stream_spills
-from reports.render.xlsx_units import SUBTOTAL, unit_rows
+from reports.render.xlsx_units import MAX_OUTLINE, SUBTOTAL, unit_rows
 from reports.settings import Settings
 
 
@@ -214,6 +215,11 @@ def _unit_sheet(
         bold_text,
         *(bold_percent if i.unit == "%" else bold_number for i in FIGURE_INFO),
     ]
+    indented = {  # the unit's name indented by its level: the tree at a glance
+        (bold, level): style_id(ws, None, BOLD if bold else TEXT, Alignment(indent=level * 2))
+        for bold in (False, True)
+        for level in range(MAX_OUTLINE + 1)
+    }
     letters = [get_column_letter(i) for i in range(1, len(labels) + 1)]
     total_label = f"Tổng cộng: {report.unit_name or report.subject}"
     rows = unit_rows(units, report.figures.current if units else None, total_label)
@@ -228,7 +234,8 @@ def _unit_sheet(
                 r.parent,
                 *(r.figures.value(i.name) for i in FIGURE_INFO),
             ]
-            styles = strong if r.kind == SUBTOTAL else plain
+            styles = list(strong if r.kind == SUBTOTAL else plain)
+            styles[3] = indented[(r.kind == SUBTOTAL, min(r.level, MAX_OUTLINE))]
             fh.write(row_xml(n, letters, values, styles, outline=r.outline))
     ws.sheet_format.outlineLevelRow = max((r.outline for r in rows), default=0)
     ws.auto_filter.ref = f"A1:{letters[-1]}{max(len(rows), 1) + 1}"

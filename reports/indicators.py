@@ -407,13 +407,22 @@ def figures_by_unit(
 
 
 def period_records(
-    conn: Connection, kind: str, period: ReportPeriod, unit: str | None = None
+    conn: Connection,
+    kind: str,
+    period: ReportPeriod,
+    unit: str | None = None,
+    *,
+    by: str | None = None,
+    label: str | None = None,
 ) -> RecordSheet:
-    """The period's records of one kind, streamed (read the rows once, inside ``conn``)."""
+    """The period's records of one kind, streamed (read the rows once, inside ``conn``).
+
+    ``by`` picks them by another date column (e.g. the dossiers returned in the period).
+    """
     spec = KINDS[kind]
     table = RECORD_TABLES[kind]
     columns = spec.column_names
-    date_col = table.c[spec.date_column]
+    date_col = table.c[by or spec.date_column]
     stmt = (
         sa.select(*(table.c[name] for name in columns))
         .where(date_col.between(period.start, period.end))
@@ -429,7 +438,7 @@ def period_records(
         for row in result:
             yield tuple(row)
 
-    return RecordSheet(kind, spec.label, columns, rows())
+    return RecordSheet(kind, label or spec.label, columns, rows())
 
 
 def engine_figure_set(

@@ -25,17 +25,19 @@ class FigureInfo:
 FIGURE_INFO: tuple[FigureInfo, ...] = (
     FigureInfo("documents_received", "Văn bản hành chính tiếp nhận, xử lý", "văn bản"),
     FigureInfo("dossiers_received", "Hồ sơ TTHC tiếp nhận mới", "hồ sơ"),
-    FigureInfo("dossiers_completed", "Hồ sơ đã hoàn thành, trả kết quả", "hồ sơ"),
+    FigureInfo("dossiers_completed", "Hồ sơ đã hoàn thành trong số tiếp nhận mới", "hồ sơ"),
     FigureInfo("dossiers_in_progress", "Hồ sơ đang giải quyết", "hồ sơ"),
-    FigureInfo("dossiers_on_time", "Hồ sơ trả kết quả đúng hạn", "hồ sơ"),
-    FigureInfo("dossiers_late", "Hồ sơ trả kết quả quá hạn", "hồ sơ"),
+    FigureInfo("dossiers_on_time", "Hồ sơ trả kết quả trong kỳ: đúng hạn", "hồ sơ"),
+    FigureInfo("dossiers_late", "Hồ sơ trả kết quả trong kỳ: quá hạn", "hồ sơ"),
     FigureInfo("dossiers_overdue_open", "Hồ sơ chưa trả, đã quá hạn", "hồ sơ"),
-    FigureInfo("on_time_rate", "Tỷ lệ trả kết quả đúng hạn", "%"),
+    FigureInfo("on_time_rate", "Tỷ lệ đúng hạn (hồ sơ trả kết quả trong kỳ)", "%"),
     FigureInfo("dossiers_online", "Hồ sơ tiếp nhận trực tuyến", "hồ sơ"),
     FigureInfo("receptions", "Lượt tiếp công dân", "lượt"),
     FigureInfo("reception_persons", "Người được tiếp", "người"),
-    FigureInfo("petitions_received", "Đơn khiếu nại, tố cáo tiếp nhận", "đơn"),
-    FigureInfo("petitions_resolved", "Đơn khiếu nại, tố cáo đã xử lý", "đơn"),
+    FigureInfo(
+        "petitions_received", "Đơn thư tiếp nhận (khiếu nại, tố cáo, kiến nghị, phản ánh)", "đơn"
+    ),
+    FigureInfo("petitions_resolved", "Đơn thư đã xử lý", "đơn"),
     FigureInfo("directives_approved", "Văn bản chỉ đạo, điều hành được phê duyệt", "văn bản"),
 )
 """Every figure of data.md §3, in report order."""

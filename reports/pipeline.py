@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 FORMATS = ("docx", "xlsx", "pdf")
 
 
+RETURNED_LABEL = "hồ sơ trả kết quả trong kỳ"
+
+
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     """``"docx,xlsx"`` → ``("docx", "xlsx")``, checked, duplicates removed, order kept."""
     items = text.split(",") if isinstance(text, str) else list(text)
@@ -123,7 +126,13 @@ def write_files(
             settings,
             xlsx_path,
             units=indicators.figures_by_unit(conn, period, unit),
-            records=[indicators.period_records(conn, k, period, unit) for k in RECORD_KINDS],
+            records=[
+                *(indicators.period_records(conn, k, period, unit) for k in RECORD_KINDS),
+                # the dossiers behind "trả kết quả trong kỳ (đúng hạn / quá hạn)"
+                indicators.period_records(
+                    conn, "dossiers", period, unit, by="returned_on", label=RETURNED_LABEL
+                ),
+            ],
         )
         written.append(xlsx_path)
     if "pdf" in formats:

@@ -92,15 +92,30 @@ def rule(container: Any, left_cm: float, right_cm: float) -> None:
     fmt.space_before = Pt(0)
     fmt.space_after = Pt(0)
     fmt.line_spacing = Pt(2)
+    paragraph.paragraph_format.left_indent = Cm(left_cm)
+    paragraph.paragraph_format.right_indent = Cm(right_cm)
+    # ECMA-376 puts w:pBdr before w:spacing and w:ind; Word drops out-of-order properties.
     ppr = paragraph._p.get_or_add_pPr()
-    ppr.append(
+    ppr.insert_element_before(
         parse_xml(
             f"<w:pBdr {nsdecls('w')}>"
             '<w:bottom w:val="single" w:sz="6" w:space="1" w:color="000000"/></w:pBdr>'
-        )
+        ),
+        *_PPR_AFTER_PBDR,
     )
-    paragraph.paragraph_format.left_indent = Cm(left_cm)
-    paragraph.paragraph_format.right_indent = Cm(right_cm)
+
+
+# w:pPr children that ECMA-376 (CT_PPrBase) places after w:pBdr, and w:tblPr's after w:tblBorders.
+_PPR_AFTER_PBDR = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+    "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+    "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+    "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+_TBLPR_AFTER_BORDERS = (
+    "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription",
+)  # fmt: skip
 
 
 def set_widths(table: Any, widths: tuple[Any, ...]) -> None:
@@ -111,13 +126,11 @@ def set_widths(table: Any, widths: tuple[Any, ...]) -> None:
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
-    tbl_pr = table._tbl.tblPr
-    tbl_pr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
+    table.autofit = False  # one w:tblLayout fixed, in its place in w:tblPr
 
 
 def no_borders(table: Any) -> None:
-    tbl_pr = table._tbl.tblPr
-    tbl_pr.append(
+    table._tbl.tblPr.insert_element_before(
         parse_xml(
             f"<w:tblBorders {nsdecls('w')}>"
             + "".join(
@@ -125,7 +138,8 @@ def no_borders(table: Any) -> None:
                 for side in ("top", "left", "bottom", "right", "insideH", "insideV")
             )
             + "</w:tblBorders>"
-        )
+        ),
+        *_TBLPR_AFTER_BORDERS,
     )
 
 
@@ -273,6 +287,8 @@ def signature_block(doc: Any) -> None:
     table.autofit = False
     no_borders(table)
     set_widths(table, (Cm(8.0), Cm(8.5)))
+    # One row that never splits: "Nơi nhận" and the signer stay together on one page.
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     left, right = table.rows[0].cells
     cell_para(
         left,
@@ -413,7 +429,10 @@ def build(path: Path) -> None:
 
 
 def _finish_package(path: Path) -> None:
-    """Add the chart part (python-docx has no chart API); drop python-docx's stock thumbnail."""
+    """Add the chart part (python-docx has no chart API); drop what python-docx's stock package
+    says about a document it is not: its thumbnail, its Word 2010 stylesWithEffects part (out of
+    step with styles.xml, which Word may take as unreadable content), Word 2010 compatibility
+    mode and "Microsoft Macintosh Word" as the application."""
     sys.path.insert(0, str(HERE.parent))
     from reports.render.docx_chart import chart_xml
 
@@ -426,10 +445,27 @@ def _finish_package(path: Path) -> None:
         r'<Relationship [^>]*Target="docProps/thumbnail.jpeg"/>', "", package_rels
     )
     items["_rels/.rels"] = package_rels.encode()
+    del items["word/stylesWithEffects.xml"]
+    items["word/settings.xml"] = re.sub(
+        rb'(w:name="compatibilityMode" w:uri="[^"]+" w:val=")\d+"',
+        rb'\g<1>15"',
+        items["word/settings.xml"],
+    )
+    app = items["docProps/app.xml"].decode()
+    app = app.replace("<Template>Normal.dotm</Template>", "")
+    app = app.replace("Microsoft Macintosh Word", "baocao")
+    app = re.sub(r"\s*<AppVersion>[^<]*</AppVersion>", "", app)
+    items["docProps/app.xml"] = app.encode()
+    # The report's four series with placeholder values: rendering fills this chart with the
+    # figures and keeps whatever the office restyled in Word (colours, fonts, title, axes).
     items["word/charts/chart1.xml"] = chart_xml(
-        ["T1", "T2"], {"Văn bản": [1, 2]}, {"Hồ sơ": [1, 2]}
+        ["T1", "T2"],
+        {"Văn bản tiếp nhận": [1, 2], "Văn bản chỉ đạo": [1, 2]},
+        {"Hồ sơ TTHC tiếp nhận": [1, 2], "Đơn thư tiếp nhận": [1, 2]},
+        axis_titles=("Văn bản", "Hồ sơ, đơn thư"),
     )
     rels = items["word/_rels/document.xml.rels"].decode()
+    rels = re.sub(r'<Relationship [^>]*Target="stylesWithEffects.xml"/>', "", rels)
     rels = rels.replace(
         "</Relationships>",
         f'<Relationship Id="{CHART_REL_ID}" '
@@ -438,6 +474,7 @@ def _finish_package(path: Path) -> None:
     )
     items["word/_rels/document.xml.rels"] = rels.encode()
     types = items["[Content_Types].xml"].decode()
+    types = re.sub(r'<Override PartName="/word/stylesWithEffects.xml"[^>]*/>', "", types)
     types = types.replace(
         "</Types>",
         f'<Override PartName="{CHART_PART}" '

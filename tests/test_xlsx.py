@@ -53,19 +53,19 @@ def test_reference_figures_read_back_as_numbers(settings: Settings, tmp_path: Pa
     expected = {
         "Văn bản hành chính tiếp nhận, xử lý": 1406,
         "Hồ sơ TTHC tiếp nhận mới": 61,
-        "Hồ sơ đã hoàn thành, trả kết quả": 49,
+        "Hồ sơ đã hoàn thành trong số tiếp nhận mới": 49,
         "Hồ sơ đang giải quyết": 12,
         "Lượt tiếp công dân": 106,
         "Người được tiếp": 183,
-        "Đơn khiếu nại, tố cáo tiếp nhận": 215,
-        "Đơn khiếu nại, tố cáo đã xử lý": 212,
+        "Đơn thư tiếp nhận (khiếu nại, tố cáo, kiến nghị, phản ánh)": 215,
+        "Đơn thư đã xử lý": 212,
         "Văn bản chỉ đạo, điều hành được phê duyệt": 800,
     }
     for label, value in expected.items():
         assert isinstance(current[label], float | int), label
         assert current[label] == value, label
     assert by_label["Văn bản hành chính tiếp nhận, xử lý"][3] == 1300  # previous period
-    assert by_label["Tỷ lệ trả kết quả đúng hạn"][2] == 45 / 49
+    assert by_label["Tỷ lệ đúng hạn (hồ sơ trả kết quả trong kỳ)"][2] == 45 / 49
     assert "từ ngày 21/9 đến ngày 28/9/2020" in rows[1][0]
 
 
@@ -75,7 +75,9 @@ def test_formats_tables_print_setup_and_properties(settings: Settings, tmp_path:
     summary = wb["Tổng hợp"]
     assert summary["C6"].value == 1406 and summary["C6"].number_format == "#,##0"
     rate_row = next(
-        r for r in summary.iter_rows(min_row=6) if r[0].value == "Tỷ lệ trả kết quả đúng hạn"
+        r
+        for r in summary.iter_rows(min_row=6)
+        if r[0].value == "Tỷ lệ đúng hạn (hồ sơ trả kết quả trong kỳ)"
     )
     assert rate_row[2].number_format == "0.0%"
     assert summary.freeze_panes == "C6"
@@ -84,8 +86,10 @@ def test_formats_tables_print_setup_and_properties(settings: Settings, tmp_path:
     assert summary.sheet_properties.pageSetUpPr.fitToPage
     details = wb["Văn bản"]
     assert details["B2"].is_date and details["B2"].number_format == "dd/mm/yyyy"
-    assert details["D2"].value == "kinh tế"
-    assert details.tables["tbl_documents"].ref == "A1:E21"
+    assert details["C2"].value == "UBND-BA-DINH"
+    assert details["D2"].value == "UBND quận Ba Đình"  # the unit's name beside its code
+    assert details["E2"].value == "kinh tế"
+    assert details.tables["tbl_documents"].ref == "A1:F21"
     assert details.freeze_panes == "A2"
     units = wb["Theo đơn vị"]
     assert units.auto_filter.ref.startswith("A1:")
@@ -161,6 +165,7 @@ def test_detail_sheets_names_tables_and_shown_words(settings: Settings, tmp_path
         "tố cáo",
         None,
         "=SUM(A1:A9)",
+        None,  # the unit's name: no such unit listed
     ]
     assert ws["E2"].data_type == "s"  # text that looks like a formula stays text
     assert ws["A1"].font.b and ws.page_setup.orientation == "landscape"
@@ -169,9 +174,10 @@ def test_detail_sheets_names_tables_and_shown_words(settings: Settings, tmp_path
     assert first["C2"].value == 1500 and first["C2"].number_format == "#,##0"
     assert first.page_setup.orientation == "portrait"
     assert list(first.tables) == ["tbl_receptions"] and list(second.tables) == ["tbl_receptions_2"]
-    assert second.tables["tbl_receptions_2"].ref == "A1:D2"  # no rows: one empty body row
+    assert second.tables["tbl_receptions_2"].ref == "A1:E2"  # no rows: one empty body row
     dossier = [c.value for c in wb["Hồ sơ TTHC"][2]]
-    assert dossier[5:] == ["đô thị", "có"]
+    assert dossier[4] is None  # "Trả kết quả": not returned yet
+    assert dossier[7:] == ["đô thị", "có"]
     assert wb["Xu hướng"].row_dimensions[1].height == 32
 
 

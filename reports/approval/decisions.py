@@ -105,9 +105,12 @@ def _same_as_approved(settings: Settings, report: Report, d: Draft, f: FileRecor
     """The numbered report differs from the approved draft by its number and date only: the
     draft rendered again now (rendering is deterministic) must be the approved file."""
     from reports.render.docx import render_docx
+    from reports.render.docx_layout import generated_at_of
 
     with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
-        again = render_docx(report, settings, Path(tmp) / f.path.name)
+        again = render_docx(
+            report, settings, Path(tmp) / f.path.name, generated_at=generated_at_of(f.path)
+        )
         if register.sha256(again.read_bytes()) != f.sha256:
             raise ApprovalError(
                 f"Mẫu báo cáo đã thay đổi sau khi gửi duyệt lần chạy #{d.run_id}: bản có số sẽ "

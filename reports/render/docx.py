@@ -13,6 +13,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,16 @@ from jinja2.sandbox import SandboxedEnvironment
 from reports import vi
 from reports.errors import TemplateError
 from reports.model import FIGURE_INFO, Report
-from reports.render.docx_chart import chart_xml
+from reports.render.docx_chart import chart_xml, fill_chart
+from reports.render.docx_layout import core_properties, size_rules
 from reports.render.files import atomic_output
 from reports.render.period_words import period_words, trend_series
+from reports.render.template_check import TemplateChecker
 from reports.settings import Settings
 
 CHART_PART = "word/charts/chart1.xml"
+DOCUMENT_PART = "word/document.xml"
+CORE_PART = "docProps/core.xml"
 _RENDERED_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 
 
@@ -41,9 +46,9 @@ def _value(value: float | None, unit: str) -> str:
 def _change(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
-    if unit == "%":
-        text = vi.percent(abs(value))
-        return ("+" if value > 0 else "-" if value < 0 else "") + text
+    if unit == "%":  # a change of a rate is in percentage points: "+1,3 điểm %"
+        text = vi.percent(abs(value)).removesuffix("%")
+        return ("+" if value > 0 else "-" if value < 0 else "") + f"{text} điểm %"
     return vi.signed(value)
 
 
@@ -163,9 +168,12 @@ def template_context(report: Report) -> dict[str, Any]:
     }
 
 
-def trend_chart(report: Report) -> bytes:
-    labels, bars, lines = trend_series(report)
-    return chart_xml(labels, bars, lines)
+ChartData = tuple[list[str], dict[str, list[int | None]], dict[str, list[int | None]]]
+
+
+def trend_chart(report: Report) -> ChartData:
+    """The trend chart's categories, bar series and line series (gaps are None)."""
+    return trend_series(report)
 
 
 def _environment() -> SandboxedEnvironment:
@@ -211,6 +219,27 @@ def _runtime_place(exc: BaseException, source: str) -> str:
     return _tags_naming(text, names) if text else "(không xác định được dòng)"
 
 
+_JINJA_SAYS = (
+    (re.compile(r"^'[^']+' has no attribute '([^']+)'$"), "không có trường “{0}”"),
+    (re.compile(r"^'[^']+' object has no attribute '([^']+)'$"), "không có trường “{0}”"),
+    (re.compile(r"^'([^']+)' is undefined$"), "“{0}” không có giá trị"),
+    (
+        re.compile(r"^access to attribute '([^']+)' of '([^']+)' object is unsafe\.?$"),
+        "không được dùng thuộc tính “{0}” của giá trị kiểu {1}",
+    ),
+)
+
+
+def _in_vietnamese(exc: BaseException) -> str:
+    """Jinja's message for the usual mistakes in Vietnamese; others as they are."""
+    text = str(exc)
+    for pattern, words in _JINJA_SAYS:
+        match = pattern.match(text)
+        if match:
+            return words.format(*match.groups())
+    return text
+
+
 @dataclass
 class CompiledTemplate:
     path: Path
@@ -219,7 +248,9 @@ class CompiledTemplate:
     sources: dict[str, str]
     has_chart: bool
 
-    def render(self, context: dict[str, Any], chart: bytes | None) -> bytes:
+    def render(
+        self, context: dict[str, Any], chart: ChartData | None, core: bytes | None = None
+    ) -> bytes:
         rendered: dict[str, bytes] = {}
         for name, template in self.templates.items():
             try:
@@ -227,20 +258,35 @@ class CompiledTemplate:
             except SecurityError as exc:
                 where = _runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"thẻ không an toàn, không được phép: {where} ({exc})"
+                    self.path,
+                    f"thẻ không an toàn, không được phép: {where} ({_in_vietnamese(exc)})",
                 ) from exc
             except jinja2.UndefinedError as exc:
                 where = _runtime_place(exc, self.sources[name])
-                raise TemplateError(self.path, f"biến không tồn tại: {where} ({exc})") from exc
+                raise TemplateError(
+                    self.path, f"biến không tồn tại: {where} ({_in_vietnamese(exc)})"
+                ) from exc
             except jinja2.TemplateError as exc:
                 where = _runtime_place(exc, self.sources[name])
-                raise TemplateError(self.path, f"lỗi khi điền thẻ {where} ({exc})") from exc
+                raise TemplateError(
+                    self.path, f"lỗi khi điền thẻ {where} ({_in_vietnamese(exc)})"
+                ) from exc
             except (TypeError, ValueError, AttributeError) as exc:
                 where = _runtime_place(exc, self.sources[name])
-                raise TemplateError(self.path, f"thẻ dùng sai giá trị: {where} ({exc})") from exc
+                raise TemplateError(
+                    self.path, f"thẻ dùng sai giá trị: {where} ({_in_vietnamese(exc)})"
+                ) from exc
             rendered[name] = _unpatch(xml).encode("utf-8")
         if chart is not None and self.has_chart:
-            rendered[CHART_PART] = chart
+            own = next(d for i, d in self.members if i.filename == CHART_PART)
+            rendered[CHART_PART] = fill_chart(own, *chart) or chart_xml(*chart)
+        document = rendered.get(DOCUMENT_PART)
+        if document is None:
+            document = next((d for i, d in self.members if i.filename == DOCUMENT_PART), None)
+        if document is not None:
+            rendered[DOCUMENT_PART] = size_rules(document)
+        if core is not None:
+            rendered[CORE_PART] = core
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
             for info, data in self.members:
@@ -251,6 +297,14 @@ class CompiledTemplate:
 def _unpatch(xml: str) -> str:
     xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
     return xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+
+
+def _all_errors(errors: list[str]) -> str:
+    """One mistake as it is; several as a numbered list, all from one run."""
+    if len(errors) == 1:
+        return errors[0]
+    lines = "\n".join(f"{i}. {e}" for i, e in enumerate(errors, start=1))
+    return f"{len(errors)} lỗi, sửa tất cả rồi chạy lại:\n{lines}"
 
 
 def _compile(path: Path) -> CompiledTemplate:
@@ -266,6 +320,12 @@ def _compile(path: Path) -> CompiledTemplate:
     templates: dict[str, jinja2.Template] = {}
     sources: dict[str, str] = {}
     known = set(CONTEXT_VARIABLES)
+    checker = TemplateChecker(env, CONTEXT_VARIABLES, list(FILTERS))
+    for info, data in members:
+        if _RENDERED_PARTS.match(info.filename) and b"{" in data:
+            checker.check_part(info.filename, data)
+    if checker.errors:
+        raise TemplateError(path, _all_errors(checker.errors))
     for info, data in members:
         if not _RENDERED_PARTS.match(info.filename):
             continue
@@ -281,7 +341,7 @@ def _compile(path: Path) -> CompiledTemplate:
             missing = re.fullmatch(r"No filter named '([^']+)'\.?", exc.message or "")
             if missing is None:
                 raise TemplateError(
-                    path, f"thẻ sai ({exc.message}): {_tags_naming(line, [])}"
+                    path, f"thẻ sai: {_tags_naming(line, [])} ({_in_vietnamese(exc)})"
                 ) from exc
             raise TemplateError(
                 path,
@@ -292,7 +352,7 @@ def _compile(path: Path) -> CompiledTemplate:
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 path,
-                f"thẻ sai cú pháp ({exc.message}) tại: {_line_text(source, exc.lineno)}",
+                f"thẻ sai cú pháp tại: {_line_text(source, exc.lineno)}",
             ) from exc
         unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - known)
         if unknown:
@@ -324,14 +384,32 @@ def load_template(path: Path) -> CompiledTemplate:
     return _cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
 
 
+def report_core_properties(report: Report, generated_at: datetime) -> bytes:
+    """The report's own title, subject, creator (the office) and generation time."""
+    return core_properties(
+        title=f"Báo cáo kết quả chỉ đạo, điều hành nổi bật của {report.subject} "
+        f"{vi.period_long(report.period)}",
+        subject=f"Kết quả chỉ đạo, điều hành nổi bật {vi.period_short(report.period)}",
+        creator=f"{report.parent_body} - {report.issuing_body}",
+        generated_at=generated_at,
+    )
+
+
 def render_docx(
-    report: Report, settings: Settings, path: Path, template: Path | None = None
+    report: Report,
+    settings: Settings,
+    path: Path,
+    template: Path | None = None,
+    *,
+    generated_at: datetime | None = None,
 ) -> Path:
     """Write the report as .docx at ``path`` (complete or not at all)."""
     source = template or settings.templates_dir / settings.report.template_docx
     compiled = load_template(source)
     data = compiled.render(
-        template_context(report), trend_chart(report) if report.show_figures_section else None
+        template_context(report),
+        trend_chart(report) if report.show_figures_section else None,
+        report_core_properties(report, generated_at or datetime.now(UTC)),
     )
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)

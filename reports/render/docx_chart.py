@@ -7,6 +7,7 @@ from them, and no embedded workbook is needed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 _NS = (
@@ -57,7 +58,18 @@ def _series(
     )
 
 
-def _axes(cat_id: int, val_id: int, secondary: bool) -> str:
+def _axis_title(text: str) -> str:
+    if not text:
+        return ""
+    return (
+        '<c:title><c:tx><c:rich><a:bodyPr rot="-5400000" vert="horz"/><a:p><a:pPr>'
+        '<a:defRPr sz="1000" b="0"><a:latin typeface="Times New Roman"/></a:defRPr></a:pPr>'
+        f'<a:r><a:rPr lang="vi-VN" sz="1000" b="0"><a:latin typeface="Times New Roman"/></a:rPr>'
+        f'<a:t>{escape(text)}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val="0"/></c:title>'
+    )
+
+
+def _axes(cat_id: int, val_id: int, secondary: bool, title: str = "") -> str:
     pos_cat, pos_val = ("t", "r") if secondary else ("b", "l")
     delete = '<c:delete val="1"/>' if secondary else '<c:delete val="0"/>'
     crosses = '<c:crosses val="max"/>' if secondary else '<c:crosses val="autoZero"/>'
@@ -70,6 +82,7 @@ def _axes(cat_id: int, val_id: int, secondary: bool) -> str:
         f'<c:valAx><c:axId val="{val_id}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
         f'<c:delete val="0"/><c:axPos val="{pos_val}"/>'
         + ("" if secondary else "<c:majorGridlines/>")
+        + _axis_title(title)
         + f'<c:numFmt formatCode="{_NUMBER_FORMAT}" sourceLinked="0"/><c:majorTickMark val="out"/>'
         f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{_FONT}'
         f'<c:crossAx val="{cat_id}"/>{crosses}<c:crossBetween val="between"/></c:valAx>'
@@ -81,8 +94,10 @@ def chart_xml(
     bars: Mapping[str, Sequence[float | None]],
     lines: Mapping[str, Sequence[float | None]],
     title: str = "",
+    axis_titles: tuple[str, str] = ("", ""),
 ) -> bytes:
-    """Bars on the left axis, lines (smaller magnitudes) on a right-hand axis."""
+    """Bars on the left axis, lines (smaller magnitudes) on a right-hand axis; ``axis_titles``
+    name the two value axes."""
     bar_series = "".join(
         _series(i, name, categories, values, line=False)
         for i, (name, values) in enumerate(bars.items())
@@ -110,9 +125,108 @@ def chart_xml(
             if lines
             else ""
         )
-        + _axes(1001, 1002, secondary=False)
-        + (_axes(1003, 1004, secondary=True) if lines else "")
+        + _axes(1001, 1002, secondary=False, title=axis_titles[0])
+        + (_axes(1003, 1004, secondary=True, title=axis_titles[1]) if lines else "")
         + f'</c:plotArea><c:legend><c:legendPos val="b"/><c:overlay val="0"/>{_FONT}</c:legend>'
         f'<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>{_FONT}</c:chartSpace>'
     )
     return xml.encode("utf-8")
+
+
+_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_CHART_TYPES = ("barChart", "bar3DChart", "lineChart", "line3DChart", "areaChart", "scatterChart")
+
+
+def _c(name: str) -> str:
+    return f"{{{_C}}}{name}"
+
+
+def _literal(kind: str, values: Sequence[object], format_code: str | None) -> Any:
+    """A c:strLit or c:numLit holding ``values`` (and the template's number format)."""
+    from lxml import etree
+
+    fmt = f"<c:formatCode>{escape(format_code)}</c:formatCode>" if format_code is not None else ""
+    pts = "".join(  # a None is a gap: no point at that index
+        f'<c:pt idx="{i}"><c:v>{escape(str(v))}</c:v></c:pt>'
+        for i, v in enumerate(values)
+        if v is not None
+    )
+    xml = f'<c:{kind} xmlns:c="{_C}">{fmt}<c:ptCount val="{len(values)}"/>{pts}</c:{kind}>'
+    return etree.fromstring(xml)
+
+
+def _set_data(holder: Any, kind: str, values: Sequence[object]) -> None:
+    """Replace the data of c:cat or c:val (a reference into an embedded sheet, or literals)
+    with literals: the chart then draws this report's figures, whatever Word last cached."""
+    fmt = holder.find(f".//{{{_C}}}formatCode")
+    format_code = fmt.text if fmt is not None else (_NUMBER_FORMAT if kind == "numLit" else None)
+    for child in list(holder):
+        holder.remove(child)
+    holder.append(_literal(kind, values, format_code))
+
+
+def fill_chart(
+    template: bytes,
+    categories: Sequence[str],
+    bars: Mapping[str, Sequence[float | None]],
+    lines: Mapping[str, Sequence[float | None]],
+) -> bytes | None:
+    """The template's own chart (colours, fonts, title, axes as restyled in Word) with this
+    report's series: bars then lines, matched in order to the template's series. A series the
+    template lacks is a copy of its last series of that chart type; extra ones are removed.
+    None when the template's chart has no bar or line series to fill (write a new chart)."""
+    import copy
+
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(template)
+    except etree.XMLSyntaxError:
+        return None
+    plot = root.find(f"{{{_C}}}chart/{{{_C}}}plotArea")
+    if plot is None:
+        return None
+    groups = [g for g in plot if etree.QName(g).localname in _CHART_TYPES]
+    bar_groups = [g for g in groups if "bar" in etree.QName(g).localname]
+    line_groups = [g for g in groups if g not in bar_groups]
+    wanted = [(bar_groups, bars), (line_groups, lines)]
+    if any(data and not grp for grp, data in wanted):
+        return None
+    index = 0
+    for grp, data in wanted:
+        series = [s for g in grp for s in g.findall(_c("ser"))]
+        if data and not series:
+            return None
+        for k, (name, values) in enumerate(data.items()):
+            if k < len(series):
+                ser = series[k]
+            else:
+                ser = copy.deepcopy(series[-1])
+                series[-1].addnext(ser)
+                series.append(ser)
+            ser.find(_c("idx")).set("val", str(index))
+            ser.find(_c("order")).set("val", str(index))
+            tx = ser.find(_c("tx"))
+            if tx is None:
+                tx = etree.Element(_c("tx"))
+                ser.find(_c("order")).addnext(tx)
+            for child in list(tx):
+                tx.remove(child)
+            etree.SubElement(tx, _c("v")).text = name
+            for tag, kind, points in (("cat", "strLit", categories), ("val", "numLit", values)):
+                holder = ser.find(_c(tag))
+                if holder is None:  # in CT_*Ser's order: cat, val, then shape/smooth/extLst
+                    holder = etree.Element(_c(tag))
+                    after = [ser.find(_c(n)) for n in ("val", "shape", "smooth", "extLst")]
+                    later = [e for e in after[(1 if tag == "val" else 0) :] if e is not None]
+                    if later:
+                        later[0].addprevious(holder)
+                    else:
+                        ser.append(holder)
+                _set_data(holder, kind, points)
+            index += 1
+        for extra in series[len(data) :]:
+            extra.getparent().remove(extra)
+    for external in root.findall(_c("externalData")):  # the embedded sheet no longer matches
+        root.remove(external)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # type: ignore[no-any-return]

@@ -14,7 +14,8 @@ from reports.render.files import atomic_output
 
 INSTALL_HINT = (
     "Cài LibreOffice để xuất PDF: apt-get install libreoffice-writer libreoffice-calc "
-    "fonts-liberation (fonts-liberation có cùng kích thước chữ với Times New Roman)."
+    "fonts-liberation2 (Liberation Serif 2 có cùng kích thước chữ với Times New Roman và đủ "
+    "chữ tiếng Việt; bản fonts-liberation 1.07 cũ thiếu ơ, ư)."
 )
 
 

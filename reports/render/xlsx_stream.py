@@ -33,15 +33,24 @@ class Spill:
 
 
 def row_xml(
-    n: int, letters: Sequence[str], values: Sequence[object], styles: Sequence[int | None]
+    n: int,
+    letters: Sequence[str],
+    values: Sequence[object],
+    styles: Sequence[int | None],
+    *,
+    outline: int = 0,
+    height: float | None = None,
 ) -> str:
     """Row ``n`` as a ``<row>`` element; ``styles`` are the columns' cell-format ids.
 
     Text is written inline (no shared-string table to hold in memory), dates as serial day
     numbers (a date cell is a number with a date format), booleans and empty values are the
     caller's to translate; ``None``, ``""`` and non-finite floats leave the cell out.
+    ``outline`` is the row's outline (grouping) level, ``height`` its height in points.
     """
-    parts = [f'<row r="{n}">']
+    attrs = f' ht="{height:g}" customHeight="1"' if height else ""
+    attrs += f' outlineLevel="{outline}"' if outline else ""
+    parts = [f'<row r="{n}"{attrs}>']
     for letter, value, style in zip(letters, values, styles, strict=True):
         if value is None or value == "":
             continue
@@ -65,6 +74,53 @@ def row_xml(
     return "".join(parts)
 
 
+# CT_Font's children in the order of the Open XML SDK's schema (and of Excel's own files);
+# openpyxl writes <name> first, which the SDK's validator and Excel's strict readers reject.
+_FONT_ORDER = (
+    "b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz",
+    "color", "name", "family", "charset", "scheme",
+)  # fmt: skip
+_FONT = re.compile(r"<font>(.*?)</font>", re.DOTALL)
+_FONT_CHILD = re.compile(r"<(\w+)\b[^>]*?/>|<(\w+)\b[^>]*>.*?</\2>", re.DOTALL)
+
+
+def _ordered_fonts(styles: str) -> str:
+    """styles.xml with each <font>'s children in schema order."""
+
+    def order(match: re.Match[str]) -> str:
+        children = [(m.group(1) or m.group(2), m.group(0)) for m in _FONT_CHILD.finditer(match[1])]
+        children.sort(key=lambda c: _FONT_ORDER.index(c[0]) if c[0] in _FONT_ORDER else 99)
+        return "<font>" + "".join(xml for _, xml in children) + "</font>"
+
+    styles = _FONT.sub(order, styles)
+    # The default font (what a cell the office types into gets): Times New Roman like the rest,
+    # not openpyxl's Calibri from the theme (scheme="minor" would override the name).
+    first = _FONT.search(styles)
+    if first is not None and '<name val="Calibri"/>' in first.group(0):
+        font = first.group(0).replace('<name val="Calibri"/>', '<name val="Times New Roman"/>')
+        font = re.sub(r'<scheme val="[^"]*"/>|<family val="[^"]*"/>', "", font)
+        styles = styles[: first.start()] + font + styles[first.end() :]
+    return styles
+
+
+_CHART_PART = re.compile(r"xl/charts/chart\d+\.xml")
+_CHART_TEXT = (
+    '<txPr><a:bodyPr xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"/>'
+    '<a:p xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    '<a:pPr><a:defRPr sz="1000">'
+    '<a:latin typeface="Times New Roman"/><a:cs typeface="Times New Roman"/></a:defRPr></a:pPr>'
+    '<a:endParaRPr lang="vi-VN"/></a:p></txPr>'
+)
+
+
+def _chart_in_times(chart: str) -> str:
+    """A chart whose text (titles, axes, legend) is in Times New Roman, like the sheets: the
+    chart space's text properties, which CT_ChartSpace places right after the chart."""
+    if "</chart></chartSpace>" not in chart:
+        return chart
+    return chart.replace("</chart></chartSpace>", f"</chart>{_CHART_TEXT}</chartSpace>")
+
+
 def stream_spills(
     saved: Path, target: Path, worksheets: Sequence[Any], spills: Sequence[Spill]
 ) -> None:
@@ -77,6 +133,12 @@ def stream_spills(
     with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             spill = parts.get(info.filename)
+            if info.filename == "xl/styles.xml":
+                zout.writestr(info, _ordered_fonts(zin.read(info).decode("utf-8")))
+                continue
+            if _CHART_PART.fullmatch(info.filename):
+                zout.writestr(info, _chart_in_times(zin.read(info).decode("utf-8")))
+                continue
             if spill is None:
                 zout.writestr(info, zin.read(info))
                 continue

@@ -133,3 +133,15 @@ class JobError(BaocaoError):
     """A job file is invalid or a job cannot be found."""
 
     exit_code = 2
+
+
+class AccountError(BaocaoError):
+    """A user cannot be created, found or logged in (web door, ``baocao users``)."""
+
+    exit_code = 2
+
+
+class UploadError(BaocaoError):
+    """An uploaded file is refused before it is stored: too large, or not CSV/XLSX."""
+
+    exit_code = 3

@@ -82,6 +82,19 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    upload_max_mb: float = 50.0
+    """An upload larger than this is refused before it is stored."""
+    idle_minutes: int = 30
+    """A session unused this long ends; the user logs in again."""
+    login_max_failures: int = 5
+    """Failed logins, per user name and per address, before logins are refused for a while."""
+    login_window_minutes: int = 15
+    secure_cookies: bool = False
+    """Send the session cookie over HTTPS only (set true behind an HTTPS proxy)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     source: Path | None
     base_dir: Path
@@ -97,6 +110,7 @@ class Settings:
     output_dir: Path
     pdf_timeout_s: float = 120.0
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -207,6 +221,7 @@ def settings_from_mapping(
         "timezone",
         "pdf",
         "scheduler",
+        "web",
     }
     for key in raw:
         if key not in allowed:
@@ -306,6 +321,17 @@ def settings_from_mapping(
             "pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source
         )
 
+    web = _build(WebSettings, "web", _section(raw, "web", source), source)
+    if web.upload_max_mb <= 0:
+        raise ConfigError(
+            "web.upload_max_mb", f"phải là số MB dương, nhận được {web.upload_max_mb}", source
+        )
+    for key in ("idle_minutes", "login_max_failures", "login_window_minutes"):
+        if getattr(web, key) < 1:
+            raise ConfigError(
+                f"web.{key}", f"phải ít nhất là 1, nhận được {getattr(web, key)}", source
+            )
+
     return Settings(
         source=source,
         base_dir=base_dir,
@@ -321,4 +347,5 @@ def settings_from_mapping(
         output_dir=_path("output", PROJECT_ROOT / "out"),
         pdf_timeout_s=float(pdf_timeout),
         scheduler=scheduler,
+        web=web,
     )

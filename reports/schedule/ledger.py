@@ -246,6 +246,14 @@ class Delivery:
     attempts: int
     sent_at: datetime | None
     last_error: str | None
+    message_id: str | None = None
+
+
+def get_run(engine: Engine, run_id: int) -> Run | None:
+    """The run of this id (the web door finds a run's files by it)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(runs).where(runs.c.id == run_id)).first()
+    return _run(row) if row else None
 
 
 def history(
@@ -265,7 +273,14 @@ def history(
                 (
                     run,
                     [
-                        Delivery(r.recipient, r.status, r.attempts, _aware(r.sent_at), r.last_error)
+                        Delivery(
+                            r.recipient,
+                            r.status,
+                            r.attempts,
+                            _aware(r.sent_at),
+                            r.last_error,
+                            r.message_id,
+                        )
                         for r in rows
                     ],
                 )

@@ -1,0 +1,95 @@
+"""Lịch gửi (the jobs, run one now) and Lịch sử (runs, deliveries, the files sent)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField
+
+from reports import keep, vi
+from reports.periods import ReportPeriod, parse_cli_date
+from reports.schedule import ledger
+from reports.schedule.jobs import load_jobs
+from reports.schedule.now import start_run
+from reports.schedule.service import next_run_times
+from reports.schedule.words import schedule_words
+from reports.web.auth import allowed, core
+
+bp = Blueprint("jobs", __name__)
+
+
+class RunForm(FlaskForm):
+    start = StringField("Từ ngày (để trống: kỳ của lần chạy này)")
+    end = StringField("Đến ngày")
+    force = BooleanField("Gửi lại dù kỳ này đã gửi")
+
+
+@bp.route("/lich-gui")
+@allowed("jobs")
+def jobs() -> Any:
+    engine, settings = core()
+    found = load_jobs(settings.jobs_dir, settings.smtp.owner)
+    upcoming = next_run_times(settings, found, datetime.now(UTC))
+    rows = []
+    for job in found:
+        last = ledger.history(engine, job.id, limit=1)
+        rows.append(
+            {
+                "job": job,
+                "words": schedule_words(job.schedule),
+                "next": upcoming[job.id],
+                "last": last[0][0] if last else None,
+                "form": RunForm(prefix=job.id),
+            }
+        )
+    return render_template(
+        "jobs.html", rows=rows, tz=settings.tz, status=ledger.STATUS_VI, folder=settings.jobs_dir
+    )
+
+
+@bp.route("/lich-gui/<job_id>/chay", methods=["POST"])
+@allowed("run")
+def run_now(job_id: str) -> Any:
+    engine, settings = core()
+    form = RunForm(prefix=job_id)
+    if not form.validate_on_submit():
+        abort(400)
+    period = None
+    if form.start.data or form.end.data:
+        period = ReportPeriod(
+            parse_cli_date(form.start.data or "", "Từ ngày"),
+            parse_cli_date(form.end.data or "", "Đến ngày"),
+        )
+    chosen, _ = start_run(
+        engine, settings, job_id, period, by=g.user.name, force=bool(form.force.data)
+    )
+    flash(
+        f"Đã bắt đầu chạy {job_id} cho kỳ {vi.period_short(chosen)}; "
+        "kết quả và từng người nhận hiện ở Lịch sử."
+    )
+    return redirect(url_for("jobs.history"))
+
+
+@bp.route("/lich-su")
+@allowed("history")
+def history() -> Any:
+    engine, settings = core()
+    runs = []
+    for run, sent in ledger.history(engine, None, 50):
+        files = [(n, path.name, keep.sha256_of(path)) for n, path in enumerate(run.files)]
+        runs.append({"run": run, "sent": sent, "files": files})
+    return render_template("history.html", runs=runs, tz=settings.tz, status=ledger.STATUS_VI)
+
+
+@bp.route("/lich-su/<int:run_id>/tep/<int:index>")
+@allowed("history")
+def run_file(run_id: int, index: int) -> Any:
+    engine, _ = core()
+    run = ledger.get_run(engine, run_id)
+    if run is None or not 0 <= index < len(run.files) or not run.files[index].is_file():
+        abort(404)
+    path = run.files[index]
+    return send_file(path, as_attachment=True, download_name=path.name)

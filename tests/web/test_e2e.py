@@ -29,7 +29,9 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = Path(os.environ.get("BAOCAO_SCREENSHOTS", "")) if os.environ.get("BAOCAO_SCREENSHOTS") else None
+SHOTS = (
+    Path(os.environ.get("BAOCAO_SCREENSHOTS", "")) if os.environ.get("BAOCAO_SCREENSHOTS") else None
+)
 PASSWORD = "mat-khau-e2e-quan-tri"
 FIGURES = (
     "Tuần qua (21/9-28/9/2020), UBND Thành phố đã tiếp nhận, xử lý công việc tại 1.406 văn bản "
@@ -41,7 +43,9 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) ->
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"baocao web exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            raise AssertionError(
+                f"baocao web exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -125,7 +129,9 @@ def _csv(bad: bool) -> str:
 
 @pytest.mark.slow
 def test_browser_end_to_end(site: tuple[str, Path, SmtpServer], tmp_path: Path) -> None:
-    need(Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    need(
+        Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM} (apt-get install chromium)"
+    )
     need(shutil.which("soffice") is not None, "LibreOffice (soffice) not installed")
     need(shutil.which("pdftoppm") is not None, "poppler-utils not installed")
     from docx import Document
@@ -200,7 +206,9 @@ def test_browser_end_to_end(site: tuple[str, Path, SmtpServer], tmp_path: Path) 
         page.get_by_role("button", name="Chạy ngay").click()
         expect(page.get_by_role("heading", name="Lịch sử")).to_be_visible()
         deadline = time.monotonic() + 180
-        while "đã gửi xong" not in page.locator("main").inner_text() and time.monotonic() < deadline:
+        while (
+            "đã gửi xong" not in page.locator("main").inner_text() and time.monotonic() < deadline
+        ):
             time.sleep(1)
             page.reload()
         runs = page.locator("section.run").first

@@ -11,6 +11,7 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired
 
 from reports import keep
+from reports.batch_web import BATCH, batch_progress, start_batch
 from reports.accounts import audit
 from reports.indicators import list_units
 from reports.periods import ReportPeriod, parse_cli_date, week_before
@@ -23,7 +24,14 @@ _TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".pdf": "application/pdf",
     ".png": "image/png",
+    ".zip": "application/zip",
 }
+
+
+class BatchForm(FlaskForm):
+    start = StringField("Từ ngày", validators=[DataRequired("Nhập ngày đầu kỳ.")])
+    end = StringField("Đến ngày", validators=[DataRequired("Nhập ngày cuối kỳ.")])
+    parent = StringField("Chỉ các đơn vị trực thuộc (mã, để trống: tất cả)")
 
 
 class GenerateForm(FlaskForm):
@@ -53,9 +61,40 @@ def _form() -> GenerateForm:
 @allowed("report")
 def index() -> Any:
     engine, _ = core()
+    form = _form()
+    batch = BatchForm(prefix="batch", data={"start": form.start.data, "end": form.end.data})
     return render_template(
-        "report.html", form=_form(), reports=list(keep.recent(engine, keep.REPORT_MAIN, 20))
+        "report.html",
+        form=form,
+        batch=batch,
+        reports=list(keep.recent(engine, keep.REPORT_MAIN, 20)),
     )
+
+
+@bp.route("/tat-ca", methods=["POST"])
+@allowed("generate")
+def batch_start() -> Any:
+    engine, settings = core()
+    form = BatchForm(prefix="batch")
+    if not form.validate_on_submit():
+        abort(400)
+    period = ReportPeriod(
+        parse_cli_date(form.start.data or "", "Từ ngày"),
+        parse_cli_date(form.end.data or "", "Đến ngày"),
+    )
+    progress = start_batch(
+        engine, settings, period, parent=(form.parent.data or "").strip() or None, by=g.user.name
+    )
+    return redirect(url_for("report.batch_show", batch_id=progress.id))
+
+
+@bp.route("/tat-ca/<batch_id>")
+@allowed("report")
+def batch_show(batch_id: str) -> Any:
+    progress = batch_progress(batch_id)
+    if progress is None:
+        abort(404)
+    return render_template("batch.html", p=progress)
 
 
 @bp.route("/", methods=["POST"])
@@ -99,7 +138,7 @@ def show(file_id: int) -> Any:
 @allowed("report")
 def download(file_id: int) -> Any:
     engine, _ = core()
-    found = keep.get_file(engine, file_id, (keep.REPORT, keep.PREVIEW))
+    found = keep.get_file(engine, file_id, (keep.REPORT, keep.PREVIEW, BATCH))
     if found is None:
         abort(404)
     inline = found.kind == keep.PREVIEW

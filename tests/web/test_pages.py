@@ -388,3 +388,35 @@ def test_another_app_same_database_sees_the_same_users(
     assert AuthActions(client).login("lanhdao").status_code == 302
     first.extensions["baocao"]["engine"].dispose()
     second.extensions["baocao"]["engine"].dispose()
+
+
+def test_all_units_batch_with_progress_and_one_zip(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    import time
+    import zipfile
+
+    from reports.batch_web import batch_progress
+
+    auth.login("lanhdao")
+    form = {"batch-start": "21/09/2020", "batch-end": "28/09/2020", "batch-parent": ""}
+    assert auth.post("/bao-cao/tat-ca", form, page="/bao-cao/").status_code == 403
+    auth.logout()
+    auth.login("chuyenvien")
+    started = auth.post("/bao-cao/tat-ca", form, page="/bao-cao/")
+    assert started.status_code == 302
+    batch_id = started.headers["Location"].rsplit("/", 1)[1]
+    deadline = time.monotonic() + 240
+    while not (progress := batch_progress(batch_id)).finished and time.monotonic() < deadline:  # type: ignore[union-attr]
+        time.sleep(0.2)
+    assert progress is not None and progress.finished and progress.error is None, progress
+    html = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert f"{progress.total}/{progress.total} đơn vị: xong" in html
+    assert 'http-equiv="refresh"' not in html
+    link = html.split('href="/bao-cao/tep/', 1)[1].split('"', 1)[0]
+    with client.get(f"/bao-cao/tep/{link}") as response:
+        assert response.status_code == 200
+        names = zipfile.ZipFile(io.BytesIO(response.get_data())).namelist()
+    assert any(n.startswith("UBND-BA-DINH/") and n.endswith(".docx") for n in names), names
+    assert len([n for n in names if n.endswith(".docx")]) == progress.total
+    assert client.get("/bao-cao/tat-ca/khong-co").status_code == 404

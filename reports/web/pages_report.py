@@ -11,8 +11,8 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired
 
 from reports import keep
-from reports.batch_web import BATCH, batch_progress, start_batch
 from reports.accounts import audit
+from reports.batch_web import BATCH, batch_progress, start_batch
 from reports.indicators import list_units
 from reports.periods import ReportPeriod, parse_cli_date, week_before
 from reports.web.auth import allowed, core

@@ -256,6 +256,19 @@ def get_run(engine: Engine, run_id: int) -> Run | None:
     return _run(row) if row else None
 
 
+def deliveries_of(engine: Engine, run_id: int) -> list[Delivery]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(deliveries).where(deliveries.c.run_id == run_id).order_by(deliveries.c.id)
+        )
+        return [
+            Delivery(
+                r.recipient, r.status, r.attempts, _aware(r.sent_at), r.last_error, r.message_id
+            )
+            for r in rows
+        ]
+
+
 def history(
     engine: Engine, job_id: str | None = None, limit: int = 50
 ) -> list[tuple[Run, list[Delivery]]]:

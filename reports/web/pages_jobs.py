@@ -7,18 +7,24 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, HiddenField, StringField
 
 from reports import keep, vi
+from reports.errors import DeliveryError
 from reports.periods import ReportPeriod, parse_cli_date
 from reports.schedule import ledger
 from reports.schedule.jobs import load_jobs
 from reports.schedule.now import start_run
+from reports.schedule.resend import resend
 from reports.schedule.service import next_run_times
 from reports.schedule.words import schedule_words
 from reports.web.auth import allowed, core
 
 bp = Blueprint("jobs", __name__)
+
+
+class ResendForm(FlaskForm):
+    recipient = HiddenField()
 
 
 class RunForm(FlaskForm):
@@ -81,7 +87,25 @@ def history() -> Any:
     for run, sent in ledger.history(engine, None, 50):
         files = [(n, path.name, keep.sha256_of(path)) for n, path in enumerate(run.files)]
         runs.append({"run": run, "sent": sent, "files": files})
-    return render_template("history.html", runs=runs, tz=settings.tz, status=ledger.STATUS_VI)
+    return render_template(
+        "history.html", runs=runs, tz=settings.tz, status=ledger.STATUS_VI, resend=ResendForm()
+    )
+
+
+@bp.route("/lich-su/<int:run_id>/gui-lai", methods=["POST"])
+@allowed("run")
+def resend_one(run_id: int) -> Any:
+    engine, settings = core()
+    form = ResendForm()
+    if not form.validate_on_submit() or not form.recipient.data:
+        abort(400)
+    try:
+        message_id = resend(engine, settings, run_id, form.recipient.data, by=g.user.name)
+    except DeliveryError as exc:
+        flash(f"Không gửi lại được tới {form.recipient.data}: {exc}")
+    else:
+        flash(f"Đã gửi lại tới {form.recipient.data} (Message-ID {message_id}).")
+    return redirect(url_for("jobs.history"))
 
 
 @bp.route("/lich-su/<int:run_id>/tep/<int:index>")

@@ -221,12 +221,21 @@ def test_browser_end_to_end(site: tuple[str, Path, SmtpServer], tmp_path: Path) 
             expect(row).to_contain_text(message_id.strip("<>"))
         expect(runs).to_contain_text("BC-tuan-2020-09-21_2020-09-28.docx")
         _shot(page, "08-lich-su", shots)
+        # one recipient again, recorded as a second attempt with its own Message-ID
+        page.get_by_role("button", name="Gửi lại tới lanhdao@vp.hanoi.gov.vn").first.click()
+        expect(page.locator("p.flash")).to_contain_text("Đã gửi lại tới lanhdao@vp.hanoi.gov.vn")
+        assert len(smtp.handler.to("lanhdao@vp.hanoi.gov.vn")) == 2
+        assert len(smtp.handler.to("chanhvanphong@vp.hanoi.gov.vn")) == 1
+        resent = smtp.handler.to("lanhdao@vp.hanoi.gov.vn")[1]["Message-ID"].strip("<>")
+        row = page.locator("section.run").first.get_by_role("row").filter(has_text="lanhdao@")
+        expect(row).to_contain_text(resent)
 
         page.get_by_role("navigation").get_by_role("link", name="Người dùng", exact=True).click()
         expect(page.get_by_role("cell", name="quantri", exact=True)).to_be_visible()
         _shot(page, "09-nguoi-dung", shots)
         page.get_by_role("navigation").get_by_role("link", name="Nhật ký", exact=True).click()
         expect(page.locator("main")).to_contain_text("job.run")
+        expect(page.locator("main")).to_contain_text("delivery.resend")
         _shot(page, "10-nhat-ky", shots)
         page.get_by_role("button", name="Đăng xuất").click()
         expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()

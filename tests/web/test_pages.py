@@ -420,3 +420,14 @@ def test_all_units_batch_with_progress_and_one_zip(
     assert any(n.startswith("UBND-BA-DINH/") and n.endswith(".docx") for n in names), names
     assert len([n for n in names if n.endswith(".docx")]) == progress.total
     assert client.get("/bao-cao/tat-ca/khong-co").status_code == 404
+
+
+def test_resend_needs_quan_tri_and_a_real_run(client: FlaskClient, auth: AuthActions) -> None:
+    auth.login("chuyenvien")
+    data = {"recipient": "a@x.vn"}
+    assert auth.post("/lich-su/1/gui-lai", data, page="/lich-su").status_code == 403
+    auth.logout()
+    auth.login("quantri")
+    missing = auth.post("/lich-su/999/gui-lai", data, page="/lich-su")
+    assert missing.status_code == 400
+    assert "không có lần chạy #999; xem Lịch sử" in missing.get_data(as_text=True)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from reports.domain import KINDS
 from reports.periods import ReportPeriod
-from reports.store.schema import RECORD_TABLES, imports
+from reports.store.schema import RECORD_TABLES, imports, stored_files
 
 OK, MISSING, STALE = "ok", "missing", "stale"
 STATE_VI = {
@@ -45,6 +45,8 @@ class ImportLogEntry:
     replaced: int
     unchanged: int
     rejected: int
+    by: str | None = None
+    """Who uploaded the file through the web (None: imported from the command line)."""
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -89,9 +91,14 @@ def data_state(engine: Engine, period: ReportPeriod) -> list[SourceState]:
 
 def import_log(engine: Engine, limit: int = 50) -> list[ImportLogEntry]:
     """The latest imports, newest first: when, which file and its SHA-256, what changed."""
+    uploader = (
+        sa.select(sa.func.max(stored_files.c.created_by))
+        .where(stored_files.c.sha256 == imports.c.sha256, stored_files.c.kind == "upload")
+        .scalar_subquery()
+    )
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(imports)
+            sa.select(imports, uploader.label("by"))
             .order_by(imports.c.imported_at.desc(), imports.c.id.desc())
             .limit(limit)
         ).all()
@@ -105,6 +112,7 @@ def import_log(engine: Engine, limit: int = 50) -> list[ImportLogEntry]:
             r.rows_replaced,
             r.rows_unchanged,
             r.rows_rejected,
+            r.by,
         )
         for r in rows
     ]

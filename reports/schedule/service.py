@@ -34,6 +34,11 @@ def scheduled_run(job_id: str, settings_path: str | None, db_url: str, jobs_dir:
     settings = load_settings(settings_path).with_database(db_url).with_jobs_dir(jobs_dir)
     engine = open_store(settings.database_url)
     try:
+        from reports.schedule.pause import paused_jobs
+
+        if job_id in paused_jobs(engine):
+            log.info("job %s is paused (Lịch gửi): its scheduled run is skipped", job_id)
+            return
         job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
         now = datetime.now(UTC)
         period = job.period_for(last_fire_time(job, now) or now, settings.report.week_convention)
@@ -81,9 +86,13 @@ def catch_up(
     ``stopping`` set (SIGTERM) ends the catch-up after the run in hand.
     """
     from reports.schedule import ledger
+    from reports.schedule.pause import paused_jobs
 
     outcomes: list[RunOutcome] = []
+    paused = paused_jobs(engine)
     for job in jobs:
+        if job.id in paused:
+            continue  # paused from Lịch gửi: no catching up either
         last_end = ledger.last_period_end(engine, job.id)
         if last_end is None:
             continue  # a new job starts from its next run time

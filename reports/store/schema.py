@@ -268,3 +268,13 @@ stored_files = sa.Table(
 )
 """Files the web door keeps (uploads, their rejected rows, generated reports and previews)
 under generated names; they are downloaded by this id, never by a path from a request."""
+
+job_state = sa.Table(
+    "job_state",
+    metadata,
+    sa.Column("job_id", sa.String(128), primary_key=True),
+    sa.Column("paused", sa.Boolean, nullable=False),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""A job paused from Lịch gửi: the scheduler of every machine sharing the database skips it."""

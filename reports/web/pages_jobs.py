@@ -13,14 +13,19 @@ from reports import keep, vi
 from reports.errors import DeliveryError
 from reports.periods import ReportPeriod, parse_cli_date
 from reports.schedule import ledger
-from reports.schedule.jobs import load_jobs
+from reports.schedule.jobs import find_job, load_jobs
 from reports.schedule.now import start_run
+from reports.schedule.pause import paused_jobs, set_paused
 from reports.schedule.resend import resend
 from reports.schedule.service import next_run_times
 from reports.schedule.words import schedule_words
 from reports.web.auth import allowed, core
 
 bp = Blueprint("jobs", __name__)
+
+
+class PauseForm(FlaskForm):
+    pass
 
 
 class ResendForm(FlaskForm):
@@ -39,6 +44,7 @@ def jobs() -> Any:
     engine, settings = core()
     found = load_jobs(settings.jobs_dir, settings.smtp.owner)
     upcoming = next_run_times(settings, found, datetime.now(UTC))
+    paused = paused_jobs(engine)
     rows = []
     for job in found:
         last = ledger.history(engine, job.id, limit=1)
@@ -49,11 +55,29 @@ def jobs() -> Any:
                 "next": upcoming[job.id],
                 "last": last[0][0] if last else None,
                 "form": RunForm(prefix=job.id),
+                "paused": job.id in paused,
             }
         )
     return render_template(
-        "jobs.html", rows=rows, tz=settings.tz, status=ledger.STATUS_VI, folder=settings.jobs_dir
+        "jobs.html",
+        rows=rows,
+        tz=settings.tz,
+        status=ledger.STATUS_VI,
+        folder=settings.jobs_dir,
+        pause=PauseForm(),
     )
+
+
+@bp.route("/lich-gui/<job_id>/<any('tam-dung', 'tiep-tuc'):action>", methods=["POST"])
+@allowed("run")
+def pause(job_id: str, action: str) -> Any:
+    engine, settings = core()
+    if not PauseForm().validate_on_submit():
+        abort(400)
+    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
+    set_paused(engine, job.id, action == "tam-dung", by=g.user.name)
+    flash(f"Đã {'tạm dừng' if action == 'tam-dung' else 'cho chạy tiếp'} {job.id}.")
+    return redirect(url_for("jobs.jobs"))
 
 
 @bp.route("/lich-gui/<job_id>/chay", methods=["POST"])

@@ -147,3 +147,36 @@ def test_data_state_flags_missing_and_stale(engine: Engine, tmp_path: Path) -> N
 )
 def test_schedule_in_words(cron: str, words: str) -> None:
     assert schedule_words(cron) == words
+
+
+def test_a_paused_job_is_skipped_by_the_scheduler_and_runs_again_when_resumed(
+    tmp_path: Path,
+) -> None:
+    from reports.schedule import ledger
+    from reports.schedule.pause import paused_jobs, set_paused
+    from reports.schedule.service import scheduled_run
+    from reports.store.db import open_store
+
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    (jobs / "tuan.toml").write_text(
+        'id = "tuan"\nschedule = "0 8 * * MON"\nformats = ["docx"]\n[email]\nto = ["a@x.vn"]\n',
+        encoding="utf-8",
+    )
+    settings = tmp_path / "baocao.toml"
+    settings.write_text(
+        f'[paths]\ndata = "{tmp_path / "data"}"\noutput = "{tmp_path / "out"}"\n'
+        '[smtp]\nhost = "127.0.0.1"\nport = 9\nretries = 1\nretry_backoff_s = 0.01\ntimeout_s = 2\n',
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 'b.sqlite'}"
+    engine = open_store(db)
+    set_paused(engine, "tuan", True, by="quantri")
+    assert paused_jobs(engine) == {"tuan"}
+    scheduled_run("tuan", str(settings), db, str(jobs))
+    assert ledger.history(engine, "tuan") == []
+    set_paused(engine, "tuan", False, by="quantri")
+    assert paused_jobs(engine) == set()
+    scheduled_run("tuan", str(settings), db, str(jobs))
+    assert len(ledger.history(engine, "tuan")) == 1  # it ran (the mail server is absent: failed)
+    assert [e.action for e in accounts.audit_entries(engine)][:2] == ["job.resume", "job.pause"]

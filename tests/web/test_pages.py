@@ -433,3 +433,23 @@ def test_resend_needs_quan_tri_and_a_real_run(client: FlaskClient, auth: AuthAct
     missing = auth.post("/lich-su/999/gui-lai", data, page="/lich-su")
     assert missing.status_code == 400
     assert "không có lần chạy #999; xem Lịch sử" in missing.get_data(as_text=True)
+
+
+def test_pause_and_resume_a_job_from_lich_gui(
+    app: Flask, client: FlaskClient, auth: AuthActions, web_settings: Settings
+) -> None:
+    (web_settings.jobs_dir / "tuan.toml").write_text(
+        'id = "tuan"\nschedule = "0 8 * * MON"\nformats = ["docx"]\n[email]\nto = ["a@x.vn"]\n',
+        encoding="utf-8",
+    )
+    auth.login("lanhdao")
+    assert auth.post("/lich-gui/tuan/tam-dung", page="/lich-gui").status_code == 403
+    auth.logout()
+    auth.login("quantri")
+    assert auth.post("/lich-gui/tuan/tam-dung", page="/lich-gui").status_code == 302
+    html = client.get("/lich-gui").get_data(as_text=True)
+    assert "đang tạm dừng" in html and ">Tiếp tục</button>" in html
+    assert auth.post("/lich-gui/tuan/tiep-tuc", page="/lich-gui").status_code == 302
+    assert ">Tạm dừng</button>" in client.get("/lich-gui").get_data(as_text=True)
+    missing = auth.post("/lich-gui/khong-co/tam-dung", page="/lich-gui")
+    assert missing.status_code == 400 and "khong-co" in missing.get_data(as_text=True)

@@ -1,4 +1,5 @@
-"""The web door: users, their sessions, login attempts, the audit log and the files kept.
+"""The web door: users, their sessions, login attempts, the audit log, the files kept, and
+jobs paused from the page.
 
 Revision ID: 0007_web_users
 Revises: 0003_day_counts
@@ -69,9 +70,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_stored_files_kind", "stored_files", ["kind", "created_at"])
+    op.create_table(
+        "job_state",
+        sa.Column("job_id", sa.String(length=128), nullable=False),
+        sa.Column("paused", sa.Boolean(), nullable=False),
+        sa.Column("changed_by", sa.String(length=64), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("job_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("job_state")
     op.drop_index("ix_stored_files_kind", table_name="stored_files")
     op.drop_table("stored_files")
     op.drop_index("ix_audit_log_at", table_name="audit_log")

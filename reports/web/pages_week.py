@@ -7,9 +7,8 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from reports.datastate import data_state
 from reports.errors import UsageError
-from reports.indicators import engine_figure_set
+from reports.figure_cache import week_at_a_glance
 from reports.periods import ReportPeriod, parse_cli_date, week_before
 from reports.tables import figure_table
 from reports.web.auth import allowed, core
@@ -34,7 +33,7 @@ def index() -> Any:
     default = week_before(datetime.now(settings.tz), settings.report.week_convention)
     period = chosen_period(default)
     unit = request.args.get("don_vi", "").strip() or None
-    fs = engine_figure_set(engine, period, unit, settings.report.trend_periods)
+    fs, sources = week_at_a_glance(engine, period, unit, settings.report.trend_periods)
     table = figure_table(fs)
     trend = [(p, f.documents_received) for p, f in fs.trend]
     top = max((v for _, v in trend), default=0) or 1
@@ -45,6 +44,6 @@ def index() -> Any:
         table=table,
         trend=trend,
         top=top,
-        sources=data_state(engine, period),
+        sources=sources,
         tz=settings.tz,
     )

@@ -180,3 +180,22 @@ def test_a_paused_job_is_skipped_by_the_scheduler_and_runs_again_when_resumed(
     scheduled_run("tuan", str(settings), db, str(jobs))
     assert len(ledger.history(engine, "tuan")) == 1  # it ran (the mail server is absent: failed)
     assert [e.action for e in accounts.audit_entries(engine)][:2] == ["job.resume", "job.pause"]
+
+
+def test_week_at_a_glance_is_recounted_after_an_import_only(engine: Engine, tmp_path: Path) -> None:
+    from reports.figure_cache import data_version, week_at_a_glance
+
+    week = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
+    path = tmp_path / "documents.csv"
+    path.write_text("id,received_on,unit\nVB-1,2020-09-21,A\n", encoding="utf-8")
+    import_files(engine, [path])
+    before = data_version(engine)
+    first, _ = week_at_a_glance(engine, week, None, 4)
+    assert week_at_a_glance(engine, week, None, 4)[0] is first
+    assert first.current.documents_received == 1
+    path.write_text("id,received_on,unit\nVB-1,2020-09-21,A\nVB-2,2020-09-22,A\n", encoding="utf-8")
+    import_files(engine, [path])
+    assert data_version(engine) != before
+    again, states = week_at_a_glance(engine, week, None, 4)
+    assert again.current.documents_received == 2
+    assert {s.kind: s.latest_day for s in states}["documents"] == date(2020, 9, 22)

@@ -254,14 +254,18 @@ def generate_kept(
     *,
     unit: str | None,
     by: str,
-    formats: tuple[str, ...] = ("docx", "xlsx", "pdf"),
+    formats: tuple[str, ...] | None = None,
 ) -> StoredFile:
     """Generate the report (the pipeline the CLI uses), keep its files and a preview of each
     page; the .docx's record, whose children are the other files and the page images."""
     import tempfile
 
     from reports.pipeline import generate
+    from reports.render.pdf import soffice
     from reports.render.preview import page_images, page_texts
+
+    if formats is None:  # the PDF (and the preview made from it) where LibreOffice is installed
+        formats = ("docx", "xlsx", "pdf") if soffice() else ("docx", "xlsx")
 
     with tempfile.TemporaryDirectory(prefix="baocao-web-") as tmp:
         out = Path(tmp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -90,6 +90,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         code = exc.code or 500
         message = _HTTP_VI.get(code, "Đã có lỗi.")
         return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[str, int]:
+        app.logger.exception("unexpected error on %s", request.path)
+        message = (
+            "Đã có lỗi không mong đợi; chi tiết đã ghi vào nhật ký của máy chủ. "
+            "Báo bộ phận CNTT kèm thời điểm xảy ra."
+        )
+        return render_template("error.html", code=500, message=message), 500
 
     @app.errorhandler(BaocaoError)
     def core_error(exc: BaocaoError) -> tuple[str, int]:

@@ -125,7 +125,7 @@ def login() -> Any:
             session["token"] = token
             target = request.args.get("next", "")
             # only a path of this site, never another site's address
-            if not target.startswith("/") or target.startswith("//"):
+            if not target.startswith("/") or target.startswith(("//", "/\\")):
                 target = url_for("week.index")
             return redirect(target)
     return render_template("login.html", form=form, error=error), 200 if not error else 401

@@ -453,3 +453,37 @@ def test_pause_and_resume_a_job_from_lich_gui(
     assert ">Tạm dừng</button>" in client.get("/lich-gui").get_data(as_text=True)
     missing = auth.post("/lich-gui/khong-co/tam-dung", page="/lich-gui")
     assert missing.status_code == 400 and "khong-co" in missing.get_data(as_text=True)
+
+
+def test_login_goes_back_only_to_a_page_of_this_site(client: FlaskClient) -> None:
+    from tests.web.conftest import csrf_token
+
+    for target, expected in (
+        ("/lich-su", "/lich-su"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ):
+        client.delete_cookie("baocao_session")
+        token = csrf_token(client)
+        done = client.post(
+            f"/dang-nhap?next={target}",
+            data={"name": "lanhdao", "password": PASSWORDS["lanhdao"], "csrf_token": token},
+        )
+        assert done.headers["Location"] == expected, target
+
+
+def test_an_unexpected_error_is_a_vietnamese_page_without_traceback(
+    app: Flask, client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reports.web.pages_week as week
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("hỏng")
+
+    monkeypatch.setattr(week, "week_at_a_glance", broken)
+    auth.login("lanhdao")
+    response = client.get("/")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Đã có lỗi không mong đợi" in html and "Traceback" not in html and "hỏng" not in html

@@ -39,6 +39,7 @@ class SourceState:
 class ImportLogEntry:
     at: datetime
     file_name: str
+    """The name the user uploaded it as (web), or the path imported (command line)."""
     kind: str
     sha256: str
     added: int
@@ -91,21 +92,28 @@ def data_state(engine: Engine, period: ReportPeriod) -> list[SourceState]:
 
 def import_log(engine: Engine, limit: int = 50) -> list[ImportLogEntry]:
     """The latest imports, newest first: when, which file and its SHA-256, what changed."""
-    uploader = (
-        sa.select(sa.func.max(stored_files.c.created_by))
-        .where(stored_files.c.sha256 == imports.c.sha256, stored_files.c.kind == "upload")
-        .scalar_subquery()
-    )
+
+    def upload(column: sa.Column[str]) -> sa.ScalarSelect[str]:
+        return (
+            sa.select(sa.func.max(column))
+            .where(stored_files.c.sha256 == imports.c.sha256, stored_files.c.kind == "upload")
+            .scalar_subquery()
+        )
+
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(imports, uploader.label("by"))
+            sa.select(
+                imports,
+                upload(stored_files.c.created_by).label("by"),
+                upload(stored_files.c.name).label("upload_name"),
+            )
             .order_by(imports.c.imported_at.desc(), imports.c.id.desc())
             .limit(limit)
         ).all()
     return [
         ImportLogEntry(
             _aware(r.imported_at),  # type: ignore[arg-type]
-            r.file_name,
+            r.upload_name or r.file_name,
             r.kind,
             r.sha256,
             r.rows_added,

@@ -241,7 +241,10 @@ def test_upload_validation_report_then_import(
         assert rejected.status_code == 200
         assert "HS-WEB-3" in rejected.get_data(as_text=True)
     assert len(import_log(engine)) == before + 1
-    assert import_log(engine)[0].by == "chuyenvien"
+    assert (import_log(engine)[0].by, import_log(engine)[0].file_name) == (
+        "chuyenvien",
+        "dossiers.csv",
+    )
     assert import_log(engine)[-1].by is None  # the sample, imported outside the web
     # fixed file: no problems, plain import
     again = _upload(auth, _dossiers_csv(bad=False), "dossiers.csv")

@@ -27,6 +27,21 @@ ROLES = {
 }
 """Role key (as typed in ``--role``) → its name on the pages."""
 
+ACTIONS_VI = {
+    "login": "đăng nhập",
+    "upload": "tải lên",
+    "import": "nhập dữ liệu",
+    "generate": "viết báo cáo",
+    "generate.batch": "viết báo cáo các đơn vị",
+    "job.run": "chạy công việc",
+    "job.pause": "tạm dừng công việc",
+    "job.resume": "tiếp tục công việc",
+    "delivery.resend": "gửi lại",
+    "user.add": "thêm người dùng",
+    "user.disable": "khóa người dùng",
+}
+"""How Nhật ký names the actions stored in English."""
+
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
 
@@ -50,6 +65,10 @@ class AuditEntry:
     user_name: str
     action: str
     detail: str
+
+    @property
+    def action_vi(self) -> str:
+        return ACTIONS_VI.get(self.action, self.action)
 
 
 def _aware(value: datetime) -> datetime:

@@ -197,9 +197,25 @@ def test_browser_end_to_end(site: tuple[str, Path, SmtpServer], tmp_path: Path) 
         paragraphs = [p.text for p in Document(str(saved)).paragraphs]
         assert any(p.startswith(FIGURES) for p in paragraphs), paragraphs
 
-        # a job run now, through the ledger; each recipient's delivery in Lịch sử
+        # every unit's report, with its progress bar, then one zip
+        page.get_by_role("navigation").get_by_role("link", name="Báo cáo", exact=True).click()
+        page.get_by_label("Từ ngày", exact=True).fill("21/09/2020")
+        page.get_by_label("Đến ngày", exact=True).fill("28/09/2020")
+        page.get_by_role("button", name="Viết cho các đơn vị").click()
+        expect(page.get_by_label("Tiến độ")).to_be_visible()
+        _shot(page, "07-bao-cao-cac-don-vi-dang-viet", shots)
+        expect(page.get_by_role("link", name="Tải về tất cả (.zip)")).to_be_visible(timeout=300_000)
+        expect(page.locator("main")).to_contain_text(re.compile(r"(\d+)/\1 đơn vị: xong"))
+        _shot(page, "07-bao-cao-cac-don-vi-xong", shots)
+
+        # a job paused and resumed, then run now, through the ledger; each recipient in Lịch sử
         page.get_by_role("navigation").get_by_role("link", name="Lịch gửi", exact=True).click()
         expect(page.get_by_text("08:00 thứ Hai hằng tuần")).to_be_visible()
+        page.get_by_role("button", name="Tạm dừng").click()
+        expect(page.get_by_text("không chạy (đang tạm dừng)")).to_be_visible()
+        _shot(page, "07-lich-gui-tam-dung", shots)
+        page.get_by_role("button", name="Tiếp tục").click()
+        expect(page.get_by_role("button", name="Tạm dừng")).to_be_visible()
         _shot(page, "07-lich-gui", shots)
         page.get_by_label("Từ ngày (để trống: kỳ của lần chạy này)").fill("21/09/2020")
         page.get_by_label("Đến ngày").fill("28/09/2020")
@@ -234,8 +250,10 @@ def test_browser_end_to_end(site: tuple[str, Path, SmtpServer], tmp_path: Path) 
         expect(page.get_by_role("cell", name="quantri", exact=True)).to_be_visible()
         _shot(page, "09-nguoi-dung", shots)
         page.get_by_role("navigation").get_by_role("link", name="Nhật ký", exact=True).click()
-        expect(page.locator("main")).to_contain_text("job.run")
-        expect(page.locator("main")).to_contain_text("delivery.resend")
+        expect(page.locator("main")).to_contain_text("chạy công việc")
+        expect(page.locator("main")).to_contain_text(
+            "gửi lại lần chạy #1 (bao-cao-tuan) tới lanhdao@"
+        )
         _shot(page, "10-nhat-ky", shots)
         page.get_by_role("button", name="Đăng xuất").click()
         expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()

@@ -490,3 +490,34 @@ def test_an_unexpected_error_is_a_vietnamese_page_without_traceback(
     assert response.status_code == 500
     html = response.get_data(as_text=True)
     assert "Đã có lỗi không mong đợi" in html and "Traceback" not in html and "hỏng" not in html
+
+
+@pytest.mark.postgres
+def test_the_pages_on_postgresql(
+    settings: Settings, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from reports.settings import WebSettings
+
+    monkeypatch.setenv("BAOCAO_SECRET_KEY", "p" * 40)
+    app = make_app(replace(settings, database_url=pg_url, web=WebSettings(upload_max_mb=1.0)))
+    client = app.test_client()
+    auth = AuthActions(client)
+    for _ in range(2):
+        auth.login("quantri", "sai-mat-khau")
+    assert auth.login("quantri").status_code == 302
+    for path in PAGES:
+        assert client.get(path).status_code == 200, path
+    response = _upload(auth, _dossiers_csv(bad=True), "dossiers.csv")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "dossiers.csv:4:received_on" in page
+    file_id = int(response.headers["Location"].rsplit("/", 1)[1])  # type: ignore[attr-defined]
+    auth.post(
+        f"/nhap-du-lieu/{file_id}/nhap", {"skip_invalid": "y"}, page=f"/nhap-du-lieu/{file_id}"
+    )
+    assert "thêm 2, thay 0, không đổi 0, loại 1" in client.get(f"/nhap-du-lieu/{file_id}").get_data(
+        as_text=True
+    )
+    assert "tải lên dossiers.csv" in client.get("/nhat-ky").get_data(as_text=True)
+    app.extensions["baocao"]["engine"].dispose()

@@ -36,6 +36,7 @@ ACTIONS_VI = {
     "job.run": "chạy công việc",
     "job.pause": "tạm dừng công việc",
     "job.resume": "tiếp tục công việc",
+    "job.edit": "sửa công việc",
     "delivery.resend": "gửi lại",
     "user.add": "thêm người dùng",
     "user.disable": "khóa người dùng",

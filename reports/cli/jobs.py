@@ -40,11 +40,11 @@ def jobs_list(ctx: click.Context) -> None:
 
     from reports import vi
     from reports.schedule import ledger
-    from reports.schedule.jobs import load_jobs
+    from reports.schedule.overrides import effective_jobs
     from reports.schedule.service import next_run_times
 
     settings = _settings(ctx)
-    found = load_jobs(settings.jobs_dir, settings.smtp.owner)
+    found = effective_jobs(_engine(ctx), settings)
     if not found:
         click.echo(f"Không có công việc nào trong {settings.jobs_dir}.")
         return
@@ -86,11 +86,11 @@ def jobs_run(
     from datetime import UTC, datetime
 
     from reports.errors import UsageError
-    from reports.schedule.jobs import find_job
+    from reports.schedule.overrides import effective_job
     from reports.schedule.runner import run_job
 
     settings = _settings(ctx)
-    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
+    job = effective_job(_engine(ctx), settings, job_id)
     if bool(start) != bool(end):
         raise UsageError("--from và --to phải đi cùng nhau")
     if start and end:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from reports.accounts import audit
 from reports.periods import ReportPeriod
-from reports.schedule.jobs import find_job
+from reports.schedule.overrides import effective_job
 from reports.schedule.runner import run_job
 from reports.settings import Settings
 
@@ -28,7 +28,7 @@ def start_run(
     force: bool = False,
 ) -> tuple[ReportPeriod, threading.Thread]:
     """Start ``job_id`` for ``period`` (default: the period a run now would report on)."""
-    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
+    job = effective_job(engine, settings, job_id)
     chosen = period or job.period_for(datetime.now(UTC), settings.report.week_convention)
     audit(
         engine,

@@ -278,3 +278,16 @@ job_state = sa.Table(
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
 """A job paused from Lịch gửi: the scheduler of every machine sharing the database skips it."""
+
+job_overrides = sa.Table(
+    "job_overrides",
+    metadata,
+    sa.Column("job_id", sa.String(128), primary_key=True),
+    sa.Column("schedule", sa.String(128), nullable=False),
+    sa.Column("recipients_to", sa.Text, nullable=False),
+    sa.Column("recipients_cc", sa.Text, nullable=False),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""A job's schedule and recipients as edited in Lịch gửi (JSON lists of addresses), over its
+job file: the page, the CLI and every scheduler sharing the database use them."""

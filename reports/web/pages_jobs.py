@@ -7,14 +7,14 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 from reports import keep, vi
 from reports.errors import DeliveryError
 from reports.periods import ReportPeriod, parse_cli_date
 from reports.schedule import ledger
-from reports.schedule.jobs import find_job, load_jobs
 from reports.schedule.now import start_run
+from reports.schedule.overrides import effective_job, effective_jobs, parse_addresses, save_edit
 from reports.schedule.pause import paused_jobs, set_paused
 from reports.schedule.resend import resend
 from reports.schedule.service import next_run_times
@@ -22,6 +22,12 @@ from reports.schedule.words import schedule_words
 from reports.web.auth import allowed, core
 
 bp = Blueprint("jobs", __name__)
+
+
+class EditForm(FlaskForm):
+    schedule = StringField("Lịch (cron: phút giờ ngày tháng thứ, ví dụ 0 8 * * MON)")
+    to = TextAreaField("Gửi tới (mỗi dòng một địa chỉ)")
+    cc = TextAreaField("Đồng gửi")
 
 
 class PauseForm(FlaskForm):
@@ -42,7 +48,7 @@ class RunForm(FlaskForm):
 @allowed("jobs")
 def jobs() -> Any:
     engine, settings = core()
-    found = load_jobs(settings.jobs_dir, settings.smtp.owner)
+    found = effective_jobs(engine, settings)
     upcoming = next_run_times(settings, found, datetime.now(UTC))
     paused = paused_jobs(engine)
     rows = []
@@ -55,6 +61,14 @@ def jobs() -> Any:
                 "next": upcoming[job.id],
                 "last": last[0][0] if last else None,
                 "form": RunForm(prefix=job.id),
+                "edit": EditForm(
+                    prefix=f"{job.id}-sua",
+                    data={
+                        "schedule": job.schedule,
+                        "to": "\n".join(job.to),
+                        "cc": "\n".join(job.cc),
+                    },
+                ),
                 "paused": job.id in paused,
             }
         )
@@ -68,13 +82,37 @@ def jobs() -> Any:
     )
 
 
+@bp.route("/lich-gui/<job_id>/sua", methods=["POST"])
+@allowed("run")
+def edit(job_id: str) -> Any:
+    engine, settings = core()
+    form = EditForm(prefix=f"{job_id}-sua")
+    if not form.validate_on_submit():
+        abort(400)
+    job = save_edit(
+        engine,
+        settings,
+        job_id,
+        schedule=form.schedule.data or "",
+        to=parse_addresses(form.to.data or "", "Gửi tới"),
+        cc=parse_addresses(form.cc.data or "", "Đồng gửi"),
+        by=g.user.name,
+    )
+    flash(
+        f"Đã lưu {job.id}: {schedule_words(job.schedule)}, gửi tới {', '.join(job.to)}. "
+        "Người nhận mới dùng ngay từ lần chạy tới; "
+        "lịch mới có hiệu lực khi bộ lập lịch khởi động lại."
+    )
+    return redirect(url_for("jobs.jobs"))
+
+
 @bp.route("/lich-gui/<job_id>/<any('tam-dung', 'tiep-tuc'):action>", methods=["POST"])
 @allowed("run")
 def pause(job_id: str, action: str) -> Any:
     engine, settings = core()
     if not PauseForm().validate_on_submit():
         abort(400)
-    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
+    job = effective_job(engine, settings, job_id)
     set_paused(engine, job.id, action == "tam-dung", by=g.user.name)
     flash(f"Đã {'tạm dừng' if action == 'tam-dung' else 'cho chạy tiếp'} {job.id}.")
     return redirect(url_for("jobs.jobs"))

@@ -17,6 +17,7 @@ from reports.periods import ReportPeriod
 from reports.schedule.words import schedule_words
 from reports.sources.check import check_files
 from reports.sources.importer import import_files
+from tests.smtp import SmtpServer
 
 LIMITS = accounts.LoginLimits(3, timedelta(minutes=10))
 
@@ -199,3 +200,38 @@ def test_week_at_a_glance_is_recounted_after_an_import_only(engine: Engine, tmp_
     again, states = week_at_a_glance(engine, week, None, 4)
     assert again.current.documents_received == 2
     assert {s.kind: s.latest_day for s in states}["documents"] == date(2020, 9, 22)
+
+
+def test_the_scheduler_mails_the_recipients_edited_in_the_page(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    from reports.schedule import ledger
+    from reports.schedule.overrides import effective_jobs, save_edit
+    from reports.schedule.service import scheduled_run
+    from reports.settings import load_settings
+    from reports.store.db import open_store
+
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    (jobs / "tuan.toml").write_text(
+        'id = "tuan"\nschedule = "0 8 * * MON"\nformats = ["docx"]\n[email]\nto = ["cu@x.vn"]\n',
+        encoding="utf-8",
+    )
+    path = tmp_path / "baocao.toml"
+    path.write_text(
+        f'[paths]\ndata = "{tmp_path / "data"}"\noutput = "{tmp_path / "out"}"\njobs = "{jobs}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nretry_backoff_s = 0.01\n',
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 'b.sqlite'}"
+    engine = open_store(db)
+    settings = load_settings(str(path)).with_database(db)
+    save_edit(
+        engine, settings, "tuan", schedule="0 9 * * TUE", to=["moi@x.vn"], cc=[], by="quantri"
+    )
+    (job,) = effective_jobs(engine, settings)
+    assert (job.schedule, job.to) == ("0 9 * * TUE", ("moi@x.vn",))
+    scheduled_run("tuan", str(path), db, str(jobs))
+    ((run, sent),) = ledger.history(engine, "tuan")
+    assert [d.recipient for d in sent] == ["moi@x.vn"]
+    assert smtp_server.handler.to("moi@x.vn") and not smtp_server.handler.to("cu@x.vn")

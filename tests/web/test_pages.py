@@ -521,3 +521,51 @@ def test_the_pages_on_postgresql(
     )
     assert "tải lên dossiers.csv" in client.get("/nhat-ky").get_data(as_text=True)
     app.extensions["baocao"]["engine"].dispose()
+
+
+def test_edit_schedule_and_recipients_seen_by_the_cli(
+    app: Flask,
+    client: FlaskClient,
+    auth: AuthActions,
+    web_settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from reports.cli import main
+
+    (web_settings.jobs_dir / "tuan.toml").write_text(
+        'id = "tuan"\nschedule = "0 8 * * MON"\nformats = ["docx"]\n[email]\nto = ["a@x.vn"]\n',
+        encoding="utf-8",
+    )
+    form = {
+        "tuan-sua-schedule": "30 7 * * FRI",
+        "tuan-sua-to": "b@x.vn\nc@x.vn",
+        "tuan-sua-cc": "d@x.vn",
+    }
+    auth.login("chuyenvien")
+    assert auth.post("/lich-gui/tuan/sua", form, page="/lich-gui").status_code == 403
+    auth.logout()
+    auth.login("quantri")
+    assert auth.post("/lich-gui/tuan/sua", form, page="/lich-gui").status_code == 302
+    html = client.get("/lich-gui").get_data(as_text=True)
+    assert "07:30 thứ Sáu hằng tuần" in html and "b@x.vn, c@x.vn, d@x.vn" in html
+    bad = auth.post(
+        "/lich-gui/tuan/sua", {**form, "tuan-sua-schedule": "99 99 * * *"}, page="/lich-gui"
+    )
+    assert (
+        bad.status_code == 400
+        and "lịch cron không hợp lệ &#39;99 99 * * *&#39;" in bad.get_data(as_text=True)
+    )
+    bad = auth.post(
+        "/lich-gui/tuan/sua", {**form, "tuan-sua-to": "khong-phai-dia-chi"}, page="/lich-gui"
+    )
+    assert (
+        bad.status_code == 400
+        and "Gửi tới: địa chỉ thư không hợp lệ &#39;khong-phai-dia-chi&#39;"
+        in bad.get_data(as_text=True)
+    )
+    # the command line sees the same job
+    engine = app.extensions["baocao"]["engine"]
+    code = main(["--db", str(engine.url), "--jobs", str(web_settings.jobs_dir), "jobs", "list"])
+    out = capsys.readouterr().out
+    assert code == 0 and "tuan\t30 7 * * FRI" in out and "gửi: b@x.vn, c@x.vn, d@x.vn" in out
+    assert "sửa tuan: lịch 30 7 * * FRI" in client.get("/nhat-ky").get_data(as_text=True)

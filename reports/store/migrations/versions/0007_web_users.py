@@ -78,9 +78,20 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("job_id"),
     )
+    op.create_table(
+        "job_overrides",
+        sa.Column("job_id", sa.String(length=128), nullable=False),
+        sa.Column("schedule", sa.String(length=128), nullable=False),
+        sa.Column("recipients_to", sa.Text(), nullable=False),
+        sa.Column("recipients_cc", sa.Text(), nullable=False),
+        sa.Column("changed_by", sa.String(length=64), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("job_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("job_overrides")
     op.drop_table("job_state")
     op.drop_index("ix_stored_files_kind", table_name="stored_files")
     op.drop_table("stored_files")

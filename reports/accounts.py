@@ -40,6 +40,7 @@ ACTIONS_VI = {
     "delivery.resend": "gửi lại",
     "user.add": "thêm người dùng",
     "user.disable": "khóa người dùng",
+    "user.password": "đặt mật khẩu",
 }
 """How Nhật ký names the actions stored in English."""
 
@@ -141,6 +142,24 @@ def disable_user(engine: Engine, name: str, *, by: str) -> User:
         conn.execute(sa.delete(web_sessions).where(web_sessions.c.user_id == row.id))
         _audit(conn, by, "user.disable", f"khóa người dùng {name}", now)
         row = conn.execute(sa.select(users).where(users.c.id == row.id)).one()
+    return _user(row)
+
+
+def set_password(engine: Engine, name: str, password: str, *, by: str) -> User:
+    """A new password for ``name`` (forgotten, or first handed out); their sessions end."""
+    _check_password(password)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+        if row is None:
+            raise AccountError(f"không có người dùng {name}; xem 'baocao users list'")
+        conn.execute(
+            sa.update(users)
+            .where(users.c.id == row.id)
+            .values(password_hash=_hasher.hash(password))
+        )
+        conn.execute(sa.delete(web_sessions).where(web_sessions.c.user_id == row.id))
+        _audit(conn, by, "user.password", f"đặt mật khẩu mới cho {name}", now)
     return _user(row)
 
 

@@ -7,6 +7,7 @@ from a request. An upload's type is checked by its content, not its name.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -237,11 +238,21 @@ def recent(engine: Engine, kind: str, limit: int = 20) -> Iterator[StoredFile]:
 
 
 def sha256_of(path: Path) -> str | None:
-    """The SHA-256 of a file the ledger names, or None when it is no longer there."""
+    """The SHA-256 of a file the ledger names, or None when it is no longer there (hashed once
+    per version of the file: Lịch sử lists the same files on every view)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
     if not path.is_file():
         return None
+    return _sha256_cached(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256_cached(path: str, mtime_ns: int, size: int) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with Path(path).open("rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()

@@ -82,3 +82,14 @@ def users_disable(ctx: click.Context, name: str) -> None:
 
     disable_user(_engine(ctx), name, by="cli")
     click.echo(f"Đã khóa người dùng {name}.")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.pass_context
+def users_passwd(ctx: click.Context, name: str) -> None:
+    """Đặt mật khẩu mới (đọc như khi thêm); các phiên đăng nhập của người đó kết thúc."""
+    from reports.accounts import set_password
+
+    set_password(_engine(ctx), name, _read_password(), by="cli")
+    click.echo(f"Đã đặt mật khẩu mới cho {name}.")

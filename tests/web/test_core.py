@@ -76,6 +76,16 @@ def test_users_cli_reads_the_password_from_stdin_never_an_argument(
     monkeypatch.setattr(sys, "stdin", io.StringIO("ngan\n"))
     assert main(["--db", db, "users", "add", "y", "--role", "lanh-dao"]) == 2
     assert capsys.readouterr().err == "Lỗi: mật khẩu cần ít nhất 8 ký tự\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("mat-khau-moi-nhe\n"))
+    assert main(["--db", db, "users", "passwd", "quantri"]) == 0
+    assert capsys.readouterr().out == "Đã đặt mật khẩu mới cho quantri.\n"
+    from reports.store.db import open_store
+
+    engine = open_store(db)
+    accounts.login(engine, "quantri", "mat-khau-moi-nhe", "1.2.3.4", LIMITS)
+    with pytest.raises(AccountError):
+        accounts.login(engine, "quantri", "mat-khau-quan-tri", "1.2.3.4", LIMITS)
+    engine.dispose()
     assert main(["--db", db, "users", "disable", "quantri"]) == 0
     assert main(["--db", db, "users", "list"]) == 0
     assert capsys.readouterr().out.split("\t")[:3] == [

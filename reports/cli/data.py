@@ -17,18 +17,9 @@ if TYPE_CHECKING:
 
 
 def _import_lines(results: Sequence[Any]) -> list[str]:
-    from reports import vi
+    from reports.sources.check import import_line
 
-    lines = []
-    for r in results:
-        line = (
-            f"{r.file} ({r.kind}): thêm {vi.number(r.added)}, thay {vi.number(r.replaced)}, "
-            f"không đổi {vi.number(r.unchanged)}"
-        )
-        if r.rejected:
-            line += f", loại {vi.number(r.rejected)} (xem {r.rejects_path})"
-        lines.append(line)
-    return lines
+    return [import_line(r) for r in results]
 
 
 @cli.command("import")

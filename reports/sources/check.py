@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from reports import vi
 from reports.domain import KINDS
-from reports.errors import FileFormatError, RowProblem
+from reports.errors import DataImportError, FileFormatError, RowProblem
 from reports.sources import importer
+from reports.sources.importer import ImportResult
 from reports.sources.mapping import load_mapping
 
 
@@ -87,3 +90,50 @@ def office_mappings(base_dir: Path) -> dict[str, Path]:
         if folder.is_dir():
             return {p.name: p for p in sorted(folder.glob("*.toml"))}
     return {}
+
+
+def check_report(
+    path: Path,
+    name: str,
+    *,
+    kind: str | None,
+    mapping: Path | None,
+    max_shown: int = 500,
+) -> dict[str, Any]:
+    """:func:`check_files` of one file as plain data to keep beside it (JSON): each sheet's
+    rows, bad rows and its first ``max_shown`` problems, or the error that stops reading it."""
+    try:
+        sheets = check_files([path], names=[name], kind=kind, mapping=mapping)
+    except DataImportError as exc:
+        return {"error": str(exc), "sheets": []}
+    return {
+        "error": "",
+        "sheets": [
+            {
+                "file": s.file,
+                "kind": s.kind,
+                "rows": s.rows,
+                "bad_rows": s.bad_rows,
+                "problems": len(s.problems),
+                "shown": [
+                    {"row": p.row, "column": p.column, "problem": p.problem, "value": p.value or ""}
+                    for p in s.problems[:max_shown]
+                ],
+            }
+            for s in sheets
+        ],
+    }
+
+
+def import_line(result: ImportResult, name: str | None = None) -> str:
+    """What one import did, as ``baocao import`` prints it; ``name`` shown instead of the path
+    (an upload), and then without the path of the rejected rows (the page links to them)."""
+    line = (
+        f"{name or result.file} ({result.kind}): thêm {vi.number(result.added)}, "
+        f"thay {vi.number(result.replaced)}, không đổi {vi.number(result.unchanged)}"
+    )
+    if result.rejected:
+        line += f", loại {vi.number(result.rejected)}"
+        if name is None:
+            line += f" (xem {result.rejects_path})"
+    return line

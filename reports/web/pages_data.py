@@ -10,12 +10,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, SelectChoice, SelectField
 
-from reports import keep, vi
+from reports import keep
 from reports.accounts import audit
 from reports.datastate import import_log
 from reports.domain import KINDS
 from reports.errors import DataImportError, UploadError
-from reports.sources.check import check_files, office_mappings
+from reports.sources.check import check_report, import_line, office_mappings
 from reports.sources.importer import import_files, kind_from_name
 from reports.web.auth import allowed, core
 
@@ -78,35 +78,19 @@ def upload() -> Any:
             return render_template("data.html", form=form, uploads=[], log=[], error=str(exc)), 400
         kind = form.kind.data or kind_from_name(Path(name))
         meta: dict[str, Any] = {"kind": kind or "", "mapping": form.mapping.data or ""}
-        meta.update(_check(stored, kind, mappings.get(form.mapping.data or "")))
+        meta.update(
+            check_report(
+                stored.path,
+                stored.name,
+                kind=kind,
+                mapping=mappings.get(form.mapping.data or ""),
+                max_shown=_MAX_SHOWN,
+            )
+        )
         keep.update_meta(engine, stored.id, meta)
         audit(engine, g.user.name, "upload", f"tải lên {name} ({stored.sha256[:12]}…)")
         last = stored.id
     return redirect(url_for("data.show", file_id=last))
-
-
-def _check(stored: keep.StoredFile, kind: str | None, mapping: Path | None) -> dict[str, Any]:
-    try:
-        sheets = check_files([stored.path], names=[stored.name], kind=kind, mapping=mapping)
-    except DataImportError as exc:
-        return {"error": str(exc), "sheets": []}
-    return {
-        "error": "",
-        "sheets": [
-            {
-                "file": s.file,
-                "kind": s.kind,
-                "rows": s.rows,
-                "bad_rows": s.bad_rows,
-                "problems": len(s.problems),
-                "shown": [
-                    {"row": p.row, "column": p.column, "problem": p.problem, "value": p.value or ""}
-                    for p in s.problems[:_MAX_SHOWN]
-                ],
-            }
-            for s in sheets
-        ],
-    }
 
 
 @bp.route("/<int:file_id>")
@@ -155,10 +139,7 @@ def do_import(file_id: int) -> Any:
                 by=g.user.name,
                 parent_id=stored.id,
             )
-        lines.append(
-            f"{stored.name} ({r.kind}): thêm {vi.number(r.added)}, thay {vi.number(r.replaced)}, "
-            f"không đổi {vi.number(r.unchanged)}, loại {vi.number(r.rejected)}"
-        )
+        lines.append(import_line(r, stored.name))
     meta["imported"] = lines
     keep.update_meta(engine, stored.id, meta)
     audit(engine, g.user.name, "import", "; ".join(lines))

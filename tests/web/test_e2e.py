@@ -172,7 +172,9 @@ def test_browser_end_to_end(site: tuple[str, Path, SmtpServer], tmp_path: Path) 
         page.get_by_role("button", name="Tải lên và kiểm tra").click()
         expect(page.get_by_text("Mọi dòng đều hợp lệ.")).to_be_visible()
         page.get_by_role("button", name="Nhập", exact=True).click()
-        expect(page.locator("p.ok").last).to_contain_text("thêm 3, thay 0, không đổi 0, loại 0")
+        expect(page.locator("p.ok").last).to_contain_text(
+            "dossiers.csv (dossiers): thêm 3, thay 0, không đổi 0"
+        )
         _shot(page, "04-nhap-du-lieu-xong", shots)
         page.get_by_role("navigation").get_by_role("link", name="Nhập dữ liệu", exact=True).click()
         expect(page.get_by_role("table").last).to_contain_text("dossiers")

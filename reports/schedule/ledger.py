@@ -9,6 +9,7 @@ SMTP transaction, so a resumed run skips those already sent.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.periods import ReportPeriod
-from reports.store.schema import deliveries, runs
+from reports.store.schema import deliveries, run_files, runs
 
 RUNNING, DELIVERED, FAILED = "running", "delivered", "failed"
 SENDING, SENT = "sending", "sent"
@@ -178,12 +179,39 @@ def renew(engine: Engine, run: Run, *, now: datetime, lease_s: int) -> bool:
 
 
 def record_files(engine: Engine, run: Run, files: list[Path]) -> None:
+    """The run's files, and the SHA-256 of each as it is before anyone is mailed."""
+    hashes = [(str(f), _sha256(f), f.stat().st_size) for f in files if f.is_file()]
     with engine.begin() as conn:
-        conn.execute(
+        done = conn.execute(
             sa.update(runs)
             .where(_ours(run))
             .values(files=json.dumps([str(f) for f in files], ensure_ascii=False))
+        ).rowcount
+        if done:
+            conn.execute(sa.delete(run_files).where(run_files.c.run_id == run.id))
+            for position, (path, sha256, size) in enumerate(hashes):
+                conn.execute(
+                    sa.insert(run_files).values(
+                        run_id=run.id, position=position, path=path, sha256=sha256, size=size
+                    )
+                )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sent_hashes(engine: Engine, run_id: int) -> dict[str, str]:
+    """Path → SHA-256 of the files run ``run_id`` recorded before mailing them."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(run_files.c.path, run_files.c.sha256).where(run_files.c.run_id == run_id)
         )
+        return {str(path): str(sha) for path, sha in rows}
 
 
 def finish(

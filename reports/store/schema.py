@@ -291,3 +291,15 @@ job_overrides = sa.Table(
 )
 """A job's schedule and recipients as edited in Lịch gửi (JSON lists of addresses), over its
 job file: the page, the CLI and every scheduler sharing the database use them."""
+
+run_files = sa.Table(
+    "run_files",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+)
+"""The SHA-256 of each file a run wrote, taken before it was mailed: Lịch sử shows what the
+recipients received, and tells when the file on disk is no longer that one."""

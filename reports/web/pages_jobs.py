@@ -146,9 +146,13 @@ def run_now(job_id: str) -> Any:
 def history() -> Any:
     engine, settings = core()
     runs = []
-    for run, sent in ledger.history(engine, None, 50):
-        files = [(n, path.name, keep.sha256_of(path)) for n, path in enumerate(run.files)]
-        runs.append({"run": run, "sent": sent, "files": files})
+    for run, deliveries in ledger.history(engine, None, 50):
+        sent = ledger.sent_hashes(engine, run.id)
+        files = [
+            (n, path.name, sent.get(str(path)), keep.sha256_of(path))
+            for n, path in enumerate(run.files)
+        ]
+        runs.append({"run": run, "sent": deliveries, "files": files})
     return render_template(
         "history.html", runs=runs, tz=settings.tz, status=ledger.STATUS_VI, resend=ResendForm()
     )
@@ -178,4 +182,11 @@ def run_file(run_id: int, index: int) -> Any:
     if run is None or not 0 <= index < len(run.files) or not run.files[index].is_file():
         abort(404)
     path = run.files[index]
+    recorded = ledger.sent_hashes(engine, run.id).get(str(path))
+    if recorded is not None and recorded != keep.sha256_of(path):
+        message = (
+            f"Tệp {path.name} đã bị ghi đè sau khi lần chạy #{run.id} gửi đi (SHA-256 khác "
+            f"{recorded}); không còn là bản người nhận đã nhận."
+        )
+        return render_template("error.html", code=409, message=message), 409
     return send_file(path, as_attachment=True, download_name=path.name)

@@ -238,6 +238,16 @@ def test_browser_end_to_end(site: tuple[str, Path, SmtpServer], tmp_path: Path) 
             message_id = smtp.handler.to(rcpt)[0]["Message-ID"]
             expect(row).to_contain_text(message_id.strip("<>"))
         expect(runs).to_contain_text("BC-tuan-2020-09-21_2020-09-28.docx")
+        # the SHA-256 shown is that of the very attachment the leader received
+        import hashlib
+
+        (attached,) = [
+            part.get_content()
+            for part in smtp.handler.to("lanhdao@vp.hanoi.gov.vn")[0].iter_attachments()
+            if part.get_filename() == "BC-tuan-2020-09-21_2020-09-28.docx"
+        ]
+        files = runs.get_by_role("row").filter(has_text="BC-tuan-2020-09-21_2020-09-28.docx")
+        expect(files).to_contain_text(hashlib.sha256(attached).hexdigest())
         _shot(page, "08-lich-su", shots)
         # one recipient again, recorded as a second attempt with its own Message-ID
         page.get_by_role("button", name="Gửi lại tới lanhdao@vp.hanoi.gov.vn").first.click()

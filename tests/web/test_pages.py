@@ -569,3 +569,39 @@ def test_edit_schedule_and_recipients_seen_by_the_cli(
     out = capsys.readouterr().out
     assert code == 0 and "tuan\t30 7 * * FRI" in out and "gửi: b@x.vn, c@x.vn, d@x.vn" in out
     assert "sửa tuan: lịch 30 7 * * FRI" in client.get("/nhat-ky").get_data(as_text=True)
+
+
+def test_history_keeps_the_sha256_sent_and_refuses_an_overwritten_file(
+    app: Flask, client: FlaskClient, auth: AuthActions, tmp_path: Path
+) -> None:
+    import hashlib
+    from datetime import UTC, date, datetime
+
+    from reports.periods import ReportPeriod
+    from reports.schedule import ledger
+
+    engine = app.extensions["baocao"]["engine"]
+    sent = tmp_path / "BC-tuan.docx"
+    sent.write_bytes(b"ban da gui")
+    claim = ledger.claim(
+        engine,
+        "tuan",
+        ReportPeriod(date(2020, 9, 21), date(2020, 9, 28)),
+        owner="may-1",
+        now=datetime.now(UTC),
+        lease_s=60,
+    )
+    assert claim.run is not None
+    ledger.record_files(engine, claim.run, [sent])
+    digest = hashlib.sha256(b"ban da gui").hexdigest()
+    auth.login("lanhdao")
+    html = client.get("/lich-su").get_data(as_text=True)
+    assert digest in html and f'href="/lich-su/{claim.run.id}/tep/0"' in html
+    with client.get(f"/lich-su/{claim.run.id}/tep/0") as response:
+        assert response.status_code == 200 and response.get_data() == b"ban da gui"
+    sent.write_bytes(b"ban khac, ghi de")
+    html = client.get("/lich-su").get_data(as_text=True)
+    assert "(đã bị ghi đè sau khi gửi)" in html and digest in html
+    refused = client.get(f"/lich-su/{claim.run.id}/tep/0")
+    assert refused.status_code == 409
+    assert "đã bị ghi đè sau khi lần chạy" in refused.get_data(as_text=True)

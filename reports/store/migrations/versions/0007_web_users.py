@@ -1,5 +1,5 @@
 """The web door: users, their sessions, login attempts, the audit log, the files kept, and
-jobs paused from the page.
+jobs paused and edited from the page, the SHA-256 of the files each run mailed.
 
 Revision ID: 0007_web_users
 Revises: 0003_day_counts
@@ -88,9 +88,20 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("job_id"),
     )
+    op.create_table(
+        "run_files",
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("run_id", "position"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("run_files")
     op.drop_table("job_overrides")
     op.drop_table("job_state")
     op.drop_index("ix_stored_files_kind", table_name="stored_files")

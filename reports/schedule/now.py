@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from reports import vi
 from reports.accounts import audit
 from reports.periods import ReportPeriod
 from reports.schedule.overrides import effective_job
@@ -34,7 +35,7 @@ def start_run(
         engine,
         by,
         "job.run",
-        f"chạy ngay {job.id} kỳ {chosen.start:%d/%m/%Y}-{chosen.end:%d/%m/%Y}",
+        f"chạy ngay {job.id} kỳ {vi.period_short(chosen)}",
     )
 
     def work() -> None:

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired
 
-from reports import keep
+from reports import keep, vi
 from reports.accounts import audit
 from reports.batch_web import BATCH, batch_progress, start_batch
 from reports.indicators import list_units
@@ -114,8 +114,7 @@ def generate() -> Any:
         engine,
         g.user.name,
         "generate",
-        f"viết báo cáo kỳ {period.start:%d/%m/%Y}-{period.end:%d/%m/%Y}"
-        + (f" đơn vị {unit}" if unit else ""),
+        f"viết báo cáo kỳ {vi.period_short(period)}" + (f" đơn vị {unit}" if unit else ""),
     )
     flash("Đã viết báo cáo.")
     return redirect(url_for("report.show", file_id=kept.id))

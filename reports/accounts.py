@@ -163,6 +163,28 @@ def set_password(engine: Engine, name: str, password: str, *, by: str) -> User:
     return _user(row)
 
 
+def change_own_password(
+    engine: Engine, user_id: int, current: str, new: str, *, keep_token: str
+) -> None:
+    """A user's own new password, given the current one; their other sessions end."""
+    _check_password(new)
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(users).where(users.c.id == user_id)).one()
+        try:
+            _hasher.verify(row.password_hash, current)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            raise AccountError("mật khẩu hiện tại không đúng") from None
+        conn.execute(
+            sa.update(users).where(users.c.id == user_id).values(password_hash=_hasher.hash(new))
+        )
+        conn.execute(
+            sa.delete(web_sessions).where(
+                web_sessions.c.user_id == user_id, web_sessions.c.token != keep_token
+            )
+        )
+        _audit(conn, row.name, "user.password", f"{row.name} đổi mật khẩu", datetime.now(UTC))
+
+
 # --- logins and sessions ------------------------------------------------------------------
 
 

@@ -61,6 +61,18 @@ class LogoutForm(FlaskForm):
     pass
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        "Mật khẩu hiện tại", validators=[DataRequired("Nhập mật khẩu hiện tại.")]
+    )
+    new = PasswordField(
+        "Mật khẩu mới (ít nhất 8 ký tự)", validators=[DataRequired("Nhập mật khẩu mới.")]
+    )
+    again = PasswordField(
+        "Nhập lại mật khẩu mới", validators=[DataRequired("Nhập lại mật khẩu mới.")]
+    )
+
+
 @bp.before_app_request
 def load_user() -> None:
     g.user = None
@@ -142,3 +154,29 @@ def logout() -> Any:
         session.clear()
         flash("Đã đăng xuất.")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/doi-mat-khau", methods=["GET", "POST"])
+@allowed("week")
+def change_password() -> Any:
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        if form.new.data != form.again.data:
+            error = "hai lần nhập mật khẩu mới không giống nhau"
+        else:
+            engine, _ = core()
+            try:
+                accounts.change_own_password(
+                    engine,
+                    g.user.id,
+                    form.current.data or "",
+                    form.new.data or "",
+                    keep_token=session["token"],
+                )
+            except AccountError as exc:
+                error = str(exc)
+            else:
+                flash("Đã đổi mật khẩu; các phiên đăng nhập khác của bạn đã kết thúc.")
+                return redirect(url_for("week.index"))
+    return render_template("password.html", form=form, error=error), 400 if error else 200

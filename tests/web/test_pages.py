@@ -605,3 +605,25 @@ def test_history_keeps_the_sha256_sent_and_refuses_an_overwritten_file(
     refused = client.get(f"/lich-su/{claim.run.id}/tep/0")
     assert refused.status_code == 409
     assert "đã bị ghi đè sau khi lần chạy" in refused.get_data(as_text=True)
+
+
+def test_change_own_password_ends_the_other_sessions(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login("chuyenvien")
+    other = app.test_client()
+    AuthActions(other).login("chuyenvien")
+    assert other.get("/").status_code == 200
+    form = {"current": "sai", "new": "mat-khau-moi-123", "again": "mat-khau-moi-123"}
+    wrong = auth.post("/doi-mat-khau", form, page="/doi-mat-khau")
+    assert wrong.status_code == 400 and "mật khẩu hiện tại không đúng" in wrong.get_data(
+        as_text=True
+    )
+    form["current"] = PASSWORDS["chuyenvien"]
+    mismatch = auth.post("/doi-mat-khau", {**form, "again": "khac-han-nhe"}, page="/doi-mat-khau")
+    assert "hai lần nhập mật khẩu mới không giống nhau" in mismatch.get_data(as_text=True)
+    assert auth.post("/doi-mat-khau", form, page="/doi-mat-khau").status_code == 302
+    assert client.get("/").status_code == 200  # this session stays
+    assert other.get("/").status_code == 302  # the other one ended
+    auth.logout()
+    assert auth.login("chuyenvien", "mat-khau-moi-123").status_code == 302

@@ -127,6 +127,10 @@ def main() -> None:
         f"= ratio {wall / 104:.2f}); peak memory of the main process {rss:.0f} MB."
     )
 
+    # the web door: Tuần này's server time, 20 users for 60 s, a 10,000-row upload
+    text, wall, rss = run([PY, str(HERE / "bench_web.py"), "--data", str(data)])
+    sections.append(f"{text.strip()}\n\nPeak memory: {rss:.0f} MB; whole run {wall:.0f} s.")
+
     report = (
         "# Benchmark results\n\n"
         f"Machine: {machine()}.\n\nReproduce: `python bench/run.py --rows {args.rows}`"

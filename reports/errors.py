@@ -139,3 +139,15 @@ class ApprovalError(BaocaoError):
     """A draft cannot be approved or returned in its current state (or does not exist)."""
 
     exit_code = 7
+
+
+class AccountError(BaocaoError):
+    """A user cannot be created, found or logged in (web door, ``baocao users``)."""
+
+    exit_code = 2
+
+
+class UploadError(BaocaoError):
+    """An uploaded file is refused before it is stored: too large, or not CSV/XLSX."""
+
+    exit_code = 3

@@ -13,7 +13,7 @@ import hashlib
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from reports.store.schema import document_numbers, stored_files
+from reports.store.schema import document_numbers, frozen_files
 
 
 def next_number(conn: Connection, prefix: str, year: int) -> int:
@@ -64,13 +64,13 @@ def store_file(conn: Connection, data: bytes) -> str:
     """Keep ``data`` by its SHA-256 (once, however often it is stored); its hash."""
     digest = sha256(data)
     exists = conn.execute(
-        sa.select(stored_files.c.sha256).where(stored_files.c.sha256 == digest)
+        sa.select(frozen_files.c.sha256).where(frozen_files.c.sha256 == digest)
     ).first()
     if exists is None:
         try:
             with conn.begin_nested():
                 conn.execute(
-                    sa.insert(stored_files).values(sha256=digest, size=len(data), content=data)
+                    sa.insert(frozen_files).values(sha256=digest, size=len(data), content=data)
                 )
         except sa.exc.IntegrityError:
             pass  # the same bytes stored by another approval meanwhile
@@ -79,7 +79,7 @@ def store_file(conn: Connection, data: bytes) -> str:
 
 def stored_file(engine: Engine | Connection, digest: str) -> bytes | None:
     """The bytes kept under ``digest``, or None."""
-    stmt = sa.select(stored_files.c.content).where(stored_files.c.sha256 == digest)
+    stmt = sa.select(frozen_files.c.content).where(frozen_files.c.sha256 == digest)
     if isinstance(engine, Connection):
         value = engine.execute(stmt).scalar()
     else:

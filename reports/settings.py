@@ -140,13 +140,6 @@ class PeriodSettings:
 
 
 @dataclass(frozen=True)
-class WebSettings:
-    base_url: str = ""
-    """The address of the web page as leaders reach it (``https://baocao.vp.gov.vn``); links in
-    mails (the approval queue) are built from it. Empty: mails carry no link."""
-
-
-@dataclass(frozen=True)
 class CompletenessSettings:
     sources: tuple[str, ...] = ()
     """The sources every report expects: a record kind (``"dossiers"``) or a kind and the unit
@@ -159,6 +152,22 @@ class SigningSettings:
     trust_roots: tuple[str, ...] = ()
     """PEM or DER files of the CAs whose certificates may sign a report (a signed PDF's
     signer must chain to one of them); relative to the settings file."""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    base_url: str = ""
+    """The address of the web page as leaders reach it (``https://baocao.vp.gov.vn``); links in
+    mails (the approval queue) are built from it. Empty: mails carry no link."""
+    upload_max_mb: float = 50.0
+    """An upload larger than this is refused before it is stored."""
+    idle_minutes: int = 30
+    """A session unused this long ends; the user logs in again."""
+    login_max_failures: int = 5
+    """Failed logins, per user name and per address, before logins are refused for a while."""
+    login_window_minutes: int = 15
+    secure_cookies: bool = False
+    """Send the session cookie over HTTPS only (set true behind an HTTPS proxy)."""
 
 
 @dataclass(frozen=True)
@@ -179,9 +188,9 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    """Working days: the package's holidays with the office's overrides ([calendar])."""
     units: Mapping[str, UnitSettings] = field(default_factory=dict)
     """Unit code → its own report's header, signer and recipients ([units.CODE])."""
-    """Working days: the package's holidays with the office's overrides ([calendar])."""
     web: WebSettings = field(default_factory=WebSettings)
     completeness: CompletenessSettings = field(default_factory=CompletenessSettings)
     signing: SigningSettings = field(default_factory=SigningSettings)
@@ -435,6 +444,15 @@ def settings_from_mapping(
     signing = replace(
         signing, trust_roots=tuple(str((base_dir / r).resolve()) for r in signing.trust_roots)
     )
+    if web.upload_max_mb <= 0:
+        raise ConfigError(
+            "web.upload_max_mb", f"phải là số MB dương, nhận được {web.upload_max_mb}", source
+        )
+    for key in ("idle_minutes", "login_max_failures", "login_window_minutes"):
+        if getattr(web, key) < 1:
+            raise ConfigError(
+                f"web.{key}", f"phải ít nhất là 1, nhận được {getattr(web, key)}", source
+            )
 
     return Settings(
         source=source,

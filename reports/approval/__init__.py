@@ -2,7 +2,7 @@
 
 A job with ``approval = true`` renders a draft and stops (run status *chờ duyệt*); the
 approvers get one mail. :func:`approve` numbers the draft from the register, writes the number
-and the date into the final files, freezes them (SHA-256, bytes kept in ``stored_files``) and
+and the date into the final files, freezes them (SHA-256, bytes kept in ``frozen_files``) and
 delivers them once through the ordinary path; :func:`return_draft` sends it back with a comment
 (or revokes an approval, which stops a delivery in progress). The CLI (``baocao drafts``,
 ``approve``, ``return``) and the web page call these same functions.

@@ -18,18 +18,9 @@ if TYPE_CHECKING:
 
 
 def _import_lines(results: Sequence[Any]) -> list[str]:
-    from reports import vi
+    from reports.sources.check import import_line
 
-    lines = []
-    for r in results:
-        line = (
-            f"{r.file} ({r.kind}): thêm {vi.number(r.added)}, thay {vi.number(r.replaced)}, "
-            f"không đổi {vi.number(r.unchanged)}"
-        )
-        if r.rejected:
-            line += f", loại {vi.number(r.rejected)} (xem {r.rejects_path})"
-        lines.append(line)
-    return lines
+    return [import_line(r) for r in results]
 
 
 @cli.command("import")
@@ -78,35 +69,12 @@ def import_cmd(
     _echo_lines(retry_held(_engine(ctx), _settings(ctx)))
 
 
-_COLUMNS = (
-    ("current", "Kỳ này"),
-    ("previous", "Kỳ trước"),
-    ("last_year", "Cùng kỳ năm trước"),
-    ("year_to_date", "Lũy kế từ đầu năm"),
-)
-
-
 def _figures_table(fs: FigureSet) -> list[str]:
-    from reports import vi
-    from reports.model import FIGURE_INFO
+    from reports.tables import figure_table
 
-    periods = {
-        "current": fs.period,
-        "previous": fs.period.previous(),
-        "last_year": fs.period.same_period_last_year(),
-        "year_to_date": fs.period.year_to_date(),
-    }
-    header = ["Chỉ tiêu", *(label for _, label in _COLUMNS)]
-    sub = ["", *(vi.period_label(periods[key]) for key, _ in _COLUMNS)]
-    rows = [header, sub]
-    comparisons = fs.comparisons
-    for info in FIGURE_INFO:
-        cells = [info.label]
-        for key, _ in _COLUMNS:
-            value = comparisons[key].value(info.name)
-            cells.append(vi.percent(value) if info.unit == "%" else vi.number(value))
-        rows.append(cells)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    table = figure_table(fs)
+    rows = [list(table.header), list(table.periods), *(list(r) for r in table.rows)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(table.header))]
     lines = []
     for n, r in enumerate(rows):
         lines.append(

@@ -41,11 +41,11 @@ def jobs_list(ctx: click.Context) -> None:
 
     from reports import vi
     from reports.schedule import ledger
-    from reports.schedule.jobs import load_jobs
+    from reports.schedule.overrides import effective_jobs
     from reports.schedule.service import next_run_times
 
     settings = _settings(ctx)
-    found = load_jobs(settings.jobs_dir, settings.smtp.owner, settings.calendar)
+    found = effective_jobs(_engine(ctx), settings)
     if not found:
         click.echo(f"Không có công việc nào trong {settings.jobs_dir}.")
         return
@@ -86,11 +86,11 @@ def jobs_run(
     """Chạy một công việc cho một kỳ, đúng như bộ lập lịch sẽ chạy."""
     from datetime import UTC, datetime
 
-    from reports.schedule.jobs import find_job
+    from reports.schedule.overrides import effective_job
     from reports.schedule.runner import run_job
 
     settings = _settings(ctx)
-    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner, settings.calendar)
+    job = effective_job(_engine(ctx), settings, job_id)
     period = chosen_period(settings, period_text, start, end) or job.period_for(
         datetime.now(UTC), settings
     )

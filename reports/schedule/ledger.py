@@ -9,6 +9,7 @@ SMTP transaction, so a resumed run skips those already sent.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.periods import ReportPeriod
-from reports.store.schema import deliveries, runs
+from reports.store.schema import deliveries, run_files, runs
 
 RUNNING, DELIVERED, FAILED = "running", "delivered", "failed"
 SENDING, SENT = "sending", "sent"
@@ -230,12 +231,39 @@ def claim_send(
 
 
 def record_files(engine: Engine, run: Run, files: list[Path]) -> None:
+    """The run's files, and the SHA-256 of each as it is before anyone is mailed."""
+    hashes = [(str(f), _sha256(f), f.stat().st_size) for f in files if f.is_file()]
     with engine.begin() as conn:
-        conn.execute(
+        done = conn.execute(
             sa.update(runs)
             .where(_ours(run))
             .values(files=json.dumps([str(f) for f in files], ensure_ascii=False))
+        ).rowcount
+        if done:
+            conn.execute(sa.delete(run_files).where(run_files.c.run_id == run.id))
+            for position, (path, sha256, size) in enumerate(hashes):
+                conn.execute(
+                    sa.insert(run_files).values(
+                        run_id=run.id, position=position, path=path, sha256=sha256, size=size
+                    )
+                )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sent_hashes(engine: Engine, run_id: int) -> dict[str, str]:
+    """Path → SHA-256 of the files run ``run_id`` recorded before mailing them."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(run_files.c.path, run_files.c.sha256).where(run_files.c.run_id == run_id)
         )
+        return {str(path): str(sha) for path, sha in rows}
 
 
 def finish(
@@ -309,6 +337,27 @@ class Delivery:
     attempts: int
     sent_at: datetime | None
     last_error: str | None
+    message_id: str | None = None
+
+
+def get_run(engine: Engine, run_id: int) -> Run | None:
+    """The run of this id (the web door finds a run's files by it)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(runs).where(runs.c.id == run_id)).first()
+    return _run(row) if row else None
+
+
+def deliveries_of(engine: Engine, run_id: int) -> list[Delivery]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(deliveries).where(deliveries.c.run_id == run_id).order_by(deliveries.c.id)
+        )
+        return [
+            Delivery(
+                r.recipient, r.status, r.attempts, _aware(r.sent_at), r.last_error, r.message_id
+            )
+            for r in rows
+        ]
 
 
 def history(
@@ -328,7 +377,14 @@ def history(
                 (
                     run,
                     [
-                        Delivery(r.recipient, r.status, r.attempts, _aware(r.sent_at), r.last_error)
+                        Delivery(
+                            r.recipient,
+                            r.status,
+                            r.attempts,
+                            _aware(r.sent_at),
+                            r.last_error,
+                            r.message_id,
+                        )
                         for r in rows
                     ],
                 )

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from reports.schedule.jobs import Job, find_job, load_jobs
+from reports.schedule.jobs import Job
 from reports.schedule.runner import RunOutcome, run_job
 from reports.settings import Settings, load_settings
 
@@ -34,7 +34,14 @@ def scheduled_run(job_id: str, settings_path: str | None, db_url: str, jobs_dir:
     settings = load_settings(settings_path).with_database(db_url).with_jobs_dir(jobs_dir)
     engine = open_store(settings.database_url)
     try:
-        job = find_job(settings.jobs_dir, job_id, settings.smtp.owner, settings.calendar)
+        from reports.schedule.pause import paused_jobs
+
+        if job_id in paused_jobs(engine):
+            log.info("job %s is paused (Lịch gửi): its scheduled run is skipped", job_id)
+            return
+        from reports.schedule.overrides import effective_job
+
+        job = effective_job(engine, settings, job_id)
         now = datetime.now(UTC)
         period = job.period_for(last_fire_time(job, now) or now, settings)
         outcome = run_job(engine, settings, job, period)
@@ -81,9 +88,13 @@ def catch_up(
     ``stopping`` set (SIGTERM) ends the catch-up after the run in hand.
     """
     from reports.schedule import ledger
+    from reports.schedule.pause import paused_jobs
 
     outcomes: list[RunOutcome] = []
+    paused = paused_jobs(engine)
     for job in jobs:
+        if job.id in paused:
+            continue  # paused from Lịch gửi: no catching up either
         last_end = ledger.last_period_end(engine, job.id)
         if last_end is None:
             continue  # a new job starts from its next run time
@@ -170,7 +181,9 @@ def start(
     ``paused``: the caller adds its listeners, then calls ``resume()`` (a run missed while the
     service was down fires as soon as it resumes).
     """
-    jobs = load_jobs(settings.jobs_dir, settings.smtp.owner, settings.calendar)
+    from reports.schedule.overrides import effective_jobs
+
+    jobs = effective_jobs(engine, settings)  # the job files, with the edits made in Lịch gửi
     catch_up(engine, settings, jobs, now or datetime.now(UTC), stopping=stopping)
     scheduler = build_scheduler(settings, jobs, blocking=False)
     scheduler.start(paused=True)

@@ -250,11 +250,112 @@ document_numbers = sa.Table(
 )
 """The register of outgoing documents: the last number given per reference prefix and year."""
 
+# --- the web door: users, sessions, login attempts, audit log, stored files ---------------
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),
+)
+"""The server side of a login: the signed cookie holds only the token; logging out, an idle
+timeout or disabling the user deletes the row, and the cookie means nothing any more."""
+
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("success", sa.Boolean, nullable=False),
+    sa.Index("ix_login_attempts_name", "name", "at"),
+    sa.Index("ix_login_attempts_address", "address", "at"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("user_name", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
+)
+
 stored_files = sa.Table(
     "stored_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("parent_id", sa.Integer, nullable=True),
+    sa.Column("meta", sa.Text, nullable=True),
+    sa.Index("ix_stored_files_kind", "kind", "created_at"),
+)
+"""Files the web door keeps (uploads, their rejected rows, generated reports and previews)
+under generated names; they are downloaded by this id, never by a path from a request."""
+
+frozen_files = sa.Table(
+    "frozen_files",
     metadata,
     sa.Column("sha256", sa.String(64), primary_key=True),
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("content", sa.LargeBinary, nullable=False),
 )
 """Approved, numbered files by content: what was sent can always be served again."""
+
+job_state = sa.Table(
+    "job_state",
+    metadata,
+    sa.Column("job_id", sa.String(128), primary_key=True),
+    sa.Column("paused", sa.Boolean, nullable=False),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""A job paused from Lịch gửi: the scheduler of every machine sharing the database skips it."""
+
+job_overrides = sa.Table(
+    "job_overrides",
+    metadata,
+    sa.Column("job_id", sa.String(128), primary_key=True),
+    sa.Column("schedule", sa.String(128), nullable=False),
+    sa.Column("recipients_to", sa.Text, nullable=False),
+    sa.Column("recipients_cc", sa.Text, nullable=False),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""A job's schedule and recipients as edited in Lịch gửi (JSON lists of addresses), over its
+job file: the page, the CLI and every scheduler sharing the database use them."""
+
+run_files = sa.Table(
+    "run_files",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+)
+"""The SHA-256 of each file a run wrote, taken before it was mailed: Lịch sử shows what the
+recipients received, and tells when the file on disk is no longer that one."""

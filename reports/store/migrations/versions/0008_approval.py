@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_approval"
-down_revision = "0004_unit_details"
+down_revision = "0007_web_users"
 
 
 def upgrade() -> None:
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("last_number", sa.Integer, nullable=False),
     )
     op.create_table(
-        "stored_files",
+        "frozen_files",
         sa.Column("sha256", sa.String(64), primary_key=True),
         sa.Column("size", sa.BigInteger, nullable=False),
         sa.Column("content", sa.LargeBinary, nullable=False),
@@ -56,7 +56,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("stored_files")
+    op.drop_table("frozen_files")
     op.drop_table("document_numbers")
     op.drop_table("approvals")
     with op.batch_alter_table("imports") as batch:

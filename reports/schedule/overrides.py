@@ -1,0 +1,109 @@
+"""A job's schedule and recipients edited in Lịch gửi, kept in the database over its job file.
+
+The job file stays the definition (and the import/export format); an edit made in the page
+replaces its ``schedule`` and ``[email] to``/``cc`` for every door: the page, ``baocao jobs``
+and the scheduler of every machine sharing the database. A scheduler already running reads the
+new recipients at the next run and the new schedule when it next starts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from reports.accounts import audit
+from reports.errors import JobError
+from reports.schedule.jobs import Job, find_job, load_jobs
+from reports.settings import Settings
+from reports.store.schema import job_overrides
+
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+
+
+def parse_addresses(text: str, field: str) -> tuple[str, ...]:
+    """Addresses separated by commas, semicolons or lines, each checked."""
+    out = tuple(a.strip() for a in re.split(r"[,;\n]", text) if a.strip())
+    for address in out:
+        if not _EMAIL.match(address):
+            raise JobError(f"{field}: địa chỉ thư không hợp lệ {address!r}")
+    return out
+
+
+def _apply(job: Job, row: sa.Row[tuple[object, ...]] | None) -> Job:
+    if row is None:
+        return job
+    return replace(
+        job,
+        schedule=str(row.schedule),
+        to=tuple(json.loads(str(row.recipients_to))),
+        cc=tuple(json.loads(str(row.recipients_cc))),
+    )
+
+
+def effective_jobs(engine: Engine, settings: Settings) -> list[Job]:
+    """The jobs of ``settings.jobs_dir`` with the edits made in the page."""
+    jobs = load_jobs(settings.jobs_dir, settings.smtp.owner, settings.calendar)
+    with engine.connect() as conn:
+        rows = {r.job_id: r for r in conn.execute(sa.select(job_overrides))}
+    return [_apply(job, rows.get(job.id)) for job in jobs]
+
+
+def effective_job(engine: Engine, settings: Settings, job_id: str) -> Job:
+    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner, settings.calendar)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(job_overrides).where(job_overrides.c.job_id == job.id)).first()
+    return _apply(job, row)
+
+
+def save_edit(
+    engine: Engine,
+    settings: Settings,
+    job_id: str,
+    *,
+    schedule: str,
+    to: Sequence[str],
+    cc: Sequence[str],
+    by: str,
+) -> Job:
+    """Check and keep a job's new schedule and recipients; the job as it now is."""
+    job = replace(
+        find_job(settings.jobs_dir, job_id, settings.smtp.owner, settings.calendar),
+        schedule=" ".join(schedule.split()),
+        to=tuple(to),
+        cc=tuple(cc),
+    )
+    try:
+        job.trigger()
+    except ValueError as exc:
+        raise JobError(
+            f'lịch cron không hợp lệ {schedule!r} ({exc}); ví dụ "0 8 * * MON" là 08:00 thứ Hai'
+        ) from exc
+    if not job.to:
+        raise JobError("cần ít nhất một người nhận (Gửi tới)")
+    values = {
+        "schedule": job.schedule,
+        "recipients_to": json.dumps(list(job.to)),
+        "recipients_cc": json.dumps(list(job.cc)),
+        "changed_by": by,
+        "changed_at": datetime.now(UTC),
+    }
+    with engine.begin() as conn:
+        done = conn.execute(
+            sa.update(job_overrides).where(job_overrides.c.job_id == job.id).values(**values)
+        )
+        if done.rowcount == 0:
+            conn.execute(sa.insert(job_overrides).values(job_id=job.id, **values))
+    audit(
+        engine,
+        by,
+        "job.edit",
+        f"sửa {job.id}: lịch {job.schedule}, gửi tới {', '.join(job.to)}"
+        + (f", đồng gửi {', '.join(job.cc)}" if job.cc else ""),
+    )
+    return job

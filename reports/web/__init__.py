@@ -1,0 +1,107 @@
+"""The web door: server-rendered pages in Vietnamese over the same core as the CLI.
+
+``create_app(test_config)`` builds the Flask application (as in Flask's tutorial); ``baocao
+web`` serves it with waitress. Views parse a request, call a core function and render its
+result or its error; they hold no SQL, no counting and no report rendering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from reports import vi
+from reports.errors import BaocaoError
+
+csrf = CSRFProtect()
+
+_HTTP_VI = {
+    400: "Yêu cầu không hợp lệ.",
+    403: "Bạn không có quyền xem trang này. Nếu cần, hãy nhờ quản trị cấp quyền.",
+    404: "Không tìm thấy trang hoặc tệp này.",
+    405: "Thao tác này không được phép ở đây.",
+    413: "Tệp tải lên quá lớn.",
+}
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The application; ``test_config`` may give ``BAOCAO_SETTINGS`` (a Settings),
+    ``BAOCAO_ENGINE`` (an Engine) and any Flask setting."""
+    from reports.web import auth, pages_admin, pages_data, pages_jobs, pages_report, pages_week
+    from reports.web.security import secret_key, security_headers
+
+    app = Flask(__name__)
+    config = dict(test_config or {})
+    settings = config.pop("BAOCAO_SETTINGS", None)
+    if settings is None:
+        from reports.settings import load_settings
+
+        settings = load_settings(None)
+    engine = config.pop("BAOCAO_ENGINE", None)
+    if engine is None:
+        from reports.store.db import open_store
+
+        engine = open_store(settings.database_url)
+    app.extensions["baocao"] = {"settings": settings, "engine": engine}
+    web = settings.web
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=web.secure_cookies,
+        SESSION_COOKIE_NAME="baocao_session",
+        PERMANENT_SESSION_LIFETIME=web.idle_minutes * 60,
+        # the upload limit, and room for the form's other fields
+        MAX_CONTENT_LENGTH=int(web.upload_max_mb * 1024 * 1024) + (1 << 20),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    app.config.update(config)
+    csrf.init_app(app)
+    app.after_request(security_headers)
+    app.jinja_env.globals.update(vi=vi)
+    app.jinja_env.filters["so"] = vi.number
+    app.jinja_env.filters["ngay"] = lambda d: f"{d:%d/%m/%Y}" if d else "-"
+    app.jinja_env.filters["luc"] = lambda t: (
+        f"{t.astimezone(settings.tz):%d/%m/%Y %H:%M}" if t else "-"
+    )
+
+    for module in (auth, pages_week, pages_data, pages_report, pages_jobs, pages_admin):
+        app.register_blueprint(module.bp)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> tuple[str, int]:
+        message = "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Tải lại trang rồi gửi lại."
+        return render_template("error.html", code=400, message=message), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
+        message = (
+            f"Tệp tải lên lớn hơn giới hạn {vi.number(web.upload_max_mb)} MB "
+            "(web.upload_max_mb). Chia nhỏ tệp hoặc nhờ quản trị tăng giới hạn."
+        )
+        return render_template("error.html", code=413, message=message), 413
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        code = exc.code or 500
+        message = _HTTP_VI.get(code, "Đã có lỗi.")
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[str, int]:
+        app.logger.exception("unexpected error on %s", request.path)
+        message = (
+            "Đã có lỗi không mong đợi; chi tiết đã ghi vào nhật ký của máy chủ. "
+            "Báo bộ phận CNTT kèm thời điểm xảy ra."
+        )
+        return render_template("error.html", code=500, message=message), 500
+
+    @app.errorhandler(BaocaoError)
+    def core_error(exc: BaocaoError) -> tuple[str, int]:
+        return render_template("error.html", code=400, message=str(exc)), 400
+
+    return app

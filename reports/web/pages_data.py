@@ -1,0 +1,157 @@
+"""Nhập dữ liệu: upload, the validation report before anything is stored, import, the log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, SelectChoice, SelectField
+
+from reports import keep
+from reports.accounts import audit
+from reports.datastate import import_log
+from reports.domain import KINDS
+from reports.errors import DataImportError, UploadError
+from reports.sources.check import check_report, import_line, office_mappings
+from reports.sources.importer import import_files, kind_from_name
+from reports.web.auth import allowed, core
+
+bp = Blueprint("data", __name__, url_prefix="/nhap-du-lieu")
+
+_MAX_SHOWN = 500
+"""Problems kept for the page per file (the count says how many there were)."""
+
+
+class UploadForm(FlaskForm):
+    files = MultipleFileField("Tệp xuất từ hệ thống (CSV hoặc .xlsx)")
+    kind = SelectField("Loại bản ghi", default="")
+    mapping = SelectField("Ánh xạ cột", default="")
+
+
+class ImportForm(FlaskForm):
+    skip_invalid = BooleanField("Bỏ qua các dòng lỗi, nhập các dòng hợp lệ")
+
+
+def _upload_form() -> UploadForm:
+    _, settings = core()
+    form = UploadForm()
+    form.kind.choices = [SelectChoice("", "Tự nhận theo tên tệp")] + [
+        SelectChoice(k, f"{k} ({v.label})") for k, v in KINDS.items()
+    ]
+    form.mapping.choices = [SelectChoice("", "Không dùng ánh xạ")] + [
+        SelectChoice(name, name) for name in office_mappings(settings.base_dir)
+    ]
+    return form
+
+
+@bp.route("/", methods=["GET"])
+@allowed("data")
+def index() -> Any:
+    engine, _ = core()
+    uploads = list(keep.recent(engine, keep.UPLOAD, 20))
+    return render_template(
+        "data.html", form=_upload_form(), uploads=uploads, log=import_log(engine, 30)
+    )
+
+
+@bp.route("/", methods=["POST"])
+@allowed("data")
+def upload() -> Any:
+    engine, settings = core()
+    form = _upload_form()
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = [f for f in form.files.data or [] if f and f.filename]
+    if not chosen:
+        flash("Chọn ít nhất một tệp để tải lên.")
+        return redirect(url_for("data.index"))
+    mappings = office_mappings(settings.base_dir)
+    last = None
+    for item in chosen:
+        name = Path(item.filename or "tep").name
+        try:
+            stored = keep.store_upload(engine, settings, item.stream, name, by=g.user.name)
+        except UploadError as exc:
+            return render_template("data.html", form=form, uploads=[], log=[], error=str(exc)), 400
+        kind = form.kind.data or kind_from_name(Path(name))
+        meta: dict[str, Any] = {"kind": kind or "", "mapping": form.mapping.data or ""}
+        meta.update(
+            check_report(
+                stored.path,
+                stored.name,
+                kind=kind,
+                mapping=mappings.get(form.mapping.data or ""),
+                max_shown=_MAX_SHOWN,
+            )
+        )
+        keep.update_meta(engine, stored.id, meta)
+        audit(engine, g.user.name, "upload", f"tải lên {name} ({stored.sha256[:12]}…)")
+        last = stored.id
+    return redirect(url_for("data.show", file_id=last))
+
+
+@bp.route("/<int:file_id>")
+@allowed("data")
+def show(file_id: int) -> Any:
+    engine, _ = core()
+    stored = keep.get_file(engine, file_id, (keep.UPLOAD,))
+    if stored is None:
+        abort(404)
+    rejected = keep.children(engine, stored.id)
+    return render_template("upload.html", f=stored, form=ImportForm(), rejected=rejected)
+
+
+@bp.route("/<int:file_id>/nhap", methods=["POST"])
+@allowed("data")
+def do_import(file_id: int) -> Any:
+    engine, settings = core()
+    stored = keep.get_file(engine, file_id, (keep.UPLOAD,))
+    form = ImportForm()
+    if stored is None:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    meta = dict(stored.meta)
+    if meta.get("imported"):
+        flash("Tệp này đã được nhập.")
+        return redirect(url_for("data.show", file_id=file_id))
+    mapping = office_mappings(settings.base_dir).get(meta.get("mapping", ""))
+    skip = bool(form.skip_invalid.data)
+    try:
+        results = import_files(
+            engine, [stored.path], kind=meta.get("kind") or None, mapping=mapping, skip_invalid=skip
+        )
+    except DataImportError as exc:
+        flash(str(exc).replace(str(stored.path), stored.name))
+        return redirect(url_for("data.show", file_id=file_id))
+    lines = []
+    for r in results:
+        if r.rejects_path is not None and r.rejects_path.is_file():
+            keep.keep_file(
+                engine,
+                settings,
+                r.rejects_path,
+                keep.REJECTED,
+                name=f"{Path(stored.name).stem}.rejected.csv",
+                by=g.user.name,
+                parent_id=stored.id,
+            )
+        lines.append(import_line(r, stored.name))
+    meta["imported"] = lines
+    keep.update_meta(engine, stored.id, meta)
+    audit(engine, g.user.name, "import", "; ".join(lines))
+    flash("Đã nhập: " + "; ".join(lines))
+    return redirect(url_for("data.show", file_id=file_id))
+
+
+@bp.route("/tep/<int:file_id>")
+@allowed("data")
+def download(file_id: int) -> Any:
+    engine, _ = core()
+    stored = keep.get_file(engine, file_id, (keep.REJECTED, keep.UPLOAD))
+    if stored is None:
+        abort(404)
+    return send_file(stored.path, as_attachment=True, download_name=stored.name)

@@ -1,0 +1,158 @@
+"""The period's kind and labels wherever a period is named: week detection of ``--from/--to``,
+the mail body, the workbook and ``baocao figures`` (issue #10, second part)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+
+import docx
+import pytest
+
+from reports.deliver import mail
+from reports.model import Figures
+from reports.periods import ReportPeriod, classify, month_period, quarter_period
+from reports.sample import write_sample
+from reports.settings import Settings
+from reports.sources.importer import import_files
+from reports.store.db import open_store
+from tests.test_cli import run
+from tests.test_docx import FIGURES_PARAGRAPH
+
+D = date
+ORDER = ["units", "documents", "dossiers", "receptions", "petitions", "directives", "highlights"]
+MM = "monday-to-monday"
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The sample records around the reference week, imported into a SQLite file."""
+    folder = tmp_path_factory.mktemp("sample")
+    files = write_sample(folder, start=D(2020, 8, 1), end=D(2020, 10, 15))
+    url = f"sqlite:///{folder / 'baocao.sqlite'}"
+    engine = open_store(url)
+    import_files(engine, [files[k] for k in ORDER])
+    engine.dispose()
+    return url
+
+
+# --- 1. which ranges are weeks ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "convention", "kind"),
+    [
+        (D(2020, 9, 21), D(2020, 9, 28), MM, "week"),  # the reference week, Monday to Monday
+        (D(2020, 9, 21), D(2020, 9, 27), MM, "range"),  # Monday to Sunday: not this office's
+        (D(2020, 9, 21), D(2020, 9, 27), "iso", "week"),
+        (D(2020, 9, 21), D(2020, 9, 28), "iso", "range"),
+        (D(2020, 9, 23), D(2020, 9, 30), MM, "range"),  # Wednesday to Wednesday, 8 days
+        (D(2020, 9, 23), D(2020, 9, 29), MM, "range"),  # Wednesday to Tuesday, 7 days
+        (D(2020, 9, 23), D(2020, 9, 29), "iso", "range"),
+    ],
+)
+def test_only_the_offices_week_shape_is_a_week(
+    start: date, end: date, convention: str, kind: str
+) -> None:
+    period = classify(start, end, {}, convention)
+    assert period.kind == kind
+    if kind == "range":  # the previous period: the same length, just before
+        days = (end - start).days + 1
+        before = period.previous()
+        assert (before.end, before.days) == (D.fromordinal(start.toordinal() - 1), days)
+
+
+def test_a_wednesday_range_through_the_cli_is_a_plain_range(sample_db: str, tmp_path: Path) -> None:
+    r = run("figures", "--from", "2020-09-23", "--to", "2020-09-29", "--json", db=sample_db)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["kind"] == "range" and data["name"] == "từ ngày 23/9 đến ngày 29/9/2020"
+    assert data["periods"]["previous"] == {"from": "2020-09-16", "to": "2020-09-22"}
+    r = run(
+        "generate", "--from", "2020-09-23", "--to", "2020-09-29", "--format", "docx",
+        "--out", str(tmp_path), db=sample_db,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    path = tmp_path / "BC-ky-2020-09-23_2020-09-29.docx"
+    assert r.stdout == f"{path}\n"
+    texts = [p.text for p in docx.Document(str(path)).paragraphs]
+    assert texts[1] == (
+        "Kết quả chỉ đạo, điều hành nổi bật của UBND Thành phố từ ngày 23/9 đến ngày 29/9/2020"
+    )
+    assert any(t.startswith("Từ ngày 23/9 đến ngày 29/9/2020, UBND Thành phố đã") for t in texts)
+    assert not any(t.startswith("Tuần qua") for t in texts)
+
+
+def test_the_reference_week_through_the_cli_stays_word_for_word(
+    sample_db: str, tmp_path: Path
+) -> None:
+    r = run(
+        "generate", "--from", "2020-09-21", "--to", "2020-09-28", "--format", "docx",
+        "--out", str(tmp_path), db=sample_db,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    path = tmp_path / "BC-tuan-2020-09-21_2020-09-28.docx"
+    assert r.stdout == f"{path}\n"
+    texts = [p.text for p in docx.Document(str(path)).paragraphs]
+    assert FIGURES_PARAGRAPH in texts
+    r = run("figures", "--from", "2020-09-21", "--to", "2020-09-28", "--json", db=sample_db)
+    data = json.loads(r.stdout)
+    assert data["kind"] == "week"
+    assert data["periods"]["previous"] == {"from": "2020-09-14", "to": "2020-09-21"}
+
+
+# --- 2. the mail body ------------------------------------------------------------------------
+
+
+def _bodies(settings: Settings, period: ReportPeriod, tmp_path: Path) -> tuple[str, str]:
+    report = tmp_path / "BC.docx"
+    report.write_bytes(b"PK\x03\x04")
+    msg: EmailMessage = mail.build_message(
+        settings,
+        recipient="lanhdao@ubnd.gov.vn",
+        period=period,
+        figures=Figures(documents_received=1406),
+        previous=Figures(documents_received=1300),
+        files=[report],
+    )
+    text = msg.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    html = msg.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    return text, html
+
+
+@pytest.mark.parametrize(
+    ("period", "sentence", "headings"),
+    [
+        (
+            month_period(2021, 3),
+            "Văn phòng gửi báo cáo kết quả chỉ đạo, điều hành tháng 3/2021.",
+            "<th>Tháng 3/2021</th><th>Tháng 2/2021</th>",
+        ),
+        (
+            month_period(2021, 3, cutoff=True),
+            "Văn phòng gửi báo cáo kết quả chỉ đạo, điều hành tháng 3/2021 "
+            "(số liệu từ ngày 15/02 đến ngày 14/3/2021).",
+            "<th>Tháng 3/2021</th><th>Tháng 2/2021</th>",
+        ),
+        (
+            quarter_period(2021, 1),
+            "Văn phòng gửi báo cáo kết quả chỉ đạo, điều hành quý I/2021.",
+            "<th>Quý I/2021</th><th>Quý IV/2020</th>",
+        ),
+        (
+            ReportPeriod(D(2021, 3, 15), D(2021, 3, 22)),
+            "Văn phòng gửi báo cáo kết quả chỉ đạo, điều hành từ ngày 15/3 đến ngày 22/3/2021.",
+            "<th>15/3-22/3/2021</th><th>08/3-15/3/2021</th>",
+        ),
+    ],
+    ids=["month", "month-cut-off", "quarter", "week"],
+)
+def test_the_mail_names_the_period_by_its_kind(
+    settings: Settings, tmp_path: Path, period: ReportPeriod, sentence: str, headings: str
+) -> None:
+    text, html = _bodies(settings, period, tmp_path)
+    assert text.splitlines()[2] == sentence
+    assert f"<p>{sentence}</p>" in html
+    assert f'<tr><th align="left">Chỉ tiêu</th>{headings}</tr>' in html

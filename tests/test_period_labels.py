@@ -156,3 +156,62 @@ def test_the_mail_names_the_period_by_its_kind(
     assert text.splitlines()[2] == sentence
     assert f"<p>{sentence}</p>" in html
     assert f'<tr><th align="left">Chỉ tiêu</th>{headings}</tr>' in html
+
+
+# --- 3. the workbook -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "headings", "trend"),
+    [
+        (
+            "2020-09",
+            ["Tháng 9/2020", "Tháng 8/2020", "Cùng kỳ tháng 9/2019", "Lũy kế từ đầu năm"],
+            [
+                ("T10/2019", D(2019, 10, 1), D(2019, 10, 31)),
+                ("T9/2020", D(2020, 9, 1), D(2020, 9, 30)),
+            ],
+        ),
+        (
+            "2020-Q3",
+            ["Quý III/2020", "Quý II/2020", "Cùng kỳ quý III/2019", "Lũy kế từ đầu năm"],
+            [
+                ("Q4/2017", D(2017, 10, 1), D(2017, 12, 31)),
+                ("Q3/2020", D(2020, 7, 1), D(2020, 9, 30)),
+            ],
+        ),
+        (
+            "2020-W39",
+            ["21/9-28/9/2020", "14/9-21/9/2020", "Cùng kỳ 23/9-30/9/2019", "Lũy kế từ đầu năm"],
+            [
+                ("Tuần 28", D(2020, 7, 6), D(2020, 7, 13)),
+                ("Tuần 39", D(2020, 9, 21), D(2020, 9, 28)),
+            ],
+        ),
+    ],
+    ids=["month", "quarter", "week"],
+)
+def test_the_workbook_names_the_periods_by_their_kind(
+    sample_db: str,
+    tmp_path: Path,
+    text: str,
+    headings: list[str],
+    trend: list[tuple[str, date, date]],
+) -> None:
+    import openpyxl
+
+    r = run(
+        "generate", "--period", text, "--format", "xlsx", "--out", str(tmp_path), db=sample_db
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    wb = openpyxl.load_workbook(r.stdout.strip())
+    summary = [c.value for c in wb["Tổng hợp"][5]]
+    assert summary == ["Chỉ tiêu", "Đơn vị tính", headings[0], headings[1], "Tăng/giảm",
+                       "Tăng/giảm (%)", headings[2], headings[3]]  # fmt: skip
+    ws = wb["Xu hướng"]
+    rows = [[c.value for c in row[:3]] for row in ws.iter_rows(min_row=2)]
+    assert len(rows) == 12
+    got = [(label, start.date(), end.date()) for label, start, end in (rows[0], rows[-1])]
+    assert got == trend
+    # a point before the first record (1/8/2020) is empty, not 0; the last one is counted
+    assert ws.cell(2, 4).value is None and isinstance(ws.cell(13, 4).value, int)

@@ -35,6 +35,7 @@ from reports import vi
 from reports.domain import FIELDS
 from reports.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
 from reports.render.files import atomic_output
+from reports.render.period_words import period_labels
 from reports.render.xlsx_cells import (
     BOLD,
     DATE,
@@ -64,6 +65,7 @@ def _change_ratio(cur: float | None, prev: float | None) -> float | None:
 def _summary_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Tổng hợp")
     fs = report.figures
+    columns = period_labels(report.period)["ten_cot"]  # as section III of the Word report
     widths_of(ws, (46, 10, 13, 13, 12, 12, 15, 15))
     ws.freeze_panes = "C6"
     print_setup(ws, landscape=True, title_rows="5:5")
@@ -97,13 +99,14 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
             labels=(
                 "Chỉ tiêu",
                 "Đơn vị tính",
-                "Kỳ này",
-                "Kỳ trước",
+                columns["ky_nay"],
+                columns["ky_truoc"],
                 "Tăng/giảm",
                 "Tăng/giảm (%)",
-                "Cùng kỳ năm trước",
-                "Lũy kế từ đầu năm",
+                columns["cung_ky"],
+                columns["luy_ke"],
             ),
+            height=48,  # "Cùng kỳ 6 tháng đầu năm 2020" wraps to three lines
         )
     )
     for info in FIGURE_INFO:
@@ -255,54 +258,61 @@ _TREND = (
 
 
 def _trend_sheet(wb: Workbook, report: Report) -> None:
-    """The trend: each period by its real start and end dates, and two charts of it."""
+    """The trend: each period by its label (``T3/2021``, ``Tuần 11``, as the Word report's
+    chart) beside its real start and end dates, and two charts of it."""
     ws = wb.create_sheet("Xu hướng")
     # before the unit's first record a point is empty, not 0
     trend: Sequence[tuple[Any, Figures | None]] = report.figures.trend_points()
-    widths_of(ws, (14, *([14] * len(_TREND)), 14))
-    ws.freeze_panes = "B2"
+    widths_of(ws, (12, 12, 12, *([14] * len(_TREND))))
+    ws.freeze_panes = "D2"
     print_setup(ws, landscape=True, title_rows="1:1")
-    ws.append(header(ws, ("Kỳ từ ngày", *(label for _, label in _TREND), "Đến ngày")))
+    ws.append(header(ws, ("Kỳ", "Từ ngày", "Đến ngày", *(label for _, label in _TREND))))
     for period, figures in trend:
         ws.append(
             [
+                cell(ws, vi.trend_label(period)),
                 cell(ws, period.start, fmt=DATE),
+                cell(ws, period.end, fmt=DATE),
                 *(
                     cell(ws, None if figures is None else figures.value(name), fmt=NUMBER)
                     for name, _ in _TREND
                 ),
-                cell(ws, period.end, fmt=DATE),
             ]
         )
     n = len(trend)
     if not n:
         return
+    first = _TREND_FIRST_COLUMN
     cats = Reference(ws, min_col=1, min_row=2, max_row=n + 1)
     bar = BarChart()
     bar.type = "col"
     bar.title = "Văn bản tiếp nhận và văn bản chỉ đạo"
     bar.add_data(
-        Reference(ws, min_col=2, max_col=3, min_row=1, max_row=n + 1), titles_from_data=True
+        Reference(ws, min_col=first, max_col=first + 1, min_row=1, max_row=n + 1),
+        titles_from_data=True,
     )
     line = LineChart()
     line.title = "Hồ sơ, tiếp công dân và đơn thư"
     line.add_data(
-        Reference(ws, min_col=4, max_col=len(_TREND) + 1, min_row=1, max_row=n + 1),
+        Reference(ws, min_col=first + 2, max_col=first + len(_TREND) - 1, min_row=1, max_row=n + 1),
         titles_from_data=True,
     )
     for series in line.series:  # straight segments between the periods' values
         series.smooth = False
     for chart, unit, anchor in ((bar, "Số văn bản", n + 4), (line, "Số lượng", n + 24)):
         chart.set_categories(cats)
-        chart.x_axis.title = "Kỳ (ngày bắt đầu)"
+        chart.x_axis.title = vi.capitalised(vi.trend_unit(report.period))  # "Tháng", "Tuần"…
         chart.y_axis.title = unit
-        chart.x_axis.number_format = "dd/mm"
         # openpyxl ≥ 3.1 leaves both axes deleted unless told: no labels on either axis
         chart.x_axis.delete = chart.y_axis.delete = False
         if chart.legend is not None:
             chart.legend.position = "b"
         chart.width, chart.height = 24, 9
         ws.add_chart(chart, f"A{anchor}")
+
+
+_TREND_FIRST_COLUMN = 4
+"""The trend sheet's first figure column (D): after the label and the two dates."""
 
 
 def render_xlsx(

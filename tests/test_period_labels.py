@@ -208,6 +208,9 @@ def test_the_workbook_names_the_periods_by_their_kind(
     summary = [c.value for c in wb["Tổng hợp"][5]]
     assert summary == ["Chỉ tiêu", "Đơn vị tính", headings[0], headings[1], "Tăng/giảm",
                        "Tăng/giảm (%)", headings[2], headings[3]]  # fmt: skip
+    documents = [c.value for c in wb["Tổng hợp"][6]]
+    assert documents[0] == "Văn bản hành chính tiếp nhận, xử lý" and isinstance(documents[2], int)
+    assert documents[6] is None  # the same period of 2019: before the first record, not 0
     ws = wb["Xu hướng"]
     rows = [[c.value for c in row[:3]] for row in ws.iter_rows(min_row=2)]
     assert len(rows) == 12
@@ -215,3 +218,39 @@ def test_the_workbook_names_the_periods_by_their_kind(
     assert got == trend
     # a point before the first record (1/8/2020) is empty, not 0; the last one is counted
     assert ws.cell(2, 4).value is None and isinstance(ws.cell(13, 4).value, int)
+
+
+# --- 4. baocao figures -----------------------------------------------------------------------
+
+
+def _table(*args: str, db: str) -> list[list[str]]:
+    r = run("figures", *args, db=db)
+    assert r.returncode == 0, r.stderr
+    return [line.split("  ") for line in r.stdout.splitlines()]
+
+
+def _cells(line: list[str]) -> list[str]:
+    return [c.strip() for c in line if c.strip()]
+
+
+def test_figures_table_headings_name_the_periods(sample_db: str) -> None:
+    lines = _table("--period", "2020-09", db=sample_db)
+    assert _cells(lines[0]) == [
+        "Chỉ tiêu", "Tháng 9/2020", "Tháng 8/2020", "Cùng kỳ tháng 9/2019", "Lũy kế từ đầu năm"
+    ]  # fmt: skip
+    assert _cells(lines[1]) == [
+        "01/9-30/9/2020", "01/8-31/8/2020", "01/9-30/9/2019", "01/01-30/9/2020"
+    ]  # fmt: skip
+    documents = _cells(lines[3])
+    assert documents[0] == "Văn bản hành chính tiếp nhận, xử lý"
+    # September 2019 is before the first record (1/8/2020): a dash, not a zero
+    assert documents[3] == "-" and documents[1] != "-" and documents[2] != "-"
+    week = _table("--from", "2020-09-21", "--to", "2020-09-28", db=sample_db)
+    assert _cells(week[0]) == [
+        "Chỉ tiêu", "21/9-28/9/2020", "14/9-21/9/2020", "Cùng kỳ 23/9-30/9/2019",
+        "Lũy kế từ đầu năm",
+    ]  # fmt: skip
+    assert _cells(week[1]) == ["01/01-28/9/2020"]  # the week's headings already say their days
+    r = run("figures", "--period", "2020-09-14..2020-09-21", "--json", db=sample_db)
+    previous = json.loads(r.stdout)["figures"]["current"]["documents_received"]
+    assert _cells(week[3])[1:3] == ["1.406", f"{previous:,}".replace(",", ".")]

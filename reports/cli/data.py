@@ -79,16 +79,18 @@ def import_cmd(
 
 
 _COLUMNS = (
-    ("current", "Kỳ này"),
-    ("previous", "Kỳ trước"),
-    ("last_year", "Cùng kỳ năm trước"),
-    ("year_to_date", "Lũy kế từ đầu năm"),
+    ("current", "ky_nay"),
+    ("previous", "ky_truoc"),
+    ("last_year", "cung_ky"),
+    ("year_to_date", "luy_ke"),
 )
+"""Each comparison and its column in section III's headings (``period_labels``' ``ten_cot``)."""
 
 
 def _figures_table(fs: FigureSet) -> list[str]:
     from reports import vi
     from reports.model import FIGURE_INFO
+    from reports.render.period_words import period_labels
 
     periods = {
         "current": fs.period,
@@ -96,14 +98,18 @@ def _figures_table(fs: FigureSet) -> list[str]:
         "last_year": fs.period.same_period_last_year(),
         "year_to_date": fs.period.year_to_date(),
     }
-    header = ["Chỉ tiêu", *(label for _, label in _COLUMNS)]
-    sub = ["", *(vi.period_label(periods[key]) for key, _ in _COLUMNS)]
+    names = period_labels(fs.period)["ten_cot"]  # "Tháng 3/2021", "Cùng kỳ tháng 3/2020"…
+    header = ["Chỉ tiêu", *(names[column] for _, column in _COLUMNS)]
+    dates = [vi.period_short(periods[key]) for key, _ in _COLUMNS]
+    # under each heading its days, unless the heading already says them (a week)
+    sub = ["", *(d if d not in h else "" for d, h in zip(dates, header[1:], strict=True))]
     rows = [header, sub]
     comparisons = fs.comparisons
     for info in FIGURE_INFO:
         cells = [info.label]
         for key, _ in _COLUMNS:
-            value = comparisons[key].value(info.name)
+            # a period that ended before the first record reads "-", not a zero (as in Word)
+            value = comparisons[key].value(info.name) if fs.recorded(periods[key]) else None
             cells.append(vi.percent(value) if info.unit == "%" else vi.number(value))
         rows.append(cells)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]

@@ -109,9 +109,13 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
             height=48,  # "Cùng kỳ 6 tháng đầu năm 2020" wraps to three lines
         )
     )
+    # a comparison that ended before the first record is empty, not a zero (as in Word)
+    previous = fs.previous if fs.recorded(report.period.previous()) else None
+    last_year = fs.last_year if fs.recorded(report.period.same_period_last_year()) else None
     for info in FIGURE_INFO:
         fmt = PERCENT if info.unit == "%" else NUMBER
-        cur, prev = fs.current.value(info.name), fs.previous.value(info.name)
+        cur = fs.current.value(info.name)
+        prev = None if previous is None else previous.value(info.name)
         diff = None if cur is None or prev is None else cur - prev
         ratio = None if info.unit == "%" else _change_ratio(cur, prev)
         change, change_fmt = _points(diff) if info.unit == "%" else (diff, "+#,##0;-#,##0;0")
@@ -123,7 +127,7 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
                 cell(ws, prev, fmt=fmt),
                 cell(ws, change, fmt=change_fmt),
                 cell(ws, ratio, fmt="+0.0%;-0.0%;0.0%"),
-                cell(ws, fs.last_year.value(info.name), fmt=fmt),
+                cell(ws, None if last_year is None else last_year.value(info.name), fmt=fmt),
                 cell(ws, fs.year_to_date.value(info.name), fmt=fmt),
             ]
         )

@@ -270,13 +270,16 @@ def _infer(
     return ReportPeriod(start, end, "range", cutoffs.get("year", False))
 
 
-def classify(start: date, end: date, cutoffs: Mapping[str, bool], convention: str) -> ReportPeriod:
+def classify(
+    start: date, end: date, cutoffs: Mapping[str, bool], convention: str | None = None
+) -> ReportPeriod:
     """The period from ``start`` to ``end`` with its kind, given the office's conventions.
 
     ``cutoffs`` maps a kind of :data:`CUTOFF_KINDS` to ``True`` when the office cuts it off by
     Nghị định 09/2019; a month in the other mode is then a plain range. ``convention`` is
     ``report.week_convention``: only a range of that shape is a week (Monday to the next
-    Monday, or Monday to Sunday); seven days from a Wednesday are a plain range.
+    Monday, or Monday to Sunday); seven days from a Wednesday are a plain range. ``None``
+    (caller without settings): either shape from a Monday.
     """
     if end < start:
         ReportPeriod(start, end)  # raises the message users see

@@ -64,6 +64,14 @@ def test_only_the_offices_week_shape_is_a_week(
         assert (before.end, before.days) == (D.fromordinal(start.toordinal() - 1), days)
 
 
+def test_without_a_convention_either_monday_shape_is_a_week() -> None:
+    # periods read back from the ledger by their days alone, or a caller without settings
+    assert classify(D(2020, 9, 21), D(2020, 9, 28), {}).kind == "week"
+    assert classify(D(2020, 9, 21), D(2020, 9, 27), {}).kind == "week"
+    assert classify(D(2020, 9, 23), D(2020, 9, 29), {}).kind == "range"
+    assert ReportPeriod(D(2020, 9, 23), D(2020, 9, 30)).kind == "range"
+
+
 def test_a_wednesday_range_through_the_cli_is_a_plain_range(sample_db: str, tmp_path: Path) -> None:
     r = run("figures", "--from", "2020-09-23", "--to", "2020-09-29", "--json", db=sample_db)
     assert r.returncode == 0, r.stderr

@@ -170,10 +170,12 @@ def test_the_mail_names_the_period_by_its_kind(
 
 
 @pytest.mark.parametrize(
-    ("text", "headings", "trend"),
+    ("text", "title", "days", "headings", "trend"),
     [
         (
             "2020-09",
+            "tháng 9/2020",
+            "01/9-30/9/2020",
             ["Tháng 9/2020", "Tháng 8/2020", "Cùng kỳ tháng 9/2019", "Lũy kế từ đầu năm"],
             [
                 ("T10/2019", D(2019, 10, 1), D(2019, 10, 31)),
@@ -182,6 +184,8 @@ def test_the_mail_names_the_period_by_its_kind(
         ),
         (
             "2020-Q3",
+            "quý III/2020",
+            "01/7-30/9/2020",
             ["Quý III/2020", "Quý II/2020", "Cùng kỳ quý III/2019", "Lũy kế từ đầu năm"],
             [
                 ("Q4/2017", D(2017, 10, 1), D(2017, 12, 31)),
@@ -190,6 +194,8 @@ def test_the_mail_names_the_period_by_its_kind(
         ),
         (
             "2020-W39",
+            "21/9-28/9/2020",
+            "21/9-28/9/2020",
             ["21/9-28/9/2020", "14/9-21/9/2020", "Cùng kỳ 23/9-30/9/2019", "Lũy kế từ đầu năm"],
             [
                 ("Tuần 28", D(2020, 7, 6), D(2020, 7, 13)),
@@ -203,6 +209,8 @@ def test_the_workbook_names_the_periods_by_their_kind(
     sample_db: str,
     tmp_path: Path,
     text: str,
+    title: str,
+    days: str,
     headings: list[str],
     trend: list[tuple[str, date, date]],
 ) -> None:
@@ -213,6 +221,8 @@ def test_the_workbook_names_the_periods_by_their_kind(
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     wb = openpyxl.load_workbook(r.stdout.strip())
+    assert wb.properties.title == f"Báo cáo kết quả chỉ đạo, điều hành {title}"
+    assert wb["Tổng hợp"]["A3"].value.startswith(f"Kỳ này: {days}; kỳ trước: ")
     summary = [c.value for c in wb["Tổng hợp"][5]]
     assert summary == ["Chỉ tiêu", "Đơn vị tính", headings[0], headings[1], "Tăng/giảm",
                        "Tăng/giảm (%)", headings[2], headings[3]]  # fmt: skip

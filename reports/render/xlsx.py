@@ -84,7 +84,8 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
         [
             cell(
                 ws,
-                f"Kỳ trước: {vi.period_short(report.period.previous())}; cùng kỳ năm "
+                f"Kỳ này: {vi.period_short(report.period)}; "
+                f"kỳ trước: {vi.period_short(report.period.previous())}; cùng kỳ năm "
                 f"trước: {vi.period_short(report.period.same_period_last_year())}; lũy kế: "
                 f"{vi.period_short(report.period.year_to_date())}",
             )
@@ -331,7 +332,7 @@ def render_xlsx(
     """Write the workbook at ``path`` (complete or not at all); records are streamed."""
     wb = Workbook(write_only=True)
     stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
-    wb.properties.title = f"Báo cáo kết quả chỉ đạo, điều hành {vi.period_short(report.period)}"
+    wb.properties.title = f"Báo cáo kết quả chỉ đạo, điều hành {vi.period_label(report.period)}"
     wb.properties.creator = f"{report.parent_body} - {report.issuing_body}"
     wb.properties.subject = "Kết quả chỉ đạo, điều hành nổi bật"
     wb.properties.created = wb.properties.modified = stamp  # when it was generated (UTC)

@@ -72,9 +72,10 @@ class ReportPeriod:
     """From ``start`` to ``end``, both local days included, with its kind.
 
     Two periods are equal when their days are; the kind only changes comparisons and wording.
-    Built from two dates alone, the kind is inferred: 7 or 8 days is a week, an exact calendar
-    month, quarter, half-year or year is that, anything else a plain range. :func:`classify`
-    also recognises the cut-off periods an office uses.
+    Built from two dates alone, the kind is inferred: Monday to Sunday or Monday to the next
+    Monday is a week, an exact calendar month, quarter, half-year or year is that, anything else
+    a plain range. :func:`classify` knows the office's conventions: only its own week shape
+    is a week, and its cut-off periods are recognised.
     """
 
     start: date
@@ -97,7 +98,7 @@ class ReportPeriod:
         if self.kind and self.kind not in KINDS:
             raise ValueError(f"unknown period kind {self.kind!r}")
         if not self.kind:
-            inferred = _infer(self.start, self.end, {})
+            inferred = _infer(self.start, self.end, {}, None)
             for name in ("kind", "cutoff", "year", "index"):
                 object.__setattr__(self, name, getattr(inferred, name))
 
@@ -207,7 +208,7 @@ def iso_week_period(
         monday = date.fromisocalendar(year, week, 1)
     except ValueError as exc:
         raise UsageError(f"--period: năm {year} không có tuần {week}") from exc
-    return week_period(monday, 8 if convention == "monday-to-monday" else 7, year_cutoff)
+    return week_period(monday, week_days(convention), year_cutoff)
 
 
 def month_period(year: int, month: int, cutoff: bool = False) -> ReportPeriod:
@@ -242,9 +243,23 @@ def _candidates(end: date, cutoff: bool) -> list[ReportPeriod]:
     return out
 
 
-def _infer(start: date, end: date, cutoffs: Mapping[str, bool]) -> ReportPeriod:
+def week_days(convention: str) -> int:
+    """How many days an office week has: 8 Monday to Monday, 7 ISO (Monday to Sunday)."""
+    return 8 if convention == "monday-to-monday" else 7
+
+
+def _is_week(start: date, days: int, convention: str | None) -> bool:
+    """A week starts on a Monday and has the convention's length (either, when unknown)."""
+    if start.weekday() != 0:
+        return False
+    return days in (7, 8) if convention is None else days == week_days(convention)
+
+
+def _infer(
+    start: date, end: date, cutoffs: Mapping[str, bool], convention: str | None
+) -> ReportPeriod:
     days = (end - start).days + 1
-    if days in (7, 8):
+    if _is_week(start, days, convention):
         return week_period(start, days, cutoffs.get("year", False))
     for cutoff in (False, True):
         for candidate in _candidates(end, cutoff):
@@ -255,15 +270,20 @@ def _infer(start: date, end: date, cutoffs: Mapping[str, bool]) -> ReportPeriod:
     return ReportPeriod(start, end, "range", cutoffs.get("year", False))
 
 
-def classify(start: date, end: date, cutoffs: Mapping[str, bool]) -> ReportPeriod:
-    """The period from ``start`` to ``end`` with its kind, given the office's cut-off modes.
+def classify(
+    start: date, end: date, cutoffs: Mapping[str, bool], convention: str | None = None
+) -> ReportPeriod:
+    """The period from ``start`` to ``end`` with its kind, given the office's conventions.
 
     ``cutoffs`` maps a kind of :data:`CUTOFF_KINDS` to ``True`` when the office cuts it off by
-    Nghị định 09/2019; a month in the other mode is then a plain range.
+    Nghị định 09/2019; a month in the other mode is then a plain range. ``convention`` is
+    ``report.week_convention``: only a range of that shape is a week (Monday to the next
+    Monday, or Monday to Sunday); seven days from a Wednesday are a plain range. ``None``
+    (caller without settings): either shape from a Monday.
     """
     if end < start:
         ReportPeriod(start, end)  # raises the message users see
-    return _infer(start, end, cutoffs)
+    return _infer(start, end, cutoffs, convention)
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -280,7 +300,8 @@ def parse_period(
     value = text.strip()
     if ".." in value:
         first, _, last = value.partition("..")
-        return classify(parse_cli_date(first, option), parse_cli_date(last, option), cutoffs)
+        first_day, last_day = parse_cli_date(first, option), parse_cli_date(last, option)
+        return classify(first_day, last_day, cutoffs, convention)
     if m := _MONTH.match(value):
         month = int(m[2])
         if not 1 <= month <= 12:
@@ -327,7 +348,7 @@ def _periods_of_year(kind: str, year: int, cutoff: bool) -> list[ReportPeriod]:
 def week_containing(day: date, convention: str) -> ReportPeriod:
     """The office week that starts on the Monday of ``day``'s ISO week."""
     monday = day - timedelta(days=day.weekday())
-    return week_period(monday, 8 if convention == "monday-to-monday" else 7)
+    return week_period(monday, week_days(convention))
 
 
 def week_before(
@@ -341,4 +362,4 @@ def week_before(
     day = moment.date() if isinstance(moment, datetime) else moment
     this_monday = day - timedelta(days=day.weekday())
     last_monday = this_monday - timedelta(days=7)
-    return week_period(last_monday, 8 if convention == "monday-to-monday" else 7, year_cutoff)
+    return week_period(last_monday, week_days(convention), year_cutoff)

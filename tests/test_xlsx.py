@@ -106,8 +106,9 @@ def test_native_charts_reference_the_trend_ranges(settings: Settings, tmp_path: 
         charts = sorted(n for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml", n))
         assert len(charts) == 2
         bar, line = (z.read(n).decode() for n in charts)
-    assert "<barChart>" in bar and "'Xu hướng'!$B$2:$B$13" in bar and "'Xu hướng'!$A$2:$A$13" in bar
-    assert "<lineChart>" in line and "'Xu hướng'!$D$2:$D$13" in line
+    # the trend sheet: A the period's label (the categories), B and C its dates, D… the figures
+    assert "<barChart>" in bar and "'Xu hướng'!$D$2:$D$13" in bar and "'Xu hướng'!$A$2:$A$13" in bar
+    assert "<lineChart>" in line and "'Xu hướng'!$F$2:$F$13" in line
 
 
 def test_many_rows_stream(settings: Settings, tmp_path: Path) -> None:

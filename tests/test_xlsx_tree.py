@@ -151,10 +151,12 @@ def test_detail_sheets_wrap_long_text_and_name_units(
 
 def test_trend_periods_are_dates(workbooks: dict[str, openpyxl.Workbook]) -> None:
     ws = workbooks["city"]["Xu hướng"]
-    assert ws["A1"].value == "Kỳ từ ngày" and ws.cell(1, ws.max_column).value == "Đến ngày"
-    assert isinstance(ws["A2"].value, datetime) and ws["A2"].number_format == "dd/mm/yyyy"
-    last = ws.cell(ws.max_row, 1).value
-    assert last == datetime(2020, 9, 21)
+    # each point by its trend label (as the Word chart) beside its real start and end dates
+    assert [ws.cell(1, c).value for c in (1, 2, 3)] == ["Kỳ", "Từ ngày", "Đến ngày"]
+    assert isinstance(ws["B2"].value, datetime) and ws["B2"].number_format == "dd/mm/yyyy"
+    assert isinstance(ws["C2"].value, datetime) and ws["C2"].number_format == "dd/mm/yyyy"
+    last = [ws.cell(ws.max_row, c).value for c in (1, 2, 3)]
+    assert last == ["Tuần 39", datetime(2020, 9, 21), datetime(2020, 9, 28)]
 
 
 def test_chart_xml_has_axis_titles_and_visible_axes(tmp_path: Path) -> None:
@@ -169,7 +171,7 @@ def test_chart_xml_has_axis_titles_and_visible_axes(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as z:
         for name in ("xl/charts/chart1.xml", "xl/charts/chart2.xml"):
             xml = z.read(name).decode()
-            assert "Kỳ (ngày bắt đầu)</a:t>" in xml
+            assert "<a:t>Tuần</a:t>" in xml  # the x axis: the trend's points are weeks
             assert re.search(r"<valAx>.*?<a:t>Số (văn bản|lượng)</a:t>", xml)
             assert xml.count('<delete val="0"/>') == 2
 

@@ -35,21 +35,23 @@ def chosen_period(
 ) -> ReportPeriod | None:
     """The period the options name, with its kind (``None`` when none is given).
 
-    ``--from``/``--to`` that span exactly a week, a month, a quarter, a half-year or a year
-    (calendar or cut-off, as the settings say) are that kind of period.
+    ``--from``/``--to`` that span exactly the office's week (``report.week_convention``), a
+    month, a quarter, a half-year or a year (calendar or cut-off, as the settings say) are that
+    kind of period; any other range is a plain range.
     """
     from reports.errors import UsageError
     from reports.periods import classify, parse_cli_date, parse_period
 
-    cutoffs = settings.periods.cutoffs
+    cutoffs, convention = settings.periods.cutoffs, settings.report.week_convention
     if period_text and (start or end):
         raise UsageError("dùng --period hoặc --from/--to, không dùng cả hai")
     if period_text:
-        return parse_period(period_text, cutoffs, settings.report.week_convention)
+        return parse_period(period_text, cutoffs, convention)
     if bool(start) != bool(end):
         raise _missing("end" if start else "start")
     if start and end:
-        return classify(parse_cli_date(start, "--from"), parse_cli_date(end, "--to"), cutoffs)
+        first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
+        return classify(first, last, cutoffs, convention)
     return None
 
 

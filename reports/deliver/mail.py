@@ -24,6 +24,7 @@ from reports import vi
 from reports.errors import DeliveryError
 from reports.model import Figures
 from reports.periods import ReportPeriod
+from reports.render.period_words import period_labels
 from reports.settings import Settings, SmtpSettings
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def build_message(
         "dinh_kem": [f.name for f in files] if attach else [],
         "duong_dan": [str(f) for f in files],
         "co_quan": f"{settings.office.name} - {settings.office.parent}",
+        **period_labels(period),
     }
     env = _environment(settings.templates_dir)
     msg = EmailMessage()

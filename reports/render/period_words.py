@@ -11,24 +11,19 @@ from typing import Any
 
 from reports import vi
 from reports.model import Report
+from reports.periods import ReportPeriod
 
 _ROMAN = ("I", "II", "III", "IV", "V")
 
 
-def period_words(report: Report) -> dict[str, Any]:
-    """The wording that depends on the period's kind, and the sections' numbers.
+def period_labels(period: ReportPeriod) -> dict[str, Any]:
+    """What the period and its comparisons are called, by the period's kind.
 
-    A section with nothing in it is left out and the next one takes its number.
+    The one place these words are chosen: the Word report, the workbook, the mail and
+    ``baocao figures`` all name the periods with them.
     """
-    period = report.period
     previous, last_year = period.previous(), period.same_period_last_year()
     ytd = period.year_to_date()
-    sections = ["chung"]
-    if report.highlights:
-        sections.append("noi_bat")
-    if report.show_figures_section:
-        sections.append("so_lieu")
-    number = {name: _ROMAN[i] for i, name in enumerate(sections)}
     return {
         "loai_ky": vi.KIND_CODES[period.kind],
         "ten_ky": vi.period_name(period),
@@ -43,6 +38,21 @@ def period_words(report: Report) -> dict[str, Any]:
             ),
         },
         "don_vi_xu_huong": vi.trend_unit(period),
+    }
+
+
+def period_words(report: Report) -> dict[str, Any]:
+    """The wording that depends on the period's kind, and the sections' numbers.
+
+    A section with nothing in it is left out and the next one takes its number.
+    """
+    sections = ["chung"]
+    if report.highlights:
+        sections.append("noi_bat")
+    if report.show_figures_section:
+        sections.append("so_lieu")
+    number = {name: _ROMAN[i] for i, name in enumerate(sections)}
+    return period_labels(report.period) | {
         "muc_noi_bat": number.get("noi_bat", ""),
         "muc_so_lieu": number.get("so_lieu", ""),
     }

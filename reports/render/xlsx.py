@@ -35,6 +35,7 @@ from reports import vi
 from reports.domain import FIELDS
 from reports.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
 from reports.render.files import atomic_output
+from reports.render.period_words import period_labels
 from reports.render.xlsx_cells import (
     BOLD,
     DATE,
@@ -64,6 +65,7 @@ def _change_ratio(cur: float | None, prev: float | None) -> float | None:
 def _summary_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Tổng hợp")
     fs = report.figures
+    columns = period_labels(report.period)["ten_cot"]  # as section III of the Word report
     widths_of(ws, (46, 10, 13, 13, 12, 12, 15, 15))
     ws.freeze_panes = "C6"
     print_setup(ws, landscape=True, title_rows="5:5")
@@ -82,7 +84,8 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
         [
             cell(
                 ws,
-                f"Kỳ trước: {vi.period_short(report.period.previous())}; cùng kỳ năm "
+                f"Kỳ này: {vi.period_short(report.period)}; "
+                f"kỳ trước: {vi.period_short(report.period.previous())}; cùng kỳ năm "
                 f"trước: {vi.period_short(report.period.same_period_last_year())}; lũy kế: "
                 f"{vi.period_short(report.period.year_to_date())}",
             )
@@ -97,18 +100,23 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
             labels=(
                 "Chỉ tiêu",
                 "Đơn vị tính",
-                "Kỳ này",
-                "Kỳ trước",
+                columns["ky_nay"],
+                columns["ky_truoc"],
                 "Tăng/giảm",
                 "Tăng/giảm (%)",
-                "Cùng kỳ năm trước",
-                "Lũy kế từ đầu năm",
+                columns["cung_ky"],
+                columns["luy_ke"],
             ),
+            height=48,  # "Cùng kỳ 6 tháng đầu năm 2020" wraps to three lines
         )
     )
+    # a comparison that ended before the first record is empty, not a zero (as in Word)
+    previous = fs.previous if fs.recorded(report.period.previous()) else None
+    last_year = fs.last_year if fs.recorded(report.period.same_period_last_year()) else None
     for info in FIGURE_INFO:
         fmt = PERCENT if info.unit == "%" else NUMBER
-        cur, prev = fs.current.value(info.name), fs.previous.value(info.name)
+        cur = fs.current.value(info.name)
+        prev = None if previous is None else previous.value(info.name)
         diff = None if cur is None or prev is None else cur - prev
         ratio = None if info.unit == "%" else _change_ratio(cur, prev)
         change, change_fmt = _points(diff) if info.unit == "%" else (diff, "+#,##0;-#,##0;0")
@@ -120,7 +128,7 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
                 cell(ws, prev, fmt=fmt),
                 cell(ws, change, fmt=change_fmt),
                 cell(ws, ratio, fmt="+0.0%;-0.0%;0.0%"),
-                cell(ws, fs.last_year.value(info.name), fmt=fmt),
+                cell(ws, None if last_year is None else last_year.value(info.name), fmt=fmt),
                 cell(ws, fs.year_to_date.value(info.name), fmt=fmt),
             ]
         )
@@ -255,54 +263,61 @@ _TREND = (
 
 
 def _trend_sheet(wb: Workbook, report: Report) -> None:
-    """The trend: each period by its real start and end dates, and two charts of it."""
+    """The trend: each period by its label (``T3/2021``, ``Tuần 11``, as the Word report's
+    chart) beside its real start and end dates, and two charts of it."""
     ws = wb.create_sheet("Xu hướng")
     # before the unit's first record a point is empty, not 0
     trend: Sequence[tuple[Any, Figures | None]] = report.figures.trend_points()
-    widths_of(ws, (14, *([14] * len(_TREND)), 14))
-    ws.freeze_panes = "B2"
+    widths_of(ws, (12, 12, 12, *([14] * len(_TREND))))
+    ws.freeze_panes = "D2"
     print_setup(ws, landscape=True, title_rows="1:1")
-    ws.append(header(ws, ("Kỳ từ ngày", *(label for _, label in _TREND), "Đến ngày")))
+    ws.append(header(ws, ("Kỳ", "Từ ngày", "Đến ngày", *(label for _, label in _TREND))))
     for period, figures in trend:
         ws.append(
             [
+                cell(ws, vi.trend_label(period)),
                 cell(ws, period.start, fmt=DATE),
+                cell(ws, period.end, fmt=DATE),
                 *(
                     cell(ws, None if figures is None else figures.value(name), fmt=NUMBER)
                     for name, _ in _TREND
                 ),
-                cell(ws, period.end, fmt=DATE),
             ]
         )
     n = len(trend)
     if not n:
         return
+    first = _TREND_FIRST_COLUMN
     cats = Reference(ws, min_col=1, min_row=2, max_row=n + 1)
     bar = BarChart()
     bar.type = "col"
     bar.title = "Văn bản tiếp nhận và văn bản chỉ đạo"
     bar.add_data(
-        Reference(ws, min_col=2, max_col=3, min_row=1, max_row=n + 1), titles_from_data=True
+        Reference(ws, min_col=first, max_col=first + 1, min_row=1, max_row=n + 1),
+        titles_from_data=True,
     )
     line = LineChart()
     line.title = "Hồ sơ, tiếp công dân và đơn thư"
     line.add_data(
-        Reference(ws, min_col=4, max_col=len(_TREND) + 1, min_row=1, max_row=n + 1),
+        Reference(ws, min_col=first + 2, max_col=first + len(_TREND) - 1, min_row=1, max_row=n + 1),
         titles_from_data=True,
     )
     for series in line.series:  # straight segments between the periods' values
         series.smooth = False
     for chart, unit, anchor in ((bar, "Số văn bản", n + 4), (line, "Số lượng", n + 24)):
         chart.set_categories(cats)
-        chart.x_axis.title = "Kỳ (ngày bắt đầu)"
+        chart.x_axis.title = vi.capitalised(vi.trend_unit(report.period))  # "Tháng", "Tuần"…
         chart.y_axis.title = unit
-        chart.x_axis.number_format = "dd/mm"
         # openpyxl ≥ 3.1 leaves both axes deleted unless told: no labels on either axis
         chart.x_axis.delete = chart.y_axis.delete = False
         if chart.legend is not None:
             chart.legend.position = "b"
         chart.width, chart.height = 24, 9
         ws.add_chart(chart, f"A{anchor}")
+
+
+_TREND_FIRST_COLUMN = 4
+"""The trend sheet's first figure column (D): after the label and the two dates."""
 
 
 def render_xlsx(
@@ -317,7 +332,7 @@ def render_xlsx(
     """Write the workbook at ``path`` (complete or not at all); records are streamed."""
     wb = Workbook(write_only=True)
     stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
-    wb.properties.title = f"Báo cáo kết quả chỉ đạo, điều hành {vi.period_short(report.period)}"
+    wb.properties.title = f"Báo cáo kết quả chỉ đạo, điều hành {vi.period_label(report.period)}"
     wb.properties.creator = f"{report.parent_body} - {report.issuing_body}"
     wb.properties.subject = "Kết quả chỉ đạo, điều hành nổi bật"
     wb.properties.created = wb.properties.modified = stamp  # when it was generated (UTC)

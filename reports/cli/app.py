@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reports.cli import vi_click
 from reports.errors import BaocaoError
+
+vi_click.install()
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -112,21 +115,52 @@ def cli(
 
 
 def _click_message(exc: click.ClickException) -> str:
-    """Click's own usage errors, in Vietnamese."""
+    """Click's own usage errors, in Vietnamese (its words come from :mod:`vi_click`)."""
     ctx = getattr(exc, "ctx", None)
     command = ctx.command_path if ctx else "baocao"
     hint = f" Xem '{command} --help'."
     if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        if isinstance(exc.param, click.Argument):
+            return f"thiếu đối số {exc.param.human_readable_name}.{hint}"
         names = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or ""])
         return f"thiếu {names}.{hint}"
     if isinstance(exc, click.NoSuchOption):
         return f"không có tùy chọn {exc.option_name}.{hint}"
     if isinstance(exc, click.BadParameter) and exc.param is not None:
         names = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or ""])
-        return f"giá trị không hợp lệ cho {names}: {exc.message}.{hint}"
+        return f"giá trị không hợp lệ cho {names}: {exc.message.rstrip('.')}.{hint}"
     if isinstance(exc, click.UsageError):
-        return f"{exc.message}.{hint}"
+        return f"{exc.message.rstrip('.')}.{hint}"
     return exc.format_message()
+
+
+GLOBAL_OPTIONS = ("--settings", "--db", "--jobs")
+"""The group's options that take a value; with ``-v``/``--verbose`` they may follow the
+subcommand (``baocao units --settings F``)."""
+
+
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """Move the global options wherever they are to the front, where click expects them."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front.extend(args[i : i + 2])
+                i += 1
+        elif arg == "--verbose" or (len(arg) > 1 and arg.strip("v") == "-"):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 def _crash_log(exc: BaseException) -> Path:
@@ -140,9 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; every failure becomes a message and an exit code, never a traceback."""
     try:
         # standalone_mode=False: click returns ctx.exit()'s code instead of exiting
-        code = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="baocao", standalone_mode=False
-        )
+        args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+        code = cli.main(args=args, prog_name="baocao", standalone_mode=False)
         if isinstance(code, int) and code:
             return code
     except BaocaoError as exc:

@@ -166,13 +166,13 @@ def test_permanent_rejection_tells_the_owner_and_a_rerun_sends_only_the_rest(
     smtp_server.handler.reject.add(LEADERS[1])
     outcome = run_job(engine, s, job, WEEK)
     assert outcome.status == "failed" and outcome.exit_code == 6
-    assert "baocao jobs run bao-cao-tuan --from 2020-09-21 --to 2020-09-28" in outcome.message
+    # the database is not the settings' default one: the command names it, to work when pasted
+    command = f"baocao --db {sqlite_url} jobs run bao-cao-tuan --from 2020-09-21 --to 2020-09-28"
+    assert outcome.message.endswith(f"\nChạy lại: {command}")
     (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
     assert told["Subject"] == "[baocao] Lỗi công việc bao-cao-tuan kỳ 21/9-28/9/2020"
-    body = told.get_content()
-    assert (
-        "550" in body and "baocao jobs run bao-cao-tuan --from 2020-09-21 --to 2020-09-28" in body
-    )
+    body = told.get_content().replace("\r\n", "\n")
+    assert "550" in body and f"\n  {command}\n" in body
     assert len(smtp_server.handler.to(LEADERS[0])) == 1
     smtp_server.handler.reject.clear()
     rerun = run_job(engine, s, job, WEEK)
@@ -197,9 +197,12 @@ def test_catch_up_runs_each_missed_period_once(
         datetime(2020, 9, 28, 8, 0, tzinfo=HCM),
         datetime(2020, 10, 5, 8, 0, tzinfo=HCM),
     ]
-    outcomes = catch_up(engine, s, [job], now)
+    # the scheduler stored its next run time (28/9 08:00) after the run of 21/9, then stopped
+    since = {job.id: datetime(2020, 9, 28, 8, 0, tzinfo=HCM)}
+    outcomes = catch_up(engine, s, [job], now, since)
     assert [o.status for o in outcomes] == ["delivered", "delivered"]
-    assert catch_up(engine, s, [job], now) == []
+    again = catch_up(engine, s, [job], now, since)
+    assert [o.status for o in again] == ["already-delivered", "already-delivered"]
     with engine.connect() as conn:
         periods = (
             conn.execute(sa.select(runs.c.period_start).order_by(runs.c.period_start))
@@ -438,10 +441,22 @@ def test_sigterm_finishes_the_run_in_hand_then_stops(
 ) -> None:
     """The real `baocao scheduler` process, stopped while its catch-up is mailing."""
     engine = _store(sqlite_url, sample)
+    # the weeks it catches up have figures (all-zero periods are not mailed)
+    today = date.today()
+    recent = write_sample(tmp_path / "recent", start=today - timedelta(days=35), end=today)
+    import_files(engine, [recent[k] for k in ORDER if k != "units"])
     config = _write_settings(tmp_path, sqlite_url, smtp_server.port)
     job = load_jobs(load_settings(config, environ={}).jobs_dir)[0]
     # the service last ran three weeks ago: at least two periods are missed since
+    from reports.schedule.service import build_scheduler, register
+
     now = datetime.now(UTC)
+    with time_machine.travel(now - timedelta(days=21), tick=False):
+        previous = load_settings(config, environ={})
+        stopped = build_scheduler(previous, [job], blocking=False)
+        stopped.start(paused=True)
+        register(stopped, previous, [job])
+        stopped.shutdown(wait=False)
     seen = job.period_for(now - timedelta(days=21), "monday-to-monday")
     old = ledger.claim(engine, job.id, seen, owner="may-cu:1", now=now, lease_s=60)
     assert old.run is not None
@@ -502,3 +517,65 @@ def test_runs_command_shows_each_recipient_in_vietnamese_and_local_time(
         "550 5.1.1 Người nhận không tồn tại",
     ]
     assert sum(line.startswith("    tệp: ") for line in lines) == 2
+
+
+def test_a_hand_run_for_2020_then_a_first_scheduler_start_mails_nothing(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    """The README's hand-run, then the service's first start: no catch-up of the years since."""
+    from reports.schedule.service import start
+
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    job = load_jobs(settings.jobs_dir)[0]
+    assert run_job(engine, settings, job, WEEK).status == "delivered"
+    assert len(smtp_server.handler.messages) == 2
+    scheduler = start(engine, settings, now=datetime(2026, 12, 1, 9, 0, tzinfo=HCM))
+    try:
+        (stored,) = scheduler.get_jobs()
+        assert stored.next_run_time > datetime.now(UTC)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert len(smtp_server.handler.messages) == 2
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(runs)).scalar_one() == 1
+        stored_kwargs = conn.execute(sa.text("SELECT job_state FROM apscheduler_jobs")).scalar_one()
+    import pickle
+
+    state = pickle.loads(stored_kwargs)
+    assert state["kwargs"] == {"job_id": "bao-cao-tuan"}  # no database URL, no settings path
+    engine.dispose()
+
+
+def test_an_all_zero_period_tells_the_owner_and_mails_no_leader(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    job = load_jobs(settings.jobs_dir)[0]
+    empty = ReportPeriod(date(2021, 3, 15), date(2021, 3, 22))  # after the sample's last day
+    outcome = run_job(engine, settings, job, empty)
+    config = settings.source
+    command = f"baocao --settings {config} --db {sqlite_url} jobs run bao-cao-tuan --from 2021-03-15 --to 2021-03-22"
+    assert (outcome.status, outcome.exit_code) == ("empty", 0)
+    assert outcome.message == (
+        "Công việc bao-cao-tuan kỳ 15/3-22/3/2021: mọi số liệu kỳ 15/3-22/3/2021 đều bằng 0 "
+        "(chưa nhập dữ liệu của kỳ này?); không gửi cho người nhận.\n"
+        f"Sau khi nhập dữ liệu, chạy lại: {command}\n"
+        f"Gửi dù số liệu bằng 0: {command} --send-empty"
+    )
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [0, 0]
+    (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
+    assert told["Subject"] == "[baocao] Chưa gửi bao-cao-tuan kỳ 15/3-22/3/2021: số liệu bằng 0"
+    assert f"\n  {command} --send-empty\n" in told.get_content().replace("\r\n", "\n")
+    # the command as printed works when pasted (here: with --send-empty, in its own process)
+    import shlex
+
+    pasted = shlex.split(f"{command} --send-empty")
+    r = subprocess.run(
+        [sys.executable, "-m", "reports.cli", *pasted[1:]],
+        capture_output=True, text=True, env=_clean_env(), cwd=tmp_path.parent, timeout=180,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "Công việc bao-cao-tuan kỳ 15/3-22/3/2021: đã gửi 2 người nhận."
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]

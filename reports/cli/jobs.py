@@ -73,6 +73,7 @@ def jobs_list(ctx: click.Context) -> None:
 @click.option("--to", "end", metavar="NGÀY", help="Ngày cuối kỳ.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Thư mục ghi tệp.")
 @click.option("--force", is_flag=True, help="Gửi lại dù kỳ này đã gửi.")
+@click.option("--send-empty", is_flag=True, help="Gửi cả khi mọi số liệu của kỳ bằng 0.")
 @click.pass_context
 def jobs_run(
     ctx: click.Context,
@@ -81,6 +82,7 @@ def jobs_run(
     end: str | None,
     out_dir: str | None,
     force: bool,
+    send_empty: bool,
 ) -> None:
     """Chạy một công việc cho một kỳ, đúng như bộ lập lịch sẽ chạy."""
     from datetime import UTC, datetime
@@ -104,6 +106,7 @@ def jobs_run(
         period,
         force=force,
         out_dir=Path(out_dir).resolve() if out_dir else None,
+        send_empty=send_empty,
     )
     _echo_lines([str(p) for p in outcome.files if outcome.status == "delivered"])
     click.echo(outcome.message, err=outcome.status == "failed")

@@ -4,8 +4,12 @@
   gone are removed.
 - ``coalesce`` and a long ``misfire_grace_time``: a run missed while the service was down runs
   once when it comes back, not a burst.
-- A whole outage over several run times: at start every missed *period* since the job's last
-  recorded run is run once, oldest first (the ledger makes each exactly-once).
+- A whole outage over several run times: at start, every fire time that passed while the job was
+  registered (its stored next run time) and no scheduler was running is run once, oldest first
+  (the ledger makes each exactly-once). A job that was never registered starts from its next
+  fire time, whatever hand-runs the ledger holds.
+- The job store holds the job's id and schedule only: no database URL, no settings path. Each
+  process runs the jobs with its own settings (:func:`register` binds them).
 - A failing job never stops the scheduler: the runner records and reports it; an exception
   escaping anyway is logged by the listener with the job id.
 """
@@ -16,6 +20,7 @@ import logging
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -27,11 +32,16 @@ from reports.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 
-def scheduled_run(job_id: str, settings_path: str | None, db_url: str, jobs_dir: str) -> None:
-    """The callable APScheduler stores (by reference): everything it needs is in its arguments."""
+_ACTIVE: dict[str, Settings] = {}
+"""The settings the jobs of this process run with, bound by :func:`register`."""
+
+
+def scheduled_run(job_id: str, **_stored_by_older_versions: Any) -> None:
+    """The callable APScheduler stores (by reference), with the job id as its only argument:
+    the database URL and the settings come from this process, never from the job store."""
     from reports.store.db import open_store
 
-    settings = load_settings(settings_path).with_database(db_url).with_jobs_dir(jobs_dir)
+    settings = _ACTIVE["settings"]
     engine = open_store(settings.database_url)
     try:
         job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
@@ -67,31 +77,51 @@ def missed_fire_times(job: Job, since: datetime, now: datetime, limit: int) -> l
     return times[-limit:]
 
 
+def stored_next_runs(scheduler: Any, jobs: list[Job]) -> dict[str, datetime]:
+    """Each registered job's stored next run time (same schedule only): the first fire time no
+    scheduler has handled. Read before :func:`register` replaces the stored jobs."""
+    stored = {found.id: found for found in scheduler.get_jobs()}
+    since: dict[str, datetime] = {}
+    for job in jobs:
+        old = stored.get(job.id)
+        if old is not None and old.next_run_time is not None:
+            if repr(old.trigger) == repr(job.trigger()):
+                since[job.id] = old.next_run_time
+    return since
+
+
 def catch_up(
     engine: Engine,
     settings: Settings,
     jobs: list[Job],
     now: datetime,
+    since: Mapping[str, datetime],
     *,
     stopping: threading.Event | None = None,
     **run_kwargs: Any,
 ) -> list[RunOutcome]:
-    """Run each period missed since a job's last recorded run, once, oldest first.
+    """Run, once each and oldest first, every fire time from a job's stored next run time
+    (``since``) up to ``now``: those that passed while no scheduler was running.
 
+    A job without a stored next run time (never registered) has nothing to catch up. At most
+    ``scheduler.catch_up_max`` fire times per job, the newest; the older ones are logged.
     ``stopping`` set (SIGTERM) ends the catch-up after the run in hand.
     """
-    from reports.schedule import ledger
-
     outcomes: list[RunOutcome] = []
+    limit = settings.scheduler.catch_up_max
     for job in jobs:
-        last_end = ledger.last_period_end(engine, job.id)
-        if last_end is None:
+        first = since.get(job.id)
+        if first is None:
             continue  # a new job starts from its next run time
-        since = datetime.combine(last_end, datetime.min.time(), tzinfo=job.tz)
-        for fire in missed_fire_times(job, since, now, settings.scheduler.catch_up_max):
+        fires = missed_fire_times(job, first - timedelta(seconds=1), now, 10**6)
+        if len(fires) > limit:
+            log.warning(
+                "job %s: %d runs were missed; catching up the newest %d (scheduler.catch_up_max), "
+                "from %s; run the older ones by hand with 'baocao jobs run'",
+                job.id, len(fires), limit, fires[-limit],
+            )  # fmt: skip
+        for fire in fires[-limit:] if limit else []:
             period = job.period_for(fire, settings.report.week_convention)
-            if period.end <= last_end:
-                continue
             if stopping is not None and stopping.is_set():
                 return outcomes
             log.info("catching up job %s for %s (missed run at %s)", job.id, period.slug(), fire)
@@ -130,7 +160,7 @@ def register(scheduler: Any, settings: Settings, jobs: list[Job]) -> None:
     for job_id in stored:
         if job_id not in wanted:
             scheduler.remove_job(job_id)
-    settings_path = str(settings.source) if settings.source else None
+    _ACTIVE["settings"] = settings
     for job in jobs:
         trigger = job.trigger()
         keep: dict[str, Any] = {}
@@ -147,12 +177,7 @@ def register(scheduler: Any, settings: Settings, jobs: list[Job]) -> None:
             replace_existing=True,
             misfire_grace_time=job.misfire_grace_s,
             coalesce=True,
-            kwargs={
-                "job_id": job.id,
-                "settings_path": settings_path,
-                "db_url": settings.database_url,
-                "jobs_dir": str(settings.jobs_dir),
-            },
+            kwargs={"job_id": job.id},
             **keep,
         )
 
@@ -171,9 +196,10 @@ def start(
     service was down fires as soon as it resumes).
     """
     jobs = load_jobs(settings.jobs_dir, settings.smtp.owner)
-    catch_up(engine, settings, jobs, now or datetime.now(UTC), stopping=stopping)
     scheduler = build_scheduler(settings, jobs, blocking=False)
     scheduler.start(paused=True)
+    since = stored_next_runs(scheduler, jobs)
+    catch_up(engine, settings, jobs, now or datetime.now(UTC), since, stopping=stopping)
     register(scheduler, settings, jobs)
     log.info("scheduler started with %d jobs from %s", len(jobs), settings.jobs_dir)
     if not paused:

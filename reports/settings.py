@@ -82,6 +82,9 @@ class SchedulerSettings:
     """A run whose owner stopped renewing its lease this long ago is taken over."""
     catch_up_max: int = 8
     """At start, missed periods run once each, at most this many per job."""
+    db_retry_s: float = 600.0
+    """How long a database error (locked SQLite, PostgreSQL restarting) is retried before the
+    scheduler mails the owner and exits non-zero for the service manager to restart it."""
 
 
 @dataclass(frozen=True)
@@ -188,9 +191,7 @@ def _env(name: str, environ: Mapping[str, str]) -> str | None:
     return value if value not in (None, "") else None
 
 
-def find_settings(
-    path: str | Path | None = None, environ: Mapping[str, str] | None = None
-) -> Path:
+def find_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """The settings file to use: ``--settings``, then ``$BAOCAO_SETTINGS``, then
     ``./baocao.toml``, then the office folder ``baocao init`` recorded (then, in a source
     checkout, the repository's own ``baocao.toml``)."""
@@ -339,6 +340,7 @@ def settings_from_mapping(
         if rel and rel != ":memory:":
             url = f"sqlite:///{(base_dir / rel).resolve()}"
 
+    db_key = "database.url"
     scheduler = _build(SchedulerSettings, "scheduler", _section(raw, "scheduler", source), source)
     if scheduler.lease_s < 10:
         raise ConfigError(
@@ -354,7 +356,7 @@ def settings_from_mapping(
     return Settings(
         source=source,
         base_dir=base_dir,
-        database_url=normalise_db_url(url, "BAOCAO_DB" if _env("BAOCAO_DB", env) else "database.url"),
+        database_url=normalise_db_url(url, "BAOCAO_DB" if _env("BAOCAO_DB", env) else db_key),
         timezone=str(timezone),
         office=office,
         signer=signer,

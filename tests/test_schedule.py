@@ -577,5 +577,123 @@ def test_an_all_zero_period_tells_the_owner_and_mails_no_leader(
         capture_output=True, text=True, env=_clean_env(), cwd=tmp_path.parent, timeout=180,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[-1] == "Công việc bao-cao-tuan kỳ 15/3-22/3/2021: đã gửi 2 người nhận."
+    assert (
+        r.stdout.splitlines()[-1]
+        == "Công việc bao-cao-tuan kỳ 15/3-22/3/2021: đã gửi 2 người nhận."
+    )
     assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
+
+
+class _Records:
+    """Log records of the scheduler's threads, with an event for the first matching one."""
+
+    def __init__(self, needle: str) -> None:
+        import logging
+
+        self.seen = threading.Event()
+        self.needle = needle
+        self.handler = logging.Handler()
+        self.handler.emit = self._emit  # type: ignore[method-assign]
+        logging.getLogger("reports").addHandler(self.handler)
+
+    def _emit(self, record: object) -> None:
+        if self.needle in record.getMessage():  # type: ignore[attr-defined]
+            self.seen.set()
+
+    def close(self) -> None:
+        import logging
+
+        logging.getLogger("reports").removeHandler(self.handler)
+
+
+def _locked(url: str) -> object:
+    """A real write lock on the SQLite file, as an import's open transaction holds it."""
+    import sqlite3
+
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+@pytest.mark.slow
+def test_a_write_lock_over_the_fire_time_delays_the_run_until_it_goes(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    from reports.schedule.service import start
+
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    done = threading.Event()
+    errors: list[object] = []
+    retried = _Records("retrying in")
+    with time_machine.travel(datetime(2020, 9, 28, 7, 59, 50, tzinfo=HCM), tick=True) as traveller:
+        scheduler = start(engine, settings, paused=True)
+        scheduler.add_listener(
+            lambda e: (errors.append(e.exception), done.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+        )
+        scheduler.resume()
+        lock = _locked(sqlite_url)
+        try:
+            traveller.move_to(datetime(2020, 9, 28, 8, 0, 5, tzinfo=HCM))
+            scheduler.wakeup()
+            # SQLite's busy timeout (30 s) ran out at least once, and the call is being retried
+            assert retried.seen.wait(120), "nothing was retried"
+            assert not done.is_set()
+        finally:
+            lock.commit()  # type: ignore[attr-defined]
+            lock.close()  # type: ignore[attr-defined]
+            retried.close()
+        assert done.wait(120), "the job did not run after the lock went"
+        assert scheduler._thread.is_alive()  # still scheduling
+        scheduler.shutdown(wait=True)
+    assert errors == [None]
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
+    engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_lock_longer_than_the_retries_stops_the_scheduler_and_a_restart_runs_it_once(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    from reports.errors import SchedulerStopped
+    from reports.schedule.service import start, watch
+
+    engine = _store(sqlite_url, sample)
+    config = _write_settings(tmp_path, sqlite_url, smtp_server.port)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "[scheduler]\n", "[scheduler]\ndb_retry_s = 1\n"
+        ),
+        encoding="utf-8",
+    )
+    settings = load_settings(config, environ={})
+    done = threading.Event()
+    with time_machine.travel(datetime(2020, 9, 28, 7, 59, 50, tzinfo=HCM), tick=True) as traveller:
+        scheduler = start(engine, settings)
+        lock = _locked(sqlite_url)
+        try:
+            traveller.move_to(datetime(2020, 9, 28, 8, 0, 5, tzinfo=HCM))
+            scheduler.wakeup()
+            with pytest.raises(SchedulerStopped) as info:
+                watch(scheduler, settings, threading.Event(), check_every_s=0.2)
+        finally:
+            lock.commit()  # type: ignore[attr-defined]
+            lock.close()  # type: ignore[attr-defined]
+        assert str(info.value).startswith("Bộ lập lịch dừng vì không thể tiếp tục: ")
+        assert "database is locked" in str(info.value)
+        scheduler.shutdown(wait=True)
+        (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
+        assert told["Subject"] == "[baocao] Bộ lập lịch đã dừng"
+        # the service manager restarts it: the run due at 08:00 (still stored as next) runs,
+        # or finds its period delivered by the run that got the lock as it went: once either way
+        scheduler = start(engine, settings, paused=True)
+        scheduler.add_listener(lambda e: done.set(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        scheduler.resume()
+        assert done.wait(120), "the restarted scheduler did not run the missed run"
+        scheduler.shutdown(wait=True)
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
+    engine.dispose()

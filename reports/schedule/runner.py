@@ -23,6 +23,7 @@ from reports.model import Figures, Report
 from reports.periods import ReportPeriod
 from reports.schedule import ledger
 from reports.schedule.jobs import Job
+from reports.schedule.resilient import is_retryable
 from reports.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,8 @@ def run_job(
     except BaocaoError as exc:
         outcome.failed["*"] = str(exc)
     except Exception as exc:  # noqa: BLE001 - recorded and reported, never kills the scheduler
+        if is_retryable(exc):
+            raise  # the database, not the run: the caller retries, the run resumes where it was
         log.exception("Job %s for %s crashed", job.id, period.slug())
         outcome.failed["*"] = f"{exc.__class__.__name__}: {exc}"
     if outcome.failed:

@@ -19,38 +19,60 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import UTC, datetime, timedelta
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from reports.errors import SchedulerStopped, StoreError
 from reports.schedule.jobs import Job, find_job, load_jobs
+from reports.schedule.resilient import Health, RetryingJobStore, is_retryable, retrying
 from reports.schedule.runner import RunOutcome, run_job
-from reports.settings import Settings, load_settings
+from reports.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-_ACTIVE: dict[str, Settings] = {}
-"""The settings the jobs of this process run with, bound by :func:`register`."""
+_ACTIVE: dict[str, Any] = {}
+"""This process's ``settings`` (bound by :func:`register`) and ``health`` (by
+:func:`build_scheduler`): the jobs of this process run with them."""
 
 
 def scheduled_run(job_id: str, **_stored_by_older_versions: Any) -> None:
     """The callable APScheduler stores (by reference), with the job id as its only argument:
-    the database URL and the settings come from this process, never from the job store."""
+    the database URL and the settings come from this process, never from the job store.
+
+    A database error is retried (``scheduler.db_retry_s``); the run resumes where it stopped.
+    """
     from reports.store.db import open_store
 
-    settings = _ACTIVE["settings"]
-    engine = open_store(settings.database_url)
+    settings: Settings = _ACTIVE["settings"]
+    health: Health | None = _ACTIVE.get("health")
+    retry_s = settings.scheduler.db_retry_s
+    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
+    now = datetime.now(UTC)
+    period = job.period_for(last_fire_time(job, now) or now, settings.report.week_convention)
+
+    def attempt() -> RunOutcome:
+        engine = open_store(settings.database_url)
+        try:
+            return run_job(engine, settings, job, period)
+        finally:
+            engine.dispose()
+
+    from reports.schedule.runner import rerun_command
+
+    what = (
+        f"công việc {job.id} kỳ {period.slug()} (chạy lại: {rerun_command(job, period, settings)})"
+    )
     try:
-        job = find_job(settings.jobs_dir, job_id, settings.smtp.owner)
-        now = datetime.now(UTC)
-        period = job.period_for(last_fire_time(job, now) or now, settings.report.week_convention)
-        outcome = run_job(engine, settings, job, period)
-        log.info("%s", outcome.message)
-    finally:
-        engine.dispose()
+        outcome = retrying(what, attempt, retry_s=retry_s, health=health)
+    except StoreError as exc:
+        if health is not None and is_retryable(exc.__cause__ or exc):
+            health.fail(str(exc))
+        raise
+    log.info("%s", outcome.message)
 
 
 def last_fire_time(job: Job, now: datetime) -> datetime | None:
@@ -84,9 +106,10 @@ def stored_next_runs(scheduler: Any, jobs: list[Job]) -> dict[str, datetime]:
     since: dict[str, datetime] = {}
     for job in jobs:
         old = stored.get(job.id)
-        if old is not None and old.next_run_time is not None:
-            if repr(old.trigger) == repr(job.trigger()):
-                since[job.id] = old.next_run_time
+        if old is None or repr(old.trigger) != repr(job.trigger()):
+            continue  # never registered, or another schedule: it starts from its next fire time
+        if old.next_run_time is not None:
+            since[job.id] = old.next_run_time
     return since
 
 
@@ -131,13 +154,20 @@ def catch_up(
 
 def build_scheduler(settings: Settings, jobs: list[Job], *, blocking: bool = True) -> Any:
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    from reports.store.db import create_engine
+
     cls = BlockingScheduler if blocking else BackgroundScheduler
+    health = _ACTIVE["health"] = Health()
+    store = RetryingJobStore(
+        engine=create_engine(settings.database_url),
+        retry_s=settings.scheduler.db_retry_s,
+        health=health,
+    )
     scheduler = cls(
-        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)},
+        jobstores={"default": store},
         executors={"default": {"type": "threadpool", "max_workers": 2}},
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=settings.tz,
@@ -207,8 +237,12 @@ def start(
     return scheduler
 
 
-def serve(engine: Engine, settings: Settings) -> None:
-    """Run until SIGTERM or Ctrl-C; the run in hand finishes first (a second Ctrl-C aborts)."""
+def serve(engine: Engine, settings: Settings, *, check_every_s: float = 5.0) -> None:
+    """Run until SIGTERM or Ctrl-C; the run in hand finishes first (a second Ctrl-C aborts).
+
+    Raises :class:`SchedulerStopped` (the owner mailed) when it cannot go on: a database error
+    outlasted ``scheduler.db_retry_s``, or APScheduler's thread ended.
+    """
     stopping = threading.Event()
 
     def stop(signum: int, _frame: object) -> None:
@@ -221,13 +255,49 @@ def serve(engine: Engine, settings: Settings) -> None:
     scheduler = None
     try:
         scheduler = start(engine, settings, stopping=stopping)
-        while not stopping.wait(3600):
-            pass
+        watch(scheduler, settings, stopping, check_every_s)
     except KeyboardInterrupt:
         log.info("Ctrl-C: finishing the run in hand, then stopping")
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=True)
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=not _ACTIVE["health"].failed.is_set())
+
+
+def watch(
+    scheduler: Any, settings: Settings, stopping: threading.Event, check_every_s: float = 5.0
+) -> None:
+    """Return when ``stopping`` is set; raise :class:`SchedulerStopped` (owner mailed) when the
+    scheduler can no longer schedule: never a live process that runs nothing."""
+    health: Health = _ACTIVE["health"]
+    while not stopping.wait(check_every_s):
+        thread = getattr(scheduler, "_thread", None)
+        if not health.failed.is_set() and thread is not None and not thread.is_alive():
+            health.fail("luồng lập lịch APScheduler đã dừng")
+        if health.failed.is_set():
+            error = SchedulerStopped(health.reason)
+            log.critical("scheduler cannot go on: %s", health.reason)
+            tell_owner_stopped(settings, str(error))
+            raise error
+
+
+def tell_owner_stopped(settings: Settings, problem: str) -> None:
+    from reports.deliver import mail
+    from reports.errors import DeliveryError
+
+    owners = {settings.smtp.owner} | {job.owner for job in _loaded_jobs(settings)}
+    for owner in sorted(o for o in owners if o):
+        msg = mail.owner_message(settings, owner, "[baocao] Bộ lập lịch đã dừng", problem + "\n")
+        try:
+            mail.send(settings.smtp, msg, owner)
+        except DeliveryError as exc:
+            log.error("could not tell owner %s that the scheduler stopped: %s", owner, exc)
+
+
+def _loaded_jobs(settings: Settings) -> list[Job]:
+    try:
+        return load_jobs(settings.jobs_dir, settings.smtp.owner)
+    except Exception:  # noqa: BLE001 - the owner from the settings is told all the same
+        return []
 
 
 def next_run_times(

@@ -697,3 +697,65 @@ def test_a_lock_longer_than_the_retries_stops_the_scheduler_and_a_restart_runs_i
         scheduler.shutdown(wait=True)
     assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
     engine.dispose()
+
+
+def test_two_schedulers_on_one_postgresql_each_run_with_their_own_settings(
+    pg_url: str, smtp_server: SmtpServer, tmp_path: Path, sample: list[Path]
+) -> None:
+    """Machine A runs; machine B (other settings, the password in its BAOCAO_DB) starts after
+    it on the same database: A's run still uses A's settings, and the store holds no secret."""
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    from reports.schedule.service import start
+
+    secret_url = pg_url.replace("://postgres@", "://postgres:mat-khau-bi-mat@", 1)
+    assert secret_url != pg_url
+    engine = _store(pg_url, sample)
+    a_dir, b_dir = tmp_path / "may-a", tmp_path / "may-b"
+    a_dir.mkdir(), b_dir.mkdir()
+    settings_a = load_settings(_write_settings(a_dir, pg_url, smtp_server.port), environ={})
+    config_b = _write_settings(b_dir, "sqlite:///khong-dung.sqlite", smtp_server.port)
+    done = threading.Event()
+    errors: list[object] = []
+    with time_machine.travel(datetime(2020, 9, 28, 7, 59, 50, tzinfo=HCM), tick=True) as traveller:
+        scheduler = start(engine, settings_a, paused=True)
+        scheduler.add_listener(
+            lambda e: (errors.append(e.exception), done.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+        )
+        scheduler.resume()
+        # machine B's clock agrees with A's (moved the same way in its own process)
+        b_main = (
+            "import sys, time_machine, datetime as d, zoneinfo\n"
+            "at = d.datetime(2020, 9, 28, 7, 59, 52, tzinfo=zoneinfo.ZoneInfo('Asia/Ho_Chi_Minh'))\n"
+            "with time_machine.travel(at, tick=True):\n"
+            "    from reports.cli import main\n"
+            "    sys.exit(main(sys.argv[1:]))\n"
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-c", b_main, "scheduler", "--settings", str(config_b), "-v"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**_clean_env(), "BAOCAO_DB": secret_url},
+        )  # fmt: skip
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "scheduler started with 1 jobs" in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        traveller.move_to(datetime(2020, 9, 28, 8, 0, 5, tzinfo=HCM))
+        scheduler.wakeup()
+        assert done.wait(120), "the job did not run"
+        scheduler.shutdown(wait=True)
+    assert errors == [None]
+    week = "bao-cao-tuan/2020-09-21_2020-09-28"
+    assert sorted(p.name for p in (a_dir / "out" / week).iterdir()) == [
+        "BC-tuan-2020-09-21_2020-09-28.docx",
+        "BC-tuan-2020-09-21_2020-09-28.xlsx",
+    ]
+    assert not (b_dir / "out").exists()
+    with engine.connect() as conn:
+        (state,) = conn.execute(sa.text("SELECT job_state FROM apscheduler_jobs")).scalars()
+    assert b"mat-khau-bi-mat" not in state
+    assert str(tmp_path).encode() not in state
+    engine.dispose()

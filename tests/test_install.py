@@ -151,6 +151,20 @@ def test_installed_read_only_from_an_office_folder(
 ) -> None:
     before = _tree(venv)
     folder = office.home / "baocao-vp"
+    # nothing set up yet: a clear error, and nothing written anywhere
+    r = office.run("units", cwd=office.home)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == (
+        "Lỗi: Cấu hình tệp cấu hình: không tìm thấy baocao.toml (đã tìm --settings, "
+        "BAOCAO_SETTINGS, thư mục hiện tại và thư mục do 'baocao init' tạo); tạo thư mục văn "
+        "phòng bằng 'baocao init THƯ_MỤC' rồi chạy lệnh trong thư mục đó, hoặc chỉ rõ "
+        "--settings TỆP\n"
+    )
+    # the documentation ships in the wheel
+    r = office.run("help", "import", cwd=office.home)
+    assert r.returncode == 0 and "## 1. The canonical import format" in r.stdout
+    r = office.run("help", "settings", cwd=office.home)
+    assert r.returncode == 0 and "unit_office = " in r.stdout and "timeout_s = 30.0" in r.stdout
     r = office.run("init", str(folder), cwd=office.home)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f"Đã tạo thư mục văn phòng {folder}:\n")
@@ -201,7 +215,12 @@ def test_installed_read_only_from_an_office_folder(
         else:
             raise AssertionError("the scheduler never started")
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise AssertionError(f"SIGTERM did not stop the scheduler:\n{err}") from None
     finally:
         if proc.poll() is None:
             proc.kill()

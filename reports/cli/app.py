@@ -192,15 +192,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to users
-        path = _crash_log(exc)
+    except OSError as exc:
+        if exc.filename is None:
+            return _unexpected(exc)
+        # a folder or file the user named (or the settings did) that cannot be made or written
         click.echo(
-            f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}\n"
-            f"Chi tiết kỹ thuật đã ghi vào {path}; gửi tệp này cho bộ phận CNTT.",
+            f"Lỗi: không ghi được {exc.filename}: {exc.strerror}; chọn thư mục mà tài khoản này "
+            "được ghi (--out, paths.output hoặc paths.data trong baocao.toml)",
             err=True,
         )
-        return 70
+        return 5
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to users
+        if type(exc).__module__.startswith("sqlalchemy") and type(exc).__name__ in (
+            "OperationalError",
+            "InterfaceError",
+        ):
+            orig = getattr(exc, "orig", None) or exc
+            click.echo(
+                f"Lỗi: cơ sở dữ liệu không dùng được lúc này ({orig}); thử lại sau ít phút, "
+                "hoặc kiểm tra máy chủ cơ sở dữ liệu và --db / BAOCAO_DB",
+                err=True,
+            )
+            return 4
+        return _unexpected(exc)
     return 0
+
+
+def _unexpected(exc: BaseException) -> int:
+    path = _crash_log(exc)
+    click.echo(
+        f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}\n"
+        f"Chi tiết kỹ thuật đã ghi vào {path}; gửi tệp này cho bộ phận CNTT.",
+        err=True,
+    )
+    return 70
 
 
 def entry() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from reports import vi
+from reports import preflight, vi
 from reports.deliver import mail
 from reports.errors import BaocaoError, DeliveryError, JobError
 from reports.model import Figures, Report
@@ -201,6 +201,7 @@ def run_job(
             if job.units == "all":
                 _run_all_units(engine, settings, job, period, outcome, out_dir, me, clock, sleep)
             else:
+                preflight.templates(settings, mail=bool(job.recipients))
                 report, files = _files(engine, settings, job, period, run, out_dir, send_empty)
                 outcome.files = files
                 _deliver(engine, settings, lease, job.recipients, report, files, outcome, sleep)

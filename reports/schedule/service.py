@@ -246,7 +246,8 @@ def serve(engine: Engine, settings: Settings, *, check_every_s: float = 5.0) -> 
     stopping = threading.Event()
 
     def stop(signum: int, _frame: object) -> None:
-        log.info("signal %s: finishing the run in hand, then stopping", signum)
+        # No logging here: the signal may interrupt a write to stderr (a reentrant write
+        # raises, and the event would never be set).
         stopping.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
@@ -256,6 +257,7 @@ def serve(engine: Engine, settings: Settings, *, check_every_s: float = 5.0) -> 
     try:
         scheduler = start(engine, settings, stopping=stopping)
         watch(scheduler, settings, stopping, check_every_s)
+        log.info("stop requested: finishing the run in hand, then stopping")
     except KeyboardInterrupt:
         log.info("Ctrl-C: finishing the run in hand, then stopping")
     finally:

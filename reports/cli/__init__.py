@@ -1,6 +1,6 @@
 """The ``baocao`` command line: the group and its entry point, with every command registered."""
 
-from reports.cli import data, jobs, office, report  # noqa: F401 - each registers its commands
+from reports.cli import check, data, jobs, office, report  # noqa: F401 - each registers its commands
 from reports.cli.app import cli, entry, main
 
 __all__ = ["cli", "entry", "main"]

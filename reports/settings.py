@@ -88,6 +88,14 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    file: str = ""
+    """A rotating log file besides stderr (relative to the settings file); empty: none."""
+    max_mb: float = 10.0
+    backups: int = 5
+
+
+@dataclass(frozen=True)
 class Settings:
     source: Path | None
     base_dir: Path
@@ -103,6 +111,7 @@ class Settings:
     output_dir: Path
     pdf_timeout_s: float = 120.0
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    log: LogSettings = field(default_factory=LogSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -253,6 +262,7 @@ def settings_from_mapping(
         "timezone",
         "pdf",
         "scheduler",
+        "log",
     }
     for key in raw:
         if key not in allowed:
@@ -341,6 +351,13 @@ def settings_from_mapping(
             url = f"sqlite:///{(base_dir / rel).resolve()}"
 
     db_key = "database.url"
+    log = _build(LogSettings, "log", _section(raw, "log", source), source)
+    if log.file:
+        log = replace(log, file=str((base_dir / log.file).resolve()))
+    if log.max_mb <= 0 or log.backups < 1:
+        raise ConfigError(
+            "log", f"max_mb phải dương và backups ít nhất 1, nhận được {log.max_mb}, {log.backups}"
+        )
     scheduler = _build(SchedulerSettings, "scheduler", _section(raw, "scheduler", source), source)
     if scheduler.lease_s < 10:
         raise ConfigError(
@@ -368,4 +385,5 @@ def settings_from_mapping(
         output_dir=_path("output", base_dir / "out"),
         pdf_timeout_s=float(pdf_timeout),
         scheduler=scheduler,
+        log=log,
     )

@@ -759,3 +759,28 @@ def test_two_schedulers_on_one_postgresql_each_run_with_their_own_settings(
     assert b"mat-khau-bi-mat" not in state
     assert str(tmp_path).encode() not in state
     engine.dispose()
+
+
+def test_one_log_line_per_delivery(
+    settings: Settings,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    sample: list[Path],
+    sqlite_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    engine = _store(sqlite_url, sample)
+    smtp_server.handler.reject.add(LEADERS[1])
+    with caplog.at_level(logging.INFO, logger="reports"):
+        run_job(engine, mail_settings(settings, smtp_server), _job(tmp_path), WEEK)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("delivery ")]
+    assert len(lines) == 2
+    assert lines[0].startswith(
+        f"delivery bao-cao-tuan 2020-09-21_2020-09-28 to {LEADERS[0]}: sent (<"
+    )
+    assert lines[1].startswith(
+        f"delivery bao-cao-tuan 2020-09-21_2020-09-28 to {LEADERS[1]}: failed: "
+    )
+    engine.dispose()

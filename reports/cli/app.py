@@ -49,6 +49,9 @@ class _Context:
 
             self._settings = load_settings(self.settings_path).with_database(self.db)
             self._settings = self._settings.with_jobs_dir(self.jobs)
+            from reports.logs import configure
+
+            configure(self._settings)
         return self._settings
 
     @property

@@ -17,9 +17,14 @@ if TYPE_CHECKING:
 @click.pass_context
 def scheduler(ctx: click.Context) -> None:
     """Chạy các công việc trong jobs/ theo lịch cho đến khi dừng (Ctrl-C / SIGTERM)."""
+    import logging
+
     from reports.schedule.service import serve
 
     settings = _settings(ctx)
+    # a service logs each run and each delivery (one line each) even without -v
+    reports_log = logging.getLogger("reports")
+    reports_log.setLevel(min(reports_log.getEffectiveLevel(), logging.INFO))
     click.echo(
         f"Bộ lập lịch đang chạy với các công việc trong {settings.jobs_dir}. Ctrl-C để dừng."
     )

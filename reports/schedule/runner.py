@@ -271,10 +271,14 @@ def _deliver(
         except DeliveryError as exc:
             ledger.mark_delivery(engine, run, recipient, ledger.FAILED, now=clock(), error=str(exc))
             outcome.failed[recipient] = str(exc)
+            log.warning("delivery %s %s to %s: failed: %s", run.job_id, run.period.slug(),
+                        recipient, exc)  # fmt: skip
             continue
         ledger.mark_delivery(
             engine, run, recipient, ledger.SENT, now=clock(), message_id=result.message_id
         )
+        log.info("delivery %s %s to %s: sent (%s)", run.job_id, run.period.slug(), recipient,
+                 result.message_id)  # fmt: skip
         outcome.sent.append(recipient)
 
 

@@ -86,9 +86,9 @@ def check_database(settings: Settings) -> Check:
         engine = create_engine(url)
         try:
             revision = probe_revision(engine, url)
+            check_revision(url, revision, engine)
         finally:
             engine.dispose()
-        check_revision(url, revision)
         if revision is None:
             return f"{shown}: chưa có lược đồ, sẽ được tạo khi dùng lần đầu"
         if revision != HEAD_REVISION:

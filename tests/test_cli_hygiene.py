@@ -64,18 +64,26 @@ def test_a_db_that_is_neither_url_nor_path_is_refused(tmp_path: Path) -> None:
 def test_a_newer_schema_revision_is_exit_4(sqlite_url: str) -> None:
     engine = open_store(sqlite_url)
     with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT value FROM store_meta")).scalar() == baocao_version()
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_tuong_lai'"))
-    engine.dispose()
+        conn.execute(sa.text("UPDATE store_meta SET value = '0.4.0' WHERE key = 'schema_by'"))
     r = run("figures", "--from", "2020-09-21", "--to", "2020-09-28", db=sqlite_url)
     assert r.returncode == 4
     v = baocao_version()
     assert r.stderr == (
         f"Lỗi: {sqlite_url}: cơ sở dữ liệu do phiên bản mới hơn tạo (lược đồ 0099_tuong_lai, "
-        f"baocao {v} chỉ biết đến {HEAD_REVISION}); cài baocao ≥ bản đã tạo lược đồ "
-        f"0099_tuong_lai (mới hơn {v}) hoặc dùng bản sao lưu\n"
+        f"baocao {v} chỉ biết đến {HEAD_REVISION}); cài baocao ≥ 0.4.0 hoặc dùng bản sao lưu\n"
     )
     r = run("db", "upgrade", db=sqlite_url)
-    assert r.returncode == 4 and "do phiên bản mới hơn tạo" in r.stderr
+    assert r.returncode == 4 and "cài baocao ≥ 0.4.0" in r.stderr
+    with engine.begin() as conn:  # a store that does not say who upgraded it
+        conn.execute(sa.text("DELETE FROM store_meta"))
+    engine.dispose()
+    r = run("units", db=sqlite_url)
+    assert r.returncode == 4
+    assert r.stderr.endswith(
+        f"cài baocao ≥ bản đã tạo lược đồ 0099_tuong_lai (mới hơn {v}) hoặc dùng bản sao lưu\n"
+    )
 
 
 def test_db_upgrade_copies_a_sqlite_file_first(tmp_path: Path) -> None:

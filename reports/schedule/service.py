@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 
 from reports.errors import SchedulerStopped, StoreError
 from reports.schedule.jobs import Job, find_job, load_jobs
-from reports.schedule.resilient import Health, RetryingJobStore, is_retryable, retrying
+from reports.schedule.resilient import Health, RetryingJobStore, retrying
 from reports.schedule.runner import RunOutcome, run_job
 from reports.settings import Settings
 
@@ -69,9 +69,12 @@ def scheduled_run(job_id: str, **_stored_by_older_versions: Any) -> None:
     try:
         outcome = retrying(what, attempt, retry_s=retry_s, health=health)
     except StoreError as exc:
-        if health is not None and is_retryable(exc.__cause__ or exc):
+        # the database is unusable for this baocao (unreachable past the retries, or left at a
+        # newer revision): this scheduler cannot go on; serve() mails the owner and exits
+        log.error("Job %s for %s: %s", job.id, period.slug(), exc)
+        if health is not None:
             health.fail(str(exc))
-        raise
+        return
     log.info("%s", outcome.message)
 
 

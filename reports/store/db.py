@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 sqlite3.register_adapter(date, date.isoformat)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0003_day_counts"
+HEAD_REVISION = "0005_store_meta"
 """Keep equal to the newest file in ``migrations/versions``; a test checks it."""
 
 
@@ -84,6 +84,10 @@ def upgrade(engine: Engine) -> None:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(724401)"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        from reports.store.schema import store_meta
+
+        conn.execute(store_meta.delete().where(store_meta.c.key == "schema_by"))
+        conn.execute(store_meta.insert().values(key="schema_by", value=baocao_version()))
 
 
 def known_revisions() -> set[str]:
@@ -100,16 +104,33 @@ def baocao_version() -> str:
         return "0+unknown"
 
 
-def check_revision(url: str, revision: str | None) -> None:
+def check_revision(url: str, revision: str | None, engine: Engine | None = None) -> None:
     """Refuse a database left at a revision this baocao does not know (a newer baocao's)."""
     if revision is None or revision in known_revisions():
         return
     mine = baocao_version()
+    needed = f"bản đã tạo lược đồ {revision} (mới hơn {mine})"
+    if engine is not None and (by := schema_by(engine)):
+        needed = by
     raise StoreError(
         f"{safe_url(url)}: cơ sở dữ liệu do phiên bản mới hơn tạo (lược đồ {revision}, "
-        f"baocao {mine} chỉ biết đến {HEAD_REVISION}); cài baocao ≥ bản đã tạo lược đồ "
-        f"{revision} (mới hơn {mine}) hoặc dùng bản sao lưu"
+        f"baocao {mine} chỉ biết đến {HEAD_REVISION}); cài baocao ≥ {needed} "
+        "hoặc dùng bản sao lưu"
     )
+
+
+def schema_by(engine: Engine) -> str | None:
+    """The baocao version that last upgraded the schema (``store_meta``), if recorded."""
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("store_meta"):
+                return None
+            value = conn.execute(
+                sa.text("SELECT value FROM store_meta WHERE key = 'schema_by'")
+            ).scalar()
+    except sa.exc.SQLAlchemyError:
+        return None
+    return str(value) if value else None
 
 
 def probe_revision(engine: Engine, url: str) -> str | None:
@@ -145,7 +166,7 @@ def open_store(url: str, *, migrate: bool = True) -> Engine:
     """Connect, and upgrade the schema when it is behind (cheap when it is current)."""
     engine = create_engine(url)
     revision = probe_revision(engine, url)
-    check_revision(url, revision)
+    check_revision(url, revision, engine)
     if revision != HEAD_REVISION:
         if not migrate:
             raise StoreError(
@@ -166,7 +187,7 @@ def upgrade_store(url: str) -> list[str]:
     engine = create_engine(url)
     try:
         revision = probe_revision(engine, url)
-        check_revision(url, revision)
+        check_revision(url, revision, engine)
         if revision == HEAD_REVISION:
             return [f"Cơ sở dữ liệu {safe_url(url)} đã ở lược đồ mới nhất ({HEAD_REVISION})."]
         lines = []

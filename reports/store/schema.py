@@ -202,3 +202,11 @@ deliveries = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
     sa.UniqueConstraint("run_id", "recipient", name="uq_deliveries_run_recipient"),
 )
+
+store_meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+"""Facts about the store itself: ``schema_by``, the baocao version that last upgraded it."""

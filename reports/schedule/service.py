@@ -235,8 +235,8 @@ def start(
     catch_up(engine, settings, jobs, now or datetime.now(UTC), since, stopping=stopping)
     register(scheduler, settings, jobs)
     log.info("scheduler started with %d jobs from %s", len(jobs), settings.jobs_dir)
-    if not paused:
-        scheduler.resume()
+    if not paused and not (stopping is not None and stopping.is_set()):
+        scheduler.resume()  # stopped during the catch-up: nothing more starts
     return scheduler
 
 

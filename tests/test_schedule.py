@@ -784,3 +784,28 @@ def test_one_log_line_per_delivery(
         f"delivery bao-cao-tuan 2020-09-21_2020-09-28 to {LEADERS[1]}: failed: "
     )
     engine.dispose()
+
+
+def test_a_newer_schema_under_a_running_scheduler_stops_it_and_tells_the_owner(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    from reports.errors import SchedulerStopped
+    from reports.schedule.service import start, watch
+
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    with time_machine.travel(datetime(2020, 9, 28, 7, 59, 50, tzinfo=HCM), tick=True) as traveller:
+        scheduler = start(engine, settings)
+        # a newer baocao on another machine upgraded the shared database meanwhile
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_tuong_lai'"))
+        traveller.move_to(datetime(2020, 9, 28, 8, 0, 5, tzinfo=HCM))
+        scheduler.wakeup()
+        with pytest.raises(SchedulerStopped) as info:
+            watch(scheduler, settings, threading.Event(), check_every_s=0.2)
+        scheduler.shutdown(wait=True)
+    assert "cơ sở dữ liệu do phiên bản mới hơn tạo (lược đồ 0099_tuong_lai" in str(info.value)
+    (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
+    assert told["Subject"] == "[baocao] Bộ lập lịch đã dừng"
+    assert smtp_server.handler.to(LEADERS[0]) == []
+    engine.dispose()

@@ -87,6 +87,13 @@ class RetryingJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
         super().__init__(**kwargs)
         self._retry_s = retry_s
         self._health = health
+        self._closed = False
+
+    def shutdown(self) -> None:
+        # APScheduler's loop runs once more after shutdown() (it wakes on the event set last):
+        # that pass must not open a connection on the disposed engine (it would never close)
+        self._closed = True
+        super().shutdown()
 
     def _retry(self, name: str, *args: Any) -> Any:
         method = getattr(super(), name)
@@ -101,7 +108,7 @@ class RetryingJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
         """A call from APScheduler's own thread: once the scheduler is failed, the call gives
         ``gave_up`` instead of raising (which would end the thread with a traceback); the
         process is stopping, and what was not stored is run again after the restart."""
-        if self._health.failed.is_set():
+        if self._closed or self._health.failed.is_set():
             return gave_up  # store nothing more: the restart must see what was not done
         try:
             return self._retry(name, *args)

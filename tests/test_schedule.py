@@ -809,3 +809,26 @@ def test_a_newer_schema_under_a_running_scheduler_stops_it_and_tells_the_owner(
     assert told["Subject"] == "[baocao] Bộ lập lịch đã dừng"
     assert smtp_server.handler.to(LEADERS[0]) == []
     engine.dispose()
+
+
+def test_periods_beyond_catch_up_max_are_not_run_and_the_owner_gets_their_commands(
+    settings: Settings, smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    engine = _store(sqlite_url, sample)
+    s = mail_settings(settings, smtp_server)
+    s = replace(s, scheduler=replace(s.scheduler, catch_up_max=1))
+    job = _job(tmp_path)
+    since = {job.id: datetime(2020, 9, 21, 8, 0, tzinfo=HCM)}  # 21/9, 28/9 and 5/10 missed
+    outcomes = catch_up(engine, s, [job], datetime(2020, 10, 5, 9, 0, tzinfo=HCM), since)
+    assert [o.status for o in outcomes] == ["delivered"]
+    ((run, _),) = ledger.history(engine, job.id)
+    assert run.period == ReportPeriod(date(2020, 9, 28), date(2020, 10, 5))  # the newest
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
+    (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
+    assert told["Subject"] == "[baocao] bao-cao-tuan: 2 kỳ cũ chưa chạy bù"
+    body = told.get_content().replace("\r\n", "\n")
+    for start, end in (("2020-09-14", "2020-09-21"), ("2020-09-21", "2020-09-28")):
+        assert (
+            f"  baocao --db {sqlite_url} jobs run bao-cao-tuan --from {start} --to {end}\n" in body
+        )
+    engine.dispose()

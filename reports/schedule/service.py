@@ -146,6 +146,8 @@ def catch_up(
                 "from %s; run the older ones by hand with 'baocao jobs run'",
                 job.id, len(fires), limit, fires[-limit],
             )  # fmt: skip
+            older = [job.period_for(f, settings.report.week_convention) for f in fires[:-limit]]
+            tell_owner_skipped(settings, job, older)
         for fire in fires[-limit:] if limit else []:
             period = job.period_for(fire, settings.report.week_convention)
             if stopping is not None and stopping.is_set():
@@ -296,6 +298,29 @@ def tell_owner_stopped(settings: Settings, problem: str) -> None:
             mail.send(settings.smtp, msg, owner)
         except DeliveryError as exc:
             log.error("could not tell owner %s that the scheduler stopped: %s", owner, exc)
+
+
+def tell_owner_skipped(settings: Settings, job: Job, periods: list[Any]) -> None:
+    """The periods older than ``scheduler.catch_up_max`` are not run: the owner gets the
+    commands that run them (nobody else is mailed)."""
+    from reports.deliver import mail
+    from reports.errors import DeliveryError
+    from reports.schedule.runner import rerun_command
+
+    owner = job.owner or settings.smtp.owner
+    if not owner:
+        return
+    body = (
+        f"Bộ lập lịch đã không chạy trong {len(periods) + settings.scheduler.catch_up_max} kỳ "
+        f"của công việc {job.id}; chỉ chạy bù {settings.scheduler.catch_up_max} kỳ gần nhất "
+        "(scheduler.catch_up_max). Các kỳ cũ hơn chưa gửi; nếu cần, chạy bằng lệnh:\n"
+        + "".join(f"  {rerun_command(job, p, settings)}\n" for p in periods)
+    )
+    subject = f"[baocao] {job.id}: {len(periods)} kỳ cũ chưa chạy bù"
+    try:
+        mail.send(settings.smtp, mail.owner_message(settings, owner, subject, body), owner)
+    except DeliveryError as exc:
+        log.error("could not tell owner %s about skipped periods of %s: %s", owner, job.id, exc)
 
 
 def _loaded_jobs(settings: Settings) -> list[Job]:

@@ -96,12 +96,16 @@ def provisional_line(found: list[Gap]) -> str:
 
 
 def all_zero(figures: Figures) -> bool:
-    return all(not figures.value(info.name) for info in FIGURE_INFO)
+    """Every figure of the period is 0: most likely nothing was imported for it yet. Dossiers
+    overdue and still open are carried from before the period, so they do not count."""
+    return all(
+        not figures.value(info.name) for info in FIGURE_INFO if info.name != "dossiers_overdue_open"
+    )
 
 
-def incomplete_reasons(report: Report) -> list[str]:
+def incomplete_reasons(report: Report, *, zero_is_incomplete: bool = True) -> list[str]:
     """Why ``report`` is not complete: its provisional line, all-zero figures; [] if it is."""
     reasons = [report.provisional] if report.provisional else []
-    if all_zero(report.figures.current):
+    if zero_is_incomplete and all_zero(report.figures.current):
         reasons.append(f"Kỳ {vi.period_short(report.period)}: {ALL_ZERO}.")
     return reasons

@@ -101,6 +101,18 @@ class StoreError(BaocaoError):
     exit_code = 4
 
 
+class SchedulerStopped(StoreError):
+    """The scheduler cannot go on (a database error outlasted its retries): it exits non-zero
+    so that the service manager restarts it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"Bộ lập lịch dừng vì không thể tiếp tục: {reason}. Đã báo người phụ trách; dịch vụ "
+            "(systemd Restart=on-failure) sẽ khởi động lại và chạy bù các lần đã lỡ."
+        )
+
+
 class TemplateError(BaocaoError):
     """A report template is broken, unsafe, or names a variable that does not exist."""
 

@@ -16,10 +16,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reports.errors import ConfigError
+from reports.resources import bundled, is_checkout, recorded_office
 from reports.workdays import WorkCalendar
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The source checkout (in an installed wheel: site-packages, which baocao never writes to)."""
 DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "baocao.toml"
+SETTINGS_NAME = "baocao.toml"
 
 WEEK_CONVENTIONS = ("monday-to-monday", "iso")
 TLS_MODES = ("none", "starttls", "ssl")
@@ -80,6 +83,17 @@ class SchedulerSettings:
     """A run whose owner stopped renewing its lease this long ago is taken over."""
     catch_up_max: int = 8
     """At start, missed periods run once each, at most this many per job."""
+    db_retry_s: float = 600.0
+    """How long a database error (locked SQLite, PostgreSQL restarting) is retried before the
+    scheduler mails the owner and exits non-zero for the service manager to restart it."""
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    file: str = ""
+    """A rotating log file besides stderr (relative to the settings file); empty: none."""
+    max_mb: float = 10.0
+    backups: int = 5
 
 
 UNIT_TYPES = (
@@ -194,6 +208,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     completeness: CompletenessSettings = field(default_factory=CompletenessSettings)
     signing: SigningSettings = field(default_factory=SigningSettings)
+    log: LogSettings = field(default_factory=LogSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -206,13 +221,27 @@ class Settings:
         return self if not path else replace(self, jobs_dir=Path(path).resolve())
 
 
-def normalise_db_url(url: str) -> str:
-    """Accept ``postgresql://`` and plain file paths as the users write them."""
+_DB_FORMS = (
+    "dùng postgresql://người_dùng@máy:5432/tên_csdl, sqlite:////đường/dẫn/baocao.sqlite "
+    "hoặc đường dẫn tệp SQLite (data/baocao.sqlite)"
+)
+
+
+def normalise_db_url(url: str, setting: str = "--db") -> str:
+    """Accept ``postgresql://``, ``sqlite:///`` and plain file paths as the users write them;
+    refuse anything else with the expected forms (a mistyped ``postgresql:/x`` is not a path)."""
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
-    if "://" not in url:
-        return f"sqlite:///{Path(url).resolve()}"
-    return url
+    if url.startswith(("postgresql+psycopg://", "sqlite://")):
+        return url
+    scheme = url.split(":", 1)[0] if ":" in url else ""
+    is_drive = len(scheme) == 1 and scheme.isalpha()  # C:\baocao\data.sqlite on Windows
+    if "://" in url or (scheme and not is_drive and "/" not in scheme and "\\" not in scheme):
+        raise ConfigError(setting, f"địa chỉ cơ sở dữ liệu không hợp lệ {url!r}; {_DB_FORMS}")
+    path = Path(url).resolve()
+    if path.is_dir():
+        raise ConfigError(setting, f"{path} là một thư mục, không phải tệp SQLite; {_DB_FORMS}")
+    return f"sqlite:///{path}"
 
 
 def _section(raw: Mapping[str, Any], name: str, source: Path | None) -> dict[str, Any]:
@@ -257,34 +286,60 @@ def _build(cls: type[Any], section: str, values: dict[str, Any], source: Path | 
 _TYPE_NAMES = {str: "chuỗi", int: "số nguyên", float: "số", bool: "true/false", tuple: "danh sách"}
 
 
+def _default_templates(base_dir: Path) -> Path:
+    """``templates/`` beside the settings file, or the shipped templates when there is none."""
+    beside = base_dir / "templates"
+    return beside.resolve() if beside.is_dir() else bundled("templates")
+
+
 def _env(name: str, environ: Mapping[str, str]) -> str | None:
     value = environ.get(name)
     return value if value not in (None, "") else None
 
 
-def load_settings(
-    path: str | Path | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
-    """Load and validate the settings file (``--settings``, ``$BAOCAO_SETTINGS`` or the default)."""
+def find_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """The settings file to use: ``--settings``, then ``$BAOCAO_SETTINGS``, then
+    ``./baocao.toml``, then the office folder ``baocao init`` recorded (then, in a source
+    checkout, the repository's own ``baocao.toml``)."""
     env = os.environ if environ is None else environ
     chosen = path or _env("BAOCAO_SETTINGS", env)
-    source: Path | None
     if chosen:
         source = Path(chosen).resolve()
         if not source.is_file():
-            raise ConfigError("--settings", f"không tìm thấy tệp {source}")
-    else:
-        source = DEFAULT_SETTINGS_FILE if DEFAULT_SETTINGS_FILE.is_file() else None
-    raw: dict[str, Any] = {}
-    if source is not None:
-        try:
-            raw = tomllib.loads(source.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError("tệp cấu hình", f"không đọc được TOML: {exc}", source) from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError("tệp cấu hình", "phải lưu ở dạng UTF-8", source) from exc
-    base = source.parent if source else PROJECT_ROOT
-    return settings_from_mapping(raw, base, source, env)
+            setting = "--settings" if path else "BAOCAO_SETTINGS"
+            raise ConfigError(setting, f"không tìm thấy tệp {source}")
+        return source
+    here = Path.cwd() / SETTINGS_NAME
+    if here.is_file():
+        return here.resolve()
+    recorded = recorded_office(env)
+    if recorded is not None:
+        return recorded.resolve()
+    if is_checkout() and DEFAULT_SETTINGS_FILE.is_file():
+        return DEFAULT_SETTINGS_FILE
+    raise ConfigError(
+        "tệp cấu hình",
+        "không tìm thấy baocao.toml (đã tìm --settings, BAOCAO_SETTINGS, thư mục hiện tại và "
+        "thư mục do 'baocao init' tạo); tạo thư mục văn phòng bằng 'baocao init THƯ_MỤC' rồi "
+        "chạy lệnh trong thư mục đó, hoặc chỉ rõ --settings TỆP",
+    )
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Load and validate the settings file found by :func:`find_settings`."""
+    env = os.environ if environ is None else environ
+    source = find_settings(path, env)
+    try:
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("tệp cấu hình", f"không đọc được TOML: {exc}", source) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError("tệp cấu hình", "phải lưu ở dạng UTF-8", source) from exc
+    except OSError as exc:
+        raise ConfigError("tệp cấu hình", f"không đọc được tệp: {exc.strerror}", source) from exc
+    return settings_from_mapping(raw, source.parent, source, env)
 
 
 def settings_from_mapping(
@@ -310,6 +365,7 @@ def settings_from_mapping(
         "web",
         "completeness",
         "signing",
+        "log",
     }
     for key in raw:
         if key not in allowed:
@@ -387,7 +443,7 @@ def settings_from_mapping(
             raise ConfigError(f"paths.{key}", f"phải là đường dẫn, nhận được {value!r}", source)
         return (base_dir / value).resolve()
 
-    data_dir = _path("data", PROJECT_ROOT / "data")
+    data_dir = _path("data", base_dir / "data")
     database = _section(raw, "database", source)
     url = _env("BAOCAO_DB", env) or database.get("url") or f"sqlite:///{data_dir / 'baocao.sqlite'}"
     if not isinstance(url, str):
@@ -397,6 +453,14 @@ def settings_from_mapping(
         if rel and rel != ":memory:":
             url = f"sqlite:///{(base_dir / rel).resolve()}"
 
+    db_key = "database.url"
+    log = _build(LogSettings, "log", _section(raw, "log", source), source)
+    if log.file:
+        log = replace(log, file=str((base_dir / log.file).resolve()))
+    if log.max_mb <= 0 or log.backups < 1:
+        raise ConfigError(
+            "log", f"max_mb phải dương và backups ít nhất 1, nhận được {log.max_mb}, {log.backups}"
+        )
     scheduler = _build(SchedulerSettings, "scheduler", _section(raw, "scheduler", source), source)
     if scheduler.lease_s < 10:
         raise ConfigError(
@@ -457,16 +521,16 @@ def settings_from_mapping(
     return Settings(
         source=source,
         base_dir=base_dir,
-        database_url=normalise_db_url(url),
+        database_url=normalise_db_url(url, "BAOCAO_DB" if _env("BAOCAO_DB", env) else db_key),
         timezone=str(timezone),
         office=office,
         signer=signer,
         report=report,
         smtp=smtp,
-        templates_dir=_path("templates", PROJECT_ROOT / "templates"),
+        templates_dir=_path("templates", _default_templates(base_dir)),
         data_dir=data_dir,
-        jobs_dir=_path("jobs", PROJECT_ROOT / "jobs"),
-        output_dir=_path("output", PROJECT_ROOT / "out"),
+        jobs_dir=_path("jobs", base_dir / "jobs"),
+        output_dir=_path("output", base_dir / "out"),
         pdf_timeout_s=float(pdf_timeout),
         scheduler=scheduler,
         periods=periods,
@@ -475,6 +539,7 @@ def settings_from_mapping(
         web=replace(web, base_url=web.base_url.rstrip("/")),
         completeness=completeness,
         signing=signing,
+        log=log,
     )
 
 

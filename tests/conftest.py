@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from tests.smtp import SmtpServer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# `baocao init` records the office folder in the user's configuration folder and later commands
+# read it: every test (and every command a test starts) gets an empty one of its own.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="baocao-test-config-")
 PG_URL = os.environ.get("BAOCAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -529,8 +529,8 @@ def test_a_scheduled_run_with_approval_mails_the_approver_and_no_recipient(
 
     import time_machine
 
-    from reports.schedule.service import scheduled_run
-    from reports.settings import PROJECT_ROOT
+    from reports.schedule.service import bind, scheduled_run
+    from reports.settings import PROJECT_ROOT, load_settings
 
     _store(sqlite_url, sample)
     s = _approval_settings(settings, smtp_server)
@@ -543,7 +543,8 @@ def test_a_scheduled_run_with_approval_mails_the_approver_and_no_recipient(
     )
     monday = datetime(2020, 9, 28, 8, 0, 5, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     with time_machine.travel(monday, tick=False):
-        scheduled_run("bao-cao-tuan", str(config), sqlite_url, str(s.jobs_dir))
+        bind(load_settings(str(config)).with_database(sqlite_url).with_jobs_dir(str(s.jobs_dir)))
+        scheduled_run("bao-cao-tuan")
     assert [m["X-Envelope-To"] for m in smtp_server.handler.messages] == [APPROVER]
     engine = open_store(sqlite_url)
     _OPEN.append(engine)

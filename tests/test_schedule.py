@@ -166,13 +166,13 @@ def test_permanent_rejection_tells_the_owner_and_a_rerun_sends_only_the_rest(
     smtp_server.handler.reject.add(LEADERS[1])
     outcome = run_job(engine, s, job, WEEK)
     assert outcome.status == "failed" and outcome.exit_code == 6
-    assert "baocao jobs run bao-cao-tuan --from 2020-09-21 --to 2020-09-28" in outcome.message
+    # the database is not the settings' default one: the command names it, to work when pasted
+    command = f"baocao --db {sqlite_url} jobs run bao-cao-tuan --from 2020-09-21 --to 2020-09-28"
+    assert outcome.message.endswith(f"\nChạy lại: {command}")
     (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
     assert told["Subject"] == "[baocao] Lỗi công việc bao-cao-tuan kỳ 21/9-28/9/2020"
-    body = told.get_content()
-    assert (
-        "550" in body and "baocao jobs run bao-cao-tuan --from 2020-09-21 --to 2020-09-28" in body
-    )
+    body = told.get_content().replace("\r\n", "\n")
+    assert "550" in body and f"\n  {command}\n" in body
     assert len(smtp_server.handler.to(LEADERS[0])) == 1
     smtp_server.handler.reject.clear()
     rerun = run_job(engine, s, job, WEEK)
@@ -197,9 +197,12 @@ def test_catch_up_runs_each_missed_period_once(
         datetime(2020, 9, 28, 8, 0, tzinfo=HCM),
         datetime(2020, 10, 5, 8, 0, tzinfo=HCM),
     ]
-    outcomes = catch_up(engine, s, [job], now)
+    # the scheduler stored its next run time (28/9 08:00) after the run of 21/9, then stopped
+    since = {job.id: datetime(2020, 9, 28, 8, 0, tzinfo=HCM)}
+    outcomes = catch_up(engine, s, [job], now, since)
     assert [o.status for o in outcomes] == ["delivered", "delivered"]
-    assert catch_up(engine, s, [job], now) == []
+    again = catch_up(engine, s, [job], now, since)
+    assert [o.status for o in again] == ["already-delivered", "already-delivered"]
     with engine.connect() as conn:
         periods = (
             conn.execute(sa.select(runs.c.period_start).order_by(runs.c.period_start))
@@ -438,10 +441,22 @@ def test_sigterm_finishes_the_run_in_hand_then_stops(
 ) -> None:
     """The real `baocao scheduler` process, stopped while its catch-up is mailing."""
     engine = _store(sqlite_url, sample)
+    # the weeks it catches up have figures (all-zero periods are not mailed)
+    today = date.today()
+    recent = write_sample(tmp_path / "recent", start=today - timedelta(days=35), end=today)
+    import_files(engine, [recent[k] for k in ORDER if k != "units"])
     config = _write_settings(tmp_path, sqlite_url, smtp_server.port)
     job = load_jobs(load_settings(config, environ={}).jobs_dir)[0]
     # the service last ran three weeks ago: at least two periods are missed since
+    from reports.schedule.service import build_scheduler, register
+
     now = datetime.now(UTC)
+    with time_machine.travel(now - timedelta(days=21), tick=False):
+        previous = load_settings(config, environ={})
+        stopped = build_scheduler(previous, [job], blocking=False)
+        stopped.start(paused=True)
+        register(stopped, previous, [job])
+        stopped.shutdown(wait=False)
     seen = job.period_for(now - timedelta(days=21), "monday-to-monday")
     old = ledger.claim(engine, job.id, seen, owner="may-cu:1", now=now, lease_s=60)
     assert old.run is not None
@@ -502,3 +517,320 @@ def test_runs_command_shows_each_recipient_in_vietnamese_and_local_time(
         "550 5.1.1 Người nhận không tồn tại",
     ]
     assert sum(line.startswith("    tệp: ") for line in lines) == 2
+
+
+def test_a_hand_run_for_2020_then_a_first_scheduler_start_mails_nothing(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    """The README's hand-run, then the service's first start: no catch-up of the years since."""
+    from reports.schedule.service import start
+
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    job = load_jobs(settings.jobs_dir)[0]
+    assert run_job(engine, settings, job, WEEK).status == "delivered"
+    assert len(smtp_server.handler.messages) == 2
+    scheduler = start(engine, settings, now=datetime(2026, 12, 1, 9, 0, tzinfo=HCM))
+    try:
+        (stored,) = scheduler.get_jobs()
+        assert stored.next_run_time > datetime.now(UTC)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert len(smtp_server.handler.messages) == 2
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(runs)).scalar_one() == 1
+        stored_kwargs = conn.execute(sa.text("SELECT job_state FROM apscheduler_jobs")).scalar_one()
+    import pickle
+
+    state = pickle.loads(stored_kwargs)
+    assert state["kwargs"] == {"job_id": "bao-cao-tuan"}  # no database URL, no settings path
+    engine.dispose()
+
+
+def test_an_all_zero_period_tells_the_owner_and_mails_no_leader(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    # a job that holds incomplete data (the default) waits for the import instead
+    # (tests/test_completeness.py); one that sends provisional data must not mail zeros
+    job = replace(load_jobs(settings.jobs_dir)[0], incomplete="send-provisional")
+    empty = ReportPeriod(date(2021, 3, 15), date(2021, 3, 22))  # after the sample's last day
+    outcome = run_job(engine, settings, job, empty)
+    config = settings.source
+    command = f"baocao --settings {config} --db {sqlite_url} jobs run bao-cao-tuan --from 2021-03-15 --to 2021-03-22"
+    assert (outcome.status, outcome.exit_code) == ("empty", 0)
+    assert outcome.message == (
+        "Công việc bao-cao-tuan kỳ 15/3-22/3/2021: mọi số liệu kỳ 15/3-22/3/2021 đều bằng 0 "
+        "(chưa nhập dữ liệu của kỳ này?); không gửi cho người nhận.\n"
+        f"Sau khi nhập dữ liệu, chạy lại: {command}\n"
+        f"Gửi dù số liệu bằng 0: {command} --send-empty"
+    )
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [0, 0]
+    (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
+    assert told["Subject"] == "[baocao] Chưa gửi bao-cao-tuan kỳ 15/3-22/3/2021: số liệu bằng 0"
+    assert f"\n  {command} --send-empty\n" in told.get_content().replace("\r\n", "\n")
+    # the command as printed works when pasted (here: with --send-empty, in its own process)
+    import shlex
+
+    pasted = shlex.split(f"{command} --send-empty")
+    r = subprocess.run(
+        [sys.executable, "-m", "reports.cli", *pasted[1:]],
+        capture_output=True, text=True, env=_clean_env(), cwd=tmp_path.parent, timeout=180,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (
+        r.stdout.splitlines()[-1]
+        == "Công việc bao-cao-tuan kỳ 15/3-22/3/2021: đã gửi 2 người nhận."
+    )
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
+
+
+class _Records:
+    """Log records of the scheduler's threads, with an event for the first matching one."""
+
+    def __init__(self, needle: str) -> None:
+        import logging
+
+        self.seen = threading.Event()
+        self.needle = needle
+        self.handler = logging.Handler()
+        self.handler.emit = self._emit  # type: ignore[method-assign]
+        logging.getLogger("reports").addHandler(self.handler)
+
+    def _emit(self, record: object) -> None:
+        if self.needle in record.getMessage():  # type: ignore[attr-defined]
+            self.seen.set()
+
+    def close(self) -> None:
+        import logging
+
+        logging.getLogger("reports").removeHandler(self.handler)
+
+
+def _locked(url: str) -> object:
+    """A real write lock on the SQLite file, as an import's open transaction holds it."""
+    import sqlite3
+
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+@pytest.mark.slow
+def test_a_write_lock_over_the_fire_time_delays_the_run_until_it_goes(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    from reports.schedule.service import start
+
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    done = threading.Event()
+    errors: list[object] = []
+    retried = _Records("retrying in")
+    with time_machine.travel(datetime(2020, 9, 28, 7, 59, 50, tzinfo=HCM), tick=True) as traveller:
+        scheduler = start(engine, settings, paused=True)
+        scheduler.add_listener(
+            lambda e: (errors.append(e.exception), done.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+        )
+        scheduler.resume()
+        lock = _locked(sqlite_url)
+        try:
+            traveller.move_to(datetime(2020, 9, 28, 8, 0, 5, tzinfo=HCM))
+            scheduler.wakeup()
+            # SQLite's busy timeout (30 s) ran out at least once, and the call is being retried
+            assert retried.seen.wait(120), "nothing was retried"
+            assert not done.is_set()
+        finally:
+            lock.commit()  # type: ignore[attr-defined]
+            lock.close()  # type: ignore[attr-defined]
+            retried.close()
+        assert done.wait(120), "the job did not run after the lock went"
+        assert scheduler._thread.is_alive()  # still scheduling
+        scheduler.shutdown(wait=True)
+    assert errors == [None]
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
+    engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_lock_longer_than_the_retries_stops_the_scheduler_and_a_restart_runs_it_once(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    from reports.errors import SchedulerStopped
+    from reports.schedule.service import start, watch
+
+    engine = _store(sqlite_url, sample)
+    config = _write_settings(tmp_path, sqlite_url, smtp_server.port)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "[scheduler]\n", "[scheduler]\ndb_retry_s = 1\n"
+        ),
+        encoding="utf-8",
+    )
+    settings = load_settings(config, environ={})
+    done = threading.Event()
+    with time_machine.travel(datetime(2020, 9, 28, 7, 59, 50, tzinfo=HCM), tick=True) as traveller:
+        scheduler = start(engine, settings)
+        lock = _locked(sqlite_url)
+        try:
+            traveller.move_to(datetime(2020, 9, 28, 8, 0, 5, tzinfo=HCM))
+            scheduler.wakeup()
+            with pytest.raises(SchedulerStopped) as info:
+                watch(scheduler, settings, threading.Event(), check_every_s=0.2)
+        finally:
+            lock.commit()  # type: ignore[attr-defined]
+            lock.close()  # type: ignore[attr-defined]
+        assert str(info.value).startswith("Bộ lập lịch dừng vì không thể tiếp tục: ")
+        assert "database is locked" in str(info.value)
+        scheduler.shutdown(wait=True)
+        (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
+        assert told["Subject"] == "[baocao] Bộ lập lịch đã dừng"
+        # the service manager restarts it: the run due at 08:00 (still stored as next) runs,
+        # or finds its period delivered by the run that got the lock as it went: once either way
+        scheduler = start(engine, settings, paused=True)
+        scheduler.add_listener(lambda e: done.set(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        scheduler.resume()
+        assert done.wait(120), "the restarted scheduler did not run the missed run"
+        scheduler.shutdown(wait=True)
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
+    engine.dispose()
+
+
+def test_two_schedulers_on_one_postgresql_each_run_with_their_own_settings(
+    pg_url: str, smtp_server: SmtpServer, tmp_path: Path, sample: list[Path]
+) -> None:
+    """Machine A runs; machine B (other settings, the password in its BAOCAO_DB) starts after
+    it on the same database: A's run still uses A's settings, and the store holds no secret."""
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    from reports.schedule.service import start
+
+    secret_url = pg_url.replace("://postgres@", "://postgres:mat-khau-bi-mat@", 1)
+    assert secret_url != pg_url
+    engine = _store(pg_url, sample)
+    a_dir, b_dir = tmp_path / "may-a", tmp_path / "may-b"
+    a_dir.mkdir(), b_dir.mkdir()
+    settings_a = load_settings(_write_settings(a_dir, pg_url, smtp_server.port), environ={})
+    config_b = _write_settings(b_dir, "sqlite:///khong-dung.sqlite", smtp_server.port)
+    done = threading.Event()
+    errors: list[object] = []
+    with time_machine.travel(datetime(2020, 9, 28, 7, 59, 50, tzinfo=HCM), tick=True) as traveller:
+        scheduler = start(engine, settings_a, paused=True)
+        scheduler.add_listener(
+            lambda e: (errors.append(e.exception), done.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+        )
+        scheduler.resume()
+        # machine B's clock agrees with A's (moved the same way in its own process)
+        b_main = (
+            "import sys, time_machine, datetime as d, zoneinfo\n"
+            "at = d.datetime(2020, 9, 28, 7, 59, 52, tzinfo=zoneinfo.ZoneInfo('Asia/Ho_Chi_Minh'))\n"
+            "with time_machine.travel(at, tick=True):\n"
+            "    from reports.cli import main\n"
+            "    sys.exit(main(sys.argv[1:]))\n"
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-c", b_main, "scheduler", "--settings", str(config_b), "-v"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**_clean_env(), "BAOCAO_DB": secret_url},
+        )  # fmt: skip
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "scheduler started with 1 jobs" in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        traveller.move_to(datetime(2020, 9, 28, 8, 0, 5, tzinfo=HCM))
+        scheduler.wakeup()
+        assert done.wait(120), "the job did not run"
+        scheduler.shutdown(wait=True)
+    assert errors == [None]
+    week = "bao-cao-tuan/2020-09-21_2020-09-28"
+    assert sorted(p.name for p in (a_dir / "out" / week).iterdir()) == [
+        "BC-tuan-2020-09-21_2020-09-28.docx",
+        "BC-tuan-2020-09-21_2020-09-28.xlsx",
+    ]
+    assert not (b_dir / "out").exists()
+    with engine.connect() as conn:
+        (state,) = conn.execute(sa.text("SELECT job_state FROM apscheduler_jobs")).scalars()
+    assert b"mat-khau-bi-mat" not in state
+    assert str(tmp_path).encode() not in state
+    engine.dispose()
+
+
+def test_one_log_line_per_delivery(
+    settings: Settings,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    sample: list[Path],
+    sqlite_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    engine = _store(sqlite_url, sample)
+    smtp_server.handler.reject.add(LEADERS[1])
+    with caplog.at_level(logging.INFO, logger="reports"):
+        run_job(engine, mail_settings(settings, smtp_server), _job(tmp_path), WEEK)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("delivery ")]
+    assert len(lines) == 2
+    assert lines[0].startswith(
+        f"delivery bao-cao-tuan 2020-09-21_2020-09-28 to {LEADERS[0]}: sent (<"
+    )
+    assert lines[1].startswith(
+        f"delivery bao-cao-tuan 2020-09-21_2020-09-28 to {LEADERS[1]}: failed: "
+    )
+    engine.dispose()
+
+
+def test_a_newer_schema_under_a_running_scheduler_stops_it_and_tells_the_owner(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    from reports.errors import SchedulerStopped
+    from reports.schedule.service import start, watch
+
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    with time_machine.travel(datetime(2020, 9, 28, 7, 59, 50, tzinfo=HCM), tick=True) as traveller:
+        scheduler = start(engine, settings)
+        # a newer baocao on another machine upgraded the shared database meanwhile
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_tuong_lai'"))
+        traveller.move_to(datetime(2020, 9, 28, 8, 0, 5, tzinfo=HCM))
+        scheduler.wakeup()
+        with pytest.raises(SchedulerStopped) as info:
+            watch(scheduler, settings, threading.Event(), check_every_s=0.2)
+        scheduler.shutdown(wait=True)
+    assert "cơ sở dữ liệu do phiên bản mới hơn tạo (lược đồ 0099_tuong_lai" in str(info.value)
+    (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
+    assert told["Subject"] == "[baocao] Bộ lập lịch đã dừng"
+    assert smtp_server.handler.to(LEADERS[0]) == []
+    engine.dispose()
+
+
+def test_periods_beyond_catch_up_max_are_not_run_and_the_owner_gets_their_commands(
+    settings: Settings, smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    engine = _store(sqlite_url, sample)
+    s = mail_settings(settings, smtp_server)
+    s = replace(s, scheduler=replace(s.scheduler, catch_up_max=1))
+    job = _job(tmp_path)
+    since = {job.id: datetime(2020, 9, 21, 8, 0, tzinfo=HCM)}  # 21/9, 28/9 and 5/10 missed
+    outcomes = catch_up(engine, s, [job], datetime(2020, 10, 5, 9, 0, tzinfo=HCM), since)
+    assert [o.status for o in outcomes] == ["delivered"]
+    ((run, _),) = ledger.history(engine, job.id)
+    assert run.period == ReportPeriod(date(2020, 9, 28), date(2020, 10, 5))  # the newest
+    assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [1, 1]
+    (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
+    assert told["Subject"] == "[baocao] bao-cao-tuan: 2 kỳ cũ chưa chạy bù"
+    body = told.get_content().replace("\r\n", "\n")
+    for start, end in (("2020-09-14", "2020-09-21"), ("2020-09-21", "2020-09-28")):
+        assert (
+            f"  baocao --db {sqlite_url} jobs run bao-cao-tuan --from {start} --to {end}\n" in body
+        )
+    engine.dispose()

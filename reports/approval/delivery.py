@@ -56,12 +56,14 @@ def before_delivery(
     sleep: Callable[[float], None],
     *,
     force: bool = False,
+    send_empty: bool = False,
     lookup: d_.Lookup | None = None,
 ) -> RunOutcome | None:
     """Hold, stop at the draft, or send the approved files; None: deliver as usual.
 
     A run whose draft is approved resumes sending it; with ``force`` it is made again instead
-    (from the data as it is now), which voids the approval.
+    (from the data as it is now), which voids the approval. ``send_empty`` (a hand-run's
+    ``--send-empty``) does not hold a period for its figures being all zero.
     """
     run, now = lease.run, lease.clock()
     if job.approval:
@@ -74,7 +76,7 @@ def before_delivery(
                 return deliver_approved(engine, settings, job, run, current, now, sleep)
             files = _render_again(engine, settings, job, run, report, files)
             outcome.files = list(files)
-    reasons = incomplete_reasons(report)
+    reasons = incomplete_reasons(report, zero_is_incomplete=not send_empty)
     if reasons and job.incomplete == "hold":
         return _hold(engine, settings, job, run, reasons, outcome, now, sleep)
     if not job.approval:

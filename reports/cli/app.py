@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reports.cli import vi_click
 from reports.errors import BaocaoError
+
+vi_click.install()
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -46,6 +49,9 @@ class _Context:
 
             self._settings = load_settings(self.settings_path).with_database(self.db)
             self._settings = self._settings.with_jobs_dir(self.jobs)
+            from reports.logs import configure
+
+            configure(self._settings)
         return self._settings
 
     @property
@@ -112,21 +118,52 @@ def cli(
 
 
 def _click_message(exc: click.ClickException) -> str:
-    """Click's own usage errors, in Vietnamese."""
+    """Click's own usage errors, in Vietnamese (its words come from :mod:`vi_click`)."""
     ctx = getattr(exc, "ctx", None)
     command = ctx.command_path if ctx else "baocao"
     hint = f" Xem '{command} --help'."
     if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        if isinstance(exc.param, click.Argument):
+            return f"thiếu đối số {exc.param.human_readable_name}.{hint}"
         names = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or ""])
         return f"thiếu {names}.{hint}"
     if isinstance(exc, click.NoSuchOption):
         return f"không có tùy chọn {exc.option_name}.{hint}"
     if isinstance(exc, click.BadParameter) and exc.param is not None:
         names = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or ""])
-        return f"giá trị không hợp lệ cho {names}: {exc.message}.{hint}"
+        return f"giá trị không hợp lệ cho {names}: {exc.message.rstrip('.')}.{hint}"
     if isinstance(exc, click.UsageError):
-        return f"{exc.message}.{hint}"
+        return f"{exc.message.rstrip('.')}.{hint}"
     return exc.format_message()
+
+
+GLOBAL_OPTIONS = ("--settings", "--db", "--jobs")
+"""The group's options that take a value; with ``-v``/``--verbose`` they may follow the
+subcommand (``baocao units --settings F``)."""
+
+
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """Move the global options wherever they are to the front, where click expects them."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front.extend(args[i : i + 2])
+                i += 1
+        elif arg == "--verbose" or (len(arg) > 1 and arg.strip("v") == "-"):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 def _crash_log(exc: BaseException) -> Path:
@@ -140,9 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; every failure becomes a message and an exit code, never a traceback."""
     try:
         # standalone_mode=False: click returns ctx.exit()'s code instead of exiting
-        code = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="baocao", standalone_mode=False
-        )
+        args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+        code = cli.main(args=args, prog_name="baocao", standalone_mode=False)
         if isinstance(code, int) and code:
             return code
     except BaocaoError as exc:
@@ -159,15 +195,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to users
-        path = _crash_log(exc)
+    except OSError as exc:
+        if exc.filename is None:
+            return _unexpected(exc)
+        # a folder or file the user named (or the settings did) that cannot be made or written
         click.echo(
-            f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}\n"
-            f"Chi tiết kỹ thuật đã ghi vào {path}; gửi tệp này cho bộ phận CNTT.",
+            f"Lỗi: không ghi được {exc.filename}: {exc.strerror}; chọn thư mục mà tài khoản này "
+            "được ghi (--out, paths.output hoặc paths.data trong baocao.toml)",
             err=True,
         )
-        return 70
+        return 5
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to users
+        if type(exc).__module__.startswith("sqlalchemy") and type(exc).__name__ in (
+            "OperationalError",
+            "InterfaceError",
+        ):
+            orig = getattr(exc, "orig", None) or exc
+            click.echo(
+                f"Lỗi: cơ sở dữ liệu không dùng được lúc này ({orig}); thử lại sau ít phút, "
+                "hoặc kiểm tra máy chủ cơ sở dữ liệu và --db / BAOCAO_DB",
+                err=True,
+            )
+            return 4
+        return _unexpected(exc)
     return 0
+
+
+def _unexpected(exc: BaseException) -> int:
+    path = _crash_log(exc)
+    click.echo(
+        f"Lỗi không mong đợi: {exc.__class__.__name__}: {exc}\n"
+        f"Chi tiết kỹ thuật đã ghi vào {path}; gửi tệp này cho bộ phận CNTT.",
+        err=True,
+    )
+    return 70
 
 
 def entry() -> None:

@@ -18,9 +18,14 @@ if TYPE_CHECKING:
 @click.pass_context
 def scheduler(ctx: click.Context) -> None:
     """Chạy các công việc trong jobs/ theo lịch cho đến khi dừng (Ctrl-C / SIGTERM)."""
+    import logging
+
     from reports.schedule.service import serve
 
     settings = _settings(ctx)
+    # a service logs each run and each delivery (one line each) even without -v
+    reports_log = logging.getLogger("reports")
+    reports_log.setLevel(min(reports_log.getEffectiveLevel(), logging.INFO))
     click.echo(
         f"Bộ lập lịch đang chạy với các công việc trong {settings.jobs_dir}. Ctrl-C để dừng."
     )
@@ -73,6 +78,7 @@ def jobs_list(ctx: click.Context) -> None:
 @period_options()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Thư mục ghi tệp.")
 @click.option("--force", is_flag=True, help="Gửi lại dù kỳ này đã gửi.")
+@click.option("--send-empty", is_flag=True, help="Gửi cả khi mọi số liệu của kỳ bằng 0.")
 @click.pass_context
 def jobs_run(
     ctx: click.Context,
@@ -82,6 +88,7 @@ def jobs_run(
     end: str | None,
     out_dir: str | None,
     force: bool,
+    send_empty: bool,
 ) -> None:
     """Chạy một công việc cho một kỳ, đúng như bộ lập lịch sẽ chạy."""
     from datetime import UTC, datetime
@@ -101,6 +108,7 @@ def jobs_run(
         period,
         force=force,
         out_dir=Path(out_dir).resolve() if out_dir else None,
+        send_empty=send_empty,
     )
     _echo_lines([str(p) for p in outcome.files if outcome.status == "delivered"])
     click.echo(outcome.message, err=outcome.status == "failed")

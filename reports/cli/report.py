@@ -82,6 +82,10 @@ def generate(
             issued_on=parse_cli_date(issued, "--date") if issued else None,
         )
         return
+    if emails:
+        from reports import preflight
+
+        preflight.templates(settings, mail=True)  # before any file is written
     report, paths = run_generate(
         _engine(ctx),
         settings,

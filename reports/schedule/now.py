@@ -30,7 +30,7 @@ def start_run(
 ) -> tuple[ReportPeriod, threading.Thread]:
     """Start ``job_id`` for ``period`` (default: the period a run now would report on)."""
     job = effective_job(engine, settings, job_id)
-    chosen = period or job.period_for(datetime.now(UTC), settings.report.week_convention)
+    chosen = period or job.period_for(datetime.now(UTC), settings)
     audit(
         engine,
         by,

@@ -17,13 +17,15 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports import vi
+from reports import preflight, vi
+from reports.completeness import all_zero
 from reports.deliver import mail
 from reports.errors import BaocaoError, DeliveryError, JobError
 from reports.model import Report
 from reports.periods import ReportPeriod
 from reports.schedule import ledger
 from reports.schedule.jobs import Job
+from reports.schedule.resilient import is_retryable
 from reports.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,10 +47,25 @@ class RunOutcome:
         return 6 if self.status == "failed" else 0
 
 
-def rerun_command(job: Job, period: ReportPeriod) -> str:
-    return (
-        f"baocao jobs run {job.id} --from {period.start.isoformat()} --to {period.end.isoformat()}"
-    )
+def rerun_command(job: Job, period: ReportPeriod, settings: Settings | None = None) -> str:
+    """The command that re-runs ``job`` for ``period`` as pasted into a shell: with the settings
+    file and, when it is not the settings' default, the database (never with a password)."""
+    import shlex
+
+    words = ["baocao"]
+    if settings is not None:
+        if settings.source is not None:
+            words += ["--settings", str(settings.source)]
+        default_db = f"sqlite:///{settings.data_dir / 'baocao.sqlite'}"
+        if settings.database_url != default_db:
+            from reports.store.db import safe_url
+
+            shown = safe_url(settings.database_url)
+            if shown == settings.database_url:  # with a password it stays in BAOCAO_DB
+                words += ["--db", shown]
+    words += ["jobs", "run", job.id, "--from", period.start.isoformat()]
+    words += ["--to", period.end.isoformat()]
+    return shlex.join(words)
 
 
 def _now() -> datetime:
@@ -58,6 +75,10 @@ def _now() -> datetime:
 def _local(moment: datetime, job: Job) -> str:
     """A ledger time as the office reads it: in the job's time zone."""
     return f"{moment.astimezone(job.tz):%H:%M %d/%m/%Y} ({job.timezone})"
+
+
+class EmptyPeriod(JobError):
+    """Every figure of the period is 0: the scheduler mails the owner, not the leaders."""
 
 
 class LeaseLost(JobError):
@@ -146,13 +167,15 @@ def run_job(
     owner: str | None = None,
     clock: Callable[[], datetime] = _now,
     sleep: Callable[[float], None] = time.sleep,
+    send_empty: bool = False,
 ) -> RunOutcome:
     """Produce and deliver ``job`` for ``period``; failures are recorded and reported.
 
     ``now`` (aware) fixes the time the ledger sees for the whole run; ``clock`` is the same as
     a function, for tests that move time while the run works. The lease is renewed in the
     background while the files are written and before each recipient; a run that lost its lease
-    (another process took it over) stops without mailing anyone else.
+    (another process took it over) stops without mailing anyone else. A period whose figures are
+    all 0 is not mailed (the owner is told) unless ``send_empty``.
     """
     if now is not None:
         if now.tzinfo is None:
@@ -201,13 +224,15 @@ def run_job(
             if job.units == "all":
                 _run_all_units(engine, settings, job, period, outcome, out_dir, me, clock, sleep)
             else:
-                report, files = _files(engine, settings, job, period, run, out_dir)
+                preflight.templates(settings, mail=bool(job.recipients))
+                report, files = _files(engine, settings, job, period, run, out_dir, send_empty)
                 outcome.files = files
                 from reports import approval  # the gate and the approval step (issue 15)
 
                 stop = approval.before_delivery(
-                    engine, settings, job, lease, report, files, outcome, sleep, force=force
-                )
+                    engine, settings, job, lease, report, files, outcome, sleep,
+                    force=force, send_empty=send_empty,
+                )  # fmt: skip
                 if stop is not None:  # held, or waiting for approval, or sent as approved
                     return stop
                 _deliver(engine, settings, lease, job.recipients, report, files, outcome, sleep)
@@ -215,9 +240,13 @@ def run_job(
         log.warning("Job %s for %s stopped: %s", job.id, period.slug(), exc)
         outcome.status, outcome.message = "taken-over", str(exc)
         return outcome
+    except EmptyPeriod as exc:
+        return _empty(engine, settings, job, period, run, outcome, str(exc), clock, sleep)
     except BaocaoError as exc:
         outcome.failed["*"] = str(exc)
     except Exception as exc:  # noqa: BLE001 - recorded and reported, never kills the scheduler
+        if is_retryable(exc):
+            raise  # the database, not the run: the caller retries, the run resumes where it was
         log.exception("Job %s for %s crashed", job.id, period.slug())
         outcome.failed["*"] = f"{exc.__class__.__name__}: {exc}"
     if outcome.failed:
@@ -227,7 +256,7 @@ def run_job(
         log.error("Job %s for %s failed: %s", job.id, period.slug(), error)
         outcome.message = (
             f"Công việc {job.id} kỳ {vi.period_short(period)} lỗi: {error}\n"
-            f"Chạy lại: {rerun_command(job, period)}"
+            f"Chạy lại: {rerun_command(job, period, settings)}"
         )
         _tell_owner(settings, job, period, error, sleep)
         return outcome
@@ -272,10 +301,14 @@ def _deliver(
         except DeliveryError as exc:
             ledger.mark_delivery(engine, run, recipient, ledger.FAILED, now=clock(), error=str(exc))
             outcome.failed[recipient] = str(exc)
+            log.warning("delivery %s %s to %s: failed: %s", run.job_id, run.period.slug(),
+                        recipient, exc)  # fmt: skip
             continue
         ledger.mark_delivery(
             engine, run, recipient, ledger.SENT, now=clock(), message_id=result.message_id
         )
+        log.info("delivery %s %s to %s: sent (%s)", run.job_id, run.period.slug(), recipient,
+                 result.message_id)  # fmt: skip
         outcome.sent.append(recipient)
 
 
@@ -351,6 +384,7 @@ def _files(
     period: ReportPeriod,
     run: ledger.Run,
     out_dir: Path | None,
+    send_empty: bool = True,
 ) -> tuple[Report, list[Path]]:
     from reports.pipeline import build_report_conn, write_files
 
@@ -358,6 +392,13 @@ def _files(
         report = build_report_conn(
             conn, settings, period, unit=job.unit, show_figures_section=job.figures_section
         )
+        # an all-zero period: a job that holds incomplete data waits for it (reports.approval);
+        # one that sends provisional data would mail zeros, so the owner is told instead
+        if not send_empty and job.incomplete != "hold" and all_zero(report.figures.current):
+            raise EmptyPeriod(
+                f"mọi số liệu kỳ {vi.period_short(period)} đều bằng 0 (chưa nhập dữ liệu của kỳ "
+                "này?); không gửi cho người nhận"
+            )
         if job.approval:  # a draft: unnumbered, and saying what released document it replaces
             from reports.approval import prepare_draft
 
@@ -370,23 +411,58 @@ def _files(
     return report, files
 
 
+def _empty(
+    engine: Engine,
+    settings: Settings,
+    job: Job,
+    period: ReportPeriod,
+    run: ledger.Run,
+    outcome: RunOutcome,
+    problem: str,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+) -> RunOutcome:
+    """An all-zero period: recorded as not delivered (a later run may still send it), the owner
+    told what to do; the leaders get nothing."""
+    ledger.finish(engine, run, ledger.FAILED, now=clock(), error=problem)
+    rerun = rerun_command(job, period, settings)
+    outcome.status = "empty"
+    outcome.message = (
+        f"Công việc {job.id} kỳ {vi.period_short(period)}: {problem}.\n"
+        f"Sau khi nhập dữ liệu, chạy lại: {rerun}\n"
+        f"Gửi dù số liệu bằng 0: {rerun} --send-empty"
+    )
+    log.warning("Job %s for %s not mailed: all figures are 0", job.id, period.slug())
+    _tell_owner(settings, job, period, problem, sleep, empty=True)
+    return outcome
+
+
 def _tell_owner(
-    settings: Settings, job: Job, period: ReportPeriod, error: str, sleep: Callable[[float], None]
+    settings: Settings,
+    job: Job,
+    period: ReportPeriod,
+    error: str,
+    sleep: Callable[[float], None],
+    *,
+    empty: bool = False,
 ) -> None:
     owner = job.owner or settings.smtp.owner
     if not owner:
         log.warning("Job %s for %s failed and no owner is set to be told", job.id, period.slug())
         return
+    rerun = rerun_command(job, period, settings)
     body = (
         f"Công việc {job.id} (tệp {job.source}) cho kỳ {vi.period_long(period)} "
         "không hoàn thành.\n\n"
         f"Lỗi: {error}\n\n"
-        f"Sau khi khắc phục, chạy lại bằng lệnh:\n  {rerun_command(job, period)}\n"
+        f"Sau khi khắc phục, chạy lại bằng lệnh:\n  {rerun}\n"
         "Những người đã nhận thư sẽ không bị gửi lại.\n"
     )
-    msg = mail.owner_message(
-        settings, owner, f"[baocao] Lỗi công việc {job.id} kỳ {vi.period_short(period)}", body
-    )
+    subject = f"[baocao] Lỗi công việc {job.id} kỳ {vi.period_short(period)}"
+    if empty:
+        subject = f"[baocao] Chưa gửi {job.id} kỳ {vi.period_short(period)}: số liệu bằng 0"
+        body += f"Gửi dù số liệu bằng 0:\n  {rerun} --send-empty\n"
+    msg = mail.owner_message(settings, owner, subject, body)
     try:
         mail.send(settings.smtp, msg, owner, sleep=sleep)
     except DeliveryError as exc:

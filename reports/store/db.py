@@ -84,18 +84,89 @@ def upgrade(engine: Engine) -> None:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(724401)"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        from reports.store.schema import store_meta
+
+        conn.execute(store_meta.delete().where(store_meta.c.key == "schema_by"))
+        conn.execute(store_meta.insert().values(key="schema_by", value=baocao_version()))
 
 
-def open_store(url: str, *, migrate: bool = True) -> Engine:
-    """Connect, and upgrade the schema when it is behind (cheap when it is current)."""
-    engine = create_engine(url)
+def known_revisions() -> set[str]:
+    """Every schema revision this baocao has a migration for (file name = revision id)."""
+    return {p.stem for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py")}
+
+
+def baocao_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        revision = current_revision(engine)
+        return version("baocao")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def check_revision(url: str, revision: str | None, engine: Engine | None = None) -> None:
+    """Refuse a database left at a revision this baocao does not know (a newer baocao's)."""
+    if revision is None or revision in known_revisions():
+        return
+    mine = baocao_version()
+    needed = f"bản đã tạo lược đồ {revision} (mới hơn {mine})"
+    if engine is not None and (by := schema_by(engine)):
+        needed = by
+    raise StoreError(
+        f"{safe_url(url)}: cơ sở dữ liệu do phiên bản mới hơn tạo (lược đồ {revision}, "
+        f"baocao {mine} chỉ biết đến {HEAD_REVISION}); cài baocao ≥ {needed} "
+        "hoặc dùng bản sao lưu"
+    )
+
+
+def schema_by(engine: Engine) -> str | None:
+    """The baocao version that last upgraded the schema (``store_meta``), if recorded."""
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("store_meta"):
+                return None
+            value = conn.execute(
+                sa.text("SELECT value FROM store_meta WHERE key = 'schema_by'")
+            ).scalar()
+    except sa.exc.SQLAlchemyError:
+        return None
+    return str(value) if value else None
+
+
+def probe_revision(engine: Engine, url: str) -> str | None:
+    """The stored revision; an unreachable server is a :class:`StoreError` saying what to check."""
+    try:
+        return current_revision(engine)
     except sa.exc.OperationalError as exc:
         raise StoreError(
             f"Không kết nối được cơ sở dữ liệu {safe_url(url)}: {exc.orig}. "
             "Kiểm tra máy chủ đang chạy và --db / BAOCAO_DB."
         ) from exc
+
+
+def backup_sqlite(url: str, stamp: str) -> Path | None:
+    """A consistent copy of a SQLite file beside it (SQLite's online backup), before an upgrade."""
+    path = url.split("///", 1)[1] if url.startswith("sqlite") and "///" in url else ""
+    if not path or path == ":memory:" or not Path(path).is_file():
+        return None
+    target = Path(f"{path}.{stamp}.bak")
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target
+
+
+def open_store(url: str, *, migrate: bool = True) -> Engine:
+    """Connect, and upgrade the schema when it is behind (cheap when it is current)."""
+    engine = create_engine(url)
+    revision = probe_revision(engine, url)
+    check_revision(url, revision, engine)
     if revision != HEAD_REVISION:
         if not migrate:
             raise StoreError(
@@ -104,3 +175,29 @@ def open_store(url: str, *, migrate: bool = True) -> Engine:
         log.info("upgrading schema of %s from %s to %s", safe_url(url), revision, HEAD_REVISION)
         upgrade(engine)
     return engine
+
+
+def upgrade_store(url: str) -> list[str]:
+    """``baocao db upgrade``: bring the schema to this baocao's head, a SQLite file copied first.
+
+    Returns the lines to print (Vietnamese). A newer revision is refused, as when opening.
+    """
+    from datetime import UTC, datetime
+
+    engine = create_engine(url)
+    try:
+        revision = probe_revision(engine, url)
+        check_revision(url, revision, engine)
+        if revision == HEAD_REVISION:
+            return [f"Cơ sở dữ liệu {safe_url(url)} đã ở lược đồ mới nhất ({HEAD_REVISION})."]
+        lines = []
+        backup = backup_sqlite(url, datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+        if backup is not None:
+            lines.append(f"Đã sao lưu tệp trước khi nâng cấp: {backup}")
+        upgrade(engine)
+        lines.append(
+            f"Đã nâng cấp {safe_url(url)} từ lược đồ {revision or '(trống)'} lên {HEAD_REVISION}."
+        )
+        return lines
+    finally:
+        engine.dispose()

@@ -359,3 +359,11 @@ run_files = sa.Table(
 )
 """The SHA-256 of each file a run wrote, taken before it was mailed: Lịch sử shows what the
 recipients received, and tells when the file on disk is no longer that one."""
+
+store_meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+"""Facts about the store itself: ``schema_by``, the baocao version that last upgraded it."""

@@ -165,7 +165,8 @@ def test_a_paused_job_is_skipped_by_the_scheduler_and_runs_again_when_resumed(
 ) -> None:
     from reports.schedule import ledger
     from reports.schedule.pause import paused_jobs, set_paused
-    from reports.schedule.service import scheduled_run
+    from reports.schedule.service import bind, scheduled_run
+    from reports.settings import load_settings
     from reports.store.db import open_store
 
     jobs = tmp_path / "jobs"
@@ -184,11 +185,12 @@ def test_a_paused_job_is_skipped_by_the_scheduler_and_runs_again_when_resumed(
     engine = open_store(db)
     set_paused(engine, "tuan", True, by="quantri")
     assert paused_jobs(engine) == {"tuan"}
-    scheduled_run("tuan", str(settings), db, str(jobs))
+    bind(load_settings(str(settings)).with_database(db).with_jobs_dir(str(jobs)))
+    scheduled_run("tuan")
     assert ledger.history(engine, "tuan") == []
     set_paused(engine, "tuan", False, by="quantri")
     assert paused_jobs(engine) == set()
-    scheduled_run("tuan", str(settings), db, str(jobs))
+    scheduled_run("tuan")
     assert len(ledger.history(engine, "tuan")) == 1  # it ran (the mail server is absent: failed)
     assert [e.action for e in accounts.audit_entries(engine)][:2] == ["job.resume", "job.pause"]
 
@@ -217,7 +219,7 @@ def test_the_scheduler_mails_the_recipients_edited_in_the_page(
 ) -> None:
     from reports.schedule import ledger
     from reports.schedule.overrides import effective_jobs, save_edit
-    from reports.schedule.service import scheduled_run
+    from reports.schedule.service import bind, scheduled_run
     from reports.settings import load_settings
     from reports.store.db import open_store
 
@@ -247,7 +249,8 @@ def test_the_scheduler_mails_the_recipients_edited_in_the_page(
     )
     (job,) = effective_jobs(engine, settings)
     assert (job.schedule, job.to) == ("0 9 * * TUE", ("moi@x.vn",))
-    scheduled_run("tuan", str(path), db, str(jobs))
+    bind(load_settings(str(path)).with_database(db).with_jobs_dir(str(jobs)))
+    scheduled_run("tuan")
     ((run, sent),) = ledger.history(engine, "tuan")
     assert [d.recipient for d in sent] == ["moi@x.vn"]
     assert smtp_server.handler.to("moi@x.vn") and not smtp_server.handler.to("cu@x.vn")

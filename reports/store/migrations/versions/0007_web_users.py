@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_web_users"
-down_revision = "0004_unit_details"
+down_revision = "0005_store_meta"
 
 
 def upgrade() -> None:

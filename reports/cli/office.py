@@ -1,0 +1,62 @@
+"""Install and upkeep: init (the office folder), db upgrade, help topics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reports.cli.app import _echo_lines, _settings, cli
+
+TOPICS = {
+    "import": ("data.md", "Định dạng tệp nhập và định nghĩa các số liệu"),
+    "figures": ("data.md", "Định dạng tệp nhập và định nghĩa các số liệu"),
+    "report": ("report-format.md", "Nội dung và thể thức báo cáo"),
+    "settings": ("../baocao.toml", "Mọi thiết lập của baocao.toml, với giá trị mặc định"),
+    "jobs": ("../jobs/README.md", "Tệp công việc theo lịch"),
+    "templates": ("../templates/README.md", "Sửa mẫu Word và mẫu thư"),
+    "service": ("service.md", "Chạy bộ lập lịch như một dịch vụ (systemd, Windows), nhật ký"),
+}
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+def init(folder: str) -> None:
+    """Tạo thư mục văn phòng: baocao.toml, jobs/, templates/, mappings/, data/, out/."""
+    from reports.office import init_office, next_steps
+
+    _echo_lines(next_steps(init_office(Path(folder))))
+
+
+@cli.group()
+def db() -> None:
+    """Cơ sở dữ liệu: nâng cấp lược đồ."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Nâng cấp lược đồ cơ sở dữ liệu (SQLite: sao lưu tệp trước)."""
+    from reports.store.db import upgrade_store
+
+    for line in upgrade_store(_settings(ctx).database_url):
+        click.echo(line)
+
+
+@cli.command("help")
+@click.argument("topic", required=False)
+def help_topic(topic: str | None) -> None:
+    """Tài liệu đi kèm: help import | figures | report | settings | jobs | templates | service."""
+    from reports.resources import bundled
+
+    if topic is None:
+        for name, (_, title) in TOPICS.items():
+            click.echo(f"baocao help {name:<10} {title}")
+        return
+    if topic not in TOPICS:
+        from reports.errors import UsageError
+
+        raise UsageError(f"không có chủ đề {topic!r}; chọn trong {', '.join(TOPICS)}")
+    name = TOPICS[topic][0]
+    path = bundled(name.removeprefix("../")) if name.startswith("../") else bundled("docs") / name
+    click.echo(path.read_text(encoding="utf-8"), nl=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -229,4 +230,11 @@ def summary_lines(d: approval.Draft) -> list[str]:
     return [line.removeprefix("- ") for line in d.summary.splitlines() if line.strip()]
 
 
+def local_day(at: datetime) -> str:
+    """dd/mm/yyyy of ``at`` in the office's time zone."""
+    _, settings = core()
+    return f"{at.astimezone(settings.tz):%d/%m/%Y}"
+
+
 bp.add_app_template_filter(summary_lines, "summary_lines")
+bp.add_app_template_filter(local_day, "ngay_vn")

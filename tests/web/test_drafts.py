@@ -98,11 +98,13 @@ def test_a_role_in_approvers_reaches_its_users_and_the_draft_waits_on_the_page(
     assert "Văn bản hành chính tiếp nhận, xử lý: " in html
     assert "Bạn chỉ xem được danh sách" in html
     created = approval.draft(mail_app.extensions["baocao"]["engine"], run_id).created_at
-    assert f"<td>{created:%d/%m/%Y}</td>" in html
+    local = created.astimezone(mail_app.extensions["baocao"]["settings"].tz)
+    assert f"<td>{local:%d/%m/%Y}</td>" in html
 
     show = client.get(f"/drafts/{run_id}")
     page = show.get_data(as_text=True)
     assert show.status_code == 200 and "chờ duyệt" in page
+    assert page.count('id="csrf_token"') == 1  # the logout form's only
     assert '<button type="submit">Duyệt</button>' not in page  # read-only for chuyên viên
     files = re.findall(rf'href="(/drafts/{run_id}/tep/\d+)">([^<]+)</a>', page)
     assert [name.rsplit(".", 1)[1] for _, name in files] == ["docx", "xlsx"]

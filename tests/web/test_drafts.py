@@ -10,7 +10,9 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
+from markupsafe import escape
 
 from reports import accounts, approval
 from reports.errors import ApprovalError
@@ -18,7 +20,8 @@ from reports.periods import ReportPeriod
 from reports.render.pdf import soffice
 from reports.schedule.jobs import find_job
 from reports.schedule.runner import run_job
-from reports.settings import Settings
+from reports.settings import CompletenessSettings, Settings
+from reports.store.schema import imports
 from tests.conftest import mail_settings, need
 from tests.smtp import SmtpServer
 from tests.web.conftest import AuthActions, csrf_token, make_app
@@ -29,7 +32,7 @@ SPECIALIST = "chuyenvien@ubnd.gov.vn"
 DIRECTOR = "chanhvanphong@ubnd.gov.vn"
 
 
-def _write_job(s: Settings, approvers: list[str]) -> None:
+def _write_job(s: Settings, approvers: list[str], *extra: str) -> None:
     quoted = ", ".join(f'"{a}"' for a in approvers)
     leaders = ", ".join(f'"{a}"' for a in LEADERS)
     (s.jobs_dir / "bao-cao-tuan.toml").write_text(
@@ -41,6 +44,7 @@ def _write_job(s: Settings, approvers: list[str]) -> None:
                 "approval = true",
                 f"approvers = [{quoted}]",
                 f'specialist = "{SPECIALIST}"',
+                *extra,
                 "[email]",
                 f"to = [{leaders}]",
             ]
@@ -66,10 +70,10 @@ def mail_app(office: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flas
     engine.dispose()
 
 
-def _submit(app: Flask, approvers: list[str]) -> int:
+def _submit(app: Flask, approvers: list[str], *extra: str) -> int:
     """Run the approval job as the scheduler would: its draft waits for the approver."""
     engine, s = app.extensions["baocao"]["engine"], app.extensions["baocao"]["settings"]
-    _write_job(s, approvers)
+    _write_job(s, approvers, *extra)
     outcome = run_job(engine, s, find_job(s.jobs_dir, "bao-cao-tuan"), WEEK)
     assert outcome.status == "awaiting", outcome.message
     assert outcome.run_id is not None
@@ -212,3 +216,28 @@ def test_the_draft_page_shows_its_pages(mail_app: Flask) -> None:
     with client.get(images[0]) as first:
         assert first.status_code == 200 and first.data[:8] == b"\x89PNG\r\n\x1a\n"
     assert csrf_token(client, f"/drafts/{run_id}")
+
+
+def test_a_provisional_draft_is_flagged_in_red(
+    office: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BAOCAO_SECRET_KEY", raising=False)
+    expecting = replace(office, completeness=CompletenessSettings(sources=("dossiers",)))
+    app = make_app(expecting)
+    try:
+        with app.extensions["baocao"]["engine"].begin() as conn:  # the export cut off at 25/9
+            conn.execute(
+                sa.update(imports)
+                .where(imports.c.kind == "dossiers")
+                .values(data_until=date(2020, 9, 25))
+            )
+        run_id = _submit(app, [DIRECTOR], 'incomplete = "send-provisional"')
+        line = approval.draft(app.extensions["baocao"]["engine"], run_id).provisional
+        assert line == "Số liệu tạm tính: chưa có số liệu của hồ sơ TTHC sau ngày 25/9/2020."
+        client = app.test_client()
+        AuthActions(client).login("lanhdao")
+        for path in ("/drafts/", f"/drafts/{run_id}"):
+            html = client.get(path).get_data(as_text=True)
+            assert f'<p class="error">{escape(line)}</p>' in html, path
+    finally:
+        app.extensions["baocao"]["engine"].dispose()

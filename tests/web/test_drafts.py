@@ -94,6 +94,9 @@ def test_a_role_in_approvers_reaches_its_users_and_the_draft_waits_on_the_page(
     assert f"https://baocao.vp.hanoi.gov.vn/drafts/{run_id}" in body
 
     client = mail_app.test_client()
+    away = client.get(f"/drafts/{run_id}")  # the mail's link, before logging in
+    assert away.status_code == 302
+    assert away.headers["Location"] == f"/dang-nhap?next=/drafts/{run_id}"
     AuthActions(client).login("chuyenvien")
     html = client.get("/drafts/").get_data(as_text=True)
     assert ">Duyệt báo cáo</a>" in html  # in the menu
@@ -143,6 +146,8 @@ def test_leader_approves_the_number_is_shown_and_recipients_are_mailed_once(
     refused = auth.post(f"/drafts/{run_id}/duyet", page=page)
     assert refused.status_code == 403
     assert "Bạn không có quyền" in refused.get_data(as_text=True)
+    back = auth.post(f"/drafts/{run_id}/tra-lai", {"comment": "Sửa"}, page=page)
+    assert back.status_code == 403
     auth.logout()
 
     auth.login("lanhdao")

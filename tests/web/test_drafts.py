@@ -151,6 +151,9 @@ def test_leader_approves_the_number_is_shown_and_recipients_are_mailed_once(
     auth.logout()
 
     auth.login("lanhdao")
+    forms = client.get(page).get_data(as_text=True)
+    assert '<button type="submit">Duyệt</button>' in forms
+    assert '<button type="submit">Trả lại</button>' in forms
     no_token = client.post(f"/drafts/{run_id}/duyet")
     assert no_token.status_code == 400
     assert "thiếu mã bảo vệ (CSRF)" in no_token.get_data(as_text=True)
@@ -161,6 +164,7 @@ def test_leader_approves_the_number_is_shown_and_recipients_are_mailed_once(
     assert done.status_code == 200
     assert "Đã duyệt. Số: 01/BC-VP." in html
     assert "<strong>Số: 01/BC-VP</strong>" in html and "đã phát hành" in html
+    assert '<button type="submit">' not in html.split("</header>")[1]  # nothing left to decide
     assert sorted(_to(smtp_server)[1:]) == sorted(LEADERS)
 
     again = auth.post(f"/drafts/{run_id}/duyet", page=page, follow_redirects=True)

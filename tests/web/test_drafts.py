@@ -250,3 +250,25 @@ def test_a_provisional_draft_is_flagged_in_red(
             assert f'<p class="error">{escape(line)}</p>' in html, path
     finally:
         app.extensions["baocao"]["engine"].dispose()
+
+
+def test_a_failed_send_is_told_and_sent_on_to_those_not_reached(
+    mail_app: Flask, smtp_server: SmtpServer
+) -> None:
+    run_id = _submit(mail_app, [DIRECTOR])
+    client = mail_app.test_client()
+    auth = AuthActions(client)
+    auth.login("lanhdao")
+    page = f"/drafts/{run_id}"
+    smtp_server.handler.reject = {LEADERS[1]}
+    first = auth.post(f"/drafts/{run_id}/duyet", page=page, follow_redirects=True)
+    html = first.get_data(as_text=True)
+    assert "Đã duyệt. Số: 01/BC-VP." in html
+    assert f"Chưa gửi được cho: {LEADERS[1]} (" in html
+    assert '<button type="submit">Gửi tiếp cho người chưa nhận</button>' in html
+    assert "đã duyệt" in html
+    smtp_server.handler.reject = set()
+    again = auth.post(f"/drafts/{run_id}/duyet", page=page, follow_redirects=True)
+    assert "đã phát hành" in again.get_data(as_text=True)
+    for leader in LEADERS:
+        assert len(smtp_server.handler.to(leader)) == 1

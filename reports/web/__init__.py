@@ -31,7 +31,16 @@ _HTTP_VI = {
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The application; ``test_config`` may give ``BAOCAO_SETTINGS`` (a Settings),
     ``BAOCAO_ENGINE`` (an Engine) and any Flask setting."""
-    from reports.web import auth, pages_admin, pages_data, pages_jobs, pages_report, pages_week
+    from reports import approval
+    from reports.web import (
+        auth,
+        pages_admin,
+        pages_data,
+        pages_drafts,
+        pages_jobs,
+        pages_report,
+        pages_week,
+    )
     from reports.web.security import secret_key, security_headers
 
     app = Flask(__name__)
@@ -47,6 +56,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         engine = open_store(settings.database_url)
     app.extensions["baocao"] = {"settings": settings, "engine": engine}
+    # a job's approvers may name users and roles of this door's users table
+    approval.set_approver_lookup(pages_drafts.approver_lookup(engine))
     web = settings.web
     app.config.update(
         SECRET_KEY=secret_key(settings),
@@ -69,7 +80,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         f"{t.astimezone(settings.tz):%d/%m/%Y %H:%M}" if t else "-"
     )
 
-    for module in (auth, pages_week, pages_data, pages_report, pages_jobs, pages_admin):
+    for module in (
+        auth,
+        pages_week,
+        pages_data,
+        pages_report,
+        pages_drafts,
+        pages_jobs,
+        pages_admin,
+    ):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(CSRFError)

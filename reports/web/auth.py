@@ -43,6 +43,8 @@ MAY = {
     "history": ALL,
     "users": frozenset({"quan-tri"}),
     "audit": frozenset({"quan-tri", "lanh-dao"}),
+    "drafts": ALL,
+    "approve": frozenset({"quan-tri", "lanh-dao"}),
 }
 """What each role may do; the menu shows only the pages a user may open."""
 

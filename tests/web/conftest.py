@@ -118,3 +118,13 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture(autouse=True)
+def _no_approver_lookup_after() -> Iterator[None]:
+    """create_app plugs the users table into the approval core (process-wide); other tests
+    expect none."""
+    from reports import approval
+
+    yield
+    approval.set_approver_lookup(None)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from reports import vi
 from reports.errors import DeliveryError
@@ -50,7 +50,7 @@ def subject_for(period: ReportPeriod) -> str:
 
 
 def _environment(templates_dir: Path) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(  # templates cannot change the figures
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         undefined=jinja2.StrictUndefined,

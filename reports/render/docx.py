@@ -20,13 +20,14 @@ from typing import Any
 import jinja2
 import jinja2.meta
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from reports import vi
-from reports.errors import TemplateError
+from reports.errors import RenderError, TemplateError
 from reports.model import FIGURE_INFO, Report
 from reports.render.docx_chart import chart_xml
 from reports.render.files import atomic_output
+from reports.safe_text import malformed_part, safe_context
 from reports.settings import Settings
 
 CHART_PART = "word/charts/chart1.xml"
@@ -161,7 +162,9 @@ def trend_chart(report: Report) -> bytes:
 
 
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
+    env = ImmutableSandboxedEnvironment(  # templates cannot change the figures
+        undefined=jinja2.StrictUndefined, autoescape=True
+    )
     env.filters.update(FILTERS)
     return env
 
@@ -323,8 +326,11 @@ def render_docx(
     source = template or settings.templates_dir / settings.report.template_docx
     compiled = load_template(source)
     data = compiled.render(
-        template_context(report), trend_chart(report) if report.show_figures_section else None
+        safe_context(template_context(report)),
+        trend_chart(report) if report.show_figures_section else None,
     )
+    if (broken := malformed_part(data)) is not None:  # never record or send a corrupt file
+        raise RenderError(f"Tệp Word {path.name} tạo ra bị hỏng ({broken}); không ghi tệp.")
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
@@ -59,7 +60,32 @@ def safe_name(text: str) -> str:
     return _UNSAFE.sub("-", text).strip("-.") or "bao-cao"
 
 
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(10)),
+    *(f"LPT{i}" for i in range(10)),
+}
+
+
+def unit_file_key(code: str) -> str:
+    """A unit code as a file or folder name, distinct for distinct codes.
+
+    A code that is already a safe, ASCII name is used as it is; any other (``A/B``, ``ĐA``,
+    ``..``, ``CON``) gets its readable form plus 8 hex digits of its SHA-256, so that ``A/B``
+    and ``A-B``, or ``ĐA`` and ``DA``, never share a folder. Callers still check the keys of
+    a batch against each other, ignoring case (Windows shares do).
+    """
+    readable = safe_name(code)
+    if readable == code and readable.upper() not in _RESERVED:
+        return code
+    digest = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{readable[:48]}-{digest}"
+
+
 def report_file_name(period: ReportPeriod, extension: str, unit: str | None = None) -> str:
     """``BC-tuan-2020-09-21_2020-09-28.docx`` (with ``_UNIT`` when for one unit)."""
-    unit_part = f"_{safe_name(unit)}" if unit else ""
+    unit_part = f"_{unit_file_key(unit)}" if unit else ""
     return f"BC-tuan-{period.slug()}{unit_part}.{extension.lstrip('.')}"

@@ -40,6 +40,7 @@ from reports.domain import FIELDS, KINDS, PETITION_KINDS
 from reports.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
 from reports.render.files import atomic_output
 from reports.render.xlsx_stream import Spill, row_xml, stream_spills
+from reports.safe_text import for_cell
 from reports.settings import Settings
 
 NUMBER = "#,##0"
@@ -88,7 +89,11 @@ def _cell(
     fill: PatternFill | None = None,
     align: Alignment | None = None,
 ) -> Any:
+    if isinstance(value, str):
+        value = for_cell(value)  # reports.safe_text: XML-safe, within Excel's limit
     cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]
+    if cell.data_type == "f":
+        cell.data_type = "s"  # text that starts with "=" is text, never a formula
     if fmt:
         cell.number_format = fmt
     cell.font = font or _TEXT
@@ -374,7 +379,7 @@ def render_xlsx(
     """Write the workbook at ``path`` (complete or not at all); records are streamed."""
     wb = Workbook(write_only=True)
     wb.properties.title = f"Báo cáo kết quả chỉ đạo, điều hành {vi.period_short(report.period)}"
-    wb.properties.creator = f"{report.parent_body} - {report.issuing_body}"
+    wb.properties.creator = for_cell(f"{report.parent_body} - {report.issuing_body}")
     wb.properties.subject = "Kết quả chỉ đạo, điều hành nổi bật"
     wb.properties.created = datetime.combine(report.issued_on, datetime.min.time())
     _summary_sheet(wb, report)

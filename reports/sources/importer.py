@@ -31,7 +31,9 @@ from sqlalchemy.engine import Connection, Engine
 from reports.domain import KINDS, Kind
 from reports.errors import BaocaoError, FileFormatError, InvalidRowsError, RowProblem
 from reports.render.files import atomic_output
+from reports.safe_text import for_csv, has_bad, text_problem
 from reports.sources import values as v
+from reports.sources.limits import text_rules
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, read_csv, read_xlsx
 from reports.store import rollup
@@ -150,7 +152,14 @@ class _Validator:
         for i, heading in enumerate(header):
             column = mapping.column_for(heading) if mapping else heading.strip()
             column = column.lower() if column.lower() in kind.column_names else column
-            if column in kind.column_names and column not in positions:
+            if column in kind.column_names and column in positions:
+                raise FileFormatError(
+                    file,
+                    f"cột {column} có hai lần trong dòng tiêu đề (cột {positions[column] + 1} "
+                    f"“{header[positions[column]].strip()}” và cột {i + 1} “{heading.strip()}”)",
+                    "Xóa hoặc đổi tên một trong hai cột rồi nhập lại.",
+                )
+            if column in kind.column_names:
                 positions[column] = i
                 shown[column] = heading.strip() or column
         missing = [c.name for c in kind.columns if c.required and c.name not in positions]
@@ -167,6 +176,7 @@ class _Validator:
         self.plan: _Plan = [
             (positions.get(c.name), c.name, c.type, c.required) for c in kind.columns
         ]
+        self.texts = text_rules(kind)
         self.checks = [
             (kind.column_names.index(a), kind.column_names.index(b), msg)
             for a, b, msg in _ORDER_CHECKS.get(kind.name, [])
@@ -182,7 +192,7 @@ class _Validator:
         """The valid records of ``rows`` (numbered ``numbers``); problems and rejected rows
         are added to ``table``."""
         fast = _validate_columns(
-            numbers, rows, self.plan, self.checks, self.value_map, self.seen, self.units
+            numbers, rows, self.plan, self.texts, self.checks, self.value_map, self.seen, self.units
         )
         if fast is not None:
             return fast
@@ -206,7 +216,12 @@ class _Validator:
                     record.append(False if is_bool else None)
                     continue
                 try:
-                    record.append(parse(raw))
+                    parsed = parse(raw)
+                    if isinstance(parsed, str) and (rule := self.texts.get(name)):
+                        problem = text_problem(parsed, identifier=rule[0], limit=rule[1])
+                        if problem:
+                            raise v.BadValue(problem)
+                    record.append(parsed)
                 except v.BadValue as exc:
                     row_problems.append(
                         RowProblem(file, rownum, shown[name], str(exc), str(raw).strip())
@@ -340,6 +355,7 @@ def _validate_columns(
     numbers: list[int],
     rows: list[list[object]],
     plan: _Plan,
+    texts: dict[str, tuple[bool, int]],
     checks: list[tuple[int, int, str]],
     value_map: Callable[[str, object], object] | None,
     seen: _Seen,
@@ -353,6 +369,12 @@ def _validate_columns(
             if value_map is not None:
                 col = [value_map(name, x) for x in col]
             parsed = _parse_column(col, type_, required)
+            if (rule := texts.get(name)) is not None and has_bad(
+                [x for x in parsed if x.__class__ is str],  # type: ignore[misc]
+                identifier=rule[0],
+                limit=rule[1],
+            ):
+                return None
             if name == "unit":
                 parsed = [units.setdefault(x, x) for x in parsed]
             columns.append(parsed)
@@ -375,7 +397,8 @@ def _write_rejects(path: Path, table: _Table, sheet_name: str) -> Path:
         writer = csv.writer(fh)
         writer.writerow(["dong", *table.header, "loi"])
         for rownum, cells, reason in table.rejected:
-            writer.writerow([rownum, *("" if c is None else c for c in cells), reason])
+            # never a live formula when the file is opened in a spreadsheet (reports.safe_text)
+            writer.writerow([rownum, *("" if c is None else for_csv(c) for c in cells), reason])
     return target
 
 

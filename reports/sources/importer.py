@@ -33,7 +33,7 @@ from reports.errors import BaocaoError, FileFormatError, InvalidRowsError, RowPr
 from reports.render.files import atomic_output
 from reports.safe_text import for_csv, has_bad, text_problem
 from reports.sources import values as v
-from reports.sources.limits import text_rules
+from reports.sources.limits import lock_imports, text_rules
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, read_csv, read_xlsx
 from reports.store import rollup
@@ -81,6 +81,10 @@ class _Table:
     sha256: str
     total: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    """The first :data:`MAX_PROBLEMS` problems (a message lists no more)."""
+    more_problems: int = 0
+    """Problems found beyond those kept."""
+    bad_rows: int = 0
     rejected: list[tuple[int, list[object], str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     rejects_path: Path | None = None
@@ -249,7 +253,10 @@ class _Validator:
                 else:
                     seen.add(record_id, rownum)
             if row_problems:
-                table.problems.extend(row_problems)
+                table.bad_rows += 1
+                room = MAX_PROBLEMS - len(table.problems)
+                table.problems.extend(row_problems[: max(room, 0)])
+                table.more_problems += max(len(row_problems) - max(room, 0), 0)
                 table.rejected.append(
                     (rownum, cells, "; ".join(f"{p.column}: {p.problem}" for p in row_problems))
                 )
@@ -465,6 +472,7 @@ def _import_files(
         _validated(job) as parts,
     ):
         digests = [hasher.submit(_sha256, path) for path in paths]
+        lock_imports(conn)
         counted_before = conn.execute(sa.select(day_counts.c.unit).limit(1)).first() is not None
         for stream, part in parts:
             if isinstance(part, _SheetStart):
@@ -492,6 +500,8 @@ def _import_files(
                 ", ".join(t.file for t in tables),
                 [p for t in tables for p in t.problems],
                 sum(t.total for t in tables),
+                more=sum(t.more_problems for t in tables),
+                bad_rows=sum(t.bad_rows for t in tables),
             )
         # The counts pending are the units' own; they are spread to the units above them at
         # the end, under the final tree. Counts stored before, under another tree, are not:
@@ -506,6 +516,8 @@ def _import_files(
 
 
 _CHUNK_ROWS = 10_000
+MAX_PROBLEMS = 1_000
+"""Problems listed at most per table; the rest are counted ("… và 1.999.899 lỗi khác")."""
 _WORKER_BYTES = 32 << 20
 """Imports of more bytes than this are read and checked in other processes."""
 _READERS = 2
@@ -581,6 +593,7 @@ def _validate(job: _Job) -> Iterator[_Part]:
                     table.total += len(chunk)
                     valid = validator.validate(numbers, chunk, table)
                     if table.problems and not job.skip_invalid:
+                        table.rejected.clear()  # kept only to be written out with --skip-invalid
                         continue  # keep reading to report every bad row; nothing is written
                     if counted:
                         rollup.tally(kind.name, valid, counts)

@@ -8,9 +8,14 @@ sees it.
 
 from __future__ import annotations
 
+import sqlite3
 from functools import cache
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from reports.domain import Kind
+from reports.errors import StoreError
 from reports.safe_text import EXCEL_CELL_LIMIT
 from reports.store.schema import RECORD_TABLES, units
 
@@ -29,3 +34,34 @@ def text_rules(kind: Kind) -> dict[str, tuple[bool, int]]:
         length = getattr(table.c[column.name].type, "length", None)
         rules[column.name] = (column.name in IDENTIFIERS, length or EXCEL_CELL_LIMIT)
     return rules
+
+
+IMPORT_LOCK = 724402
+"""PostgreSQL advisory lock held by an import until it commits (724401 is the migrations')."""
+
+
+def lock_imports(conn: Connection) -> None:
+    """Wait until no other import writes to this database, then hold it off until commit.
+
+    Two imports of the same rows at once would both find them new and both add their counts
+    to ``day_counts``. PostgreSQL: a transaction-scoped advisory lock. SQLite: the write lock
+    taken at BEGIN (``BEGIN IMMEDIATE``), so that the busy timeout is waited out, rather than
+    a deferred transaction failing at its first write when the other one holds the lock.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
+        return
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if raw is not None and not raw.in_transaction:  # type: ignore[attr-defined]
+            try:
+                raw.execute("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+            except sqlite3.OperationalError as exc:  # the busy timeout ran out
+                raise _busy(exc) from exc
+
+
+def _busy(exc: BaseException) -> StoreError:
+    return StoreError(
+        "Cơ sở dữ liệu đang bận: một lần nhập khác đang ghi và chưa xong sau thời gian chờ "
+        f"({exc}). Chờ lần nhập đó xong rồi chạy lại lệnh."
+    )

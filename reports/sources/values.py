@@ -78,6 +78,8 @@ def _parse_date_text(text: str) -> date:
             d, mo, y, hh, mm, ss = m.groups()
             moment = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
             return _local_day(moment)
+    except BadValue:
+        raise
     except ValueError as exc:
         raise BadValue(f"ngày không tồn tại; {DATE_HINT}") from exc
     raise BadValue(f"không hiểu ngày; {DATE_HINT}")

@@ -185,3 +185,79 @@ def test_the_list_of_bad_rows_is_capped_and_counts_the_rest(engine: Engine, tmp_
     )
     assert len(lines) == 1 + 1_000 + 2
     assert lines[-2] == "… và 100 lỗi khác."
+
+
+def _xlsx_with(tmp_path: Path, far_cell: str | None = None, name: str = "documents") -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = name
+    ws.append(["id", "received_on", "unit"])
+    ws.append(["d1", "2020-09-22", "U"])
+    if far_cell:
+        ws[far_cell] = "x"
+    path = tmp_path / f"{name}.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ("XFD1048576", "trang tính sheet1.xml dùng tới cột thứ 16.384, quá giới hạn 1.000 cột"),
+        ("ALL1048576", "trang tính sheet1.xml trải trên 1.048.576 hàng × 1.000 cột, quá giới hạn "
+         "40.000.000 ô"),
+    ],
+)  # fmt: skip
+def test_an_xlsx_with_a_far_cell_is_refused_before_it_is_loaded(
+    sqlite_url: str, tmp_path: Path, cell: str, problem: str
+) -> None:
+    import subprocess
+    import sys
+
+    path = _xlsx_with(tmp_path, cell)
+    assert path.stat().st_size < 6_000
+    # in a child process: were calamine to load it, it would abort the whole process
+    code = (
+        "import sys; from pathlib import Path; from reports.store.db import open_store; "
+        "from reports.sources.importer import import_files; from reports.errors import "
+        "BaocaoError\ntry:\n import_files(open_store(sys.argv[1]), [Path(sys.argv[2])])\n"
+        "except BaocaoError as e:\n print(e); sys.exit(3)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, sqlite_url, str(path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 3, r.stderr
+    assert r.stdout.splitlines()[0] == f"{path}: {problem}"
+
+
+def test_an_ordinary_xlsx_still_imports(engine: Engine, tmp_path: Path) -> None:
+    (result,) = import_files(engine, [_xlsx_with(tmp_path)])
+    assert result.added == 1
+
+
+def test_a_zip_bomb_xlsx_is_refused_by_its_inflated_size(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    from reports.sources import xlsx_bounds
+
+    source = _xlsx_with(tmp_path)
+    bomb = tmp_path / "bomb" / "documents.xlsx"
+    bomb.parent.mkdir()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+        zout.writestr("xl/sharedStrings.xml", b"<sst>" + b" " * (3 << 20) + b"</sst>")
+    assert bomb.stat().st_size < 30_000
+    monkeypatch.setattr(xlsx_bounds, "MAX_PART_BYTES", 2 << 20)
+    with pytest.raises(FileFormatError) as err:
+        import_files(engine, [bomb])
+    assert str(err.value).splitlines()[0] == (
+        f"{bomb}: phần xl/sharedStrings.xml của tệp Excel khi giải nén chiếm 3 MB, "
+        "quá giới hạn 2 MB"
+    )

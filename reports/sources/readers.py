@@ -230,6 +230,9 @@ def _decode_error(file: str, encoding: str, line: int | None = None) -> FileForm
 def read_xlsx(path: Path, file: str) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
+    from reports.sources.xlsx_bounds import check_xlsx
+
+    check_xlsx(path, file)  # calamine aborts the process on a sheet too large to hold
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types

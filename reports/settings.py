@@ -68,6 +68,12 @@ class SmtpSettings:
     retries: int = 3
     retry_backoff_s: float = 2.0
     timeout_s: float = 30.0
+    """Each read from the mail server; :attr:`deadline_s` bounds a whole message."""
+    deadline_s: float = 300.0
+    """One attempt at one message (connect, TLS, login, send), however the server trickles."""
+    run_deadline_s: float = 3600.0
+    """A whole run (files and every recipient): past it, its lease is no longer renewed, so a
+    stuck process loses the run to another, and no one else is mailed."""
     ca_file: str = ""
     """PEM file of the CA that signed the mail server's certificate (an internal CA); relative
     to the settings file. Empty: the system's trusted CAs."""
@@ -270,6 +276,27 @@ def settings_from_mapping(
         )
     if smtp.retries < 1:
         raise ConfigError("smtp.retries", f"phải ít nhất là 1, nhận được {smtp.retries}", source)
+    for key in ("deadline_s", "run_deadline_s"):
+        if not getattr(smtp, key) > 0:
+            raise ConfigError(
+                f"smtp.{key}", f"phải lớn hơn 0, nhận được {getattr(smtp, key)}", source
+            )
+    for key in ("mail_from", "owner", "host", "user"):
+        # a line break in a header value would end the header and start another (#13)
+        if any(ch < " " or ch == "\x7f" for ch in getattr(smtp, key)):
+            raise ConfigError(
+                f"smtp.{key}",
+                f"có ký tự xuống dòng hoặc điều khiển: {getattr(smtp, key)!r}; "
+                "xóa ký tự đó (kiểm tra cả biến môi trường tương ứng)",
+                source,
+            )
+    if smtp.tls == "none" and smtp.user and smtp.host not in ("localhost", "127.0.0.1", "::1"):
+        raise ConfigError(
+            "smtp.tls",
+            f'là "none" trong khi có smtp.user ({smtp.user!r}): mật khẩu sẽ đi qua mạng tới '
+            f'{smtp.host} không mã hóa; dùng tls = "starttls" hoặc "ssl"',
+            source,
+        )
 
     paths = _section(raw, "paths", source)
     for key in paths:

@@ -261,3 +261,24 @@ def test_a_zip_bomb_xlsx_is_refused_by_its_inflated_size(
         f"{bomb}: phần xl/sharedStrings.xml của tệp Excel khi giải nén chiếm 3 MB, "
         "quá giới hạn 2 MB"
     )
+
+
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        ([["A", "a", "A"]], "đơn vị A nhận chính nó làm đơn vị cấp trên"),
+        ([["A", "a", "C"], ["B", "b", "A"], ["C", "c", "B"]], "cây đơn vị có vòng lặp: A → C → B → A"),
+        ([[f"U{i}", "u", f"U{i - 1}" if i else ""] for i in range(5_001)],
+         "cây đơn vị sâu quá 16 cấp (đơn vị U16 ở cấp 17)"),
+    ],
+    ids=["self", "cycle", "chain"],
+)  # fmt: skip
+def test_unit_trees_are_bounded_and_without_cycles(
+    engine: Engine, tmp_path: Path, rows: list[list[str]], problem: str
+) -> None:
+    path = _write(tmp_path / "units.csv", [["code", "name", "parent"], *rows])
+    with pytest.raises(FileFormatError) as err:
+        import_files(engine, [path])
+    assert str(err.value).splitlines()[0] == f"{path}: {problem}"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM units")).scalar_one() == 0

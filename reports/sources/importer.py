@@ -33,7 +33,7 @@ from reports.errors import BaocaoError, FileFormatError, InvalidRowsError, RowPr
 from reports.render.files import atomic_output
 from reports.safe_text import for_csv, has_bad, text_problem
 from reports.sources import values as v
-from reports.sources.limits import lock_imports, text_rules
+from reports.sources.limits import check_tree, lock_imports, text_rules
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, read_csv, read_xlsx
 from reports.store import rollup
@@ -506,6 +506,8 @@ def _import_files(
         # The counts pending are the units' own; they are spread to the units above them at
         # the end, under the final tree. Counts stored before, under another tree, are not:
         # then everything is recounted from the records (which hold this import's rows too).
+        if tree_changed:
+            check_tree(conn, ", ".join(r.file for _, r in results if r.kind == "units"))
         if tree_changed and counted_before:
             rollup.rebuild_scope(conn)
         else:

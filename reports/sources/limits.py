@@ -65,3 +65,41 @@ def _busy(exc: BaseException) -> StoreError:
         "Cơ sở dữ liệu đang bận: một lần nhập khác đang ghi và chưa xong sau thời gian chờ "
         f"({exc}). Chờ lần nhập đó xong rồi chạy lại lệnh."
     )
+
+
+MAX_DEPTH = 16
+"""Levels of a unit tree at most (city, district, ward and their offices take four or five)."""
+
+
+def check_tree(conn: Connection, file: str) -> None:
+    """Refuse a unit tree that is its own ancestor somewhere, or deeper than :data:`MAX_DEPTH`
+    (each unit is stored with all its ancestors: a long chain costs its length squared)."""
+    from reports.errors import FileFormatError
+
+    parents: dict[str, str | None] = {
+        code: parent for code, parent in conn.execute(sa.select(units.c.code, units.c.parent))
+    }
+    depth: dict[str, int] = {}
+    for start in parents:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node not in depth:
+            if node in path:
+                cycle = [*path[path.index(node) :], node]
+                problem = (
+                    f"đơn vị {node} nhận chính nó làm đơn vị cấp trên"
+                    if len(cycle) == 2
+                    else f"cây đơn vị có vòng lặp: {' → '.join(cycle)}"
+                )
+                raise FileFormatError(file, problem, "Sửa cột parent rồi nhập lại tệp đơn vị.")
+            path.append(node)
+            node = parents.get(node)
+        base = depth.get(node, 0) if node is not None else 0
+        for level, code in enumerate(reversed(path), start=base + 1):
+            depth[code] = level
+            if level > MAX_DEPTH:
+                raise FileFormatError(
+                    file,
+                    f"cây đơn vị sâu quá {MAX_DEPTH} cấp (đơn vị {code} ở cấp {level})",
+                    "Kiểm tra cột parent: mỗi đơn vị chỉ ghi đơn vị ngay trên nó.",
+                )

@@ -15,6 +15,7 @@ from reports.errors import FileFormatError, InvalidRowsError, StoreError
 from reports.sources.importer import import_files
 from reports.sources.limits import IMPORT_LOCK
 from reports.store.db import open_store
+from tests.test_import import cp1258_bytes
 
 
 def _write(path: Path, rows: list[list[object]], encoding: str = "utf-8") -> Path:
@@ -282,3 +283,22 @@ def test_unit_trees_are_bounded_and_without_cycles(
     assert str(err.value).splitlines()[0] == f"{path}: {problem}"
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM units")).scalar_one() == 0
+
+
+@pytest.mark.parametrize("encoding", [None, "cp1258"])
+def test_a_csv_that_turns_from_windows_1258_to_utf8_is_never_stored_garbled(
+    engine: Engine, tmp_path: Path, encoding: str | None
+) -> None:
+    legacy = cp1258_bytes("Quyết định về tài sản")
+    lines = [b"id,approved_on,field,summary"]
+    lines += [b"c%d,2020-09-22,kinh_te,%s" % (i, legacy) for i in range(12_000)]
+    lines += [b"u1,2020-09-22,kinh_te," + "Quyết định mới".encode()]
+    path = tmp_path / "directives.csv"
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    assert lines[1].index(legacy) and len(b"\r\n".join(lines[:-1])) > 200_000
+    with pytest.raises(FileFormatError) as err:
+        import_files(engine, [path], encoding=encoding)
+    assert str(err.value).splitlines()[0] == (
+        f"{path}: tệp trộn hai bảng mã: có dòng Windows-1258 nhưng dòng 12002 là UTF-8; "
+        "không nhập để tránh lưu chữ bị lỗi phông"
+    )

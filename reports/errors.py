@@ -128,6 +128,10 @@ class TemplateError(BaocaoError):
         self.problem = problem
         super().__init__(f"Mẫu báo cáo {self.template}: {problem}")
 
+    def __reduce__(self) -> tuple[type[TemplateError], tuple[str, str]]:
+        # Raised in the process that fills templates, re-raised in the one that asked.
+        return (TemplateError, (self.template, self.problem))
+
 
 class RenderError(BaocaoError):
     """A report file could not be written (PDF conversion, disk)."""

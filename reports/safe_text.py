@@ -111,7 +111,7 @@ def safe_context(value: Any) -> Any:
         if _PATCH_MARKS.search(value):
             # docx rendering turns "{_{" back into "{{" in the whole part: data that holds
             # such marks keeps them as character references, which that step does not touch.
-            return Markup(escape(value).replace("_", "&#95;"))
+            return Markup(str(escape(value)).replace("_", "&#95;"))
         return value
     if isinstance(value, Mapping):
         return {k: safe_context(v) for k, v in value.items()}

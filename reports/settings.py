@@ -103,6 +103,10 @@ class Settings:
     output_dir: Path
     pdf_timeout_s: float = 120.0
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    template_timeout_s: float = 60.0
+    """Filling one template ([template] timeout_s): past it, the child process is killed."""
+    template_memory_mb: int = 1024
+    """Memory the process that fills templates may use ([template] memory_mb)."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -332,6 +336,19 @@ def settings_from_mapping(
         raise ConfigError(
             "pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source
         )
+    template = _section(raw, "template", source)
+    template_timeout = template.get("timeout_s", 60.0)
+    if not isinstance(template_timeout, int | float) or template_timeout <= 0:
+        raise ConfigError(
+            "template.timeout_s", f"phải là số giây dương, nhận được {template_timeout!r}", source
+        )
+    template_memory = template.get("memory_mb", 1024)
+    if not isinstance(template_memory, int) or template_memory < 256:
+        raise ConfigError(
+            "template.memory_mb",
+            f"phải là số MB, ít nhất 256, nhận được {template_memory!r}",
+            source,
+        )
 
     return Settings(
         source=source,
@@ -348,4 +365,6 @@ def settings_from_mapping(
         output_dir=_path("output", PROJECT_ROOT / "out"),
         pdf_timeout_s=float(pdf_timeout),
         scheduler=scheduler,
+        template_timeout_s=float(template_timeout),
+        template_memory_mb=template_memory,
     )

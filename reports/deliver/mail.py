@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment
 
 from reports import vi
 from reports.errors import DeliveryError
 from reports.model import Figures
 from reports.periods import ReportPeriod
+from reports.render.sandbox import LimitedSandbox
+from reports.safe_text import safe_context
 from reports.settings import Settings, SmtpSettings
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ def subject_for(period: ReportPeriod) -> str:
 
 
 def _environment(templates_dir: Path) -> SandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(  # templates cannot change the figures
+    env = LimitedSandbox(  # reports.render.sandbox: immutable, bounded
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         undefined=jinja2.StrictUndefined,
@@ -96,18 +98,22 @@ def build_message(
         "duong_dan": [str(f) for f in files],
         "co_quan": f"{settings.office.name} - {settings.office.parent}",
     }
-    env = _environment(settings.templates_dir)
     msg = EmailMessage()
     _headers(msg, Subject=context["tieu_de"], From=settings.smtp.mail_from, To=recipient)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=_domain(settings.smtp.mail_from))
-    try:
-        msg.set_content(env.get_template("email.txt.j2").render(context))
-        msg.add_alternative(env.get_template("email.html.j2").render(context), subtype="html")
-    except jinja2.TemplateError as exc:
-        from reports.errors import TemplateError
+    from reports.render.sandbox import fill_mail, run_limited
 
-        raise TemplateError(settings.templates_dir / "email.*.j2", str(exc)) from exc
+    text, html = run_limited(  # in a child process, under time and memory limits
+        settings.templates_dir / "email.*.j2",
+        fill_mail,
+        str(settings.templates_dir),
+        safe_context(context),
+        timeout_s=settings.template_timeout_s,
+        memory_mb=settings.template_memory_mb,
+    )
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
     if attach:
         for f in files:
             maintype, subtype = _MIME.get(f.suffix.lower(), ("application", "octet-stream"))

@@ -20,13 +20,14 @@ from typing import Any
 import jinja2
 import jinja2.meta
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment
 
 from reports import vi
 from reports.errors import RenderError, TemplateError
 from reports.model import FIGURE_INFO, Report
 from reports.render.docx_chart import chart_xml
 from reports.render.files import atomic_output
+from reports.render.sandbox import LimitedSandbox, fill_docx, run_limited
 from reports.safe_text import malformed_part, safe_context
 from reports.settings import Settings
 
@@ -162,7 +163,7 @@ def trend_chart(report: Report) -> bytes:
 
 
 def _environment() -> SandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(  # templates cannot change the figures
+    env = LimitedSandbox(  # reports.render.sandbox: immutable, bounded
         undefined=jinja2.StrictUndefined, autoescape=True
     )
     env.filters.update(FILTERS)
@@ -325,9 +326,14 @@ def render_docx(
     """Write the report as .docx at ``path`` (complete or not at all)."""
     source = template or settings.templates_dir / settings.report.template_docx
     compiled = load_template(source)
-    data = compiled.render(
+    data = run_limited(  # in a child process, under time and memory limits (#13)
+        compiled.path,
+        fill_docx,
+        str(compiled.path),
         safe_context(template_context(report)),
         trend_chart(report) if report.show_figures_section else None,
+        timeout_s=settings.template_timeout_s,
+        memory_mb=settings.template_memory_mb,
     )
     if (broken := malformed_part(data)) is not None:  # never record or send a corrupt file
         raise RenderError(f"Tệp Word {path.name} tạo ra bị hỏng ({broken}); không ghi tệp.")

@@ -131,8 +131,10 @@ _worker_engine: Engine | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _worker_settings, _worker_engine
+    from reports.children import die_with_parent
     from reports.store.db import open_store
 
+    die_with_parent()
     _worker_settings = settings
     _worker_engine = open_store(settings.database_url, migrate=False)
 

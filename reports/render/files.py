@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -11,6 +12,8 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+from reports.children import clean_stale
+from reports.errors import RenderError
 from reports.periods import ReportPeriod
 
 
@@ -20,10 +23,15 @@ def atomic_output(path: Path) -> Iterator[Path]:
 
     On any error the temporary file is removed and ``path`` is left as it was.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=path.suffix + ".part", dir=path.parent
-    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(path.parent)  # .part files of processes killed while writing
+        # the process id in the name tells a later run whether its writer is still alive
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{path.stem}.{os.getpid()}.", suffix=path.suffix + ".part", dir=path.parent
+        )
+    except OSError as exc:
+        raise _unwritable(path, exc) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -33,9 +41,32 @@ def atomic_output(path: Path) -> Iterator[Path]:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.filename not in (None, str(tmp), str(path)) and exc.errno not in _FULL:
+            raise
+        raise _unwritable(path, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+
+
+def _unwritable(path: Path, exc: OSError) -> RenderError:
+    """A user's folder that cannot take the file: a full disk, no permission, not a folder."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "đĩa đầy"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = "không có quyền ghi"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        reason = "đường dẫn không phải là thư mục"
+    return RenderError(
+        f"Không ghi được tệp {path} ({reason}). Chọn thư mục khác bằng --out "
+        "hoặc kiểm tra quyền ghi và dung lượng đĩa."
+    )
 
 
 def _umask() -> int:

@@ -7,20 +7,19 @@ forever. So, like the PDF conversion, the work goes to another process: one per 
 renders, started on first use and reused; killed and replaced when it overruns. Whatever goes
 wrong in it is a Vietnamese :class:`TemplateError` (exit 5).
 
-The child also leaves when its parent is gone (:func:`die_with_parent`), as do the import's
-reading processes and the batch's rendering workers.
+The child leaves when its parent is gone (:func:`reports.children.die_with_parent`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +27,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from reports import vi
+from reports.children import die_with_parent
 from reports.errors import BaocaoError, TemplateError
 
 T = TypeVar("T")
@@ -66,21 +66,6 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def die_with_parent(poll_s: float = 1.0) -> None:
-    """In a child process: exit as soon as the parent process is gone (a ``kill -9`` of the
-    parent would otherwise leave it running). Polled by a daemon thread, so that it holds
-    whichever thread of the parent started the child."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            threading.Event().wait(poll_s)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
-
-
 def _init_child(memory_mb: int) -> None:
     import resource
 
@@ -101,6 +86,9 @@ def _get_pool(memory_mb: int) -> ProcessPoolExecutor:
             initargs=(memory_mb,),
         )
         _pool_limit = memory_mb
+        # Stopped before multiprocessing joins this process's children at exit: a rendering
+        # worker of --all-units would otherwise wait forever for its idle template child.
+        Finalize(None, shutdown, exitpriority=10)
     return _pool
 
 

@@ -36,6 +36,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from reports import vi
+from reports.children import clean_stale, temp_prefix
 from reports.domain import FIELDS, KINDS, PETITION_KINDS
 from reports.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
 from reports.render.files import atomic_output
@@ -385,7 +386,8 @@ def render_xlsx(
     _summary_sheet(wb, report)
     _field_sheet(wb, report)
     used = {"tổng hợp", "theo lĩnh vực", "theo đơn vị", "xu hướng"}
-    with tempfile.TemporaryDirectory(prefix="baocao-xlsx-") as work:
+    clean_stale()  # spill folders of processes killed while writing
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("xlsx")) as work:
         spills = [_unit_sheet(wb, units, Path(work))]
         _trend_sheet(wb, report)
         spills += [_records_sheet(wb, sheet, used, Path(work)) for sheet in records]

@@ -656,6 +656,9 @@ def _validated(job: _Job) -> Iterator[Iterator[tuple[int, _Part]]]:
 
 def _validate_into(job: _Job, stream: int, queue: multiprocessing.Queue[object]) -> None:
     """A reading process: every part into ``queue``, then ``None``, or the error."""
+    from reports.children import die_with_parent
+
+    die_with_parent()
     gc.disable()  # as in import_files: millions of small objects, no cycles
     try:
         for part in _validate(job):

@@ -29,13 +29,15 @@ _STALE_S = 60.0
 def die_with_parent(poll_s: float = 1.0) -> None:
     """In a child process: exit as soon as the parent process is gone. Polled by a daemon
     thread (PR_SET_PDEATHSIG would follow the parent's thread, not the process)."""
-    parent = os.getppid()
+    from multiprocessing import parent_process
+
+    known = parent_process()  # the pid it had when it started us, even if already gone
+    parent = known.pid if known is not None and known.pid else os.getppid()
 
     def watch() -> None:
-        while True:
+        while os.getppid() == parent:
             time.sleep(poll_s)
-            if os.getppid() != parent:
-                os._exit(1)
+        os._exit(1)
 
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 

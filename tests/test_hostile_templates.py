@@ -35,8 +35,11 @@ HOSTILE = {
 }
 
 
-def _limited(settings: Settings) -> Settings:
-    return replace(settings, template_timeout_s=2.0, template_memory_mb=512)
+def _limited(settings: Settings, case: str) -> Settings:
+    # only the case about time gets a short limit: the others must not depend on speed
+    return replace(
+        settings, template_timeout_s=2.0 if case == "time" else 60.0, template_memory_mb=512
+    )
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
@@ -47,7 +50,7 @@ def test_a_hostile_word_template_is_a_template_error(
     template = _template_with(tmp_path, "{{ chu_the }}", tag)
     out = tmp_path / "out" / "x.docx"
     with pytest.raises(TemplateError) as err:
-        render_docx(make_report(settings), _limited(settings), out, template=template)
+        render_docx(make_report(settings), _limited(settings, case), out, template=template)
     assert str(err.value).startswith(f"Mẫu báo cáo {template}: {problem}"), str(err.value)
     assert err.value.exit_code == 5
     assert not out.exists()
@@ -68,7 +71,7 @@ def test_a_hostile_mail_template_is_a_template_error(
     report = make_report(settings)
     with pytest.raises(TemplateError) as err:
         mail.build_message(
-            replace(_limited(settings), templates_dir=templates),
+            replace(_limited(settings, case), templates_dir=templates),
             recipient="a@b.vn",
             period=report.period,
             figures=report.figures.current,

@@ -13,6 +13,7 @@ The child leaves when its parent is gone (:func:`reports.children.die_with_paren
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +33,7 @@ from reports.errors import BaocaoError, TemplateError
 
 T = TypeVar("T")
 
+_START_S = 120.0
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _pool_limit: int | None = None
@@ -89,6 +91,8 @@ def _get_pool(memory_mb: int) -> ProcessPoolExecutor:
         # Stopped before multiprocessing joins this process's children at exit: a rendering
         # worker of --all-units would otherwise wait forever for its idle template child.
         Finalize(None, shutdown, exitpriority=10)
+        # Started now, so that a template's time limit does not include starting Python.
+        _pool.submit(os.getpid).result(timeout=_START_S)
     return _pool
 
 

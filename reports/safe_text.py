@@ -68,7 +68,12 @@ def has_bad(texts: list[str], *, identifier: bool, limit: int) -> bool:
         return False
     if max(map(len, texts)) > limit:
         return True
-    return (_ID_BAD if identifier else _IMPORT_BAD).search(" ".join(texts)) is not None
+    joined = " ".join(texts)
+    if not identifier:  # line breaks and tabs are text's own (isprintable refuses them)
+        joined = joined.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    if joined.isprintable():  # no control, format or unassigned character at all: C speed
+        return False
+    return (_ID_BAD if identifier else _IMPORT_BAD).search(joined) is not None
 
 
 def for_xml(text: str) -> str:

@@ -377,7 +377,7 @@ def _validate_columns(
                 col = [value_map(name, x) for x in col]
             parsed = _parse_column(col, type_, required)
             if (rule := texts.get(name)) is not None and has_bad(
-                [x for x in parsed if x.__class__ is str],  # type: ignore[misc]
+                list(filter(None, parsed)),  # type: ignore[arg-type]  # text or None
                 identifier=rule[0],
                 limit=rule[1],
             ):

@@ -205,3 +205,10 @@ def test_terminal_escapes_in_data_are_shown_not_obeyed() -> None:
     assert for_terminal("a\x1b[2J\x1b]0;x\x07b") == "a\\x1b[2J\\x1b]0;x\\x07b"
     assert for_terminal("Quyết định\n") == "Quyết định\n"
     assert for_terminal("bình thường") == "bình thường"
+
+
+def test_a_cell_never_holds_more_than_excel_allows() -> None:
+    from reports.safe_text import EXCEL_CELL_LIMIT, for_cell
+
+    text = for_cell("a\x01" * 40_000)
+    assert len(text) == EXCEL_CELL_LIMIT and text.endswith("…") and "\x01" not in text

@@ -38,10 +38,11 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from reports import vi
 from reports.children import clean_stale, temp_prefix
 from reports.domain import FIELDS, KINDS, PETITION_KINDS
+from reports.errors import RenderError
 from reports.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
 from reports.render.files import atomic_output
 from reports.render.xlsx_stream import Spill, row_xml, stream_spills
-from reports.safe_text import for_cell
+from reports.safe_text import for_cell, malformed_file
 from reports.settings import Settings
 
 NUMBER = "#,##0"
@@ -395,4 +396,8 @@ def render_xlsx(
         wb.save(saved)
         with atomic_output(path) as tmp:
             stream_spills(saved, tmp, wb.worksheets, spills)
+            if (broken := malformed_file(tmp)) is not None:  # never record or send it (#13)
+                raise RenderError(
+                    f"Tệp Excel {path.name} tạo ra bị hỏng ({broken}); không ghi tệp."
+                )
     return path

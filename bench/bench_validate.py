@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import itertools
 import timeit
 from pathlib import Path
 
-from reports.domain import KINDS
+from reports.domain import KINDS, Kind
 from reports.sources.importer import _Table, _Validator
 
 ROWS = 10_000
+
+
+def _check(kind: Kind, header: list[str], body: list[list[object]], file: str) -> None:
+    numbers = list(range(2, len(body) + 2))
+    valid = _Validator(kind, header, file, None).validate(numbers, body, _Table(file, kind, ""))
+    assert len(valid) == len(body)
 
 
 def main() -> None:
@@ -31,14 +38,9 @@ def main() -> None:
         kind = KINDS[path.stem]
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(itertools.islice(csv.reader(fh), ROWS + 1))
-        header, body = rows[0], [list(r) for r in rows[1:]]
-        numbers = list(range(2, len(body) + 2))
+        header, body = rows[0], [list[object](r) for r in rows[1:]]
 
-        def check(kind: object = kind, header: list[str] = header, body: list = body) -> None:
-            validator = _Validator(kind, header, str(path), None)  # type: ignore[arg-type]
-            valid = validator.validate(numbers, body, _Table(str(path), kind, ""))  # type: ignore[arg-type]
-            assert len(valid) == len(body)
-
+        check = functools.partial(_check, kind, header, body, str(path))
         best = min(timeit.repeat(check, number=5, repeat=args.repeat)) / 5
         total += best * ROWS / len(body)
         print(f"{kind.name:12} {best * 1000:6.2f} ms per {len(body):,} rows")

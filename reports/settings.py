@@ -217,6 +217,7 @@ def settings_from_mapping(
         "timezone",
         "pdf",
         "scheduler",
+        "template",
     }
     for key in raw:
         if key not in allowed:
@@ -337,6 +338,11 @@ def settings_from_mapping(
             "pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source
         )
     template = _section(raw, "template", source)
+    for key in template:
+        if key not in ("timeout_s", "memory_mb"):
+            raise ConfigError(
+                f"template.{key}", "không có khóa này; dùng timeout_s hoặc memory_mb", source
+            )
     template_timeout = template.get("timeout_s", 60.0)
     if not isinstance(template_timeout, int | float) or template_timeout <= 0:
         raise ConfigError(

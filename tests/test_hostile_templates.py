@@ -92,3 +92,14 @@ def test_data_that_looks_like_template_marks_is_printed_as_it_is(
     render_docx(report, settings, out)
     text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
     assert "Thẻ {_{ x }_} và {_% y %_}" in text
+
+
+def test_the_template_limits_are_settings(tmp_path: Path) -> None:
+    from reports.errors import ConfigError
+    from reports.settings import settings_from_mapping
+
+    s = settings_from_mapping({"template": {"timeout_s": 5, "memory_mb": 300}}, tmp_path, {})
+    assert (s.template_timeout_s, s.template_memory_mb) == (5.0, 300)
+    with pytest.raises(ConfigError) as err:
+        settings_from_mapping({"template": {"memory_mb": 10}}, tmp_path, {})
+    assert str(err.value) == "Cấu hình template.memory_mb: phải là số MB, ít nhất 256, nhận được 10"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -77,13 +78,25 @@ def _init_child(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _start_method() -> str:
+    """``fork`` where it is safe (Linux, no other thread that could hold a lock): the child
+    then starts in milliseconds with the templates already compiled; else ``spawn`` (a second
+    or so, once per process)."""
+    others = [
+        t
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and t.name != "die-with-parent"
+    ]
+    return "fork" if sys.platform == "linux" and not others else "spawn"
+
+
 def _get_pool(memory_mb: int) -> ProcessPoolExecutor:
     global _pool, _pool_limit
     if _pool is None or _pool_limit != memory_mb:
         _discard()
         _pool = ProcessPoolExecutor(
             max_workers=1,
-            mp_context=get_context("spawn"),
+            mp_context=get_context(_start_method()),
             initializer=_init_child,
             initargs=(memory_mb,),
         )

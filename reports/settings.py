@@ -106,7 +106,8 @@ class Settings:
     template_timeout_s: float = 60.0
     """Filling one template ([template] timeout_s): past it, the child process is killed."""
     template_memory_mb: int = 1024
-    """Memory the process that fills templates may use ([template] memory_mb)."""
+    """Memory filling templates may take ([template] memory_mb), beyond what its child process
+    holds when it starts."""
 
     @property
     def tz(self) -> ZoneInfo:

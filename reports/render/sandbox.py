@@ -73,7 +73,8 @@ def _init_child(memory_mb: int) -> None:
     import resource
 
     die_with_parent()
-    limit = memory_mb << 20
+    # beyond what the child holds at its start (a forked child shares its parent's mappings)
+    limit = _address_space() + (memory_mb << 20)
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
@@ -88,6 +89,14 @@ def _start_method() -> str:
         if t is not threading.main_thread() and t.name != "die-with-parent"
     ]
     return "fork" if sys.platform == "linux" and not others else "spawn"
+
+
+def _address_space() -> int:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _get_pool(memory_mb: int) -> ProcessPoolExecutor:

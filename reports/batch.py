@@ -26,7 +26,7 @@ from reports.errors import BaocaoError, UsageError
 from reports.model import Directive, Highlight, Report, UnitRow
 from reports.periods import ReportPeriod
 from reports.pipeline import today, write_files
-from reports.render.files import safe_name
+from reports.render.files import unit_file_key
 from reports.settings import Settings
 from reports.store.schema import unit_scope
 from reports.unit_profile import absorbed_units, unit_header
@@ -111,6 +111,21 @@ def compose_unit_reports(
     ]
 
 
+def _check_folders(codes: Sequence[str]) -> None:
+    """Refuse, before anything is written, units whose folders would be the same one (on a
+    file system that ignores case, as Windows shares do)."""
+    by_folder: dict[str, list[str]] = {}
+    for code in codes:
+        by_folder.setdefault(unit_file_key(code).casefold(), []).append(code)
+    clashes = [sorted(same) for same in by_folder.values() if len(same) > 1]
+    if clashes:
+        shown = "; ".join(" và ".join(repr(c) for c in same) for same in clashes[:10])
+        raise UsageError(
+            f"Các mã đơn vị sau trùng tên thư mục khi ghi báo cáo (không phân biệt hoa thường): "
+            f"{shown}. Chưa ghi tệp nào; đổi mã đơn vị trong units.csv cho khác nhau."
+        )
+
+
 # --- workers -----------------------------------------------------------------------------
 
 _worker_settings: Settings | None = None
@@ -119,8 +134,10 @@ _worker_engine: Engine | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _worker_settings, _worker_engine
+    from reports.children import die_with_parent
     from reports.store.db import open_store
 
+    die_with_parent()
     _worker_settings = settings
     _worker_engine = open_store(settings.database_url, migrate=False)
 
@@ -129,11 +146,12 @@ def _render_one(report: Report, formats: Sequence[str], out_dir: Path) -> UnitOu
     assert _worker_settings is not None and _worker_engine is not None
     code = report.unit_code or ""
     name = report.unit_name or code
+    folder = out_dir / unit_file_key(code)
     try:
         with _worker_engine.connect() as conn:
-            paths = write_files(
-                conn, _worker_settings, report, formats=formats, out_dir=out_dir / safe_name(code)
-            )
+            paths = write_files(conn, _worker_settings, report, formats=formats, out_dir=folder)
+        if any(p.parent != folder for p in paths):  # a unit's mail carries its own files only
+            raise RuntimeError(f"files of unit {code!r} outside its folder: {paths}")
         return UnitOutcome(code, name, tuple(paths))
     except BaocaoError as exc:
         return UnitOutcome(code, name, error=str(exc))
@@ -162,6 +180,7 @@ def generate_all_units(
         reports = compose_unit_reports(
             conn, settings, period, parent=parent, issued_on=issued_on or today(settings)
         )
+    _check_folders([r.unit_code or "" for r in reports])
     if on_start:
         on_start(len(reports))
     summary = BatchSummary(reports={r.unit_code or "": r for r in reports})

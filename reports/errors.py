@@ -48,7 +48,12 @@ class RowProblem:
     value: str | None = None
 
     def __str__(self) -> str:
-        shown = f" ({self.value})" if self.value not in (None, "") else ""
+        from reports.safe_text import for_terminal
+
+        value = self.value
+        if value is not None:
+            value = for_terminal(value[:200] + ("…" if len(value) > 200 else ""))
+        shown = f" ({value})" if value not in (None, "") else ""
         return f"{self.file}:{self.row}:{self.column}: {self.problem}{shown}"
 
 
@@ -61,17 +66,29 @@ class DataImportError(BaocaoError):
 class InvalidRowsError(DataImportError):
     """Some rows are invalid: the whole file is rejected and every bad row is listed."""
 
-    def __init__(self, file: str, problems: Sequence[RowProblem], total_rows: int) -> None:
+    def __init__(
+        self,
+        file: str,
+        problems: Sequence[RowProblem],
+        total_rows: int,
+        *,
+        more: int = 0,
+        bad_rows: int | None = None,
+    ) -> None:
         self.file = file
         self.problems = list(problems)
         self.total_rows = total_rows
+        self.more = more
+        """Problems found but not listed (the list is capped to keep the message readable)."""
         from reports.vi import number
 
-        bad_rows = len({(p.file, p.row) for p in self.problems})
+        if bad_rows is None:
+            bad_rows = len({(p.file, p.row) for p in self.problems})
         lines = [
             f"{file}: {number(bad_rows)} dòng không hợp lệ trên {number(total_rows)} dòng; "
             "chưa nhập dòng nào của tệp này.",
             *(str(p) for p in self.problems),
+            *([f"… và {number(more)} lỗi khác."] if more else []),
             "Sửa các ô trên rồi nhập lại, hoặc dùng --skip-invalid để nhập các dòng hợp lệ "
             "và ghi các dòng bị loại ra tệp bên cạnh.",
         ]
@@ -122,6 +139,10 @@ class TemplateError(BaocaoError):
         self.template = str(template)
         self.problem = problem
         super().__init__(f"Mẫu báo cáo {self.template}: {problem}")
+
+    def __reduce__(self) -> tuple[type[TemplateError], tuple[str, str]]:
+        # Raised in the process that fills templates, re-raised in the one that asked.
+        return (TemplateError, (self.template, self.problem))
 
 
 class RenderError(BaocaoError):

@@ -72,6 +72,12 @@ class SmtpSettings:
     retries: int = 3
     retry_backoff_s: float = 2.0
     timeout_s: float = 30.0
+    """Each read from the mail server; :attr:`deadline_s` bounds a whole message."""
+    deadline_s: float = 300.0
+    """One attempt at one message (connect, TLS, login, send), however the server trickles."""
+    run_deadline_s: float = 3600.0
+    """A whole run (files and every recipient): past it, its lease is no longer renewed, so a
+    stuck process loses the run to another, and no one else is mailed."""
     ca_file: str = ""
     """PEM file of the CA that signed the mail server's certificate (an internal CA); relative
     to the settings file. Empty: the system's trusted CAs."""
@@ -209,6 +215,11 @@ class Settings:
     completeness: CompletenessSettings = field(default_factory=CompletenessSettings)
     signing: SigningSettings = field(default_factory=SigningSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    template_timeout_s: float = 60.0
+    """Filling one template ([template] timeout_s): past it, the child process is killed."""
+    template_memory_mb: int = 1024
+    """Memory filling templates may take ([template] memory_mb), beyond what its child process
+    holds when it starts."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -366,6 +377,7 @@ def settings_from_mapping(
         "completeness",
         "signing",
         "log",
+        "template",
     }
     for key in raw:
         if key not in allowed:
@@ -429,6 +441,27 @@ def settings_from_mapping(
         )
     if smtp.retries < 1:
         raise ConfigError("smtp.retries", f"phải ít nhất là 1, nhận được {smtp.retries}", source)
+    for key in ("deadline_s", "run_deadline_s"):
+        if not getattr(smtp, key) > 0:
+            raise ConfigError(
+                f"smtp.{key}", f"phải lớn hơn 0, nhận được {getattr(smtp, key)}", source
+            )
+    for key in ("mail_from", "owner", "host", "user"):
+        # a line break in a header value would end the header and start another (#13)
+        if any(ch < " " or ch == "\x7f" for ch in getattr(smtp, key)):
+            raise ConfigError(
+                f"smtp.{key}",
+                f"có ký tự xuống dòng hoặc điều khiển: {getattr(smtp, key)!r}; "
+                "xóa ký tự đó (kiểm tra cả biến môi trường tương ứng)",
+                source,
+            )
+    if smtp.tls == "none" and smtp.user and smtp.host not in ("localhost", "127.0.0.1", "::1"):
+        raise ConfigError(
+            "smtp.tls",
+            f'là "none" trong khi có smtp.user ({smtp.user!r}): mật khẩu sẽ đi qua mạng tới '
+            f'{smtp.host} không mã hóa; dùng tls = "starttls" hoặc "ssl"',
+            source,
+        )
 
     paths = _section(raw, "paths", source)
     for key in paths:
@@ -496,6 +529,24 @@ def settings_from_mapping(
         raise ConfigError(
             "pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source
         )
+    template = _section(raw, "template", source)
+    for key in template:
+        if key not in ("timeout_s", "memory_mb"):
+            raise ConfigError(
+                f"template.{key}", "không có khóa này; dùng timeout_s hoặc memory_mb", source
+            )
+    template_timeout = template.get("timeout_s", 60.0)
+    if not isinstance(template_timeout, int | float) or template_timeout <= 0:
+        raise ConfigError(
+            "template.timeout_s", f"phải là số giây dương, nhận được {template_timeout!r}", source
+        )
+    template_memory = template.get("memory_mb", 1024)
+    if not isinstance(template_memory, int) or template_memory < 256:
+        raise ConfigError(
+            "template.memory_mb",
+            f"phải là số MB, ít nhất 256, nhận được {template_memory!r}",
+            source,
+        )
 
     web = _build(WebSettings, "web", _section(raw, "web", source), source)
     completeness = _completeness(raw, source)
@@ -540,6 +591,8 @@ def settings_from_mapping(
         completeness=completeness,
         signing=signing,
         log=log,
+        template_timeout_s=float(template_timeout),
+        template_memory_mb=template_memory,
     )
 
 

@@ -134,8 +134,9 @@ def test_an_output_folder_that_cannot_be_made_is_a_clear_error(
     r = run("generate", "--from", "2020-09-21", "--to", "2020-09-28", "--out",
             str(blocker / "ra"), db=sqlite_url)  # fmt: skip
     assert r.returncode == 5, r.stderr
-    assert r.stderr.startswith(f"Lỗi: không ghi được {blocker / 'ra'}")
+    # one message for a folder that cannot take the report, from the core (render/files.py)
+    assert r.stderr.startswith(f"Lỗi: Không ghi được tệp {blocker / 'ra'}/BC-tuan-")
     assert r.stderr.endswith(
-        "; chọn thư mục mà tài khoản này được ghi (--out, paths.output hoặc paths.data trong "
-        "baocao.toml)\n"
+        "(đường dẫn không phải là thư mục). Chọn thư mục mà tài khoản này được ghi (--out, "
+        "paths.output hoặc paths.data trong baocao.toml) và kiểm tra dung lượng đĩa.\n"
     )

@@ -73,7 +73,12 @@ def venv(wheel: Path) -> Iterator[Path]:
     top = Path(tempfile.mkdtemp(prefix="baocao-ro-"))
     os.chmod(top, 0o777)  # the commands run as an unprivileged user when the tests are root
     env = top / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    # --copies: the venv's own interpreter, which the unprivileged user can execute (the test
+    # venv's may link into a folder only root may enter, as pyenv's under /root does; the
+    # template and batch children are started from it)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--copies", "--without-pip", str(env)], check=True
+    )
     site = Path(
         subprocess.run(
             [str(env / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],

@@ -5,10 +5,12 @@ The password comes only from the environment (``BAOCAO_SMTP_PASSWORD``) and is n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +27,8 @@ from reports.errors import DeliveryError
 from reports.model import Figures
 from reports.periods import ReportPeriod
 from reports.render.period_words import period_labels
+from reports.render.sandbox import LimitedSandbox
+from reports.safe_text import safe_context
 from reports.settings import Settings, SmtpSettings
 
 log = logging.getLogger(__name__)
@@ -54,13 +58,26 @@ def subject_for(period: ReportPeriod) -> str:
 
 
 def _environment(templates_dir: Path) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = LimitedSandbox(  # reports.render.sandbox: immutable, bounded
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(so=vi.number, ky=vi.period_short, ky_dai=vi.period_long)
     return env
+
+
+def _headers(msg: EmailMessage, **values: str) -> None:
+    """Set headers whose values may come from settings or job files: a line break would end
+    the header and start others (a trailing one puts Date and MIME headers in the body)."""
+    for name, value in values.items():
+        if any(ch < " " or ch == "\x7f" for ch in value):
+            raise DeliveryError(
+                f"Không tạo được thư: tiêu đề {name} có ký tự xuống dòng hoặc điều khiển "
+                f"({value!r}); sửa giá trị đó trong cấu hình hoặc tệp công việc",
+                permanent=True,
+            )
+        msg[name] = value
 
 
 def build_message(
@@ -86,20 +103,22 @@ def build_message(
         "co_quan": f"{settings.office.name} - {settings.office.parent}",
         **period_labels(period),
     }
-    env = _environment(settings.templates_dir)
     msg = EmailMessage()
-    msg["Subject"] = context["tieu_de"]
-    msg["From"] = settings.smtp.mail_from
-    msg["To"] = recipient
+    _headers(msg, Subject=context["tieu_de"], From=settings.smtp.mail_from, To=recipient)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=_domain(settings.smtp.mail_from))
-    try:
-        msg.set_content(env.get_template("email.txt.j2").render(context))
-        msg.add_alternative(env.get_template("email.html.j2").render(context), subtype="html")
-    except jinja2.TemplateError as exc:
-        from reports.errors import TemplateError
+    from reports.render.sandbox import fill_mail, run_limited
 
-        raise TemplateError(settings.templates_dir / "email.*.j2", str(exc)) from exc
+    text, html = run_limited(  # in a child process, under time and memory limits
+        settings.templates_dir / "email.*.j2",
+        fill_mail,
+        str(settings.templates_dir),
+        safe_context(context),
+        timeout_s=settings.template_timeout_s,
+        memory_mb=settings.template_memory_mb,
+    )
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
     if attach:
         for f in files:
             maintype, subtype = _MIME.get(f.suffix.lower(), ("application", "octet-stream"))
@@ -160,25 +179,51 @@ def tls_context(smtp: SmtpSettings) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=smtp.ca_file or None)
 
 
-def _open(smtp: SmtpSettings) -> smtplib.SMTP:
+class _Deadline:
+    """Ends an SMTP conversation that outlives ``seconds``: ``timeout_s`` bounds each socket
+    read only, and a server trickling a byte every few seconds would hold it forever."""
+
+    def __init__(self, seconds: float) -> None:
+        self.client: smtplib.SMTP | None = None
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = getattr(self.client, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
+def _open(smtp: SmtpSettings, deadline: _Deadline | None = None) -> smtplib.SMTP:
+    # Created unconnected, so that the deadline can end even the wait for the greeting.
     if smtp.tls == "ssl":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(
-            smtp.host, smtp.port, timeout=smtp.timeout_s, context=tls_context(smtp)
-        )
+        client: smtplib.SMTP = smtplib.SMTP_SSL(timeout=smtp.timeout_s, context=tls_context(smtp))
     else:
-        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s)
+        client = smtplib.SMTP(timeout=smtp.timeout_s)
+    client._host = smtp.host  # type: ignore[attr-defined]  # what starttls verifies
+    if deadline is not None:
+        deadline.client = client
+    try:
+        code, message = client.connect(smtp.host, smtp.port)
+        if code != 220:
+            raise smtplib.SMTPConnectError(code, message)
         if smtp.tls == "starttls":
-            try:
-                client.starttls(context=tls_context(smtp))
-            except BaseException:
-                client.close()
-                raise
-    if smtp.user:
-        try:
+            client.starttls(context=tls_context(smtp))
+        if smtp.user:
             client.login(smtp.user, smtp.password)
-        except BaseException:
-            client.close()
-            raise
+    except BaseException:
+        client.close()
+        raise
     return client
 
 
@@ -192,13 +237,20 @@ def send(
     """Send ``msg`` to one recipient, retrying temporary failures with exponential backoff."""
     last: BaseException | None = None
     for attempt in range(1, smtp.retries + 1):
+        deadline = _Deadline(smtp.deadline_s)
         try:
-            with _open(smtp) as client:
+            with deadline, _open(smtp, deadline) as client:
                 client.send_message(
                     msg, from_addr=envelope_from(smtp.mail_from), to_addrs=[recipient]
                 )
             return SendResult(recipient, str(msg["Message-ID"]), attempt)
         except (smtplib.SMTPException, OSError) as exc:
+            if deadline.expired:
+                raise DeliveryError(
+                    f"Không gửi được thư tới {recipient} ({smtp.host}:{smtp.port}): máy chủ thư "
+                    f"không xong trong {smtp.deadline_s:g} giây (smtp.deadline_s); "
+                    "kiểm tra máy chủ thư rồi chạy lại"
+                ) from exc
             last = exc
             if not _is_temporary(exc):
                 raise DeliveryError(_permanent(smtp, recipient, exc), permanent=True) from exc
@@ -220,9 +272,7 @@ def send(
 
 def owner_message(settings: Settings, owner: str, subject: str, body: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = settings.smtp.mail_from
-    msg["To"] = owner
+    _headers(msg, Subject=subject, From=settings.smtp.mail_from, To=owner)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=_domain(settings.smtp.mail_from))
     msg.set_content(body)

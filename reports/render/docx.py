@@ -24,13 +24,15 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from reports import vi
-from reports.errors import TemplateError
+from reports.errors import RenderError, TemplateError
 from reports.model import FIGURE_INFO, Report
 from reports.render.docx_chart import chart_xml, fill_chart
 from reports.render.docx_layout import core_properties, size_rules
 from reports.render.files import atomic_output
 from reports.render.period_words import period_words, trend_series
+from reports.render.sandbox import LimitedSandbox, fill_docx, run_limited
 from reports.render.template_check import TemplateChecker
+from reports.safe_text import malformed_part, safe_context
 from reports.settings import Settings
 
 CHART_PART = "word/charts/chart1.xml"
@@ -177,7 +179,9 @@ def trend_chart(report: Report) -> ChartData:
 
 
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
+    env = LimitedSandbox(  # reports.render.sandbox: immutable, bounded
+        undefined=jinja2.StrictUndefined, autoescape=True
+    )
     env.filters.update(FILTERS)
     return env
 
@@ -406,11 +410,18 @@ def render_docx(
     """Write the report as .docx at ``path`` (complete or not at all)."""
     source = template or settings.templates_dir / settings.report.template_docx
     compiled = load_template(source)
-    data = compiled.render(
-        template_context(report),
+    data = run_limited(  # in a child process, under time and memory limits
+        compiled.path,
+        fill_docx,
+        str(compiled.path),
+        safe_context(template_context(report)),
         trend_chart(report) if report.show_figures_section else None,
         report_core_properties(report, generated_at or datetime.now(UTC)),
+        timeout_s=settings.template_timeout_s,
+        memory_mb=settings.template_memory_mb,
     )
+    if (broken := malformed_part(data)) is not None:  # never record or send a corrupt file
+        raise RenderError(f"Tệp Word {path.name} tạo ra bị hỏng ({broken}); không ghi tệp.")
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)
     return path

@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from reports.children import clean_stale, reap_with_parent, temp_prefix
 from reports.errors import RenderError
 from reports.render.files import atomic_output
 
@@ -29,7 +30,8 @@ def convert_to_pdf(source: Path, out_dir: Path, *, timeout_s: float = 120.0) -> 
     if binary is None:
         raise RenderError(f"Không tìm thấy LibreOffice (soffice). {INSTALL_HINT}")
     target = out_dir / f"{source.stem}.pdf"
-    with tempfile.TemporaryDirectory(prefix="baocao-lo-") as work:
+    clean_stale()
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("lo")) as work:
         work_dir = Path(work)
         # A private profile: concurrent conversions never share (and lock) one.
         profile = (work_dir / "profile").as_uri()
@@ -52,6 +54,7 @@ def convert_to_pdf(source: Path, out_dir: Path, *, timeout_s: float = 120.0) -> 
             start_new_session=True,
             env={**os.environ, "HOME": work},
         )
+        watcher = reap_with_parent(proc.pid)  # LibreOffice dies with us, even by kill -9
         try:
             out, err = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
@@ -61,6 +64,9 @@ def convert_to_pdf(source: Path, out_dir: Path, *, timeout_s: float = 120.0) -> 
                 f"LibreOffice không chuyển xong {source.name} sang PDF sau {timeout_s:g} giây; "
                 "đã dừng. Tăng pdf.timeout_s trong baocao.toml nếu máy chậm."
             ) from None
+        finally:
+            watcher.kill()
+            watcher.wait()
         produced = work_dir / f"{source.stem}.pdf"
         if proc.returncode != 0 or not produced.exists():
             detail = (err or out).decode("utf-8", "replace").strip().splitlines()[-1:] or [""]

@@ -32,7 +32,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import Outline
 
 from reports import vi
+from reports.children import clean_stale, temp_prefix
 from reports.domain import FIELDS
+from reports.errors import RenderError
 from reports.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
 from reports.render.files import atomic_output
 from reports.render.period_words import period_labels
@@ -52,6 +54,7 @@ from reports.render.xlsx_cells import (
 from reports.render.xlsx_records import records_sheet
 from reports.render.xlsx_stream import Spill, row_xml, stream_spills
 from reports.render.xlsx_units import MAX_OUTLINE, SUBTOTAL, unit_rows
+from reports.safe_text import for_cell, malformed_file
 from reports.settings import Settings
 
 
@@ -333,7 +336,7 @@ def render_xlsx(
     wb = Workbook(write_only=True)
     stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     wb.properties.title = f"Báo cáo kết quả chỉ đạo, điều hành {vi.period_label(report.period)}"
-    wb.properties.creator = f"{report.parent_body} - {report.issuing_body}"
+    wb.properties.creator = for_cell(f"{report.parent_body} - {report.issuing_body}")
     wb.properties.subject = "Kết quả chỉ đạo, điều hành nổi bật"
     wb.properties.created = wb.properties.modified = stamp  # when it was generated (UTC)
     wb.properties.lastModifiedBy = wb.properties.creator
@@ -341,7 +344,8 @@ def render_xlsx(
     _summary_sheet(wb, report)
     _field_sheet(wb, report)
     used = {"tổng hợp", "theo lĩnh vực", "theo đơn vị", "xu hướng"}
-    with tempfile.TemporaryDirectory(prefix="baocao-xlsx-") as work:
+    clean_stale()  # spill folders of processes killed while writing
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("xlsx")) as work:
         spills = [_unit_sheet(wb, report, units, Path(work))]
         _trend_sheet(wb, report)
         names = {u.code: u.name for u in units}
@@ -350,4 +354,8 @@ def render_xlsx(
         wb.save(saved)
         with atomic_output(path) as tmp:
             stream_spills(saved, tmp, wb.worksheets, spills)
+            if (broken := malformed_file(tmp)) is not None:  # never record or send it (#13)
+                raise RenderError(
+                    f"Tệp Excel {path.name} tạo ra bị hỏng ({broken}); không ghi tệp."
+                )
     return path

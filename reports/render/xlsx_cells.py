@@ -9,6 +9,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from reports.safe_text import for_cell
+
 NUMBER = "#,##0"
 PERCENT = "0.0%"
 DATE = "dd/mm/yyyy"
@@ -30,7 +32,11 @@ def cell(
     fill: PatternFill | None = None,
     align: Alignment | None = None,
 ) -> Any:
+    if isinstance(value, str):
+        value = for_cell(value)  # reports.safe_text: XML-safe, within Excel's limit
     cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]
+    if cell.data_type == "f":
+        cell.data_type = "s"  # text that starts with "=" is text, never a formula
     if fmt:
         cell.number_format = fmt
     cell.font = font or TEXT

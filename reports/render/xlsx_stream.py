@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from reports.safe_text import for_cell
+
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -67,7 +68,7 @@ def row_xml(
             day = value.date() if isinstance(value, datetime) else value
             parts.append(f'<c r="{ref}"{s_attr}><v>{(day - _EXCEL_EPOCH).days}</v></c>')
         else:
-            text = escape(_ILLEGAL_XML.sub("", str(value)))
+            text = escape(for_cell(str(value)))
             parts.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is>')
             parts.append(f'<t xml:space="preserve">{text}</t></is></c>')
     parts.append("</row>")

@@ -120,7 +120,7 @@ def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
 def _emails(path: Path, key: str, value: Any) -> tuple[str, ...]:
     out = _strings(path, key, value)
     for address in out:
-        if not _EMAIL.match(address):
+        if not _EMAIL.fullmatch(address):
             raise _fail(path, key, f"địa chỉ thư không hợp lệ {address!r}")
     return out
 
@@ -152,7 +152,7 @@ def parse_job(
                 path, key, f"không có khóa này; các khóa hợp lệ: {', '.join(sorted(allowed))}"
             )
     job_id = raw.get("id", path.stem)
-    if not isinstance(job_id, str) or not _ID.match(job_id):
+    if not isinstance(job_id, str) or not _ID.fullmatch(job_id):
         raise _fail(
             path, "id", f"chỉ gồm chữ thường không dấu, số, '-' và '_', nhận được {job_id!r}"
         )
@@ -197,7 +197,7 @@ def parse_job(
     if not isinstance(grace, int) or grace < 60:
         raise _fail(path, "misfire_grace_s", f"phải là số giây ≥ 60, nhận được {grace!r}")
     owner = raw.get("owner", default_owner)
-    if owner and (not isinstance(owner, str) or not _EMAIL.match(owner)):
+    if owner and (not isinstance(owner, str) or not _EMAIL.fullmatch(owner)):
         raise _fail(path, "owner", f"địa chỉ thư không hợp lệ {owner!r}")
     figures_section = raw.get("figures_section")
     if figures_section is not None and not isinstance(figures_section, bool):

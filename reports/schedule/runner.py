@@ -100,10 +100,15 @@ class Lease:
         lease_s: int,
         clock: Callable[[], datetime],
         also: sa.ColumnElement[bool] | None = None,
+        max_s: float | None = None,
     ) -> None:
         self.engine, self.run, self.lease_s, self.clock = engine, run, lease_s, clock
         self.also = also
         """A further condition each renewal checks (an approved run: its approval stands)."""
+        self.max_s = max_s
+        """Past this many seconds the lease is no longer renewed: a process stuck in its work
+        (a hung render or mail server) loses the run to another instead of holding it."""
+        self.started = clock()
         self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"lease-{run.id}", daemon=True)
@@ -118,6 +123,10 @@ class Lease:
 
     def _beat(self) -> None:
         while not self._stop.wait(max(self.lease_s / 3, 1.0)):
+            if self._overdue():
+                log.warning("run #%d passed its deadline: its lease is not renewed", self.run.id)
+                self.lost = True
+                return
             try:
                 if not ledger.renew(
                     self.engine, self.run, now=self.clock(), lease_s=self.lease_s, also=self.also
@@ -127,7 +136,18 @@ class Lease:
             except Exception:  # noqa: BLE001 - a database hiccup: the next beat tries again
                 log.warning("could not renew the lease of run #%d", self.run.id, exc_info=True)
 
+    def _overdue(self) -> bool:
+        return self.max_s is not None and (self.clock() - self.started).total_seconds() > self.max_s
+
     def renew(self) -> None:
+        if self._overdue():
+            self.lost = True
+            raise LeaseLost(
+                f"Lần chạy #{self.run.id} ({self.run.job_id} kỳ "
+                f"{vi.period_short(self.run.period)}) quá {self.max_s:g} giây "
+                "(smtp.run_deadline_s); dừng tại đây, không gửi thêm cho ai. "
+                "Xem 'baocao runs' rồi chạy lại."
+            )
         if self.lost or not ledger.renew(
             self.engine, self.run, now=self.clock(), lease_s=self.lease_s, also=self.also
         ):
@@ -218,7 +238,7 @@ def run_job(
     run = claim.run
     assert run is not None
     outcome = RunOutcome("failed", "", run.id)
-    lease = Lease(engine, run, lease_s, clock)
+    lease = Lease(engine, run, lease_s, clock, max_s=settings.smtp.run_deadline_s)
     try:
         with lease:
             if job.units == "all":
@@ -355,7 +375,13 @@ def _run_all_units(
             continue  # delivered before, or another process has it
         unit_outcome = RunOutcome("failed", "", sub.run.id)
         try:
-            with Lease(engine, sub.run, settings.scheduler.lease_s, clock) as unit_lease:
+            with Lease(
+                engine,
+                sub.run,
+                settings.scheduler.lease_s,
+                clock,
+                max_s=settings.smtp.run_deadline_s,
+            ) as unit_lease:
                 _deliver(
                     engine,
                     settings,

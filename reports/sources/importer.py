@@ -32,7 +32,9 @@ from reports.completeness import counts_coverage
 from reports.domain import KINDS, Kind
 from reports.errors import BaocaoError, FileFormatError, InvalidRowsError, RowProblem
 from reports.render.files import atomic_output
+from reports.safe_text import for_csv, has_bad, text_problem
 from reports.sources import values as v
+from reports.sources.limits import check_tree, lock_imports, text_rules
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, read_csv, read_xlsx
 from reports.store import rollup
@@ -80,6 +82,10 @@ class _Table:
     sha256: str
     total: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    """The first :data:`MAX_PROBLEMS` problems (a message lists no more)."""
+    more_problems: int = 0
+    """Problems found beyond those kept."""
+    bad_rows: int = 0
     rejected: list[tuple[int, list[object], str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     rejects_path: Path | None = None
@@ -151,7 +157,14 @@ class _Validator:
         for i, heading in enumerate(header):
             column = mapping.column_for(heading) if mapping else heading.strip()
             column = column.lower() if column.lower() in kind.column_names else column
-            if column in kind.column_names and column not in positions:
+            if column in kind.column_names and column in positions:
+                raise FileFormatError(
+                    file,
+                    f"cột {column} có hai lần trong dòng tiêu đề (cột {positions[column] + 1} "
+                    f"“{header[positions[column]].strip()}” và cột {i + 1} “{heading.strip()}”)",
+                    "Xóa hoặc đổi tên một trong hai cột rồi nhập lại.",
+                )
+            if column in kind.column_names:
                 positions[column] = i
                 shown[column] = heading.strip() or column
         missing = [c.name for c in kind.columns if c.required and c.name not in positions]
@@ -168,6 +181,7 @@ class _Validator:
         self.plan: _Plan = [
             (positions.get(c.name), c.name, c.type, c.required) for c in kind.columns
         ]
+        self.texts = text_rules(kind)
         self.checks = [
             (kind.column_names.index(a), kind.column_names.index(b), msg)
             for a, b, msg in _ORDER_CHECKS.get(kind.name, [])
@@ -183,7 +197,7 @@ class _Validator:
         """The valid records of ``rows`` (numbered ``numbers``); problems and rejected rows
         are added to ``table``."""
         fast = _validate_columns(
-            numbers, rows, self.plan, self.checks, self.value_map, self.seen, self.units
+            numbers, rows, self.plan, self.texts, self.checks, self.value_map, self.seen, self.units
         )
         if fast is not None:
             return fast
@@ -207,7 +221,12 @@ class _Validator:
                     record.append(False if is_bool else None)
                     continue
                 try:
-                    record.append(parse(raw))
+                    parsed = parse(raw)
+                    if isinstance(parsed, str) and (rule := self.texts.get(name)):
+                        problem = text_problem(parsed, identifier=rule[0], limit=rule[1])
+                        if problem:
+                            raise v.BadValue(problem)
+                    record.append(parsed)
                 except v.BadValue as exc:
                     row_problems.append(
                         RowProblem(file, rownum, shown[name], str(exc), str(raw).strip())
@@ -235,7 +254,10 @@ class _Validator:
                 else:
                     seen.add(record_id, rownum)
             if row_problems:
-                table.problems.extend(row_problems)
+                table.bad_rows += 1
+                room = MAX_PROBLEMS - len(table.problems)
+                table.problems.extend(row_problems[: max(room, 0)])
+                table.more_problems += max(len(row_problems) - max(room, 0), 0)
                 table.rejected.append(
                     (rownum, cells, "; ".join(f"{p.column}: {p.problem}" for p in row_problems))
                 )
@@ -341,6 +363,7 @@ def _validate_columns(
     numbers: list[int],
     rows: list[list[object]],
     plan: _Plan,
+    texts: dict[str, tuple[bool, int]],
     checks: list[tuple[int, int, str]],
     value_map: Callable[[str, object], object] | None,
     seen: _Seen,
@@ -354,6 +377,12 @@ def _validate_columns(
             if value_map is not None:
                 col = [value_map(name, x) for x in col]
             parsed = _parse_column(col, type_, required)
+            if (rule := texts.get(name)) is not None and has_bad(
+                list(filter(None, parsed)),  # type: ignore[arg-type]  # text or None
+                identifier=rule[0],
+                limit=rule[1],
+            ):
+                return None
             if name == "unit":
                 parsed = [units.setdefault(x, x) for x in parsed]
             columns.append(parsed)
@@ -376,7 +405,8 @@ def _write_rejects(path: Path, table: _Table, sheet_name: str) -> Path:
         writer = csv.writer(fh)
         writer.writerow(["dong", *table.header, "loi"])
         for rownum, cells, reason in table.rejected:
-            writer.writerow([rownum, *("" if c is None else c for c in cells), reason])
+            # never a live formula when the file is opened in a spreadsheet (reports.safe_text)
+            writer.writerow([rownum, *("" if c is None else for_csv(c) for c in cells), reason])
     return target
 
 
@@ -449,6 +479,7 @@ def _import_files(
         _validated(job) as parts,
     ):
         digests = [hasher.submit(_sha256, path) for path in paths]
+        lock_imports(conn)
         counted_before = conn.execute(sa.select(day_counts.c.unit).limit(1)).first() is not None
         for stream, part in parts:
             if isinstance(part, _SheetStart):
@@ -478,10 +509,14 @@ def _import_files(
                 ", ".join(t.file for t in tables),
                 [p for t in tables for p in t.problems],
                 sum(t.total for t in tables),
+                more=sum(t.more_problems for t in tables),
+                bad_rows=sum(t.bad_rows for t in tables),
             )
         # The counts pending are the units' own; they are spread to the units above them at
         # the end, under the final tree. Counts stored before, under another tree, are not:
         # then everything is recounted from the records (which hold this import's rows too).
+        if tree_changed:
+            check_tree(conn, ", ".join(r.file for _, r in results if r.kind == "units"))
         if tree_changed and counted_before:
             rollup.rebuild_scope(conn)
         else:
@@ -492,6 +527,8 @@ def _import_files(
 
 
 _CHUNK_ROWS = 10_000
+MAX_PROBLEMS = 1_000
+"""Problems listed at most per table; the rest are counted ("… và 1.999.899 lỗi khác")."""
 _WORKER_BYTES = 32 << 20
 """Imports of more bytes than this are read and checked in other processes."""
 _READERS = 2
@@ -567,6 +604,7 @@ def _validate(job: _Job) -> Iterator[_Part]:
                     table.total += len(chunk)
                     valid = validator.validate(numbers, chunk, table)
                     if table.problems and not job.skip_invalid:
+                        table.rejected.clear()  # kept only to be written out with --skip-invalid
                         continue  # keep reading to report every bad row; nothing is written
                     if counted:
                         rollup.tally(kind.name, valid, counts)
@@ -627,6 +665,9 @@ def _validated(job: _Job) -> Iterator[Iterator[tuple[int, _Part]]]:
 
 def _validate_into(job: _Job, stream: int, queue: multiprocessing.Queue[object]) -> None:
     """A reading process: every part into ``queue``, then ``None``, or the error."""
+    from reports.children import die_with_parent
+
+    die_with_parent()
     gc.disable()  # as in import_files: millions of small objects, no cycles
     try:
         for part in _validate(job):

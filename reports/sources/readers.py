@@ -99,6 +99,8 @@ def _choose_encoding(path: Path, file: str, encoding: str | None) -> str:
             raise FileFormatError(
                 file, f"không có bảng mã {encoding!r}", "Dùng utf-8 hoặc cp1258."
             ) from exc
+        if codecs.lookup(encoding).name == "cp1258":
+            _refuse_mixed(path, file)
         return encoding
     if not head.isascii() and _is_utf8_start(head):
         # Letters beyond ASCII that are valid UTF-8: Windows-1258 text is not (its accented
@@ -117,7 +119,34 @@ def _choose_encoding(path: Path, file: str, encoding: str | None) -> str:
             "không nhập để tránh lưu chữ bị lỗi phông",
             ENCODING_HINT,
         )
+    _refuse_mixed(path, file)
     return "cp1258"
+
+
+def _utf8_line(path: Path) -> int | None:
+    """The first line with letters beyond ASCII that is valid UTF-8 (Windows-1258 text never
+    is: its tone marks are bytes UTF-8 cannot have after a letter), or None."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return number
+    return None
+
+
+def _refuse_mixed(path: Path, file: str) -> None:
+    line = _utf8_line(path)
+    if line is not None:
+        raise FileFormatError(
+            file,
+            f"tệp trộn hai bảng mã: có dòng Windows-1258 nhưng dòng {line} là UTF-8; "
+            "không nhập để tránh lưu chữ bị lỗi phông",
+            "Mở tệp, lưu lại toàn bộ dạng 'CSV UTF-8' (Save As → CSV UTF-8) rồi nhập lại.",
+        )
 
 
 _VIETNAMESE = set("ăâđêôơưĂÂĐÊÔƠƯ\u0300\u0301\u0303\u0309\u0323")
@@ -230,6 +259,9 @@ def _decode_error(file: str, encoding: str, line: int | None = None) -> FileForm
 def read_xlsx(path: Path, file: str) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
+    from reports.sources.xlsx_bounds import check_xlsx
+
+    check_xlsx(path, file)  # calamine aborts the process on a sheet too large to hold
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types

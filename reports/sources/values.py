@@ -43,7 +43,16 @@ _DMY = re.compile(
 DATE_HINT = "viết 2020-09-21 hoặc 21/09/2020 (ngày trước, tháng sau), có thể kèm giờ 14:30"
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2999
+"""Days outside these years are typing mistakes (and 0001 or 9999 overflow with an offset)."""
+YEAR_HINT = f"năm phải từ {MIN_YEAR} đến {MAX_YEAR}"
+MAX_INT = 2_147_483_647
+"""The largest whole number either store keeps in an integer column."""
+
+
 def _local_day(moment: datetime) -> date:
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise BadValue(f"ngày ngoài khoảng cho phép ({YEAR_HINT}); {DATE_HINT}")
     if moment.tzinfo is not None:
         moment = moment.astimezone(LOCAL_TZ)
     return moment.date()
@@ -67,8 +76,10 @@ def _parse_date_text(text: str) -> date:
         m = _DMY.match(text)
         if m:
             d, mo, y, hh, mm, ss = m.groups()
-            datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
-            return date(int(y), int(mo), int(d))
+            moment = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+            return _local_day(moment)
+    except BadValue:
+        raise
     except ValueError as exc:
         raise BadValue(f"ngày không tồn tại; {DATE_HINT}") from exc
     raise BadValue(f"không hiểu ngày; {DATE_HINT}")
@@ -91,7 +102,7 @@ def parse_date(value: object) -> date:
     if isinstance(value, datetime):
         return _local_day(value)
     if isinstance(value, date):
-        return value
+        return _local_day(datetime.combine(value, time()))
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 1 <= value < 2958466:  # Excel serials up to 9999-12-31
             return (EXCEL_EPOCH + timedelta(days=float(value))).date()
@@ -168,11 +179,15 @@ def parse_positive_int(value: object) -> int:
         number = value
     else:
         text = str(value).strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):  # "²" and "٣" are digits to Python
             raise BadValue("cần một số nguyên dương")
+        if len(text) > 10:
+            raise BadValue(f"số quá lớn (tối đa {MAX_INT:,})".replace(",", "."))
         number = int(text)
     if number < 1:
         raise BadValue("cần một số nguyên dương")
+    if number > MAX_INT:
+        raise BadValue(f"số quá lớn (tối đa {MAX_INT:,})".replace(",", "."))
     return number
 
 

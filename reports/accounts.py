@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.engine import Engine
 
-from reports.errors import AccountError
+from reports.errors import AccountError, ApprovalError
 from reports.store.schema import audit_log, login_attempts, users, web_sessions
 
 ROLES = {
@@ -324,3 +325,34 @@ def audit_entries(engine: Engine, limit: int = 200) -> list[AuditEntry]:
             sa.select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
         )
         return [AuditEntry(_aware(r.at), r.user_name, r.action, r.detail) for r in rows]
+
+
+def approver_lookup(engine: Engine) -> Callable[[str], Sequence[str]]:
+    """A job's ``approvers`` entry (a login or a role key such as ``lanh-dao``) → mail
+    addresses of active users. The users table has no mail column: a login stands for an
+    address only when it is one; a user without one is an error that says so."""
+
+    def lookup(name: str) -> Sequence[str]:
+        with engine.connect() as conn:
+            if name in ROLES:
+                rows = conn.execute(
+                    sa.select(users.c.name).where(users.c.role == name, users.c.active)
+                ).scalars()
+                found = sorted(n for n in rows if "@" in n)
+                if not found:
+                    raise ApprovalError(
+                        f"Vai trò {name!r} ({ROLES[name]}) không có người dùng nào có tên đăng "
+                        "nhập là địa chỉ thư; ghi địa chỉ thư vào approvers trong tệp công việc."
+                    )
+                return found
+            row = conn.execute(
+                sa.select(users.c.name, users.c.active).where(users.c.name == name)
+            ).first()
+        if row is None or not row.active:
+            return []
+        raise ApprovalError(
+            f"Người dùng {name!r} không có địa chỉ thư (tên đăng nhập không phải địa chỉ thư); "
+            "ghi địa chỉ thư vào approvers trong tệp công việc."
+        )
+
+    return lookup

@@ -27,7 +27,13 @@ class FigureTable:
     rows: tuple[tuple[str, ...], ...]
     """The label, then each column's value as the report writes it (1.406; 92,0%; "-" for a
     period that ended before the first record, as in the Word report)."""
-    roles: tuple[str, ...] = ("", "Kỳ này", "Kỳ trước", "Cùng kỳ năm trước", "Lũy kế từ đầu năm")
+    roles: tuple[str, ...] = (
+        "Chỉ tiêu",
+        "Kỳ này",
+        "Kỳ trước",
+        "Cùng kỳ năm trước",
+        "Lũy kế từ đầu năm",
+    )
     """What each column is, whatever the period's kind (the web page heads its table with it)."""
 
 

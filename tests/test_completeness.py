@@ -283,3 +283,52 @@ def test_cli_drafts_approve_return_and_import_as_of(
     assert "#1 bao-cao-tuan kỳ 21/9-28/9/2020: đã phát hành số 01/BC-VP" in history
     assert f"/so-01-BC-VP-{datetime.now(UTC):%Y}/" in history  # numbered in the year approved
     assert engine is not None
+
+
+def test_the_scheduler_and_the_cli_resolve_a_role_through_the_users_table(
+    settings: Settings, smtp_server: SmtpServer, sqlite_url: str, sample: dict[str, Path]
+) -> None:
+    """``approvers = ["lanh-dao"]`` works wherever the job runs (the run path looks the role
+    up in the users table), not only inside the web page's process."""
+    from reports import accounts
+
+    approval.set_approver_lookup(None)  # no door has registered anything
+    engine = _store(sqlite_url, sample, dossiers_as_of=None)
+    accounts.add_user(engine, APPROVER, "lanh-dao", "mat-khau-du-dai", by="quantri")
+    accounts.add_user(engine, "chuyenvien", "chuyen-vien", "mat-khau-du-dai", by="quantri")
+    s = mail_settings(settings, smtp_server)
+    _write_job(s, approval=True, approvers=["lanh-dao"])
+    outcome = run_job(engine, s, find_job(s.jobs_dir, "bao-cao-tuan"), WEEK)
+    assert outcome.status == "awaiting", outcome.message
+    assert [m["X-Envelope-To"] for m in smtp_server.handler.messages] == [APPROVER]
+
+
+def test_the_scheduler_tries_held_runs_again_on_its_own(
+    settings: Settings, smtp_server: SmtpServer, sqlite_url: str, sample: dict[str, Path]
+) -> None:
+    """A held run goes on when its data has come, even if nobody runs ``baocao held``: the
+    scheduler's watch loop tries the held runs every ``held_every_s``."""
+    import threading
+
+    from reports.schedule import service
+
+    engine = _store(sqlite_url, sample, dossiers_as_of=date(2020, 9, 25))
+    s = _expecting(mail_settings(settings, smtp_server), "dossiers").with_database(sqlite_url)
+    _write_job(s, specialist=SPECIALIST)
+    assert run_job(engine, s, find_job(s.jobs_dir, "bao-cao-tuan"), WEEK).status == "held"
+    import_files(engine, [sample["dossiers"]], as_of=date(2020, 9, 28))  # no retry from the core
+    assert all(smtp_server.handler.to(leader) == [] for leader in LEADERS)
+
+    class _Scheduler:
+        _thread = threading.current_thread()
+
+    stopping = threading.Event()
+    service._ACTIVE["health"] = service.Health()
+    timer = threading.Timer(1.0, stopping.set)
+    timer.start()
+    try:
+        service.watch(_Scheduler(), s, stopping, check_every_s=0.05, held_every_s=0.1)
+    finally:
+        timer.cancel()
+    assert all(len(smtp_server.handler.to(leader)) == 1 for leader in LEADERS)
+    assert ledger.latest(engine, "bao-cao-tuan", WEEK).status == ledger.DELIVERED  # type: ignore[union-attr]

@@ -725,10 +725,11 @@ def test_two_schedulers_on_one_postgresql_each_run_with_their_own_settings(
             lambda e: (errors.append(e.exception), done.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
         )
         scheduler.resume()
-        # machine B's clock agrees with A's (moved the same way in its own process)
+        # machine B's clock is moved the same way in its own process, a minute behind A's, so
+        # that its start-up on a loaded machine cannot reach the fire time before its SIGTERM
         b_main = (
             "import sys, time_machine, datetime as d, zoneinfo\n"
-            "at = d.datetime(2020, 9, 28, 7, 59, 52, tzinfo=zoneinfo.ZoneInfo('Asia/Ho_Chi_Minh'))\n"
+            "at = d.datetime(2020, 9, 28, 7, 58, 52, tzinfo=zoneinfo.ZoneInfo('Asia/Ho_Chi_Minh'))\n"
             "with time_machine.travel(at, tick=True):\n"
             "    from reports.cli import main\n"
             "    sys.exit(main(sys.argv[1:]))\n"

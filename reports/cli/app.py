@@ -78,8 +78,11 @@ def _period(start: str, end: str) -> ReportPeriod:
 
 
 def _echo_lines(lines: Sequence[str]) -> None:
+    """Print lines of the core's output; escape sequences in data are shown, not obeyed."""
+    from reports.safe_text import for_terminal
+
     for line in lines:
-        click.echo(line)
+        click.echo(for_terminal(line))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

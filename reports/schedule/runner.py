@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports import preflight, vi
+from reports.accounts import approver_lookup
 from reports.completeness import all_zero
 from reports.deliver import mail
 from reports.errors import BaocaoError, DeliveryError, JobError
@@ -251,7 +252,7 @@ def run_job(
 
                 stop = approval.before_delivery(
                     engine, settings, job, lease, report, files, outcome, sleep,
-                    force=force, send_empty=send_empty,
+                    force=force, send_empty=send_empty, lookup=approver_lookup(engine),
                 )  # fmt: skip
                 if stop is not None:  # held, or waiting for approval, or sent as approved
                     return stop

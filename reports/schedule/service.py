@@ -291,13 +291,29 @@ def serve(engine: Engine, settings: Settings, *, check_every_s: float = 5.0) -> 
             scheduler.shutdown(wait=not _ACTIVE["health"].failed.is_set())
 
 
+HELD_EVERY_S = 900.0
+"""How often the scheduler tries the runs held for incomplete data again (and tells the owner
+of those past their deadline); an import tries them at once too."""
+
+
 def watch(
-    scheduler: Any, settings: Settings, stopping: threading.Event, check_every_s: float = 5.0
+    scheduler: Any,
+    settings: Settings,
+    stopping: threading.Event,
+    check_every_s: float = 5.0,
+    held_every_s: float = HELD_EVERY_S,
 ) -> None:
     """Return when ``stopping`` is set; raise :class:`SchedulerStopped` (owner mailed) when the
-    scheduler can no longer schedule: never a live process that runs nothing."""
+    scheduler can no longer schedule: never a live process that runs nothing. Every
+    ``held_every_s`` the held runs are tried again (:func:`retry_held_runs`)."""
+    import time
+
     health: Health = _ACTIVE["health"]
+    next_held = time.monotonic() + held_every_s
     while not stopping.wait(check_every_s):
+        if time.monotonic() >= next_held:
+            next_held = time.monotonic() + held_every_s
+            retry_held_runs(settings)
         thread = getattr(scheduler, "_thread", None)
         if not health.failed.is_set() and thread is not None and not thread.is_alive():
             health.fail("luồng lập lịch APScheduler đã dừng")
@@ -306,6 +322,30 @@ def watch(
             log.critical("scheduler cannot go on: %s", health.reason)
             tell_owner_stopped(settings, str(error))
             raise error
+
+
+def retry_held_runs(settings: Settings) -> list[str]:
+    """Try again the runs held for incomplete data (reports.approval.retry_held): those whose
+    data has come are sent, those past their deadline are reported to the owner. A failure is
+    logged; the scheduler goes on."""
+    from reports.approval import retry_held
+    from reports.store.db import open_store
+
+    try:
+        engine = open_store(settings.database_url)
+    except Exception:  # noqa: BLE001 - the next round tries again; the runs stay held
+        log.exception("held runs: the database could not be opened")
+        return []
+    try:
+        lines = retry_held(engine, settings)
+    except Exception:  # noqa: BLE001 - logged; the scheduler goes on
+        log.exception("held runs could not be tried again")
+        return []
+    finally:
+        engine.dispose()
+    for line in lines:
+        log.info("held run: %s", line)
+    return lines
 
 
 def tell_owner_stopped(settings: Settings, problem: str) -> None:

@@ -31,7 +31,6 @@ _HTTP_VI = {
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The application; ``test_config`` may give ``BAOCAO_SETTINGS`` (a Settings),
     ``BAOCAO_ENGINE`` (an Engine) and any Flask setting."""
-    from reports import approval
     from reports.web import (
         auth,
         pages_admin,
@@ -56,8 +55,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         engine = open_store(settings.database_url)
     app.extensions["baocao"] = {"settings": settings, "engine": engine}
-    # a job's approvers may name users and roles of this door's users table
-    approval.set_approver_lookup(pages_drafts.approver_lookup(engine))
     web = settings.web
     app.config.update(
         SECRET_KEY=secret_key(settings),

@@ -8,24 +8,20 @@ request. The users table is where a job's ``approvers`` logins and roles are loo
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy.engine import Engine
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 
 from reports import approval
-from reports.accounts import ROLES, audit
+from reports.accounts import audit
 from reports.errors import ApprovalError, RenderError
 from reports.keep import files_dir
 from reports.settings import Settings
-from reports.store.schema import users
 from reports.web.auth import allowed, core
 
 bp = Blueprint("drafts", __name__, url_prefix="/drafts")
@@ -35,37 +31,6 @@ _TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".pdf": "application/pdf",
 }
-
-
-def approver_lookup(engine: Engine) -> Callable[[str], Sequence[str]]:
-    """A job's ``approvers`` entry (a login or a role key such as ``lanh-dao``) → mail
-    addresses of active users. The users table has no mail column: a login stands for an
-    address only when it is one; a user without one is an error that says so."""
-
-    def lookup(name: str) -> Sequence[str]:
-        with engine.connect() as conn:
-            if name in ROLES:
-                rows = conn.execute(
-                    sa.select(users.c.name).where(users.c.role == name, users.c.active)
-                ).scalars()
-                found = sorted(n for n in rows if "@" in n)
-                if not found:
-                    raise ApprovalError(
-                        f"Vai trò {name!r} ({ROLES[name]}) không có người dùng nào có tên đăng "
-                        "nhập là địa chỉ thư; ghi địa chỉ thư vào approvers trong tệp công việc."
-                    )
-                return found
-            row = conn.execute(
-                sa.select(users.c.name, users.c.active).where(users.c.name == name)
-            ).first()
-        if row is None or not row.active:
-            return []
-        raise ApprovalError(
-            f"Người dùng {name!r} không có địa chỉ thư (tên đăng nhập không phải địa chỉ thư); "
-            "ghi địa chỉ thư vào approvers trong tệp công việc."
-        )
-
-    return lookup
 
 
 class ApproveForm(FlaskForm):

@@ -122,17 +122,21 @@ def test_a_role_in_approvers_reaches_its_users_and_the_draft_waits_on_the_page(
 
 
 def test_a_login_without_an_address_is_told_to_write_one(mail_app: Flask) -> None:
+    from reports.accounts import approver_lookup
+
+    # the lookup every door's run path uses (reports.schedule.runner passes it)
+    lookup = approver_lookup(mail_app.extensions["baocao"]["engine"])
     with pytest.raises(ApprovalError) as info:
-        approval.resolve_approvers(["lanhdao"])
+        approval.resolve_approvers(["lanhdao"], lookup)
     assert str(info.value) == (
         "Người dùng 'lanhdao' không có địa chỉ thư (tên đăng nhập không phải địa chỉ thư); "
         "ghi địa chỉ thư vào approvers trong tệp công việc."
     )
-    assert approval.resolve_approvers([DIRECTOR]) == (DIRECTOR,)
+    assert approval.resolve_approvers([DIRECTOR], lookup) == (DIRECTOR,)
     with pytest.raises(ApprovalError, match="'ai-do': không có người dùng hay vai trò này"):
-        approval.resolve_approvers(["ai-do"])
+        approval.resolve_approvers(["ai-do"], lookup)
     with pytest.raises(ApprovalError, match=r"Vai trò 'chuyen-vien' \(Chuyên viên\) không có"):
-        approval.resolve_approvers(["chuyen-vien"])
+        approval.resolve_approvers(["chuyen-vien"], lookup)
 
 
 def test_leader_approves_the_number_is_shown_and_recipients_are_mailed_once(

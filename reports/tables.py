@@ -40,12 +40,7 @@ class FigureTable:
 def figure_table(fs: FigureSet) -> FigureTable:
     from reports.render.period_words import period_labels
 
-    periods = {
-        "current": fs.period,
-        "previous": fs.period.previous(),
-        "last_year": fs.period.same_period_last_year(),
-        "year_to_date": fs.period.year_to_date(),
-    }
+    periods = fs.period.comparisons()
     names = period_labels(fs.period)["ten_cot"]  # "Tháng 3/2021", "Cùng kỳ tháng 3/2020"…
     header = ("Chỉ tiêu", *(names[column] for _, column in COLUMNS))
     dates = [vi.period_short(periods[key]) for key, _ in COLUMNS]

@@ -89,12 +89,7 @@ def _figures_table(fs: FigureSet) -> list[str]:
 
 
 def _figures_json(fs: FigureSet) -> dict[str, Any]:
-    periods = {
-        "current": fs.period,
-        "previous": fs.period.previous(),
-        "last_year": fs.period.same_period_last_year(),
-        "year_to_date": fs.period.year_to_date(),
-    }
+    periods = fs.period.comparisons()
     from reports import vi
 
     return {

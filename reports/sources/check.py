@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from reports import vi
-from reports.domain import KINDS
 from reports.errors import DataImportError, FileFormatError, RowProblem
 from reports.sources import importer
 from reports.sources.importer import ImportResult
-from reports.sources.mapping import load_mapping
 
 
 @dataclass(frozen=True)
@@ -47,28 +45,18 @@ def check_files(
     under a generated name). A file that cannot be read at all raises
     :class:`~reports.errors.FileFormatError`, as the import would.
     """
-    if kind is not None and kind not in KINDS:
-        raise FileFormatError(
-            "--kind", f"không có loại {kind!r}", f"Chọn trong: {', '.join(KINDS)}."
-        )
-    mapping_obj = load_mapping(mapping) if mapping else None
-    kind = kind or (mapping_obj.kind if mapping_obj else None)
     shown = {str(p): n for p, n in zip(paths, names or [str(p) for p in paths], strict=True)}
-    job = importer._Job(tuple(enumerate(paths)), kind, mapping_obj, encoding, False)
     out: list[SheetCheck] = []
     try:
-        for part in importer._validate(job):
-            if isinstance(part, importer._SheetEnd):
-                table = part.table
-                name = _rename(table.file, shown)
-                out.append(
-                    SheetCheck(
-                        name,
-                        table.kind.name,
-                        table.total,
-                        tuple(replace(p, file=_rename(p.file, shown)) for p in table.problems),
-                    )
+        for table in importer.check_sheets(paths, kind=kind, mapping=mapping, encoding=encoding):
+            out.append(
+                SheetCheck(
+                    _rename(table.file, shown),
+                    table.kind.name,
+                    table.total,
+                    tuple(replace(p, file=_rename(p.file, shown)) for p in table.problems),
                 )
+            )
     except FileFormatError as exc:
         raise FileFormatError(_rename(exc.file, shown), exc.problem, exc.hint) from exc
     return out

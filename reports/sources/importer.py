@@ -443,6 +443,41 @@ def import_files(
         return _import_files(engine, paths, kind, mapping, encoding, skip_invalid, now, as_of)
 
 
+def check_sheets(
+    paths: Sequence[Path],
+    *,
+    kind: str | None = None,
+    mapping: Path | None = None,
+    encoding: str | None = None,
+) -> Iterator[_Table]:
+    """Read and check every sheet exactly as :func:`import_files` would, storing nothing:
+    each sheet's table (file, kind, rows read, problems), in the import's order."""
+    job = _prepare(paths, kind, mapping, encoding, skip_invalid=False)
+    for part in _validate(job):
+        if isinstance(part, _SheetEnd):
+            yield part.table
+
+
+def _prepare(
+    paths: Sequence[Path],
+    kind: str | None,
+    mapping: Path | None,
+    encoding: str | None,
+    skip_invalid: bool,
+) -> _Job:
+    """The import's job: ``--kind`` and the mapping checked, every file there."""
+    if kind is not None and kind not in KINDS:
+        raise FileFormatError(
+            "--kind", f"không có loại {kind!r}", f"Chọn trong: {', '.join(KINDS)}."
+        )
+    mapping_obj = load_mapping(mapping) if mapping else None
+    kind = kind or (mapping_obj.kind if mapping_obj else None)
+    for path in paths:
+        if not path.is_file():
+            raise FileFormatError(str(path), "không tìm thấy tệp")
+    return _Job(tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid)
+
+
 def _import_files(
     engine: Engine,
     paths: Sequence[Path],
@@ -453,16 +488,7 @@ def _import_files(
     now: datetime | None,
     as_of: date | None = None,
 ) -> list[ImportResult]:
-    if kind is not None and kind not in KINDS:
-        raise FileFormatError(
-            "--kind", f"không có loại {kind!r}", f"Chọn trong: {', '.join(KINDS)}."
-        )
-    mapping_obj = load_mapping(mapping) if mapping else None
-    kind = kind or (mapping_obj.kind if mapping_obj else None)
-    for path in paths:
-        if not path.is_file():
-            raise FileFormatError(str(path), "không tìm thấy tệp")
-    job = _Job(tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid)
+    job = _prepare(paths, kind, mapping, encoding, skip_invalid)
     stamp = now or datetime.now(UTC)
     results: list[tuple[tuple[int, int], ImportResult]] = []
     bad: list[tuple[tuple[int, int], _Table]] = []

@@ -3,7 +3,7 @@
 ``templates/``, ``jobs/``, ``mappings/``, ``docs/`` and ``baocao.toml`` stay where they are in
 the repository (they are edited there); building the package copies them under
 ``reports/_bundled/`` so an installed baocao finds them from its own package
-(:mod:`reports.resources`) and ``baocao init`` can copy them into an office folder.
+(:mod:`reports.settings.resources`) and ``baocao init`` can copy them into an office folder.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from reports.render.docx import (  # noqa: E402
     render_docx,
     template_context,
 )
-from reports.settings import load_settings  # noqa: E402
+from reports.settings.load import load_settings  # noqa: E402
 
 
 def main() -> None:

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from timing import median_ms  # noqa: E402  (bench/ is on sys.path when run as a script)
 
-from reports.indicators import figure_set  # noqa: E402
-from reports.periods import ReportPeriod  # noqa: E402
+from reports.core.periods import ReportPeriod  # noqa: E402
+from reports.figures.indicators import figure_set  # noqa: E402
 from reports.store.db import open_store  # noqa: E402
 
 KINDS = ["units", "documents", "dossiers", "receptions", "petitions", "directives"]

@@ -16,7 +16,7 @@ import itertools
 import timeit
 from pathlib import Path
 
-from reports.domain import KINDS, Kind
+from reports.core.domain import KINDS, Kind
 from reports.sources.importer import _Table, _Validator
 
 ROWS = 10_000

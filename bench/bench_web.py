@@ -36,8 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reports.accounts import add_user, list_users  # noqa: E402
-from reports.settings import WebSettings, settings_from_mapping  # noqa: E402
+from reports.accounts.users import add_user, list_users  # noqa: E402
+from reports.settings.load import WebSettings, settings_from_mapping  # noqa: E402
 from reports.sources.importer import import_files  # noqa: E402
 from reports.store.db import open_store  # noqa: E402
 
@@ -96,7 +96,7 @@ def _login_client(app):  # type: ignore[no-untyped-def]
 def server_time(app, runs: int, *, cold: bool) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Median and p95 of Tuần này; ``cold``: the figures counted again each time (as after
     every import), else as kept until the next import."""
-    from reports import figure_cache
+    from reports.figures import cache as figure_cache
 
     client = _login_client(app)
     assert client.get(WEEK).status_code == 200

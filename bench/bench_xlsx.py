@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def _records(n: int):  # type: ignore[no-untyped-def]
-    from reports.model import RecordSheet
+    from reports.core.model import RecordSheet
 
     start = date(2020, 1, 1)
     rows = (
@@ -45,7 +45,7 @@ def week(runs: int) -> float:
     from conftest import make_report
 
     from reports.render.xlsx import render_xlsx
-    from reports.settings import load_settings
+    from reports.settings.load import load_settings
 
     settings = load_settings(environ={})
     report = make_report(settings)
@@ -66,7 +66,7 @@ def big(rows: int, mode: str) -> None:
         from conftest import make_report
 
         from reports.render.xlsx import render_xlsx
-        from reports.settings import load_settings
+        from reports.settings.load import load_settings
 
         settings = load_settings(environ={})
         render_xlsx(make_report(settings), settings, out, records=[_records(rows)])

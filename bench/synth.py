@@ -16,7 +16,7 @@ also have the optional ``unit`` column, so that every unit's report has its own.
 working week: full on Monday–Friday, 15% on Saturday, 5% on Sunday, 1% on public holidays.
 Within a kind, rows are in date order, as the offices' systems export them.
 
-Values are like the sample city's (reports/sample.py) but cheaper: summaries from a pool built
+Values are like the sample city's (reports/sample/city.py) but cheaper: summaries from a pool built
 from the same phrase lists; dossiers due 5–15 working days after receipt, mostly returned within
 days, 7% late, 2% never; petitions handled 2–30 working days after receipt, 3% never; 1.7
 people per reception; 1% of directives highlighted. Dates are plain ISO days unless
@@ -44,7 +44,7 @@ from pathlib import Path
 import holidays
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from reports import sample_words as w  # noqa: E402
+from reports.sample import words as w  # noqa: E402
 
 SHARE = {"documents": 1406, "directives": 800, "petitions": 215, "receptions": 106, "dossiers": 61}
 HEADERS = {

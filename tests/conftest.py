@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.model import Report
-from reports.settings import PROJECT_ROOT, Settings, settings_from_mapping
+from reports.core.model import Report
+from reports.settings.load import PROJECT_ROOT, Settings, settings_from_mapping
 from reports.store.db import open_store
 
 if TYPE_CHECKING:
@@ -133,9 +133,9 @@ REFERENCE_FIGURES = dict(
 
 def make_report(settings: Settings, end: date | None = None, **overrides: object) -> Report:
     """A composed report with the reference week's figures, built without a database."""
-    from reports.compose import compose_report
-    from reports.model import Directive, Figures, FigureSet, Highlight
-    from reports.periods import ReportPeriod
+    from reports.compose.assemble import compose_report
+    from reports.core.model import Directive, Figures, FigureSet, Highlight
+    from reports.core.periods import ReportPeriod
 
     period = (
         ReportPeriod(end - timedelta(days=7), end)

@@ -15,13 +15,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports import approval, register, report_json
-from reports.errors import ApprovalError
-from reports.periods import ReportPeriod
-from reports.sample import write_sample
-from reports.schedule import ledger
+from reports import approval
+from reports.approval import register
+from reports.compose import report_json
+from reports.core.errors import ApprovalError
+from reports.core.periods import ReportPeriod
+from reports.runs import ledger
+from reports.sample.city import write_sample
 from reports.schedule.runner import run_job
-from reports.settings import Settings
+from reports.settings.load import Settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.store.schema import approvals
@@ -83,7 +85,7 @@ def _toml(value: object) -> str:
 
 
 def _job(s: Settings):  # type: ignore[no-untyped-def]
-    from reports.schedule.jobs import find_job
+    from reports.runs.jobs import find_job
 
     return find_job(s.jobs_dir, "bao-cao-tuan")
 
@@ -463,7 +465,7 @@ def test_a_template_changed_after_the_draft_is_not_numbered(
 ) -> None:  # fmt: skip
     import shutil
 
-    from reports.settings import PROJECT_ROOT
+    from reports.settings.load import PROJECT_ROOT
 
     engine = _store(sqlite_url, sample)
     templates = tmp_path / "templates"
@@ -486,9 +488,9 @@ def test_a_template_changed_after_the_draft_is_not_numbered(
 
 
 def test_approval_keys_of_a_job_file_and_settings_are_checked(tmp_path: Path) -> None:
-    from reports.errors import ConfigError, JobError
-    from reports.schedule.jobs import parse_job
-    from reports.settings import settings_from_mapping
+    from reports.core.errors import ConfigError, JobError
+    from reports.runs.jobs import parse_job
+    from reports.settings.load import settings_from_mapping
 
     path = tmp_path / "tuan.toml"
     base = {"schedule": "0 8 * * MON", "email": {"to": list(LEADERS)}}
@@ -530,7 +532,7 @@ def test_a_scheduled_run_with_approval_mails_the_approver_and_no_recipient(
     import time_machine
 
     from reports.schedule.service import bind, scheduled_run
-    from reports.settings import PROJECT_ROOT, load_settings
+    from reports.settings.load import PROJECT_ROOT, load_settings
 
     _store(sqlite_url, sample)
     s = _approval_settings(settings, smtp_server)

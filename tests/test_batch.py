@@ -12,12 +12,12 @@ import docx
 import pytest
 from sqlalchemy.engine import Engine
 
-from reports.indicators import figure_set, figure_sets, list_units
-from reports.periods import ReportPeriod
-from reports.sample import write_sample
-from reports.schedule.jobs import parse_job
+from reports.core.periods import ReportPeriod
+from reports.figures.indicators import figure_set, figure_sets, list_units
+from reports.runs.jobs import parse_job
+from reports.sample.city import write_sample
 from reports.schedule.runner import run_job
-from reports.settings import Settings
+from reports.settings.load import Settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from tests.conftest import mail_settings

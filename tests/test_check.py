@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from reports.office import init_office
+from reports.ops.office import init_office
 from reports.render.pdf import soffice
 from reports.store.db import open_store
 from tests.conftest import need

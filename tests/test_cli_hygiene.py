@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from reports.settings import PROJECT_ROOT
+from reports.settings.load import PROJECT_ROOT
 from reports.store.db import HEAD_REVISION, baocao_version, open_store
 from tests.test_cli import run
 

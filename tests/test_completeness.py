@@ -18,15 +18,16 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports import approval, vi
-from reports.completeness import gaps, provisional_line
-from reports.periods import ReportPeriod
-from reports.pipeline import generate
-from reports.sample import write_sample
-from reports.schedule import ledger
-from reports.schedule.jobs import find_job
+from reports import approval
+from reports.core import vi
+from reports.core.periods import ReportPeriod
+from reports.figures.completeness import gaps, provisional_line
+from reports.produce.pipeline import generate
+from reports.runs import ledger
+from reports.runs.jobs import find_job
+from reports.sample.city import write_sample
 from reports.schedule.runner import run_job
-from reports.settings import PROJECT_ROOT, CompletenessSettings, Settings
+from reports.settings.load import PROJECT_ROOT, CompletenessSettings, Settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.store.schema import imports
@@ -290,7 +291,7 @@ def test_the_scheduler_and_the_cli_resolve_a_role_through_the_users_table(
 ) -> None:
     """``approvers = ["lanh-dao"]`` works wherever the job runs (the run path looks the role
     up in the users table), not only inside the web page's process."""
-    from reports import accounts
+    from reports.accounts import users as accounts
 
     approval.set_approver_lookup(None)  # no door has registered anything
     engine = _store(sqlite_url, sample, dossiers_as_of=None)

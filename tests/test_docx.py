@@ -12,10 +12,10 @@ import docx
 import pytest
 from docx.shared import Mm, Pt
 
-from reports.errors import RenderError, TemplateError
+from reports.core.errors import RenderError, TemplateError
 from reports.render.docx import CONTEXT_VARIABLES, FILTERS, render_docx, template_context
 from reports.render.pdf import convert_to_pdf
-from reports.settings import PROJECT_ROOT, Settings, settings_from_mapping
+from reports.settings.load import PROJECT_ROOT, Settings, settings_from_mapping
 from tests.conftest import make_report, need
 
 FIGURES_PARAGRAPH = (

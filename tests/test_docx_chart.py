@@ -11,7 +11,7 @@ from pathlib import Path
 from reports.render.docx import CHART_PART, render_docx
 from reports.render.docx_chart import fill_chart
 from reports.render.pdf import convert_to_pdf
-from reports.settings import PROJECT_ROOT, Settings
+from reports.settings.load import PROJECT_ROOT, Settings
 from tests.conftest import make_report, need
 
 TITLE = (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.render.files import atomic_output
+from reports.core.files import atomic_output
 
 
 def _mode(path: Path) -> int:

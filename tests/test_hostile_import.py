@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.errors import FileFormatError, InvalidRowsError, StoreError
+from reports.core.errors import FileFormatError, InvalidRowsError, StoreError
 from reports.sources.importer import import_files
 from reports.sources.limits import IMPORT_LOCK
 from reports.store.db import open_store
@@ -223,7 +223,7 @@ def test_an_xlsx_with_a_far_cell_is_refused_before_it_is_loaded(
     # in a child process: were calamine to load it, it would abort the whole process
     code = (
         "import sys; from pathlib import Path; from reports.store.db import open_store; "
-        "from reports.sources.importer import import_files; from reports.errors import "
+        "from reports.sources.importer import import_files; from reports.core.errors import "
         "BaocaoError\ntry:\n import_files(open_store(sys.argv[1]), [Path(sys.argv[2])])\n"
         "except BaocaoError as e:\n print(e); sys.exit(3)"
     )

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from reports.core.errors import ConfigError, DeliveryError, JobError
 from reports.deliver import mail
-from reports.errors import ConfigError, DeliveryError, JobError
-from reports.schedule.jobs import parse_job
-from reports.settings import Settings, settings_from_mapping
+from reports.runs.jobs import parse_job
+from reports.settings.load import Settings, settings_from_mapping
 
 
 @pytest.fixture
@@ -69,8 +69,8 @@ def test_a_trickling_server_cannot_hold_a_delivery_past_its_deadline(
 
 
 def test_a_run_past_its_deadline_stops_renewing_its_lease(settings: Settings) -> None:
-    from reports.periods import ReportPeriod
-    from reports.schedule import ledger
+    from reports.core.periods import ReportPeriod
+    from reports.runs import ledger
     from reports.schedule.runner import Lease, LeaseLost
     from reports.store.db import open_store
 

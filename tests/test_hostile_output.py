@@ -12,15 +12,15 @@ import openpyxl
 import pytest
 from sqlalchemy.engine import Engine
 
-from reports.batch import generate_all_units
-from reports.errors import UsageError
-from reports.periods import ReportPeriod
-from reports.pipeline import generate
-from reports.render.files import unit_file_key
-from reports.safe_text import for_csv, for_terminal, malformed_file
-from reports.schedule.jobs import parse_job
+from reports.core.errors import UsageError
+from reports.core.files import unit_file_key
+from reports.core.periods import ReportPeriod
+from reports.core.safe_text import for_csv, for_terminal, malformed_file
+from reports.produce.batch import generate_all_units
+from reports.produce.pipeline import generate
+from reports.runs.jobs import parse_job
 from reports.schedule.runner import run_job
-from reports.settings import Settings
+from reports.settings.load import Settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from tests.conftest import mail_settings
@@ -129,7 +129,7 @@ CONTROL = ["\x01", "\x0b", "\x1f", "\ufffe", "\x00"]
 def test_a_control_character_is_refused_at_import_with_file_row_and_column(
     engine: Engine, tmp_path: Path, char: str
 ) -> None:
-    from reports.errors import InvalidRowsError
+    from reports.core.errors import InvalidRowsError
 
     path = _write(
         tmp_path / "directives.csv",
@@ -208,7 +208,7 @@ def test_terminal_escapes_in_data_are_shown_not_obeyed() -> None:
 
 
 def test_a_cell_never_holds_more_than_excel_allows() -> None:
-    from reports.safe_text import EXCEL_CELL_LIMIT, for_cell
+    from reports.core.safe_text import EXCEL_CELL_LIMIT, for_cell
 
     text = for_cell("a\x01" * 40_000)
     assert len(text) == EXCEL_CELL_LIMIT and text.endswith("…") and "\x01" not in text

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from reports.children import clean_stale, temp_prefix
-from reports.render.files import atomic_output
+from reports.core.children import clean_stale, temp_prefix
+from reports.core.files import atomic_output
 from tests.test_cli import run
 
 
@@ -73,7 +73,7 @@ def test_an_unwritable_out_is_a_clear_error(sqlite_url: str, tmp_path: Path, tar
 
 _PARENT = """
 import sys, time
-from reports.children import die_with_parent
+from reports.core.children import die_with_parent
 from multiprocessing import get_context
 
 def child():

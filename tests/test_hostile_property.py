@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from reports.periods import ReportPeriod
-from reports.pipeline import generate
-from reports.safe_text import is_formula_like, malformed_file
-from reports.settings import Settings
+from reports.core.periods import ReportPeriod
+from reports.core.safe_text import is_formula_like, malformed_file
+from reports.produce.pipeline import generate
+from reports.settings.load import Settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from tests.conftest import need

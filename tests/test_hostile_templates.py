@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from reports.core.errors import TemplateError
 from reports.deliver import mail
-from reports.errors import TemplateError
 from reports.render.docx import render_docx
-from reports.settings import PROJECT_ROOT, Settings
+from reports.settings.load import PROJECT_ROOT, Settings
 from tests.conftest import make_report
 from tests.test_docx import _template_with
 
@@ -119,8 +119,8 @@ def test_data_that_looks_like_template_marks_is_printed_as_it_is(
 
 
 def test_the_template_limits_are_settings(tmp_path: Path) -> None:
-    from reports.errors import ConfigError
-    from reports.settings import settings_from_mapping
+    from reports.core.errors import ConfigError
+    from reports.settings.load import settings_from_mapping
 
     s = settings_from_mapping({"template": {"timeout_s": 5, "memory_mb": 300}}, tmp_path, {})
     assert (s.template_timeout_s, s.template_memory_mb) == (5.0, 300)

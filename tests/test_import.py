@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.errors import FileFormatError, InvalidRowsError
-from reports.indicators import figure_set
-from reports.periods import ReportPeriod
+from reports.core.errors import FileFormatError, InvalidRowsError
+from reports.core.periods import ReportPeriod
+from reports.figures.indicators import figure_set
 from reports.sources.importer import import_files
 from reports.store.schema import documents, dossiers, imports, units
 

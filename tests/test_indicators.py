@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.indicators import figure_set, figures_by_unit, period_directives
-from reports.periods import ReportPeriod
+from reports.core.periods import ReportPeriod
+from reports.figures.indicators import figure_set, figures_by_unit, period_directives
 from reports.store import rollup
 from reports.store.schema import directives, documents, dossiers, petitions, receptions, units
 

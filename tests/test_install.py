@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from reports.sample import write_sample
-from reports.settings import PROJECT_ROOT
+from reports.sample.city import write_sample
+from reports.settings.load import PROJECT_ROOT
 from tests.conftest import need
 from tests.smtp import SmtpServer
 
@@ -32,7 +32,7 @@ SHIPPED = {
     "reports/_bundled/mappings/motcua.toml",
     "reports/_bundled/docs/data.md",
     "reports/_bundled/docs/service.md",
-    "reports/sample_data/reference_week.json",
+    "reports/sample/data/reference_week.json",
     "reports/store/migrations/versions/0001_records.py",
 }
 

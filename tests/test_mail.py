@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from reports.core.errors import DeliveryError
+from reports.core.model import Figures
+from reports.core.periods import ReportPeriod
 from reports.deliver import mail
-from reports.errors import DeliveryError
-from reports.model import Figures
-from reports.periods import ReportPeriod
-from reports.settings import Settings
+from reports.settings.load import Settings
 from tests.conftest import mail_settings
 from tests.smtp import SmtpServer
 
@@ -192,7 +192,7 @@ def test_generate_email_sends_the_files_it_wrote(smtp_server: SmtpServer, tmp_pa
     import subprocess
     import sys
 
-    from reports.settings import PROJECT_ROOT
+    from reports.settings.load import PROJECT_ROOT
 
     config = tmp_path / "baocao.toml"
     config.write_text(

@@ -11,7 +11,7 @@ from docx.oxml.ns import qn
 from reports.render import fontmetrics
 from reports.render.docx import render_docx
 from reports.render.docx_layout import CELL_MARGIN_TWIPS
-from reports.settings import PROJECT_ROOT, Settings, settings_from_mapping
+from reports.settings.load import PROJECT_ROOT, Settings, settings_from_mapping
 from tests.conftest import make_report
 
 

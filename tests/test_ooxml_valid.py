@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from openxml_audit import OpenXmlValidator
 
-from reports.periods import ReportPeriod
-from reports.pipeline import generate
-from reports.sample import write_sample
-from reports.settings import PROJECT_ROOT, Settings, settings_from_mapping
+from reports.core.periods import ReportPeriod
+from reports.produce.pipeline import generate
+from reports.sample.city import write_sample
+from reports.settings.load import PROJECT_ROOT, Settings, settings_from_mapping
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from reports.model import Highlight
+from reports.core.model import Highlight
 from reports.render.docx import render_docx
 from reports.render.pdf import convert_to_pdf
 from reports.render.xlsx import render_xlsx
-from reports.settings import Settings
+from reports.settings.load import Settings
 from tests.conftest import make_report, need
 
 pytestmark = pytest.mark.libreoffice

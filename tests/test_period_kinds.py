@@ -17,10 +17,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.indicators import figure_set
-from reports.periods import parse_period
-from reports.pipeline import generate
-from reports.settings import PROJECT_ROOT, Settings, settings_from_mapping
+from reports.core.periods import parse_period
+from reports.figures.indicators import figure_set
+from reports.produce.pipeline import generate
+from reports.settings.load import PROJECT_ROOT, Settings, settings_from_mapping
 from reports.store import rollup
 from reports.store.db import open_store
 from reports.store.schema import documents

@@ -11,11 +11,11 @@ from pathlib import Path
 import docx
 import pytest
 
+from reports.core.model import Figures
+from reports.core.periods import ReportPeriod, classify, month_period, quarter_period
 from reports.deliver import mail
-from reports.model import Figures
-from reports.periods import ReportPeriod, classify, month_period, quarter_period
-from reports.sample import write_sample
-from reports.settings import Settings
+from reports.sample.city import write_sample
+from reports.settings.load import Settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from tests.test_cli import run

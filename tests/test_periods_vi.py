@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
-from reports import vi
-from reports.errors import UsageError
-from reports.periods import ReportPeriod, parse_cli_date, week_before
+from reports.core import vi
+from reports.core.errors import UsageError
+from reports.core.periods import ReportPeriod, parse_cli_date, week_before
 
 P = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
 

@@ -17,11 +17,11 @@ import holidays
 import pytest
 from sqlalchemy.engine import Engine
 
-from reports.compose import field_lines
-from reports.errors import UsageError
-from reports.indicators import figure_set, period_directives, period_highlights
-from reports.model import Directive
-from reports.sample import REFERENCE, write_sample
+from reports.compose.assemble import field_lines
+from reports.core.errors import UsageError
+from reports.core.model import Directive
+from reports.figures.indicators import figure_set, period_directives, period_highlights
+from reports.sample.city import REFERENCE, write_sample
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 

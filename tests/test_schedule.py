@@ -17,14 +17,14 @@ import sqlalchemy as sa
 import time_machine
 from sqlalchemy.engine import Engine
 
-from reports.errors import JobError
-from reports.periods import ReportPeriod
-from reports.sample import write_sample
-from reports.schedule import ledger
-from reports.schedule.jobs import Job, load_jobs, parse_job
+from reports.core.errors import JobError
+from reports.core.periods import ReportPeriod
+from reports.runs import ledger
+from reports.runs.jobs import Job, load_jobs, parse_job
+from reports.sample.city import write_sample
 from reports.schedule.runner import run_job
 from reports.schedule.service import catch_up, missed_fire_times
-from reports.settings import PROJECT_ROOT, Settings, load_settings
+from reports.settings.load import PROJECT_ROOT, Settings, load_settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.store.schema import runs
@@ -661,7 +661,7 @@ def test_a_lock_longer_than_the_retries_stops_the_scheduler_and_a_restart_runs_i
 ) -> None:
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
-    from reports.errors import SchedulerStopped
+    from reports.core.errors import SchedulerStopped
     from reports.schedule.service import start, watch
 
     engine = _store(sqlite_url, sample)
@@ -792,7 +792,7 @@ def test_one_log_line_per_delivery(
 def test_a_newer_schema_under_a_running_scheduler_stops_it_and_tells_the_owner(
     smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
 ) -> None:
-    from reports.errors import SchedulerStopped
+    from reports.core.errors import SchedulerStopped
     from reports.schedule.service import start, watch
 
     engine = _store(sqlite_url, sample)

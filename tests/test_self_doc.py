@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.resources import bundled
-from reports.settings import (
+from reports.settings.load import (
     LogSettings,
     Office,
     ReportSettings,
@@ -22,6 +21,7 @@ from reports.settings import (
     SmtpSettings,
     settings_from_mapping,
 )
+from reports.settings.resources import bundled
 
 SECTIONS = {
     "office": Office,
@@ -72,7 +72,7 @@ def test_every_setting_is_in_baocao_toml_with_its_real_default() -> None:
 
 
 def test_log_lines_carry_the_office_s_time(tmp_path: Path) -> None:
-    from reports.logs import _FILE_HANDLER, configure
+    from reports.ops.logs import _FILE_HANDLER, configure
 
     settings = settings_from_mapping({"log": {"file": "logs/baocao.log"}}, tmp_path, environ={})
     assert settings.log.file == str(tmp_path / "logs" / "baocao.log")
@@ -95,7 +95,7 @@ def test_log_lines_carry_the_office_s_time(tmp_path: Path) -> None:
 
 
 def test_bad_log_settings_name_the_setting(tmp_path: Path) -> None:
-    from reports.errors import ConfigError
+    from reports.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="backups ít nhất 1"):
         settings_from_mapping({"log": {"backups": 0}}, tmp_path, environ={})

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reports.errors import ConfigError
-from reports.settings import load_settings, settings_from_mapping
+from reports.core.errors import ConfigError
+from reports.settings.load import load_settings, settings_from_mapping
 
 
 def _load(tmp_path: Path, text: str, environ: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

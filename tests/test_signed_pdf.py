@@ -15,12 +15,12 @@ from sqlalchemy.engine import Engine
 
 from reports import approval
 from reports.approval.signed import accept_signed
-from reports.errors import ApprovalError
-from reports.periods import ReportPeriod
-from reports.sample import write_sample
-from reports.schedule.jobs import find_job
+from reports.core.errors import ApprovalError
+from reports.core.periods import ReportPeriod
+from reports.runs.jobs import find_job
+from reports.sample.city import write_sample
 from reports.schedule.runner import run_job
-from reports.settings import Settings, SigningSettings
+from reports.settings.load import Settings, SigningSettings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from tests.conftest import mail_settings, need

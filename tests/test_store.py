@@ -9,8 +9,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from reports.indicators import figure_set
-from reports.periods import ReportPeriod
+from reports.core.periods import ReportPeriod
+from reports.figures.indicators import figure_set
 from reports.store.db import (
     HEAD_REVISION,
     MIGRATIONS_DIR,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reports.errors import TemplateError
+from reports.core.errors import TemplateError
 from reports.render.docx import CONTEXT_VARIABLES, render_docx
 from reports.render.template_check import paragraphs
-from reports.settings import PROJECT_ROOT, Settings
+from reports.settings.load import PROJECT_ROOT, Settings
 from tests.conftest import make_report
 
 VARIABLES = ", ".join(CONTEXT_VARIABLES)

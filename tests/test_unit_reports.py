@@ -10,14 +10,14 @@ import docx
 import pytest
 from sqlalchemy.engine import Engine
 
-from reports.errors import ConfigError
-from reports.model import UnitRow
-from reports.periods import month_period
-from reports.pipeline import generate, unit_figure_set
-from reports.settings import PROJECT_ROOT, Settings, settings_from_mapping
+from reports.compose.unit_profile import abbreviation, unit_type
+from reports.core.errors import ConfigError
+from reports.core.model import UnitRow
+from reports.core.periods import month_period
+from reports.produce.pipeline import generate, unit_figure_set
+from reports.settings.load import PROJECT_ROOT, Settings, settings_from_mapping
 from reports.sources.importer import import_files
 from reports.store.db import open_store
-from reports.unit_profile import abbreviation, unit_type
 from tests.test_cli import run
 
 SEPTEMBER = month_period(2025, 9)

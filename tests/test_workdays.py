@@ -11,15 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from reports.errors import ConfigError, JobError
-from reports.sample import write_sample
-from reports.schedule import ledger
-from reports.schedule.jobs import parse_job
+from reports.core.errors import ConfigError, JobError
+from reports.core.workdays import WorkCalendar
+from reports.runs import ledger
+from reports.runs.jobs import parse_job
+from reports.sample.city import write_sample
 from reports.schedule.service import missed_fire_times
-from reports.settings import PROJECT_ROOT, load_settings, settings_from_mapping
+from reports.settings.load import PROJECT_ROOT, load_settings, settings_from_mapping
 from reports.sources.importer import import_files
 from reports.store.db import open_store
-from reports.workdays import WorkCalendar
 from tests.smtp import SmtpServer
 from tests.test_cli import run
 
@@ -155,7 +155,7 @@ def test_the_scheduler_runs_the_2_january_job_on_5_january(
 ) -> None:
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
-    from reports.schedule.jobs import load_jobs
+    from reports.runs.jobs import load_jobs
     from reports.schedule.service import build_scheduler, register
 
     files = write_sample(tmp_path / "sample", start=date(2025, 11, 1), end=date(2026, 1, 4))

@@ -12,11 +12,11 @@ from pathlib import Path
 import openpyxl
 from python_calamine import CalamineWorkbook
 
-from reports.model import Figures, RecordSheet, UnitFigures
+from reports.core.model import Figures, RecordSheet, UnitFigures
 from reports.render.pdf import convert_to_pdf
 from reports.render.xlsx import render_xlsx
 from reports.render.xlsx_stream import row_xml
-from reports.settings import Settings
+from reports.settings.load import Settings
 from tests.conftest import make_report, need
 
 

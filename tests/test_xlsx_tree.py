@@ -11,13 +11,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from reports.model import FIGURE_INFO
-from reports.periods import ReportPeriod
-from reports.pipeline import generate
+from reports.core.model import FIGURE_INFO
+from reports.core.periods import ReportPeriod
+from reports.produce.pipeline import generate
 from reports.render.docx import FILTERS
 from reports.render.xlsx import POINTS
-from reports.sample import write_sample
-from reports.settings import PROJECT_ROOT, settings_from_mapping
+from reports.sample.city import write_sample
+from reports.settings.load import PROJECT_ROOT, settings_from_mapping
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 
@@ -161,7 +161,7 @@ def test_trend_periods_are_dates(workbooks: dict[str, openpyxl.Workbook]) -> Non
 
 def test_chart_xml_has_axis_titles_and_visible_axes(tmp_path: Path) -> None:
     from reports.render.xlsx import render_xlsx
-    from reports.settings import Settings
+    from reports.settings.load import Settings
     from tests.conftest import make_report
 
     settings: Settings = settings_from_mapping(

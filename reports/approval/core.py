@@ -14,12 +14,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from reports import register, report_json, vi
-from reports.errors import ApprovalError
-from reports.model import FIGURE_INFO, Report
-from reports.periods import ReportPeriod
-from reports.schedule import ledger
-from reports.schedule.jobs import Job
+from reports.approval import register
+from reports.compose import report_json
+from reports.core import vi
+from reports.core.errors import ApprovalError
+from reports.core.model import FIGURE_INFO, Report
+from reports.core.periods import ReportPeriod
+from reports.runs import ledger
+from reports.runs.jobs import Job
 from reports.store.schema import approvals, runs
 
 PENDING, APPROVED, RETURNED = "pending", "approved", "returned"

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports import register
+from reports.approval import register
 from reports.approval.core import (
     APPROVED,
     PENDING,
@@ -33,12 +33,12 @@ from reports.approval.core import (
     draft,
     report_of,
 )
-from reports.errors import ApprovalError
-from reports.model import Report
-from reports.render.files import atomic_output, safe_name
-from reports.schedule import ledger
-from reports.schedule.jobs import Job, find_job
-from reports.settings import Settings
+from reports.core.errors import ApprovalError
+from reports.core.files import atomic_output, safe_name
+from reports.core.model import Report
+from reports.runs import ledger
+from reports.runs.jobs import Job, find_job
+from reports.settings.load import Settings
 from reports.store.schema import approvals, runs
 
 

@@ -17,17 +17,18 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports import register, vi
 from reports.approval import core as d_
+from reports.approval import register
 from reports.approval.notices import tell_approvers, tell_held
-from reports.completeness import incomplete_reasons
-from reports.errors import ApprovalError, BaocaoError, JobError
-from reports.model import Report
-from reports.render.files import atomic_output
-from reports.schedule import ledger
-from reports.schedule.jobs import Job, find_job
+from reports.core import vi
+from reports.core.errors import ApprovalError, BaocaoError, JobError
+from reports.core.files import atomic_output
+from reports.core.model import Report
+from reports.figures.completeness import incomplete_reasons
+from reports.runs import ledger
+from reports.runs.jobs import Job, find_job
 from reports.schedule.runner import Lease, LeaseLost, RunOutcome, _deliver, _tell_owner, run_job
-from reports.settings import Settings
+from reports.settings.load import Settings
 from reports.store.schema import approvals, runs
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def _render_again(
     report: Report,
     files: Sequence[Path],
 ) -> list[Path]:
-    from reports.pipeline import write_files
+    from reports.produce.pipeline import write_files
 
     with engine.connect() as conn:
         written = write_files(conn, settings, report, formats=job.formats, out_dir=files[0].parent)
@@ -221,7 +222,7 @@ def retry_held(
 
     Called after each import (the data may have arrived) and by ``baocao held --retry``.
     """
-    from reports.pipeline import build_report_conn
+    from reports.produce.pipeline import build_report_conn
 
     now = now or datetime.now(UTC)
     with engine.connect() as conn:

@@ -11,16 +11,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reports import vi
+from reports.core import vi
+from reports.core.errors import DeliveryError
+from reports.core.model import Report
 from reports.deliver import mail
-from reports.errors import DeliveryError
-from reports.model import Report
-from reports.schedule.jobs import Job
-from reports.settings import Settings
+from reports.runs.jobs import Job
+from reports.settings.load import Settings
 
 if TYPE_CHECKING:
     from reports.approval.core import Draft
-    from reports.schedule.ledger import Run
+    from reports.runs.ledger import Run
 
 log = logging.getLogger(__name__)
 

@@ -18,14 +18,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports import register
 from reports.approval import core as d_
+from reports.approval import register
 from reports.approval.decisions import Decision
-from reports.errors import ApprovalError
-from reports.render.files import atomic_output
-from reports.schedule import ledger
-from reports.schedule.jobs import find_job
-from reports.settings import Settings
+from reports.core.errors import ApprovalError
+from reports.core.files import atomic_output
+from reports.runs import ledger
+from reports.runs.jobs import find_job
+from reports.settings.load import Settings
 from reports.store.schema import approvals, runs
 
 SIGNED_SUFFIX = "-da-ky.pdf"

@@ -1,7 +1,7 @@
 """The ``baocao`` command: a thin shell over the core.
 
 Only the ``reports.cli`` package imports click. The core raises
-:class:`reports.errors.BaocaoError`; here it becomes ``Lỗi: …`` on stderr and a non-zero exit.
+:class:`reports.core.errors.BaocaoError`; here it becomes ``Lỗi: …`` on stderr and a non-zero exit.
 No traceback reaches the user: an unexpected error is written to a log file whose path is
 printed. This module holds the group, its global options and the entry point; each family of
 commands lives in a module of its own beside it and registers itself on :data:`cli`.
@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING
 import click
 
 from reports.cli import vi_click
-from reports.errors import BaocaoError
+from reports.core.errors import BaocaoError
 
 vi_click.install()
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from reports.periods import ReportPeriod
-    from reports.settings import Settings
+    from reports.core.periods import ReportPeriod
+    from reports.settings.load import Settings
 
 log = logging.getLogger("reports")
 
@@ -45,11 +45,11 @@ class _Context:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            from reports.settings import load_settings
+            from reports.settings.load import load_settings
 
             self._settings = load_settings(self.settings_path).with_database(self.db)
             self._settings = self._settings.with_jobs_dir(self.jobs)
-            from reports.logs import configure
+            from reports.ops.logs import configure
 
             configure(self._settings)
         return self._settings
@@ -72,14 +72,14 @@ def _engine(ctx: click.Context) -> Engine:
 
 
 def _period(start: str, end: str) -> ReportPeriod:
-    from reports.periods import ReportPeriod, parse_cli_date
+    from reports.core.periods import ReportPeriod, parse_cli_date
 
     return ReportPeriod(parse_cli_date(start, "--from"), parse_cli_date(end, "--to"))
 
 
 def _echo_lines(lines: Sequence[str]) -> None:
     """Print lines of the core's output; escape sequences in data are shown, not obeyed."""
-    from reports.safe_text import for_terminal
+    from reports.core.safe_text import for_terminal
 
     for line in lines:
         click.echo(for_terminal(line))

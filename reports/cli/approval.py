@@ -21,7 +21,8 @@ def _who(by: str | None) -> str:
 @click.pass_context
 def drafts(ctx: click.Context, show_all: bool) -> None:
     """Các bản dự thảo chờ duyệt, mỗi bản với số lần chạy để duyệt hoặc trả lại."""
-    from reports import approval, vi
+    from reports import approval
+    from reports.core import vi
 
     states = tuple(approval.STATE_VI) if show_all else (approval.PENDING,)
     found = approval.drafts(_engine(ctx), states)

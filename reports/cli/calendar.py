@@ -14,7 +14,7 @@ def calendar(ctx: click.Context, year: int) -> None:
     """In các ngày nghỉ (lễ, Tết, nghỉ bù) và ngày làm bù cuối tuần của năm."""
     from datetime import date
 
-    from reports import vi
+    from reports.core import vi
 
     work = _settings(ctx).calendar
     days = list(work.exceptions(year))

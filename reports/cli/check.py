@@ -11,7 +11,7 @@ from reports.cli.app import _Context, cli
 @click.pass_context
 def check(ctx: click.Context) -> None:
     """Kiểm tra từng điều kiện (cấu hình, cơ sở dữ liệu, mẫu, LibreOffice, thư, công việc)."""
-    from reports.checks import run_checks
+    from reports.ops.checks import run_checks
 
     options = ctx.find_object(_Context)
     assert options is not None

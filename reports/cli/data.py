@@ -14,7 +14,7 @@ from reports.cli.app import _echo_lines, _engine, _settings, cli
 from reports.cli.period_option import period_options, required_period
 
 if TYPE_CHECKING:
-    from reports.model import FigureSet
+    from reports.core.model import FigureSet
 
 
 def _import_lines(results: Sequence[Any]) -> list[str]:
@@ -51,7 +51,7 @@ def import_cmd(
     as_of: str | None,
 ) -> None:
     """Nhập các tệp CSV/Excel xuất từ các hệ thống (tất cả hoặc không gì cả)."""
-    from reports.periods import parse_cli_date
+    from reports.core.periods import parse_cli_date
     from reports.sources.importer import import_files
 
     results = import_files(
@@ -70,7 +70,7 @@ def import_cmd(
 
 
 def _figures_table(fs: FigureSet) -> list[str]:
-    from reports.tables import figure_table
+    from reports.compose.tables import figure_table
 
     table = figure_table(fs)
     rows = [list(table.header), list(table.periods), *(list(r) for r in table.rows)]
@@ -90,7 +90,7 @@ def _figures_table(fs: FigureSet) -> list[str]:
 
 def _figures_json(fs: FigureSet) -> dict[str, Any]:
     periods = fs.period.comparisons()
-    from reports import vi
+    from reports.core import vi
 
     return {
         "unit": fs.unit,
@@ -126,8 +126,8 @@ def figures(
     as_json: bool,
 ) -> None:
     """In các số liệu của kỳ, với kỳ trước, cùng kỳ năm trước và lũy kế từ đầu năm."""
-    from reports.indicators import check_unit
-    from reports.pipeline import unit_figure_set
+    from reports.figures.indicators import check_unit
+    from reports.produce.pipeline import unit_figure_set
 
     settings = _settings(ctx)
     period = required_period(settings, period_text, start, end)
@@ -145,7 +145,7 @@ def figures(
 @click.pass_context
 def units(ctx: click.Context, parent: str | None) -> None:
     """Liệt kê các đơn vị (mã, tên, đơn vị cấp trên)."""
-    from reports.indicators import list_units
+    from reports.figures.indicators import list_units
 
     with _engine(ctx).connect() as conn:
         rows = list_units(conn, parent)
@@ -160,9 +160,9 @@ def units(ctx: click.Context, parent: str | None) -> None:
 @click.pass_context
 def demo(ctx: click.Context) -> None:
     """Tạo dữ liệu mẫu, nhập vào SQLite và viết báo cáo tuần 21/9-28/9/2020."""
-    from reports.periods import ReportPeriod
-    from reports.pipeline import generate as run_generate
-    from reports.sample import write_sample
+    from reports.core.periods import ReportPeriod
+    from reports.produce.pipeline import generate as run_generate
+    from reports.sample.city import write_sample
     from reports.sources.importer import import_files
 
     settings = _settings(ctx)

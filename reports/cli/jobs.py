@@ -44,8 +44,8 @@ def jobs_list(ctx: click.Context) -> None:
     """Mỗi công việc: lịch, lần chạy tới, lần chạy gần nhất và kết quả."""
     from datetime import UTC, datetime
 
-    from reports import vi
-    from reports.schedule import ledger
+    from reports.core import vi
+    from reports.runs import ledger
     from reports.schedule.overrides import effective_jobs
     from reports.schedule.service import next_run_times
 
@@ -122,8 +122,8 @@ def jobs_run(
 @click.pass_context
 def runs(ctx: click.Context, job_id: str | None, limit: int) -> None:
     """Lịch sử chạy: các lần chạy, tệp đã viết, trạng thái gửi tới từng người nhận."""
-    from reports import vi
-    from reports.schedule import ledger
+    from reports.core import vi
+    from reports.runs import ledger
 
     tz = _settings(ctx).tz
     found = ledger.history(_engine(ctx), job_id, limit)

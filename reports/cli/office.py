@@ -23,7 +23,7 @@ TOPICS = {
 @click.argument("folder", type=click.Path(file_okay=False))
 def init(folder: str) -> None:
     """Tạo thư mục văn phòng: baocao.toml, jobs/, templates/, mappings/, data/, out/."""
-    from reports.office import init_office, next_steps
+    from reports.ops.office import init_office, next_steps
 
     _echo_lines(next_steps(init_office(Path(folder))))
 
@@ -47,14 +47,14 @@ def db_upgrade(ctx: click.Context) -> None:
 @click.argument("topic", required=False)
 def help_topic(topic: str | None) -> None:
     """Tài liệu đi kèm: help import | figures | report | settings | jobs | templates | service."""
-    from reports.resources import bundled
+    from reports.settings.resources import bundled
 
     if topic is None:
         for name, (_, title) in TOPICS.items():
             click.echo(f"baocao help {name:<10} {title}")
         return
     if topic not in TOPICS:
-        from reports.errors import UsageError
+        from reports.core.errors import UsageError
 
         raise UsageError(f"không có chủ đề {topic!r}; chọn trong {', '.join(TOPICS)}")
     name = TOPICS[topic][0]

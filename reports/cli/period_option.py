@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from reports.periods import ReportPeriod
-    from reports.settings import Settings
+    from reports.core.periods import ReportPeriod
+    from reports.settings.load import Settings
 
 PERIOD_HELP = (
     "Kỳ báo cáo: 2021-03 (tháng), 2021-Q1 (quý), 2021-H1 (6 tháng), 2021 (năm), "
@@ -39,8 +39,8 @@ def chosen_period(
     month, a quarter, a half-year or a year (calendar or cut-off, as the settings say) are that
     kind of period; any other range is a plain range.
     """
-    from reports.errors import UsageError
-    from reports.periods import classify, parse_cli_date, parse_period
+    from reports.core.errors import UsageError
+    from reports.core.periods import classify, parse_cli_date, parse_period
 
     cutoffs, convention = settings.periods.cutoffs, settings.report.week_convention
     if period_text and (start or end):
@@ -65,7 +65,7 @@ def _missing(name: str) -> click.MissingParameter:
 def required_period(
     settings: Settings, period_text: str | None, start: str | None, end: str | None
 ) -> ReportPeriod:
-    from reports.errors import UsageError
+    from reports.core.errors import UsageError
 
     period = chosen_period(settings, period_text, start, end)
     if period is None:

@@ -14,7 +14,7 @@ from reports.cli.app import _echo_lines, _engine, _settings, cli
 from reports.cli.period_option import period_options, required_period
 
 if TYPE_CHECKING:
-    from reports.periods import ReportPeriod
+    from reports.core.periods import ReportPeriod
 
 
 @cli.command()
@@ -59,10 +59,10 @@ def generate(
     emails: str | None,
 ) -> None:
     """Viết báo cáo của kỳ (Word, Excel, PDF) và in đường dẫn từng tệp."""
-    from reports.errors import UsageError
-    from reports.periods import parse_cli_date
-    from reports.pipeline import generate as run_generate
-    from reports.pipeline import parse_formats
+    from reports.core.errors import UsageError
+    from reports.core.periods import parse_cli_date
+    from reports.produce.pipeline import generate as run_generate
+    from reports.produce.pipeline import parse_formats
 
     chosen = parse_formats(formats)
     settings = _settings(ctx)
@@ -83,7 +83,7 @@ def generate(
         )
         return
     if emails:
-        from reports import preflight
+        from reports.produce import preflight
 
         preflight.templates(settings, mail=True)  # before any file is written
     report, paths = run_generate(
@@ -114,7 +114,7 @@ def _generate_all(
     workers: int | None,
     issued_on: date | None,
 ) -> None:
-    from reports.batch import UnitOutcome, generate_all_units
+    from reports.produce.batch import UnitOutcome, generate_all_units
 
     settings = _settings(ctx)
     interactive = sys.stderr.isatty()

@@ -50,7 +50,7 @@ def _read_password() -> str:
 @click.pass_context
 def users_add(ctx: click.Context, name: str, role: str) -> None:
     """Thêm người dùng; mật khẩu đọc từ bàn phím hoặc một dòng stdin, không từ tham số."""
-    from reports.accounts import add_user
+    from reports.accounts.users import add_user
 
     user = add_user(_engine(ctx), name, role, _read_password(), by="cli")
     click.echo(f"Đã thêm người dùng {user.name} ({user.role_name}).")
@@ -60,7 +60,7 @@ def users_add(ctx: click.Context, name: str, role: str) -> None:
 @click.pass_context
 def users_list(ctx: click.Context) -> None:
     """Liệt kê người dùng: tên, vai trò, trạng thái."""
-    from reports.accounts import list_users
+    from reports.accounts.users import list_users
 
     tz = _settings(ctx).tz
     found = list_users(_engine(ctx))
@@ -78,7 +78,7 @@ def users_list(ctx: click.Context) -> None:
 @click.pass_context
 def users_disable(ctx: click.Context, name: str) -> None:
     """Khóa một người dùng (các phiên đăng nhập của họ kết thúc ngay)."""
-    from reports.accounts import disable_user
+    from reports.accounts.users import disable_user
 
     disable_user(_engine(ctx), name, by="cli")
     click.echo(f"Đã khóa người dùng {name}.")
@@ -89,7 +89,7 @@ def users_disable(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def users_passwd(ctx: click.Context, name: str) -> None:
     """Đặt mật khẩu mới (đọc như khi thêm); các phiên đăng nhập của người đó kết thúc."""
-    from reports.accounts import set_password
+    from reports.accounts.users import set_password
 
     set_password(_engine(ctx), name, _read_password(), by="cli")
     click.echo(f"Đã đặt mật khẩu mới cho {name}.")

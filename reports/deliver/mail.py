@@ -22,14 +22,14 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from reports import vi
-from reports.errors import DeliveryError
-from reports.model import Figures
-from reports.periods import ReportPeriod
-from reports.render.period_words import period_labels
+from reports.compose.period_words import period_labels
+from reports.core import vi
+from reports.core.errors import DeliveryError
+from reports.core.model import Figures
+from reports.core.periods import ReportPeriod
+from reports.core.safe_text import safe_context
 from reports.render.sandbox import LimitedSandbox
-from reports.safe_text import safe_context
-from reports.settings import Settings, SmtpSettings
+from reports.settings.load import Settings, SmtpSettings
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from reports.core.errors import DeliveryError, UsageError
+from reports.core.model import Report
 from reports.deliver import mail
-from reports.errors import DeliveryError, UsageError
-from reports.model import Report
-from reports.schedule.jobs import _EMAIL
-from reports.settings import Settings
+from reports.runs.jobs import _EMAIL
+from reports.settings.load import Settings
 
 
 def parse_recipients(text: str) -> list[str]:

@@ -1,1 +1,1 @@
-"""Renderers: a composed :class:`reports.model.Report` → files."""
+"""Renderers: a composed :class:`reports.core.model.Report` → files."""

@@ -23,17 +23,17 @@ import jinja2.meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from reports import vi
-from reports.errors import RenderError, TemplateError
-from reports.model import FIGURE_INFO, Report
+from reports.compose.period_words import period_words, trend_series
+from reports.core import vi
+from reports.core.errors import RenderError, TemplateError
+from reports.core.files import atomic_output
+from reports.core.model import FIGURE_INFO, Report
+from reports.core.safe_text import malformed_part, safe_context
 from reports.render.docx_chart import chart_xml, fill_chart
 from reports.render.docx_layout import core_properties, size_rules
-from reports.render.files import atomic_output
-from reports.render.period_words import period_words, trend_series
 from reports.render.sandbox import LimitedSandbox, fill_docx, run_limited
 from reports.render.template_check import TemplateChecker
-from reports.safe_text import malformed_part, safe_context
-from reports.settings import Settings
+from reports.settings.load import Settings
 
 CHART_PART = "word/charts/chart1.xml"
 DOCUMENT_PART = "word/document.xml"

@@ -234,7 +234,7 @@ def _size_rules_tree(xml: bytes) -> bytes:
 def core_properties(*, title: str, subject: str, creator: str, generated_at: datetime) -> bytes:
     """docProps/core.xml: the report's title and subject, the office as its creator, and the
     time it was generated (UTC) as created and modified — not the template's."""
-    from reports.safe_text import for_xml
+    from reports.core.safe_text import for_xml
 
     stamp = generated_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     title, subject, creator = for_xml(title), for_xml(subject), for_xml(creator)

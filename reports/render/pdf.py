@@ -9,9 +9,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from reports.children import clean_stale, reap_with_parent, temp_prefix
-from reports.errors import RenderError
-from reports.render.files import atomic_output
+from reports.core.children import clean_stale, reap_with_parent, temp_prefix
+from reports.core.errors import RenderError
+from reports.core.files import atomic_output
 
 INSTALL_HINT = (
     "Cài LibreOffice để xuất PDF: apt-get install libreoffice-writer libreoffice-calc "

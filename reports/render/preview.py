@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from reports.errors import RenderError
+from reports.core.errors import RenderError
 
 HINT = "Cài poppler-utils (apt-get install poppler-utils) để xem trước các trang."
 

@@ -7,7 +7,7 @@ forever. So, like the PDF conversion, the work goes to another process: one per 
 renders, started on first use and reused; killed and replaced when it overruns. Whatever goes
 wrong in it is a Vietnamese :class:`TemplateError` (exit 5).
 
-The child leaves when its parent is gone (:func:`reports.children.die_with_parent`).
+The child leaves when its parent is gone (:func:`reports.core.children.die_with_parent`).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from typing import Any, TypeVar
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from reports import vi
-from reports.children import die_with_parent
-from reports.errors import BaocaoError, TemplateError
+from reports.core import vi
+from reports.core.children import die_with_parent
+from reports.core.errors import BaocaoError, TemplateError
 
 T = TypeVar("T")
 

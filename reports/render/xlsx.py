@@ -11,7 +11,7 @@ auto-filters, Excel tables (columns named by hand), native charts, print set-up 
 properties.
 
 Values, not formulas: the change columns (Tăng/giảm, %) are written as numbers computed from
-the same :class:`~reports.model.FigureSet` the Word report shows. openpyxl cannot compute
+the same :class:`~reports.core.model.FigureSet` the Word report shows. openpyxl cannot compute
 formulas, so a formula cell would have no cached value and every reader that does not
 recalculate (python-calamine, pandas, mail previews, phone viewers) would see it empty; the
 figures are a weekly snapshot, not a model anyone edits, so nothing is lost.
@@ -31,13 +31,14 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import Outline
 
-from reports import vi
-from reports.children import clean_stale, temp_prefix
-from reports.domain import FIELDS
-from reports.errors import RenderError
-from reports.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
-from reports.render.files import atomic_output
-from reports.render.period_words import period_labels
+from reports.compose.period_words import period_labels
+from reports.core import vi
+from reports.core.children import clean_stale, temp_prefix
+from reports.core.domain import FIELDS
+from reports.core.errors import RenderError
+from reports.core.files import atomic_output
+from reports.core.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
+from reports.core.safe_text import for_cell, malformed_file
 from reports.render.xlsx_cells import (
     BOLD,
     DATE,
@@ -54,8 +55,7 @@ from reports.render.xlsx_cells import (
 from reports.render.xlsx_records import records_sheet
 from reports.render.xlsx_stream import Spill, row_xml, stream_spills
 from reports.render.xlsx_units import MAX_OUTLINE, SUBTOTAL, unit_rows
-from reports.safe_text import for_cell, malformed_file
-from reports.settings import Settings
+from reports.settings.load import Settings
 
 
 def _change_ratio(cur: float | None, prev: float | None) -> float | None:

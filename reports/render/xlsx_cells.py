@@ -9,7 +9,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from reports.safe_text import for_cell
+from reports.core.safe_text import for_cell
 
 NUMBER = "#,##0"
 PERCENT = "0.0%"
@@ -33,7 +33,7 @@ def cell(
     align: Alignment | None = None,
 ) -> Any:
     if isinstance(value, str):
-        value = for_cell(value)  # reports.safe_text: XML-safe, within Excel's limit
+        value = for_cell(value)  # reports.core.safe_text: XML-safe, within Excel's limit
     cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]
     if cell.data_type == "f":
         cell.data_type = "s"  # text that starts with "=" is text, never a formula

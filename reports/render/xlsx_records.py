@@ -13,8 +13,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from reports.domain import FIELDS, KINDS, PETITION_KINDS
-from reports.model import RecordSheet
+from reports.core.domain import FIELDS, KINDS, PETITION_KINDS
+from reports.core.model import RecordSheet
 from reports.render.xlsx_cells import (
     DATE,
     NUMBER,

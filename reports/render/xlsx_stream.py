@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reports.safe_text import for_cell
+from reports.core.safe_text import for_cell
 
 _EXCEL_EPOCH = date(1899, 12, 30)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
-from reports.model import Figures, UnitFigures
+from reports.core.model import Figures, UnitFigures
 
 DETAIL = "Chi tiết"
 SUBTOTAL = "Tổng"

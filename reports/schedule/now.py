@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from reports import vi
-from reports.accounts import audit
-from reports.periods import ReportPeriod
+from reports.accounts.users import audit
+from reports.core import vi
+from reports.core.periods import ReportPeriod
 from reports.schedule.overrides import effective_job
 from reports.schedule.runner import run_job
-from reports.settings import Settings
+from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.accounts import audit
-from reports.errors import JobError
-from reports.schedule.jobs import Job, find_job, load_jobs
-from reports.settings import Settings
+from reports.accounts.users import audit
+from reports.core.errors import JobError
+from reports.runs.jobs import Job, find_job, load_jobs
+from reports.settings.load import Settings
 from reports.store.schema import job_overrides
 
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")

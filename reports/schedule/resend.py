@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from reports.accounts import audit
+from reports.accounts.users import audit
+from reports.core.errors import DeliveryError, JobError
 from reports.deliver import mail
-from reports.errors import DeliveryError, JobError
-from reports.indicators import engine_figure_set
-from reports.schedule import ledger
-from reports.settings import Settings
+from reports.figures.indicators import engine_figure_set
+from reports.runs import ledger
+from reports.settings.load import Settings
 
 
 def resend(engine: Engine, settings: Settings, run_id: int, recipient: str, *, by: str) -> str:

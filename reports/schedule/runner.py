@@ -17,17 +17,18 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports import preflight, vi
-from reports.accounts import approver_lookup
-from reports.completeness import all_zero
+from reports.accounts.users import approver_lookup
+from reports.core import vi
+from reports.core.errors import BaocaoError, DeliveryError, JobError
+from reports.core.model import Report
+from reports.core.periods import ReportPeriod
 from reports.deliver import mail
-from reports.errors import BaocaoError, DeliveryError, JobError
-from reports.model import Report
-from reports.periods import ReportPeriod
-from reports.schedule import ledger
-from reports.schedule.jobs import Job
+from reports.figures.completeness import all_zero
+from reports.produce import preflight
+from reports.runs import ledger
+from reports.runs.jobs import Job
 from reports.schedule.resilient import is_retryable
-from reports.settings import Settings
+from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
 
@@ -349,7 +350,7 @@ def _run_all_units(
     Each unit's delivery is a run of its own in the ledger (job, period, unit), so a re-run
     after a failure mails only the units and people not yet mailed.
     """
-    from reports.batch import generate_all_units
+    from reports.produce.batch import generate_all_units
 
     target = (out_dir or settings.output_dir) / job.id / period.slug()
     summary = generate_all_units(
@@ -413,7 +414,7 @@ def _files(
     out_dir: Path | None,
     send_empty: bool = True,
 ) -> tuple[Report, list[Path]]:
-    from reports.pipeline import build_report_conn, write_files
+    from reports.produce.pipeline import build_report_conn, write_files
 
     with engine.connect() as conn:
         report = build_report_conn(

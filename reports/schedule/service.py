@@ -25,11 +25,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from reports.errors import SchedulerStopped, StoreError
-from reports.schedule.jobs import Job, find_job, load_jobs
+from reports.core.errors import SchedulerStopped, StoreError
+from reports.runs.jobs import Job, find_job, load_jobs
 from reports.schedule.resilient import Health, RetryingJobStore, retrying
 from reports.schedule.runner import RunOutcome, run_job
-from reports.settings import Settings
+from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
 
@@ -349,8 +349,8 @@ def retry_held_runs(settings: Settings) -> list[str]:
 
 
 def tell_owner_stopped(settings: Settings, problem: str) -> None:
+    from reports.core.errors import DeliveryError
     from reports.deliver import mail
-    from reports.errors import DeliveryError
 
     owners = {settings.smtp.owner} | {job.owner for job in _loaded_jobs(settings)}
     for owner in sorted(o for o in owners if o):
@@ -364,8 +364,8 @@ def tell_owner_stopped(settings: Settings, problem: str) -> None:
 def tell_owner_skipped(settings: Settings, job: Job, periods: list[Any]) -> None:
     """The periods older than ``scheduler.catch_up_max`` are not run: the owner gets the
     commands that run them (nobody else is mailed)."""
+    from reports.core.errors import DeliveryError
     from reports.deliver import mail
-    from reports.errors import DeliveryError
     from reports.schedule.runner import rerun_command
 
     owner = job.owner or settings.smtp.owner

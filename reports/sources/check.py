@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from reports import vi
-from reports.errors import DataImportError, FileFormatError, RowProblem
+from reports.core import vi
+from reports.core.errors import DataImportError, FileFormatError, RowProblem
 from reports.sources import importer
 from reports.sources.importer import ImportResult
 
@@ -43,7 +43,7 @@ def check_files(
 
     ``names`` are the names shown in the report instead of the paths (an upload is stored
     under a generated name). A file that cannot be read at all raises
-    :class:`~reports.errors.FileFormatError`, as the import would.
+    :class:`~reports.core.errors.FileFormatError`, as the import would.
     """
     shown = {str(p): n for p, n in zip(paths, names or [str(p) for p in paths], strict=True)}
     out: list[SheetCheck] = []
@@ -72,7 +72,7 @@ def _rename(file: str, shown: dict[str, str]) -> str:
 def office_mappings(base_dir: Path) -> dict[str, Path]:
     """The office's mapping files (``mappings/*.toml`` beside the settings, else the project's),
     by file name."""
-    from reports.settings import PROJECT_ROOT
+    from reports.settings.load import PROJECT_ROOT
 
     for folder in (base_dir / "mappings", PROJECT_ROOT / "mappings"):
         if folder.is_dir():

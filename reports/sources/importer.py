@@ -28,11 +28,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from reports.completeness import counts_coverage
-from reports.domain import KINDS, Kind
-from reports.errors import BaocaoError, FileFormatError, InvalidRowsError, RowProblem
-from reports.render.files import atomic_output
-from reports.safe_text import for_csv, has_bad, text_problem
+from reports.core.domain import KINDS, Kind
+from reports.core.errors import BaocaoError, FileFormatError, InvalidRowsError, RowProblem
+from reports.core.files import atomic_output
+from reports.core.safe_text import for_csv, has_bad, text_problem
+from reports.figures.completeness import counts_coverage
 from reports.sources import values as v
 from reports.sources.limits import check_tree, lock_imports, text_rules
 from reports.sources.mapping import Mapping, load_mapping
@@ -405,7 +405,7 @@ def _write_rejects(path: Path, table: _Table, sheet_name: str) -> Path:
         writer = csv.writer(fh)
         writer.writerow(["dong", *table.header, "loi"])
         for rownum, cells, reason in table.rejected:
-            # never a live formula when the file is opened in a spreadsheet (reports.safe_text)
+            # never a live formula when the file is opened in a spreadsheet (reports.core.safe_text)
             writer.writerow([rownum, *("" if c is None else for_csv(c) for c in cells), reason])
     return target
 
@@ -691,7 +691,7 @@ def _validated(job: _Job) -> Iterator[Iterator[tuple[int, _Part]]]:
 
 def _validate_into(job: _Job, stream: int, queue: multiprocessing.Queue[object]) -> None:
     """A reading process: every part into ``queue``, then ``None``, or the error."""
-    from reports.children import die_with_parent
+    from reports.core.children import die_with_parent
 
     die_with_parent()
     gc.disable()  # as in import_files: millions of small objects, no cycles

@@ -14,9 +14,9 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reports.domain import Kind
-from reports.errors import StoreError
-from reports.safe_text import EXCEL_CELL_LIMIT
+from reports.core.domain import Kind
+from reports.core.errors import StoreError
+from reports.core.safe_text import EXCEL_CELL_LIMIT
 from reports.store.schema import RECORD_TABLES, units
 
 IDENTIFIERS = frozenset({"id", "unit", "code", "parent"})
@@ -74,7 +74,7 @@ MAX_DEPTH = 16
 def check_tree(conn: Connection, file: str) -> None:
     """Refuse a unit tree that is its own ancestor somewhere, or deeper than :data:`MAX_DEPTH`
     (each unit is stored with all its ancestors: a long chain costs its length squared)."""
-    from reports.errors import FileFormatError
+    from reports.core.errors import FileFormatError
 
     parents: dict[str, str | None] = {
         code: parent for code, parent in conn.execute(sa.select(units.c.code, units.c.parent))

@@ -18,8 +18,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reports.domain import KINDS
-from reports.errors import ConfigError
+from reports.core.domain import KINDS
+from reports.core.errors import ConfigError
 from reports.sources.values import fold
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.errors import FileFormatError
+from reports.core.errors import FileFormatError
 
 ENCODING_HINT = (
     "Lưu lại tệp dạng 'CSV UTF-8' trong Excel (Save As → CSV UTF-8), "

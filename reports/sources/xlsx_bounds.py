@@ -14,7 +14,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from reports.errors import FileFormatError
+from reports.core.errors import FileFormatError
 
 MAX_PARTS = 10_000
 MAX_PART_BYTES = 1 << 30
@@ -41,14 +41,14 @@ def _column_number(letters: bytes) -> int:
 
 
 def _mb(n: int) -> str:
-    from reports.vi import number
+    from reports.core.vi import number
 
     return f"{number(n // (1 << 20))} MB"
 
 
 def check_xlsx(path: Path, file: str) -> None:
     """Raise :class:`FileFormatError` if loading ``path`` would take unbounded memory."""
-    from reports.vi import number
+    from reports.core.vi import number
 
     try:
         archive = zipfile.ZipFile(path)
@@ -96,7 +96,7 @@ def _check_inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) 
 
 
 def _check_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> None:
-    from reports.vi import number
+    from reports.core.vi import number
 
     last_row = 0
     last_column = 26  # a cell reference with one letter is at most column Z

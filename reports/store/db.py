@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.errors import StoreError
+from reports.core.errors import StoreError
 
 log = logging.getLogger(__name__)
 

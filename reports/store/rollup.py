@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reports.domain import FIELDS, KINDS, RECORD_KINDS
+from reports.core.domain import FIELDS, KINDS, RECORD_KINDS
 from reports.store.schema import (
     COUNT_COLUMNS,
     RECORD_TABLES,

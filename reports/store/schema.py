@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from reports.domain import FIELDS
+from reports.core.domain import FIELDS
 
 metadata = sa.MetaData()
 

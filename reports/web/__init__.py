@@ -14,8 +14,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from reports import vi
-from reports.errors import BaocaoError
+from reports.core import vi
+from reports.core.errors import BaocaoError
 
 csrf = CSRFProtect()
 
@@ -46,7 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config = dict(test_config or {})
     settings = config.pop("BAOCAO_SETTINGS", None)
     if settings is None:
-        from reports.settings import load_settings
+        from reports.settings.load import load_settings
 
         settings = load_settings(None)
     engine = config.pop("BAOCAO_ENGINE", None)

@@ -24,9 +24,9 @@ from sqlalchemy.engine import Engine
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from reports import accounts
-from reports.errors import AccountError
-from reports.settings import Settings
+from reports.accounts import users as accounts
+from reports.core.errors import AccountError
+from reports.settings.load import Settings
 
 bp = Blueprint("auth", __name__)
 

@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired
 
-from reports import accounts
-from reports.errors import AccountError
+from reports.accounts import users as accounts
+from reports.core.errors import AccountError
 from reports.web.auth import allowed, core
 
 bp = Blueprint("admin", __name__)

@@ -10,11 +10,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, SelectChoice, SelectField
 
-from reports import keep
-from reports.accounts import audit
-from reports.datastate import import_log
-from reports.domain import KINDS
-from reports.errors import DataImportError, UploadError
+from reports.accounts.users import audit
+from reports.core.domain import KINDS
+from reports.core.errors import DataImportError, UploadError
+from reports.figures.datastate import import_log
+from reports.produce import keep
 from reports.sources.check import check_report, import_line, office_mappings
 from reports.sources.importer import import_files, kind_from_name
 from reports.web.auth import allowed, core

@@ -18,10 +18,10 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 
 from reports import approval
-from reports.accounts import audit
-from reports.errors import ApprovalError, RenderError
-from reports.keep import files_dir
-from reports.settings import Settings
+from reports.accounts.users import audit
+from reports.core.errors import ApprovalError, RenderError
+from reports.produce.keep import files_dir
+from reports.settings.load import Settings
 from reports.web.auth import allowed, core
 
 bp = Blueprint("drafts", __name__, url_prefix="/drafts")

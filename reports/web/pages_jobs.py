@@ -9,10 +9,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, send_fi
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
-from reports import keep, vi
-from reports.errors import DeliveryError
-from reports.periods import ReportPeriod, parse_cli_date
-from reports.schedule import ledger
+from reports.core import vi
+from reports.core.errors import DeliveryError
+from reports.core.periods import ReportPeriod, parse_cli_date
+from reports.produce import keep
+from reports.runs import ledger
 from reports.schedule.now import start_run
 from reports.schedule.overrides import effective_job, effective_jobs, parse_addresses, save_edit
 from reports.schedule.pause import paused_jobs, set_paused

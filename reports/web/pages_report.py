@@ -10,11 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired
 
-from reports import keep, vi
-from reports.accounts import audit
-from reports.batch_web import BATCH, batch_progress, start_batch
-from reports.indicators import list_units
-from reports.periods import ReportPeriod, parse_cli_date, week_before
+from reports.accounts.users import audit
+from reports.core import vi
+from reports.core.periods import ReportPeriod, parse_cli_date, week_before
+from reports.figures.indicators import list_units
+from reports.produce import keep
+from reports.produce.background import BATCH, batch_progress, start_batch
 from reports.web.auth import allowed, core
 
 bp = Blueprint("report", __name__, url_prefix="/bao-cao")

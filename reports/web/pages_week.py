@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from reports.errors import UsageError
-from reports.figure_cache import week_at_a_glance
-from reports.periods import ReportPeriod, parse_cli_date, week_before
-from reports.tables import figure_table
+from reports.compose.tables import figure_table
+from reports.core.errors import UsageError
+from reports.core.periods import ReportPeriod, parse_cli_date, week_before
+from reports.figures.cache import week_at_a_glance
 from reports.web.auth import allowed, core
 
 bp = Blueprint("week", __name__)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flask import Response
 
-from reports.errors import ConfigError
-from reports.settings import Settings
+from reports.core.errors import ConfigError
+from reports.settings.load import Settings
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.test import TestResponse
 
-from reports.accounts import add_user
-from reports.sample import write_sample
-from reports.settings import Settings, WebSettings
+from reports.accounts.users import add_user
+from reports.sample.city import write_sample
+from reports.settings.load import Settings, WebSettings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.web import create_app

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from reports import accounts
+from reports.accounts import users as accounts
 from reports.cli import main
-from reports.datastate import data_state
-from reports.errors import AccountError
-from reports.periods import ReportPeriod
+from reports.core.errors import AccountError
+from reports.core.periods import ReportPeriod
+from reports.figures.datastate import data_state
 from reports.schedule.words import schedule_words
 from reports.sources.check import check_files
 from reports.sources.importer import import_files
@@ -163,10 +163,10 @@ def test_schedule_in_words(cron: str, words: str) -> None:
 def test_a_paused_job_is_skipped_by_the_scheduler_and_runs_again_when_resumed(
     tmp_path: Path,
 ) -> None:
-    from reports.schedule import ledger
+    from reports.runs import ledger
     from reports.schedule.pause import paused_jobs, set_paused
     from reports.schedule.service import bind, scheduled_run
-    from reports.settings import load_settings
+    from reports.settings.load import load_settings
     from reports.store.db import open_store
 
     jobs = tmp_path / "jobs"
@@ -196,7 +196,7 @@ def test_a_paused_job_is_skipped_by_the_scheduler_and_runs_again_when_resumed(
 
 
 def test_week_at_a_glance_is_recounted_after_an_import_only(engine: Engine, tmp_path: Path) -> None:
-    from reports.figure_cache import data_version, week_at_a_glance
+    from reports.figures.cache import data_version, week_at_a_glance
 
     week = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
     path = tmp_path / "documents.csv"
@@ -217,10 +217,10 @@ def test_week_at_a_glance_is_recounted_after_an_import_only(engine: Engine, tmp_
 def test_the_scheduler_mails_the_recipients_edited_in_the_page(
     tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
-    from reports.schedule import ledger
+    from reports.runs import ledger
     from reports.schedule.overrides import effective_jobs, save_edit
     from reports.schedule.service import bind, scheduled_run
-    from reports.settings import load_settings
+    from reports.settings.load import load_settings
     from reports.store.db import open_store
 
     jobs = tmp_path / "jobs"

@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from flask import Flask
 from markupsafe import escape
 
-from reports import accounts, approval
-from reports.errors import ApprovalError
-from reports.periods import ReportPeriod
+from reports import approval
+from reports.accounts import users as accounts
+from reports.core.errors import ApprovalError
+from reports.core.periods import ReportPeriod
 from reports.render.pdf import soffice
-from reports.schedule.jobs import find_job
+from reports.runs.jobs import find_job
 from reports.schedule.runner import run_job
-from reports.settings import CompletenessSettings, Settings
+from reports.settings.load import CompletenessSettings, Settings
 from reports.store.schema import imports
 from tests.conftest import mail_settings, need
 from tests.smtp import SmtpServer
@@ -122,7 +123,7 @@ def test_a_role_in_approvers_reaches_its_users_and_the_draft_waits_on_the_page(
 
 
 def test_a_login_without_an_address_is_told_to_write_one(mail_app: Flask) -> None:
-    from reports.accounts import approver_lookup
+    from reports.accounts.users import approver_lookup
 
     # the lookup every door's run path uses (reports.schedule.runner passes it)
     lookup = approver_lookup(mail_app.extensions["baocao"]["engine"])

@@ -55,7 +55,7 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) ->
 
 @pytest.fixture
 def site(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[tuple[str, Path, SmtpServer]]:
-    from reports.sample import write_sample
+    from reports.sample.city import write_sample
     from reports.sources.importer import import_files
     from reports.store.db import open_store
 

@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from reports import accounts
-from reports.settings import Settings
+from reports.accounts import users as accounts
+from reports.settings.load import Settings
 from tests.web.conftest import PASSWORDS, AuthActions, make_app
 
 PAGES = {
@@ -223,7 +223,7 @@ def test_upload_validation_report_then_import(
     assert "2020-13-45" in page
     assert "1 dòng lỗi" in page
     engine = app.extensions["baocao"]["engine"]
-    from reports.datastate import import_log
+    from reports.figures.datastate import import_log
 
     before = len(import_log(engine))
     # nothing stored by the check
@@ -278,11 +278,11 @@ def test_upload_over_the_setting_but_under_the_request_cap(
     web_settings: Settings, tmp_path: Path
 ) -> None:
     """Between the setting and the request cap (room for the form), the store refuses it."""
-    from reports.keep import store_upload
+    from reports.produce.keep import store_upload
     from reports.store.db import open_store
 
     engine = open_store(web_settings.database_url)
-    from reports.errors import UploadError
+    from reports.core.errors import UploadError
 
     with pytest.raises(UploadError, match=r"lớn hơn giới hạn 1 MB"):
         store_upload(engine, web_settings, io.BytesIO(b"a,b\n" * 300_000), "x.csv", by="t")
@@ -376,7 +376,7 @@ def test_rehash_on_login_when_parameters_change(
 
 
 def test_web_settings_defaults() -> None:
-    from reports.settings import WebSettings
+    from reports.settings.load import WebSettings
 
     assert WebSettings().upload_max_mb == 50.0
 
@@ -401,7 +401,7 @@ def test_all_units_batch_with_progress_and_one_zip(
     import time
     import zipfile
 
-    from reports.batch_web import batch_progress
+    from reports.produce.background import batch_progress
 
     auth.login("lanhdao")
     form = {"batch-start": "21/09/2020", "batch-end": "28/09/2020", "batch-parent": ""}
@@ -498,7 +498,7 @@ def test_the_pages_on_postgresql(
 ) -> None:
     from dataclasses import replace
 
-    from reports.settings import WebSettings
+    from reports.settings.load import WebSettings
 
     monkeypatch.setenv("BAOCAO_SECRET_KEY", "p" * 40)
     app = make_app(replace(settings, database_url=pg_url, web=WebSettings(upload_max_mb=1.0)))
@@ -577,8 +577,8 @@ def test_history_keeps_the_sha256_sent_and_refuses_an_overwritten_file(
     import hashlib
     from datetime import UTC, date, datetime
 
-    from reports.periods import ReportPeriod
-    from reports.schedule import ledger
+    from reports.core.periods import ReportPeriod
+    from reports.runs import ledger
 
     engine = app.extensions["baocao"]["engine"]
     sent = tmp_path / "BC-tuan.docx"

@@ -1,0 +1,1 @@
+"""Users of the web door, their logins and sessions, and the audit log."""

@@ -1,0 +1,358 @@
+"""Users of the web door, their logins and sessions, and the audit log, kept in the database.
+
+Passwords are hashed with argon2id (argon2-cffi's defaults) and rehashed at login when those
+defaults change. Logins are limited per user name and per address, counted from the attempts
+stored here, so every process and machine sharing the database sees the same count. The CLI
+(``baocao users``) and the web door call these functions; neither touches the tables itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.engine import Engine
+
+from reports.core.errors import AccountError, ApprovalError
+from reports.store.schema import audit_log, login_attempts, users, web_sessions
+
+ROLES = {
+    "quan-tri": "Quản trị",
+    "lanh-dao": "Lãnh đạo",
+    "chuyen-vien": "Chuyên viên",
+}
+"""Role key (as typed in ``--role``) → its name on the pages."""
+
+ACTIONS_VI = {
+    "login": "đăng nhập",
+    "upload": "tải lên",
+    "import": "nhập dữ liệu",
+    "generate": "viết báo cáo",
+    "generate.batch": "viết báo cáo các đơn vị",
+    "job.run": "chạy công việc",
+    "job.pause": "tạm dừng công việc",
+    "job.resume": "tiếp tục công việc",
+    "job.edit": "sửa công việc",
+    "delivery.resend": "gửi lại",
+    "user.add": "thêm người dùng",
+    "user.disable": "khóa người dùng",
+    "user.password": "đặt mật khẩu",
+}
+"""How Nhật ký names the actions stored in English."""
+
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: str
+    active: bool
+    created_at: datetime
+
+    @property
+    def role_name(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    user_name: str
+    action: str
+    detail: str
+
+    @property
+    def action_vi(self) -> str:
+        return ACTIONS_VI.get(self.action, self.action)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _user(row: sa.Row[tuple[object, ...]]) -> User:
+    m = row._mapping
+    return User(m["id"], m["name"], m["role"], bool(m["active"]), _aware(m["created_at"]))
+
+
+def _check_name(name: str) -> str:
+    clean = name.strip()
+    if not clean or len(clean) > 64 or any(c.isspace() for c in clean):
+        raise AccountError(
+            f"tên đăng nhập {name!r} không hợp lệ: cần 1 đến 64 ký tự, không có khoảng trắng"
+        )
+    return clean
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
+
+
+def add_user(engine: Engine, name: str, role: str, password: str, *, by: str) -> User:
+    """Create a user (a name used already is refused), and record it in the audit log."""
+    name = _check_name(name)
+    if role not in ROLES:
+        raise AccountError(f"không có vai trò {role!r}; chọn một trong {', '.join(ROLES)}")
+    _check_password(password)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
+            raise AccountError(f"đã có người dùng {name}; chọn tên khác")
+        conn.execute(
+            sa.insert(users).values(
+                name=name,
+                role=role,
+                password_hash=_hasher.hash(password),
+                active=True,
+                created_at=now,
+            )
+        )
+        _audit(conn, by, "user.add", f"thêm người dùng {name} ({ROLES[role]})", now)
+        row = conn.execute(sa.select(users).where(users.c.name == name)).one()
+    return _user(row)
+
+
+def list_users(engine: Engine) -> list[User]:
+    with engine.connect() as conn:
+        return [_user(r) for r in conn.execute(sa.select(users).order_by(users.c.name))]
+
+
+def get_user(engine: Engine, user_id: int) -> User | None:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
+    return _user(row) if row else None
+
+
+def disable_user(engine: Engine, name: str, *, by: str) -> User:
+    """Disable a user and end their sessions at once."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+        if row is None:
+            raise AccountError(f"không có người dùng {name}; xem 'baocao users list'")
+        conn.execute(sa.update(users).where(users.c.id == row.id).values(active=False))
+        conn.execute(sa.delete(web_sessions).where(web_sessions.c.user_id == row.id))
+        _audit(conn, by, "user.disable", f"khóa người dùng {name}", now)
+        row = conn.execute(sa.select(users).where(users.c.id == row.id)).one()
+    return _user(row)
+
+
+def set_password(engine: Engine, name: str, password: str, *, by: str) -> User:
+    """A new password for ``name`` (forgotten, or first handed out); their sessions end."""
+    _check_password(password)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+        if row is None:
+            raise AccountError(f"không có người dùng {name}; xem 'baocao users list'")
+        conn.execute(
+            sa.update(users)
+            .where(users.c.id == row.id)
+            .values(password_hash=_hasher.hash(password))
+        )
+        conn.execute(sa.delete(web_sessions).where(web_sessions.c.user_id == row.id))
+        _audit(conn, by, "user.password", f"đặt mật khẩu mới cho {name}", now)
+    return _user(row)
+
+
+def change_own_password(
+    engine: Engine, user_id: int, current: str, new: str, *, keep_token: str
+) -> None:
+    """A user's own new password, given the current one; their other sessions end."""
+    _check_password(new)
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(users).where(users.c.id == user_id)).one()
+        try:
+            _hasher.verify(row.password_hash, current)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            raise AccountError("mật khẩu hiện tại không đúng") from None
+        conn.execute(
+            sa.update(users).where(users.c.id == user_id).values(password_hash=_hasher.hash(new))
+        )
+        conn.execute(
+            sa.delete(web_sessions).where(
+                web_sessions.c.user_id == user_id, web_sessions.c.token != keep_token
+            )
+        )
+        _audit(conn, row.name, "user.password", f"{row.name} đổi mật khẩu", datetime.now(UTC))
+
+
+# --- logins and sessions ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    max_failures: int = 5
+    window: timedelta = timedelta(minutes=15)
+
+
+def _failures(
+    conn: sa.Connection, column: sa.ColumnElement[str], value: str, since: datetime
+) -> int:
+    return int(
+        conn.execute(
+            sa.select(sa.func.count())
+            .select_from(login_attempts)
+            .where(
+                column == value, login_attempts.c.at >= since, login_attempts.c.success.is_(False)
+            )
+        ).scalar_one()
+    )
+
+
+def login(
+    engine: Engine,
+    name: str,
+    password: str,
+    address: str,
+    limits: LoginLimits,
+    *,
+    now: datetime | None = None,
+) -> tuple[User, str]:
+    """Check a login and open a session: the user and the session's token.
+
+    Refused (:class:`AccountError`, one message whatever was wrong, so that a name cannot be
+    probed) when the password does not match, the user is disabled, or too many logins failed
+    lately for this name or from this address.
+    """
+    now = now or datetime.now(UTC)
+    name = name.strip()[:64]
+    address = address[:64]
+    since = now - limits.window
+    with engine.begin() as conn:
+        if (
+            _failures(conn, login_attempts.c.name, name, since) >= limits.max_failures
+            or _failures(conn, login_attempts.c.address, address, since) >= limits.max_failures
+        ):
+            minutes = int(limits.window.total_seconds() // 60)
+            raise AccountError(
+                f"đăng nhập sai quá {limits.max_failures} lần; thử lại sau {minutes} phút "
+                "hoặc nhờ quản trị kiểm tra tài khoản"
+            )
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+    ok = False
+    try:
+        # an unknown name costs the same hash as a known one: its time tells nothing
+        ok = _hasher.verify(row.password_hash if row is not None else _dummy_hash(), password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    ok = ok and row is not None and bool(row.active)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(login_attempts).values(name=name, address=address, at=now, success=ok)
+        )
+    if not ok or row is None:  # raised after the commit: the failure must stay counted
+        raise AccountError("tên đăng nhập hoặc mật khẩu không đúng (hoặc tài khoản đã khóa)")
+    with engine.begin() as conn:
+        if _hasher.check_needs_rehash(row.password_hash):
+            conn.execute(
+                sa.update(users)
+                .where(users.c.id == row.id)
+                .values(password_hash=_hasher.hash(password))
+            )
+        token = secrets.token_urlsafe(32)
+        conn.execute(
+            sa.insert(web_sessions).values(
+                token=token, user_id=row.id, created_at=now, last_seen=now, address=address
+            )
+        )
+        _audit(conn, name, "login", f"đăng nhập từ {address}", now)
+    return _user(row), token
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def session_user(
+    engine: Engine, token: str, idle: timedelta, *, now: datetime | None = None
+) -> User | None:
+    """The active user of a session still in use, or None (the session is then gone)."""
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(web_sessions.c.last_seen, users)
+            .join(users, users.c.id == web_sessions.c.user_id)
+            .where(web_sessions.c.token == token)
+        ).first()
+    if row is None:
+        return None
+    last_seen = _aware(row.last_seen)
+    if now - last_seen > idle or not row.active:
+        end_session(engine, token)
+        return None
+    if now - last_seen > timedelta(seconds=30):  # one write a half-minute, not one a request
+        with engine.begin() as conn:
+            conn.execute(
+                sa.update(web_sessions).where(web_sessions.c.token == token).values(last_seen=now)
+            )
+    return User(row.id, row.name, row.role, bool(row.active), _aware(row.created_at))
+
+
+def end_session(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.delete(web_sessions).where(web_sessions.c.token == token))
+
+
+# --- the audit log ------------------------------------------------------------------------
+
+
+def _audit(conn: sa.Connection, who: str, action: str, detail: str, at: datetime) -> None:
+    conn.execute(sa.insert(audit_log).values(at=at, user_name=who, action=action, detail=detail))
+
+
+def audit(engine: Engine, who: str, action: str, detail: str) -> None:
+    """Record that ``who`` did ``action`` (import, generate, job.run, user.add, …)."""
+    with engine.begin() as conn:
+        _audit(conn, who, action, detail, datetime.now(UTC))
+
+
+def audit_entries(engine: Engine, limit: int = 200) -> list[AuditEntry]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
+        )
+        return [AuditEntry(_aware(r.at), r.user_name, r.action, r.detail) for r in rows]
+
+
+def approver_lookup(engine: Engine) -> Callable[[str], Sequence[str]]:
+    """A job's ``approvers`` entry (a login or a role key such as ``lanh-dao``) → mail
+    addresses of active users. The users table has no mail column: a login stands for an
+    address only when it is one; a user without one is an error that says so."""
+
+    def lookup(name: str) -> Sequence[str]:
+        with engine.connect() as conn:
+            if name in ROLES:
+                rows = conn.execute(
+                    sa.select(users.c.name).where(users.c.role == name, users.c.active)
+                ).scalars()
+                found = sorted(n for n in rows if "@" in n)
+                if not found:
+                    raise ApprovalError(
+                        f"Vai trò {name!r} ({ROLES[name]}) không có người dùng nào có tên đăng "
+                        "nhập là địa chỉ thư; ghi địa chỉ thư vào approvers trong tệp công việc."
+                    )
+                return found
+            row = conn.execute(
+                sa.select(users.c.name, users.c.active).where(users.c.name == name)
+            ).first()
+        if row is None or not row.active:
+            return []
+        raise ApprovalError(
+            f"Người dùng {name!r} không có địa chỉ thư (tên đăng nhập không phải địa chỉ thư); "
+            "ghi địa chỉ thư vào approvers trong tệp công việc."
+        )
+
+    return lookup

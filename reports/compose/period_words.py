@@ -1,0 +1,89 @@
+"""The wording of the Word report that depends on the period, and the trend chart's series.
+
+Kept apart from ``docx.py`` (the template machinery): what a week, a month or a quarter is
+called, which sections are printed and how they are numbered, and which trend series have data.
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reports.core import vi
+from reports.core.model import Report
+from reports.core.periods import ReportPeriod
+
+_ROMAN = ("I", "II", "III", "IV", "V")
+
+
+def period_labels(period: ReportPeriod) -> dict[str, Any]:
+    """What the period and its comparisons are called, by the period's kind.
+
+    The one place these words are chosen: the Word report, the workbook, the mail and
+    ``baocao figures`` all name the periods with them.
+    """
+    previous, last_year = period.previous(), period.same_period_last_year()
+    ytd = period.year_to_date()
+    return {
+        "loai_ky": vi.KIND_CODES[period.kind],
+        "ten_ky": vi.period_name(period),
+        "mo_dau": vi.period_opening(period),
+        "trich_yeu_ky": vi.period_subject(period),
+        "ten_cot": {
+            "ky_nay": vi.period_heading(period),
+            "ky_truoc": vi.period_heading(previous),
+            "cung_ky": f"Cùng kỳ {vi.period_label(last_year)}",
+            "luy_ke": (
+                f"Lũy kế từ {vi.numeric_date(ytd.start)}" if period.cutoff else "Lũy kế từ đầu năm"
+            ),
+        },
+        "don_vi_xu_huong": vi.trend_unit(period),
+    }
+
+
+def period_words(report: Report) -> dict[str, Any]:
+    """The wording that depends on the period's kind, and the sections' numbers.
+
+    A section with nothing in it is left out and the next one takes its number.
+    """
+    sections = ["chung"]
+    if report.highlights:
+        sections.append("noi_bat")
+    if report.show_figures_section:
+        sections.append("so_lieu")
+    number = {name: _ROMAN[i] for i, name in enumerate(sections)}
+    return period_labels(report.period) | {
+        "muc_noi_bat": number.get("noi_bat", ""),
+        "muc_so_lieu": number.get("so_lieu", ""),
+    }
+
+
+_BAR_SERIES = {
+    "Văn bản tiếp nhận": "documents_received",
+    "Văn bản chỉ đạo": "directives_approved",
+}
+_LINE_SERIES = {
+    "Hồ sơ TTHC tiếp nhận": "dossiers_received",
+    "Đơn thư tiếp nhận": "petitions_received",
+}
+Series = dict[str, list[int | None]]
+
+
+def trend_series(report: Report) -> tuple[list[str], Series, Series]:
+    """Labels, bar and line series of the trend chart.
+
+    Periods before the unit's first record are gaps (``None``), and a series with no data at
+    all is left out, so the legend lists only what the chart shows.
+    """
+    points = report.figures.trend_points()
+    labels = [vi.trend_label(p) for p, _ in points]
+
+    def series(names: dict[str, str]) -> Series:
+        out: Series = {}
+        for title, attr in names.items():
+            values: list[int | None] = [None if f is None else getattr(f, attr) for _, f in points]
+            if any(values):
+                out[title] = values
+        return out
+
+    return labels, series(_BAR_SERIES), series(_LINE_SERIES)

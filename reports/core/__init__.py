@@ -1,0 +1,1 @@
+"""What every stage shares: errors, periods, records, the report model, Vietnamese words, files."""

@@ -1,0 +1,186 @@
+"""The one family of errors the core raises.
+
+Every error builds its (Vietnamese, user-facing) message from its arguments and says what was
+wrong, where, and what to do. ``reports.cli`` turns any :class:`BaocaoError` into ``Lỗi: …`` and a
+non-zero exit; nothing else reaches the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class BaocaoError(Exception):
+    """Base class: a problem the user can fix, with a message that says how."""
+
+    exit_code = 1
+
+
+class ConfigError(BaocaoError):
+    """A setting is missing or has a bad value."""
+
+    exit_code = 2
+
+    def __init__(self, setting: str, problem: str, source: str | Path | None = None) -> None:
+        self.setting = setting
+        self.problem = problem
+        self.source = str(source) if source else None
+        where = f" ({self.source})" if self.source else ""
+        super().__init__(f"Cấu hình {setting}{where}: {problem}")
+
+
+class UsageError(BaocaoError):
+    """A command-line value the core cannot use (a date, a period, a format)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One invalid cell of an import file, numbered as a spreadsheet shows it."""
+
+    file: str
+    row: int
+    column: str
+    problem: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        from reports.core.safe_text import for_terminal
+
+        value = self.value
+        if value is not None:
+            value = for_terminal(value[:200] + ("…" if len(value) > 200 else ""))
+        shown = f" ({value})" if value not in (None, "") else ""
+        return f"{self.file}:{self.row}:{self.column}: {self.problem}{shown}"
+
+
+class DataImportError(BaocaoError):
+    """An import file could not be imported; nothing from it was stored."""
+
+    exit_code = 3
+
+
+class InvalidRowsError(DataImportError):
+    """Some rows are invalid: the whole file is rejected and every bad row is listed."""
+
+    def __init__(
+        self,
+        file: str,
+        problems: Sequence[RowProblem],
+        total_rows: int,
+        *,
+        more: int = 0,
+        bad_rows: int | None = None,
+    ) -> None:
+        self.file = file
+        self.problems = list(problems)
+        self.total_rows = total_rows
+        self.more = more
+        """Problems found but not listed (the list is capped to keep the message readable)."""
+        from reports.core.vi import number
+
+        if bad_rows is None:
+            bad_rows = len({(p.file, p.row) for p in self.problems})
+        lines = [
+            f"{file}: {number(bad_rows)} dòng không hợp lệ trên {number(total_rows)} dòng; "
+            "chưa nhập dòng nào của tệp này.",
+            *(str(p) for p in self.problems),
+            *([f"… và {number(more)} lỗi khác."] if more else []),
+            "Sửa các ô trên rồi nhập lại, hoặc dùng --skip-invalid để nhập các dòng hợp lệ "
+            "và ghi các dòng bị loại ra tệp bên cạnh.",
+        ]
+        super().__init__("\n".join(lines))
+
+
+class FileFormatError(DataImportError):
+    """The file itself cannot be read: wrong type, encoding, missing columns."""
+
+    def __init__(self, file: str, problem: str, hint: str = "") -> None:
+        self.file = file
+        self.problem = problem
+        self.hint = hint
+        message = f"{file}: {problem}"
+        if hint:
+            message += f"\n{hint}"
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[FileFormatError], tuple[str, str, str]]:
+        # Raised in the import's reading process, re-raised in the one that writes.
+        return (FileFormatError, (self.file, self.problem, self.hint))
+
+
+class StoreError(BaocaoError):
+    """The database cannot be reached, or is not at the schema this version needs."""
+
+    exit_code = 4
+
+
+class SchedulerStopped(StoreError):
+    """The scheduler cannot go on (a database error outlasted its retries): it exits non-zero
+    so that the service manager restarts it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"Bộ lập lịch dừng vì không thể tiếp tục: {reason}. Đã báo người phụ trách; dịch vụ "
+            "(systemd Restart=on-failure) sẽ khởi động lại và chạy bù các lần đã lỡ."
+        )
+
+
+class TemplateError(BaocaoError):
+    """A report template is broken, unsafe, or names a variable that does not exist."""
+
+    exit_code = 5
+
+    def __init__(self, template: str | Path, problem: str) -> None:
+        self.template = str(template)
+        self.problem = problem
+        super().__init__(f"Mẫu báo cáo {self.template}: {problem}")
+
+    def __reduce__(self) -> tuple[type[TemplateError], tuple[str, str]]:
+        # Raised in the process that fills templates, re-raised in the one that asked.
+        return (TemplateError, (self.template, self.problem))
+
+
+class RenderError(BaocaoError):
+    """A report file could not be written (PDF conversion, disk)."""
+
+    exit_code = 5
+
+
+class DeliveryError(BaocaoError):
+    """Mail could not be delivered."""
+
+    exit_code = 6
+
+    def __init__(self, problem: str, *, permanent: bool = False) -> None:
+        self.problem = problem
+        self.permanent = permanent
+        super().__init__(problem)
+
+
+class JobError(BaocaoError):
+    """A job file is invalid or a job cannot be found."""
+
+    exit_code = 2
+
+
+class ApprovalError(BaocaoError):
+    """A draft cannot be approved or returned in its current state (or does not exist)."""
+
+    exit_code = 7
+
+
+class AccountError(BaocaoError):
+    """A user cannot be created, found or logged in (web door, ``baocao users``)."""
+
+    exit_code = 2
+
+
+class UploadError(BaocaoError):
+    """An uploaded file is refused before it is stored: too large, or not CSV/XLSX."""
+
+    exit_code = 3

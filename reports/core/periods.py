@@ -1,0 +1,365 @@
+"""Report periods: a range of local calendar days, both ends included, its kind and comparisons.
+
+A period has a kind: a week, a month, a quarter, a half-year, a year, or a plain range. Each kind
+knows its comparisons (format.md §3): *kỳ trước* is the previous period of the same kind (for a
+week, the previous report's week, which shares its first day with this one's last in a
+Monday-to-Monday series), *cùng kỳ năm trước* is the same kind one year earlier (for a week,
+52 weeks earlier so that weekdays line up), *lũy kế* runs from the start of the year, or of the
+cut-off year. A month, quarter, half-year or year is either calendar or cut off by the rule of
+Nghị định 09/2019, Điều 12 (a month from the 15th of the month before to the 14th).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from reports.core.errors import UsageError
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_VN = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+KINDS = ("week", "month", "quarter", "half", "year", "range")
+CUTOFF_KINDS = ("month", "quarter", "half", "year")
+"""The kinds an office may cut off by Nghị định 09/2019, Điều 12 instead of the calendar."""
+CUTOFF_DAY = 14
+"""The cut-off day: a cut-off month ends on the 14th and the next starts on the 15th."""
+
+
+def parse_cli_date(text: str, option: str = "--from") -> date:
+    """A date as users type it: ``2020-09-21`` or ``21/09/2020`` (day first)."""
+    value = text.strip()
+    m = _ISO.match(value)
+    try:
+        if m:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        m = _VN.match(value)
+        if m:
+            return date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError as exc:
+        raise UsageError(f"{option}: ngày không tồn tại ({text})") from exc
+    raise UsageError(f"{option}: không hiểu ngày {text!r}; viết 2020-09-21 hoặc 21/09/2020")
+
+
+def _minus_year(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def _last_day(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _month_before(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def _span(year: int, first_month: int, last_month: int, cutoff: bool) -> tuple[date, date]:
+    """Months ``first_month``..``last_month`` of ``year``: calendar, or 15th before to 14th."""
+    if not cutoff:
+        return date(year, first_month, 1), _last_day(year, last_month)
+    y, m = _month_before(year, first_month)
+    return date(y, m, CUTOFF_DAY + 1), date(year, last_month, CUTOFF_DAY)
+
+
+@dataclass(frozen=True, order=True)
+class ReportPeriod:
+    """From ``start`` to ``end``, both local days included, with its kind.
+
+    Two periods are equal when their days are; the kind only changes comparisons and wording.
+    Built from two dates alone, the kind is inferred: Monday to Sunday or Monday to the next
+    Monday is a week, an exact calendar month, quarter, half-year or year is that, anything else
+    a plain range. :func:`classify` knows the office's conventions: only its own week shape
+    is a week, and its cut-off periods are recognised.
+    """
+
+    start: date
+    end: date
+    kind: str = field(default="", compare=False)
+    cutoff: bool = field(default=False, compare=False)
+    """Cut off by Nghị định 09/2019 (15th to 14th) rather than calendar; for a week or a
+    range, only its *lũy kế*, which then starts with the cut-off year (15/12)."""
+    year: int = field(default=0, compare=False)
+    """The year the period is named after (a cut-off year starts 15/12 of the year before)."""
+    index: int = field(default=0, compare=False)
+    """Month 1-12, quarter 1-4, half 1-2 or week number (ISO week of the start day)."""
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise UsageError(
+                f"kỳ báo cáo không hợp lệ: ngày kết thúc {self.end:%d/%m/%Y} "
+                f"trước ngày bắt đầu {self.start:%d/%m/%Y}"
+            )
+        if self.kind and self.kind not in KINDS:
+            raise ValueError(f"unknown period kind {self.kind!r}")
+        if not self.kind:
+            inferred = _infer(self.start, self.end, {}, None)
+            for name in ("kind", "cutoff", "year", "index"):
+                object.__setattr__(self, name, getattr(inferred, name))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def code(self) -> str:
+        """The period as ``--period`` takes it: ``2021-03``, ``2021-Q1``, ``2021-W11``…"""
+        if self.kind == "month":
+            return f"{self.year}-{self.index:02d}"
+        if self.kind == "quarter":
+            return f"{self.year}-Q{self.index}"
+        if self.kind == "half":
+            return f"{self.year}-H{self.index}"
+        if self.kind == "year":
+            return str(self.year)
+        return self.slug()
+
+    def previous(self) -> ReportPeriod:
+        """The previous period of the same kind (a range: same length, just before)."""
+        if self.kind == "week":
+            return self.shifted(-7)
+        if self.kind == "month":
+            y, m = _month_before(self.year, self.index)
+            return month_period(y, m, self.cutoff)
+        if self.kind == "quarter":
+            y, q = (self.year - 1, 4) if self.index == 1 else (self.year, self.index - 1)
+            return quarter_period(y, q, self.cutoff)
+        if self.kind == "half":
+            y, h = (self.year - 1, 2) if self.index == 1 else (self.year, 1)
+            return half_period(y, h, self.cutoff)
+        if self.kind == "year":
+            return year_period(self.year - 1, self.cutoff)
+        end = self.start - timedelta(days=1)
+        return ReportPeriod(end - timedelta(days=self.days - 1), end, "range", self.cutoff)
+
+    def same_period_last_year(self) -> ReportPeriod:
+        """The same kind one year earlier; a week: 52 weeks earlier (same weekdays)."""
+        if self.kind == "week":
+            return self.shifted(-364)
+        if self.kind == "month":
+            return month_period(self.year - 1, self.index, self.cutoff)
+        if self.kind == "quarter":
+            return quarter_period(self.year - 1, self.index, self.cutoff)
+        if self.kind == "half":
+            return half_period(self.year - 1, self.index, self.cutoff)
+        if self.kind == "year":
+            return year_period(self.year - 1, self.cutoff)
+        return ReportPeriod(_minus_year(self.start), _minus_year(self.end), "range", self.cutoff)
+
+    def year_to_date(self) -> ReportPeriod:
+        """From the start of the (cut-off) year to the end of the period."""
+        if self.cutoff and self.kind in ("week", "range"):
+            year_start = date(self.end.year, 12, CUTOFF_DAY + 1)
+            if self.end < year_start:
+                year_start = year_start.replace(year=self.end.year - 1)
+            return ReportPeriod(year_start, self.end, "range")
+        if self.cutoff:
+            return ReportPeriod(date(self.year - 1, 12, CUTOFF_DAY + 1), self.end, "range")
+        return ReportPeriod(date(self.end.year, 1, 1), self.end, "range")
+
+    def shifted(self, days: int) -> ReportPeriod:
+        """The same period moved by ``days``; a week stays a week (renumbered)."""
+        start, end = self.start + timedelta(days=days), self.end + timedelta(days=days)
+        if self.kind == "week":
+            return week_period(start, self.days, self.cutoff)
+        if self.kind == "range":
+            return ReportPeriod(start, end, "range", self.cutoff)
+        return ReportPeriod(start, end)
+
+    def trend(self, count: int) -> list[ReportPeriod]:
+        """The last ``count`` periods of this kind ending with this one, oldest first."""
+        out = [self]
+        while len(out) < count:
+            out.append(out[-1].previous())
+        return out[::-1]
+
+    def comparisons(self) -> dict[str, ReportPeriod]:
+        return {
+            "current": self,
+            "previous": self.previous(),
+            "last_year": self.same_period_last_year(),
+            "year_to_date": self.year_to_date(),
+        }
+
+    def slug(self) -> str:
+        """For file names: ``2020-09-21_2020-09-28``."""
+        return f"{self.start.isoformat()}_{self.end.isoformat()}"
+
+
+def week_period(start: date, days: int = 8, year_cutoff: bool = False) -> ReportPeriod:
+    """A week of ``days`` (7: ISO, 8: Monday to Monday) starting on ``start``.
+
+    ``year_cutoff``: its *lũy kế* starts with the cut-off year (15/12), not on 1/1.
+    """
+    iso = start.isocalendar()
+    end = start + timedelta(days=days - 1)
+    return ReportPeriod(start, end, "week", year_cutoff, iso.year, iso.week)
+
+
+def iso_week_period(
+    year: int, week: int, convention: str, year_cutoff: bool = False
+) -> ReportPeriod:
+    """The office's week ``week`` of ``year``: from the Monday of that ISO week."""
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError as exc:
+        raise UsageError(f"--period: năm {year} không có tuần {week}") from exc
+    return week_period(monday, week_days(convention), year_cutoff)
+
+
+def month_period(year: int, month: int, cutoff: bool = False) -> ReportPeriod:
+    start, end = _span(year, month, month, cutoff)
+    return ReportPeriod(start, end, "month", cutoff, year, month)
+
+
+def quarter_period(year: int, quarter: int, cutoff: bool = False) -> ReportPeriod:
+    start, end = _span(year, 3 * quarter - 2, 3 * quarter, cutoff)
+    return ReportPeriod(start, end, "quarter", cutoff, year, quarter)
+
+
+def half_period(year: int, half: int, cutoff: bool = False) -> ReportPeriod:
+    start, end = _span(year, 6 * half - 5, 6 * half, cutoff)
+    return ReportPeriod(start, end, "half", cutoff, year, half)
+
+
+def year_period(year: int, cutoff: bool = False) -> ReportPeriod:
+    start, end = _span(year, 1, 12, cutoff)
+    return ReportPeriod(start, end, "year", cutoff, year, 0)
+
+
+def _candidates(end: date, cutoff: bool) -> list[ReportPeriod]:
+    """The months, quarters, halves and year that could end on ``end`` (in that mode)."""
+    out = [month_period(end.year, end.month, cutoff)]
+    if end.month % 3 == 0:
+        out.append(quarter_period(end.year, end.month // 3, cutoff))
+    if end.month % 6 == 0:
+        out.append(half_period(end.year, end.month // 6, cutoff))
+    if end.month == 12:
+        out.append(year_period(end.year, cutoff))
+    return out
+
+
+def week_days(convention: str) -> int:
+    """How many days an office week has: 8 Monday to Monday, 7 ISO (Monday to Sunday)."""
+    return 8 if convention == "monday-to-monday" else 7
+
+
+def _is_week(start: date, days: int, convention: str | None) -> bool:
+    """A week starts on a Monday and has the convention's length (either, when unknown)."""
+    if start.weekday() != 0:
+        return False
+    return days in (7, 8) if convention is None else days == week_days(convention)
+
+
+def _infer(
+    start: date, end: date, cutoffs: Mapping[str, bool], convention: str | None
+) -> ReportPeriod:
+    days = (end - start).days + 1
+    if _is_week(start, days, convention):
+        return week_period(start, days, cutoffs.get("year", False))
+    for cutoff in (False, True):
+        for candidate in _candidates(end, cutoff):
+            if cutoffs.get(candidate.kind, False) != cutoff:
+                continue
+            if (candidate.start, candidate.end) == (start, end):
+                return candidate
+    return ReportPeriod(start, end, "range", cutoffs.get("year", False))
+
+
+def classify(
+    start: date, end: date, cutoffs: Mapping[str, bool], convention: str | None = None
+) -> ReportPeriod:
+    """The period from ``start`` to ``end`` with its kind, given the office's conventions.
+
+    ``cutoffs`` maps a kind of :data:`CUTOFF_KINDS` to ``True`` when the office cuts it off by
+    Nghị định 09/2019; a month in the other mode is then a plain range. ``convention`` is
+    ``report.week_convention``: only a range of that shape is a week (Monday to the next
+    Monday, or Monday to Sunday); seven days from a Wednesday are a plain range. ``None``
+    (caller without settings): either shape from a Monday.
+    """
+    if end < start:
+        ReportPeriod(start, end)  # raises the message users see
+    return _infer(start, end, cutoffs, convention)
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+_HALF = re.compile(r"^(\d{4})-[Hh]([12])$")
+_YEAR = re.compile(r"^(\d{4})$")
+_WEEK = re.compile(r"^(\d{4})-[Ww](\d{1,2})$")
+
+
+def parse_period(
+    text: str, cutoffs: Mapping[str, bool], convention: str, option: str = "--period"
+) -> ReportPeriod:
+    """``2021-03``, ``2021-Q1``, ``2021-H1``, ``2021``, ``2021-W11``, ``2021-03-15..2021-03-22``."""
+    value = text.strip()
+    if ".." in value:
+        first, _, last = value.partition("..")
+        first_day, last_day = parse_cli_date(first, option), parse_cli_date(last, option)
+        return classify(first_day, last_day, cutoffs, convention)
+    if m := _MONTH.match(value):
+        month = int(m[2])
+        if not 1 <= month <= 12:
+            raise UsageError(f"{option}: không có tháng {month} ({text})")
+        return month_period(int(m[1]), month, cutoffs.get("month", False))
+    if m := _QUARTER.match(value):
+        return quarter_period(int(m[1]), int(m[2]), cutoffs.get("quarter", False))
+    if m := _HALF.match(value):
+        return half_period(int(m[1]), int(m[2]), cutoffs.get("half", False))
+    if m := _YEAR.match(value):
+        return year_period(int(m[1]), cutoffs.get("year", False))
+    if m := _WEEK.match(value):
+        return iso_week_period(int(m[1]), int(m[2]), convention, cutoffs.get("year", False))
+    raise UsageError(
+        f"{option}: không hiểu kỳ {text!r}; viết 2021-03 (tháng), 2021-Q1 (quý), "
+        "2021-H1 (6 tháng), 2021 (năm), 2021-W11 (tuần) hoặc 2021-03-15..2021-03-22"
+    )
+
+
+def previous_period(
+    kind: str, moment: date | datetime, cutoffs: Mapping[str, bool], convention: str
+) -> ReportPeriod:
+    """The last complete period of ``kind`` before ``moment`` (what a scheduled run reports)."""
+    day = moment.date() if isinstance(moment, datetime) else moment
+    if kind == "week":
+        return week_before(day, convention, cutoffs.get("year", False))
+    cut = cutoffs.get(kind, False)
+    candidates = [p for y in (day.year - 1, day.year) for p in _periods_of_year(kind, y, cut)]
+    return max(p for p in candidates if p.end < day)
+
+
+def _periods_of_year(kind: str, year: int, cutoff: bool) -> list[ReportPeriod]:
+    if kind == "month":
+        return [month_period(year, m, cutoff) for m in range(1, 13)]
+    if kind == "quarter":
+        return [quarter_period(year, q, cutoff) for q in range(1, 5)]
+    if kind == "half":
+        return [half_period(year, h, cutoff) for h in (1, 2)]
+    if kind == "year":
+        return [year_period(year, cutoff)]
+    raise ValueError(f"no periods of kind {kind!r}")
+
+
+def week_containing(day: date, convention: str) -> ReportPeriod:
+    """The office week that starts on the Monday of ``day``'s ISO week."""
+    monday = day - timedelta(days=day.weekday())
+    return week_period(monday, week_days(convention))
+
+
+def week_before(
+    moment: date | datetime, convention: str, year_cutoff: bool = False
+) -> ReportPeriod:
+    """The period a weekly run at ``moment`` reports on: the last full week before it.
+
+    ISO: Monday to Sunday of the previous week. Monday-to-Monday (Hà Nội 2020): the previous
+    Monday to this week's Monday, as the bulletins of 2020 did.
+    """
+    day = moment.date() if isinstance(moment, datetime) else moment
+    this_monday = day - timedelta(days=day.weekday())
+    last_monday = this_monday - timedelta(days=7)
+    return week_period(last_monday, week_days(convention), year_cutoff)

@@ -1,0 +1,61 @@
+"""The units: names, optional details, whether a code is known, the tree below a unit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from reports.core.errors import UsageError
+from reports.core.model import UnitRow
+from reports.store.schema import unit_scope, units
+
+
+def unit_name(conn: Connection, code: str | None) -> str | None:
+    if not code:
+        return None
+    name = conn.execute(sa.select(units.c.name).where(units.c.code == code)).scalar()
+    return str(name) if name is not None else None
+
+
+def unit_rows(conn: Connection, codes: Sequence[str] | None = None) -> dict[str, UnitRow]:
+    """The ``units`` rows of ``codes`` (every unit when ``None``)."""
+    stmt = sa.select(
+        units.c.code,
+        units.c.name,
+        units.c.parent,
+        units.c.unit_type,
+        units.c.place,
+        units.c.absorbed,
+    )
+    if codes is not None:
+        stmt = stmt.where(units.c.code.in_(sa.bindparam("codes", expanding=True)))
+    params = {"codes": list(codes)} if codes is not None else {}
+    return {str(r[0]): UnitRow(*r) for r in conn.execute(stmt, params)}
+
+
+def check_unit(conn: Connection, code: str | None) -> None:
+    """A unit named on the command line must be known (in ``units`` or in some record)."""
+    if not code:
+        return
+    known = conn.execute(
+        sa.select(unit_scope.c.descendant).where(unit_scope.c.descendant == code).limit(1)
+    ).first()
+    if not known:
+        raise UsageError(
+            f"--unit: không có đơn vị {code!r} trong cơ sở dữ liệu; "
+            "xem danh sách bằng 'baocao units' hoặc nhập tệp units.csv"
+        )
+
+
+def list_units(conn: Connection, parent: str | None = None) -> list[tuple[str, str, str | None]]:
+    """(code, name, parent) of the units in ``units`` (under ``parent`` when given)."""
+    stmt = sa.select(units.c.code, units.c.name, units.c.parent).order_by(units.c.code)
+    if parent:
+        stmt = stmt.where(
+            units.c.code.in_(
+                sa.select(unit_scope.c.descendant).where(unit_scope.c.ancestor == parent)
+            )
+        )
+    return [(str(c), str(n), p) for c, n, p in conn.execute(stmt)]

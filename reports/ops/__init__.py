@@ -1,0 +1,1 @@
+"""Running an office's installation: the office folder (init), checks, logging."""

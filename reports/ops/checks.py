@@ -1,0 +1,223 @@
+"""``baocao check``: each prerequisite of a working office, ✔ or ✘ with the fix.
+
+Read-only: nothing is created (not even an empty SQLite file) and nobody is mailed. The SMTP
+check connects, says EHLO, starts TLS as configured and logs in when a user is set, then quits.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import smtplib
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reports.core.errors import BaocaoError
+from reports.settings.load import Settings
+
+FONTS = ("Times New Roman", "Liberation Serif")
+"""The report's font, or the one with its metrics LibreOffice uses instead (PDF)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def lines(self) -> list[str]:
+        mark = "✔" if self.ok else "✘"
+        detail = " ".join(self.detail.split())  # a driver's message may span lines
+        out = [f"{mark} {self.name}: {detail}"]
+        if not self.ok and self.fix:
+            out.append(f"    cách sửa: {self.fix}")
+        return out
+
+
+def _guard(name: str, fix: str, probe: Callable[[], str]) -> Check:
+    try:
+        return Check(name, True, probe())
+    except BaocaoError as exc:
+        return Check(name, False, str(exc), fix)
+    except (OSError, smtplib.SMTPException) as exc:
+        return Check(name, False, f"{exc.__class__.__name__}: {exc}", fix)
+
+
+def check_settings(
+    path: str | Path | None, db: str | None, jobs: str | None, environ: Mapping[str, str]
+) -> tuple[Check, Settings | None]:
+    from reports.settings.load import load_settings
+
+    try:
+        settings = load_settings(path, environ).with_database(db).with_jobs_dir(jobs)
+    except BaocaoError as exc:
+        fix = "sửa tệp theo thông báo (mọi thiết lập: baocao help settings), hoặc 'baocao init'"
+        return Check("Cấu hình", False, str(exc), fix), None
+    return Check("Cấu hình", True, str(settings.source)), settings
+
+
+def check_database(settings: Settings) -> Check:
+    from reports.store.db import (
+        HEAD_REVISION,
+        check_revision,
+        create_engine,
+        probe_revision,
+        safe_url,
+    )
+
+    url = settings.database_url
+    shown = safe_url(url)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            folder = next((p for p in path.parents if p.exists()), Path("/"))
+            if not os.access(folder, os.W_OK):
+                return Check(
+                    "Cơ sở dữ liệu", False, f"không tạo được {path}: {folder} không ghi được",
+                    "cấp quyền ghi thư mục, hoặc đổi paths.data / [database] url",
+                )  # fmt: skip
+            return Check("Cơ sở dữ liệu", True, f"{shown}: chưa có, sẽ được tạo khi dùng lần đầu")
+
+    def probe() -> str:
+        engine = create_engine(url)
+        try:
+            revision = probe_revision(engine, url)
+            check_revision(url, revision, engine)
+        finally:
+            engine.dispose()
+        if revision is None:
+            return f"{shown}: chưa có lược đồ, sẽ được tạo khi dùng lần đầu"
+        if revision != HEAD_REVISION:
+            raise _Behind(f"{shown}: lược đồ {revision}, bản này dùng {HEAD_REVISION}")
+        return f"{shown}: lược đồ {revision}"
+
+    try:
+        return Check("Cơ sở dữ liệu", True, probe())
+    except _Behind as exc:
+        return Check("Cơ sở dữ liệu", False, str(exc), "baocao db upgrade (SQLite: sao lưu trước)")
+    except BaocaoError as exc:
+        fix = "kiểm tra máy chủ, --db / BAOCAO_DB / [database] url"
+        if "phiên bản mới hơn" in str(exc):
+            fix = "cài bản baocao mới hơn, hoặc dùng bản sao lưu của cơ sở dữ liệu"
+        return Check("Cơ sở dữ liệu", False, str(exc), fix)
+
+
+class _Behind(BaocaoError):
+    pass
+
+
+def check_templates(settings: Settings) -> Iterator[Check]:
+    from reports.produce import preflight
+
+    fix = "sửa mẫu theo thông báo (baocao help templates), hoặc chép lại mẫu đi kèm"
+    yield _guard("Mẫu Word", fix, lambda: str(preflight.word_template(settings)))
+    yield _guard(
+        "Mẫu thư", fix, lambda: ", ".join(str(p) for p in preflight.mail_templates(settings))
+    )
+
+
+def check_libreoffice(environ: Mapping[str, str]) -> Iterator[Check]:
+    fix = "apt-get install libreoffice-writer fonts-liberation2 (chỉ cần cho --format pdf)"
+    path = environ.get("PATH", os.defpath)
+    binary = shutil.which("soffice", path=path) or shutil.which("libreoffice", path=path)
+    if binary is None:
+        yield Check("LibreOffice", False, "không tìm thấy soffice trong PATH", fix)
+    else:
+        yield Check("LibreOffice", True, binary)
+    try:
+        listed = subprocess.run(
+            ["fc-list", ":", "family"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        listed = ""
+    found = [font for font in FONTS if font in listed]
+    if found:
+        yield Check("Phông chữ", True, ", ".join(found))
+    else:
+        yield Check("Phông chữ", False, f"không có {' hoặc '.join(FONTS)}", fix)
+
+
+def check_smtp(settings: Settings) -> Check:
+    from reports.deliver.mail import tls_context
+
+    smtp = settings.smtp
+    where = f"{smtp.host}:{smtp.port} ({smtp.tls})"
+    fix = "kiểm tra [smtp] host, port, tls, user và BAOCAO_SMTP_PASSWORD; tường lửa"
+    if smtp.user and not smtp.password:
+        return Check(
+            "Máy chủ thư", False, f"{where}: có smtp.user nhưng thiếu mật khẩu",
+            "đặt biến môi trường BAOCAO_SMTP_PASSWORD",
+        )  # fmt: skip
+    timeout = min(smtp.timeout_s, 15.0)
+    try:
+        if smtp.tls == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp.host, smtp.port, timeout=timeout, context=tls_context(smtp)
+            )
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+        try:
+            code, _ = client.ehlo()
+            if code != 250:
+                raise smtplib.SMTPResponseException(code, "EHLO bị từ chối")
+            if smtp.tls == "starttls":
+                client.starttls(context=tls_context(smtp))
+                client.ehlo()
+            done = "EHLO"
+            if smtp.user:
+                client.login(smtp.user, smtp.password)
+                done += f", đăng nhập {smtp.user}"
+        finally:
+            client.close()
+    except smtplib.SMTPAuthenticationError as exc:
+        return Check("Máy chủ thư", False, f"{where}: đăng nhập bị từ chối ({exc.smtp_code})", fix)
+    except (OSError, smtplib.SMTPException) as exc:
+        return Check("Máy chủ thư", False, f"{where}: {exc.__class__.__name__}: {exc}", fix)
+    return Check("Máy chủ thư", True, f"{where}: {done}")
+
+
+def check_jobs(settings: Settings) -> Check:
+    from reports.runs.jobs import load_jobs
+
+    def probe() -> str:
+        jobs = load_jobs(settings.jobs_dir, settings.smtp.owner, settings.calendar)
+        if not jobs:
+            return f"không có công việc nào trong {settings.jobs_dir}"
+        return f"{len(jobs)} công việc ({', '.join(j.id for j in jobs)}) trong {settings.jobs_dir}"
+
+    return _guard("Công việc", "sửa tệp theo thông báo (baocao help jobs)", probe)
+
+
+def check_timezone(settings: Settings, now: datetime | None = None) -> Check:
+    moment = (now or datetime.now(UTC)).astimezone(settings.tz)
+    return Check(
+        "Múi giờ",
+        True,
+        f"{settings.timezone}: bây giờ là {moment:%H:%M %d/%m/%Y} (UTC{moment:%z})",
+    )
+
+
+def run_checks(
+    path: str | Path | None = None,
+    db: str | None = None,
+    jobs: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[Check]:
+    """Every check, in the order a new office meets them; after a settings failure only that."""
+    env = os.environ if environ is None else environ
+    first, settings = check_settings(path, db, jobs, env)
+    if settings is None:
+        return [first]
+    return [
+        first,
+        check_database(settings),
+        *check_templates(settings),
+        *check_libreoffice(env),
+        check_smtp(settings),
+        check_jobs(settings),
+        check_timezone(settings),
+    ]

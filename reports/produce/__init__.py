@@ -1,0 +1,1 @@
+"""Producing report files: one period (pipeline), every unit (batch), the files the page keeps."""

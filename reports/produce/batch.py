@@ -1,0 +1,203 @@
+"""A report for every unit: figures for all units in one pass, rendering spread over processes.
+
+The main process counts (one pass over the roll-ups for all units) and composes each unit's
+:class:`Report` (pure values); worker processes render them, each loading the templates once
+and opening its own database connection for the workbook's detail sheets. One unit failing does
+not stop the others: its error is kept in its :class:`UnitOutcome`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from reports.compose.assemble import compose_report
+from reports.compose.unit_profile import absorbed_units, unit_header
+from reports.core.errors import BaocaoError, UsageError
+from reports.core.files import unit_file_key
+from reports.core.model import Directive, Highlight, Report, UnitRow
+from reports.core.periods import ReportPeriod
+from reports.figures import indicators
+from reports.produce.pipeline import today, write_files
+from reports.settings.load import Settings
+from reports.store.schema import unit_scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    code: str
+    name: str
+    paths: tuple[Path, ...] = ()
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class BatchSummary:
+    outcomes: list[UnitOutcome] = field(default_factory=list)
+    reports: dict[str, Report] = field(default_factory=dict)
+    """Each unit's composed report, by unit code (for the mail body)."""
+
+    @property
+    def written(self) -> list[UnitOutcome]:
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def failed(self) -> list[UnitOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def _scopes(conn: Connection, codes: Sequence[str]) -> dict[str, set[str]]:
+    """descendant → the listed units it belongs to (itself included)."""
+    out: dict[str, set[str]] = {}
+    stmt = sa.select(unit_scope.c.ancestor, unit_scope.c.descendant).where(
+        unit_scope.c.ancestor.in_(sa.bindparam("codes", expanding=True))
+    )
+    for ancestor, descendant in conn.execute(stmt, {"codes": list(codes)}):
+        out.setdefault(descendant, set()).add(ancestor)
+    return out
+
+
+def compose_unit_reports(
+    conn: Connection,
+    settings: Settings,
+    period: ReportPeriod,
+    *,
+    parent: str | None = None,
+    issued_on: date,
+) -> list[Report]:
+    """Every unit's report (under ``parent`` when given), with a constant number of queries."""
+    listed = indicators.list_units(conn, parent)
+    if not listed:
+        where = f" trực thuộc {parent}" if parent else ""
+        raise UsageError(f"Không có đơn vị nào{where} trong bảng units; nhập tệp units.csv trước.")
+    codes = [code for code, _, _ in listed]
+    rows = indicators.unit_rows(conn, codes)
+    absorbed = absorbed_units(settings, list(rows.values()), codes)
+    sets = indicators.figure_sets(conn, period, codes, settings.report.trend_periods, absorbed)
+    scopes = _scopes(conn, codes)
+    directives: dict[str, list[Directive]] = {c: [] for c in codes}
+    for d, unit in indicators.directives_with_units(conn, period):
+        for owner in scopes.get(unit or "", ()):
+            directives[owner].append(d)
+    highlights: dict[str, list[Highlight]] = {c: [] for c in codes}
+    for h, unit in indicators.highlights_with_units(conn, period):
+        for owner in scopes.get(unit or "", ()):
+            highlights[owner].append(h)
+    return [
+        compose_report(
+            settings,
+            sets[code],
+            directives[code],
+            highlights[code],
+            issued_on=issued_on,
+            **unit_header(settings, rows.get(code) or UnitRow(code, name)),
+        )
+        for code, name, _ in listed
+    ]
+
+
+def _check_folders(codes: Sequence[str]) -> None:
+    """Refuse, before anything is written, units whose folders would be the same one (on a
+    file system that ignores case, as Windows shares do)."""
+    by_folder: dict[str, list[str]] = {}
+    for code in codes:
+        by_folder.setdefault(unit_file_key(code).casefold(), []).append(code)
+    clashes = [sorted(same) for same in by_folder.values() if len(same) > 1]
+    if clashes:
+        shown = "; ".join(" và ".join(repr(c) for c in same) for same in clashes[:10])
+        raise UsageError(
+            f"Các mã đơn vị sau trùng tên thư mục khi ghi báo cáo (không phân biệt hoa thường): "
+            f"{shown}. Chưa ghi tệp nào; đổi mã đơn vị trong units.csv cho khác nhau."
+        )
+
+
+# --- workers -----------------------------------------------------------------------------
+
+_worker_settings: Settings | None = None
+_worker_engine: Engine | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker_settings, _worker_engine
+    from reports.core.children import die_with_parent
+    from reports.store.db import open_store
+
+    die_with_parent()
+    _worker_settings = settings
+    _worker_engine = open_store(settings.database_url, migrate=False)
+
+
+def _render_one(report: Report, formats: Sequence[str], out_dir: Path) -> UnitOutcome:
+    assert _worker_settings is not None and _worker_engine is not None
+    code = report.unit_code or ""
+    name = report.unit_name or code
+    folder = out_dir / unit_file_key(code)
+    try:
+        with _worker_engine.connect() as conn:
+            paths = write_files(conn, _worker_settings, report, formats=formats, out_dir=folder)
+        if any(p.parent != folder for p in paths):  # a unit's mail carries its own files only
+            raise RuntimeError(f"files of unit {code!r} outside its folder: {paths}")
+        return UnitOutcome(code, name, tuple(paths))
+    except BaocaoError as exc:
+        return UnitOutcome(code, name, error=str(exc))
+    except OSError as exc:
+        return UnitOutcome(code, name, error=f"không ghi được {exc.filename}: {exc.strerror}")
+    except Exception as exc:  # noqa: BLE001 - one unit failing must not stop the others
+        log.exception("report for unit %s failed", code)
+        return UnitOutcome(code, name, error=f"{exc.__class__.__name__}: {exc}")
+
+
+def generate_all_units(
+    engine: Engine,
+    settings: Settings,
+    period: ReportPeriod,
+    *,
+    parent: str | None = None,
+    formats: Sequence[str] = ("docx", "xlsx"),
+    out_dir: Path,
+    workers: int | None = None,
+    issued_on: date | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[UnitOutcome], None] | None = None,
+) -> BatchSummary:
+    """One report per unit, each in its own folder ``out_dir/<unit code>/``."""
+    with engine.connect() as conn:
+        reports = compose_unit_reports(
+            conn, settings, period, parent=parent, issued_on=issued_on or today(settings)
+        )
+    _check_folders([r.unit_code or "" for r in reports])
+    if on_start:
+        on_start(len(reports))
+    summary = BatchSummary(reports={r.unit_code or "": r for r in reports})
+    workers = max(1, min(workers or os.cpu_count() or 1, len(reports)))
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(settings,)
+    ) as pool:
+        pending: set[Future[UnitOutcome]] = {
+            pool.submit(_render_one, r, tuple(formats), out_dir) for r in reports
+        }
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                outcome = fut.result()
+                summary.outcomes.append(outcome)
+                if on_done:
+                    on_done(outcome)
+    summary.outcomes.sort(key=lambda o: o.code)
+    return summary

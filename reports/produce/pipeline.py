@@ -1,0 +1,177 @@
+"""One pipeline, two doors (CLI, scheduler): figures → report → files.
+
+This is an edge: it reads the database and the clock, then hands pure values to the renderers.
+Renderers are imported where used, so a command that renders nothing starts fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from reports.compose.assemble import compose_report
+from reports.compose.unit_profile import absorbed_units, unit_header
+from reports.core.domain import RECORD_KINDS
+from reports.core.errors import UsageError
+from reports.core.files import report_file_name
+from reports.core.model import FigureSet, Report, UnitRow
+from reports.core.periods import ReportPeriod
+from reports.figures import indicators
+from reports.settings.load import Settings
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("docx", "xlsx", "pdf")
+
+
+RETURNED_LABEL = "hồ sơ trả kết quả trong kỳ"
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    """``"docx,xlsx"`` → ``("docx", "xlsx")``, checked, duplicates removed, order kept."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    out: list[str] = []
+    for item in (i.strip().lower() for i in items):
+        if not item:
+            continue
+        if item not in FORMATS:
+            raise UsageError(
+                f"--format: không có định dạng {item!r}; chọn trong {', '.join(FORMATS)}"
+            )
+        if item not in out:
+            out.append(item)
+    if not out:
+        raise UsageError(f"--format: cần ít nhất một định dạng ({', '.join(FORMATS)})")
+    return tuple(out)
+
+
+def today(settings: Settings) -> date:
+    return datetime.now(settings.tz).date()
+
+
+def build_report_conn(
+    conn: Connection,
+    settings: Settings,
+    period: ReportPeriod,
+    *,
+    unit: str | None = None,
+    issued_on: date | None = None,
+    show_figures_section: bool | None = None,
+) -> Report:
+    indicators.check_unit(conn, unit)
+    header: dict[str, Any] = {}
+    if unit:
+        row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
+        header = unit_header(settings, row)
+    figures = unit_figure_set(conn, settings, period, unit)
+    report = compose_report(
+        settings,
+        figures,
+        indicators.period_directives(conn, period, unit),
+        indicators.period_highlights(conn, period, unit),
+        issued_on=issued_on or today(settings),
+        show_figures_section=show_figures_section,
+        **header,
+    )
+    from reports.figures.completeness import gaps, provisional_line
+
+    if line := provisional_line(gaps(conn, settings, period)):
+        report = replace(report, provisional=line)
+    return report
+
+
+def unit_figure_set(
+    conn: Connection, settings: Settings, period: ReportPeriod, unit: str | None
+) -> FigureSet:
+    """The figures of the office or of one unit, with the units merged into it."""
+    absorbed: dict[str, tuple[str, ...]] = {}
+    if unit:
+        row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
+        absorbed = absorbed_units(settings, [row], [unit])
+    return indicators.figure_set(conn, period, unit, settings.report.trend_periods, absorbed)
+
+
+def write_files(
+    conn: Connection,
+    settings: Settings,
+    report: Report,
+    *,
+    formats: Sequence[str],
+    out_dir: Path,
+) -> list[Path]:
+    """Render ``report`` in each format into ``out_dir``; each file appears only complete."""
+    period, unit = report.period, report.unit_code
+    written: list[Path] = []
+    docx_path: Path | None = None
+    if "docx" in formats or "pdf" in formats:
+        from reports.render.docx import render_docx
+
+        if "docx" in formats:
+            docx_path = out_dir / report_file_name(period, "docx", unit)
+            render_docx(report, settings, docx_path)
+            written.append(docx_path)
+    if "xlsx" in formats:
+        from reports.render.xlsx import render_xlsx
+
+        xlsx_path = out_dir / report_file_name(period, "xlsx", unit)
+        render_xlsx(
+            report,
+            settings,
+            xlsx_path,
+            units=indicators.figures_by_unit(conn, period, unit),
+            records=[
+                *(indicators.period_records(conn, k, period, unit) for k in RECORD_KINDS),
+                # the dossiers behind "trả kết quả trong kỳ (đúng hạn / quá hạn)"
+                indicators.period_records(
+                    conn, "dossiers", period, unit, by="returned_on", label=RETURNED_LABEL
+                ),
+            ],
+        )
+        written.append(xlsx_path)
+    if "pdf" in formats:
+        from reports.render.pdf import convert_to_pdf
+
+        if docx_path is not None:
+            written.append(convert_to_pdf(docx_path, out_dir, timeout_s=settings.pdf_timeout_s))
+        else:
+            with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
+                source = Path(tmp) / report_file_name(period, "docx", unit)
+                render_docx(report, settings, source)
+                written.append(convert_to_pdf(source, out_dir, timeout_s=settings.pdf_timeout_s))
+    return written
+
+
+def generate(
+    engine: Engine,
+    settings: Settings,
+    period: ReportPeriod,
+    *,
+    unit: str | None = None,
+    formats: Sequence[str] = ("docx", "xlsx"),
+    out_dir: Path,
+    issued_on: date | None = None,
+    show_figures_section: bool | None = None,
+) -> tuple[Report, list[Path]]:
+    """Build the report and write it in ``formats``: the report, and its files in format order.
+
+    The report is returned so that whoever mails the files reuses its figures.
+    """
+    with engine.connect() as conn:
+        report = build_report_conn(
+            conn,
+            settings,
+            period,
+            unit=unit,
+            issued_on=issued_on,
+            show_figures_section=show_figures_section,
+        )
+        paths = write_files(conn, settings, report, formats=formats, out_dir=out_dir)
+    log.info("generated %s for %s: %s", ",".join(formats), period.slug(), paths)
+    return report, paths

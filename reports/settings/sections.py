@@ -1,0 +1,217 @@
+"""The sections of the settings file, each a frozen dataclass with its defaults, and the
+parsers of the sections that are tables of their own ([calendar]). :mod:`reports.settings.load`
+loads the file into them; import them from there."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reports.core.errors import ConfigError
+from reports.core.workdays import WorkCalendar
+
+WEEK_CONVENTIONS = ("monday-to-monday", "iso")
+TLS_MODES = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class Office:
+    parent: str = "UBND THÀNH PHỐ HÀ NỘI"
+    name: str = "VĂN PHÒNG"
+    place: str = "Hà Nội"
+    reference_prefix: str = "BC-VP"
+    subject: str = "UBND Thành phố"
+    """How the body text names the People's Committee ("UBND Thành phố", "UBND Quận")."""
+    unit_office: str = "VĂN PHÒNG HĐND VÀ UBND"
+    """The issuing body of a unit's own report (``--unit``, ``--all-units``)."""
+
+
+@dataclass(frozen=True)
+class Signer:
+    authority: str = "KT. CHÁNH VĂN PHÒNG"
+    title: str = "PHÓ CHÁNH VĂN PHÒNG"
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    number: str = ""
+    """The document number after "Số:"; empty leaves the blank to fill in by hand."""
+    week_convention: str = "monday-to-monday"
+    trend_periods: int = 12
+    figures_section: bool = True
+    recipients: tuple[str, ...] = ("Như trên;", "Lưu: VT, TH.")
+    template_docx: str = "bao-cao-tuan.docx"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "127.0.0.1"
+    port: int = 25
+    user: str = ""
+    password: str = field(default="", repr=False)
+    tls: str = "none"
+    mail_from: str = "baocao@localhost"
+    owner: str = ""
+    """Who is told when a run fails."""
+    max_attachment_mb: float = 10.0
+    retries: int = 3
+    retry_backoff_s: float = 2.0
+    timeout_s: float = 30.0
+    """Each read from the mail server; :attr:`deadline_s` bounds a whole message."""
+    deadline_s: float = 300.0
+    """One attempt at one message (connect, TLS, login, send), however the server trickles."""
+    run_deadline_s: float = 3600.0
+    """A whole run (files and every recipient): past it, its lease is no longer renewed, so a
+    stuck process loses the run to another, and no one else is mailed."""
+    ca_file: str = ""
+    """PEM file of the CA that signed the mail server's certificate (an internal CA); relative
+    to the settings file. Empty: the system's trusted CAs."""
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    lease_s: int = 900
+    """A run whose owner stopped renewing its lease this long ago is taken over."""
+    catch_up_max: int = 8
+    """At start, missed periods run once each, at most this many per job."""
+    db_retry_s: float = 600.0
+    """How long a database error (locked SQLite, PostgreSQL restarting) is retried before the
+    scheduler mails the owner and exits non-zero for the service manager to restart it."""
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    file: str = ""
+    """A rotating log file besides stderr (relative to the settings file); empty: none."""
+    max_mb: float = 10.0
+    backups: int = 5
+
+
+UNIT_TYPES = (
+    "phuong",
+    "xa",
+    "dac_khu",
+    "thi_xa",
+    "quan",
+    "huyen",
+    "thanh_pho",
+    "so",
+    "ban",
+    "khac",
+)
+"""Unit types (units.csv ``unit_type``, ``[units.CODE] unit_type``): see
+reports.compose.unit_profile."""
+
+
+@dataclass(frozen=True)
+class UnitSettings:
+    """``[units.CODE]``: a unit's own report; every key optional (defaults by unit type)."""
+
+    unit_type: str = ""
+    """so (department), phuong, xa, dac_khu, quan, huyen, thi_xa…; empty: from the name."""
+    parent_body: str = ""
+    issuing_body: str = ""
+    subject: str = ""
+    place: str = ""
+    reference_prefix: str = ""
+    signer_authority: str = ""
+    signer_title: str = ""
+    signer_name: str = ""
+    recipients: tuple[str, ...] = ()
+    absorbed: tuple[str, ...] = ()
+    """Codes of the units merged into this one: their records count in its comparisons."""
+
+
+PERIOD_MODES = ("calendar", "cut-off")
+
+
+@dataclass(frozen=True)
+class PeriodSettings:
+    """Per kind: calendar periods or the cut-off of Nghị định 09/2019, Điều 12 (15th to 14th)."""
+
+    month: str = "calendar"
+    quarter: str = "calendar"
+    half: str = "calendar"
+    year: str = "calendar"
+
+    @property
+    def cutoffs(self) -> dict[str, bool]:
+        """Kind → ``True`` when that kind is cut off (see :func:`reports.core.periods.classify`)."""
+        return {
+            "month": self.month == "cut-off",
+            "quarter": self.quarter == "cut-off",
+            "half": self.half == "cut-off",
+            "year": self.year == "cut-off",
+        }
+
+
+@dataclass(frozen=True)
+class CompletenessSettings:
+    sources: tuple[str, ...] = ()
+    """The sources every report expects: a record kind (``"dossiers"``) or a kind and the unit
+    whose own export it is (``"dossiers:Q_BA_DINH"``). A report whose period ends after the
+    latest day a source's imports cover is provisional (số liệu tạm tính)."""
+
+
+@dataclass(frozen=True)
+class SigningSettings:
+    trust_roots: tuple[str, ...] = ()
+    """PEM or DER files of the CAs whose certificates may sign a report (a signed PDF's
+    signer must chain to one of them); relative to the settings file."""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    base_url: str = ""
+    """The address of the web page as leaders reach it (``https://baocao.vp.gov.vn``); links in
+    mails (the approval queue) are built from it. Empty: mails carry no link."""
+    upload_max_mb: float = 50.0
+    """An upload larger than this is refused before it is stored."""
+    idle_minutes: int = 30
+    """A session unused this long ends; the user logs in again."""
+    login_max_failures: int = 5
+    """Failed logins, per user name and per address, before logins are refused for a while."""
+    login_window_minutes: int = 15
+    secure_cookies: bool = False
+    """Send the session cookie over HTTPS only (set true behind an HTTPS proxy)."""
+
+
+def parse_calendar(raw: Mapping[str, Any], source: Path | None) -> WorkCalendar:
+    """``[calendar.days_off]`` and ``[calendar.worked]``: "2026-01-02" = "reason"."""
+    from datetime import date
+
+    tables: dict[str, dict[date, str]] = {"days_off": {}, "worked": {}}
+    for key, value in raw.items():
+        if key not in tables:
+            raise ConfigError(
+                f"calendar.{key}", "không có thiết lập này; dùng days_off, worked", source
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(
+                f"calendar.{key}",
+                f'phải là bảng ngày = lý do, ví dụ "2026-01-02" = "Nghỉ bù", nhận được {value!r}',
+                source,
+            )
+        for day, reason in value.items():
+            try:
+                parsed = date.fromisoformat(str(day))
+            except ValueError:
+                raise ConfigError(
+                    f"calendar.{key}", f"ngày phải viết dạng 2026-01-02, nhận được {day!r}", source
+                ) from None
+            if not isinstance(reason, str):
+                raise ConfigError(
+                    f"calendar.{key}.{day}", f"lý do phải là chuỗi, nhận được {reason!r}", source
+                )
+            tables[key][parsed] = reason
+    both = sorted(set(tables["days_off"]) & set(tables["worked"]))
+    if both:
+        raise ConfigError(
+            "calendar",
+            f"ngày {both[0].isoformat()} vừa ở days_off vừa ở worked; chỉ giữ một",
+            source,
+        )
+    return WorkCalendar(tables["days_off"], tables["worked"])

@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check reports tests bench
 	$(BIN)/ruff format --check reports tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: $(STAMP) lint
 	$(BIN)/pytest -q -ra

@@ -2,7 +2,7 @@
 
     python bench/bench_validate.py --data bench/data/1000000
 
-The import's column-wise checks (reports.sources.importer._Validator) on the first rows of
+The import's column-wise checks (reports.sources.validate.Validator) on the first rows of
 each synthetic CSV, the best of many repeats: on a machine shared with other work, the
 minimum is the figure that compares two versions of the code (PYTHONPATH=<other checkout>).
 """
@@ -17,14 +17,14 @@ import timeit
 from pathlib import Path
 
 from reports.core.domain import KINDS, Kind
-from reports.sources.importer import _Table, _Validator
+from reports.sources.validate import SheetTable, Validator
 
 ROWS = 10_000
 
 
 def _check(kind: Kind, header: list[str], body: list[list[object]], file: str) -> None:
     numbers = list(range(2, len(body) + 2))
-    valid = _Validator(kind, header, file, None).validate(numbers, body, _Table(file, kind, ""))
+    valid = Validator(kind, header, file, None).validate(numbers, body, SheetTable(file, kind, ""))
     assert len(valid) == len(body)
 
 

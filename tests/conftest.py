@@ -198,7 +198,7 @@ def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """Run the test with the files read and checked in this process, and again in the second
     process large imports use (forced here whatever the size)."""
     if request.param == "reading process":
-        import reports.sources.importer as importer
+        import reports.sources.plan as plan
 
-        monkeypatch.setattr(importer, "_WORKER_BYTES", -1)
+        monkeypatch.setattr(plan, "WORKER_BYTES", -1)
     return str(request.param)

@@ -42,7 +42,7 @@ _ALL_UNITS = ("generate", "--from", "2020-09-21", "--to", "2020-09-28", "--all-u
 def _cli(*args: str, db: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")} | {"BAOCAO_DB": db}
     return subprocess.run(
-        [sys.executable, "-m", "reports.cli", *args],
+        [sys.executable, "-m", "reports", *args],
         capture_output=True,
         text=True,
         env=env,

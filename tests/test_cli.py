@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-BAOCAO = [sys.executable, "-m", "reports.cli"]
+BAOCAO = [sys.executable, "-m", "reports"]
 
 
 def run(

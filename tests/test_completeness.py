@@ -26,6 +26,7 @@ from reports.produce.pipeline import generate
 from reports.runs import ledger
 from reports.runs.jobs import find_job
 from reports.sample.city import write_sample
+from reports.schedule.held import retry_held
 from reports.schedule.runner import run_job
 from reports.settings.load import PROJECT_ROOT, CompletenessSettings, Settings
 from reports.sources.importer import import_files
@@ -171,10 +172,10 @@ def test_hold_then_release_when_the_import_arrives(
     body = smtp_server.handler.messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert LINE in body and "--as-of" in body
     assert ledger.latest(engine, job.id, WEEK).status == ledger.HELD  # type: ignore[union-attr]
-    assert approval.retry_held(engine, s) == []  # still missing: nothing is sent
+    assert retry_held(engine, s) == []  # still missing: nothing is sent
     assert len(smtp_server.handler.messages) == 1
     import_files(engine, [sample["dossiers"]], as_of=date(2020, 9, 28))
-    (line,) = approval.retry_held(engine, s)
+    (line,) = retry_held(engine, s)
     assert line == "Công việc bao-cao-tuan kỳ 21/9-28/9/2020: đã gửi 2 người nhận."
     for leader in LEADERS:
         (msg,) = smtp_server.handler.to(leader)
@@ -192,8 +193,8 @@ def test_a_hold_past_its_deadline_tells_the_owner(
     _write_job(s, hold_hours=24)
     start = datetime(2020, 9, 28, 1, 0, tzinfo=UTC)
     run_job(engine, s, find_job(s.jobs_dir, "bao-cao-tuan"), WEEK, now=start)
-    assert approval.retry_held(engine, s, now=start + timedelta(hours=23)) == []
-    (line,) = approval.retry_held(engine, s, now=start + timedelta(hours=25))
+    assert retry_held(engine, s, now=start + timedelta(hours=23)) == []
+    (line,) = retry_held(engine, s, now=start + timedelta(hours=25))
     assert line == (
         f"Công việc bao-cao-tuan kỳ 21/9-28/9/2020: Quá 24 giờ vẫn chưa đủ số liệu: {LINE}"
     )
@@ -238,7 +239,7 @@ def _settings_file(tmp_path: Path, db_url: str, port: int) -> Path:
 def _baocao(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     return subprocess.run(
-        [sys.executable, "-m", "reports.cli", "--settings", str(config), *args],
+        [sys.executable, "-m", "reports", "--settings", str(config), *args],
         capture_output=True, text=True, env=env, timeout=180,
     )  # fmt: skip
 

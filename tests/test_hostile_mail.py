@@ -71,7 +71,7 @@ def test_a_trickling_server_cannot_hold_a_delivery_past_its_deadline(
 def test_a_run_past_its_deadline_stops_renewing_its_lease(settings: Settings) -> None:
     from reports.core.periods import ReportPeriod
     from reports.runs import ledger
-    from reports.schedule.runner import Lease, LeaseLost
+    from reports.runs.lease import Lease, LeaseLost
     from reports.store.db import open_store
 
     engine = open_store(settings.database_url)

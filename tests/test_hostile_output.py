@@ -12,10 +12,11 @@ import openpyxl
 import pytest
 from sqlalchemy.engine import Engine
 
+from reports.cli.terminal import for_terminal
 from reports.core.errors import UsageError
 from reports.core.files import unit_file_key
 from reports.core.periods import ReportPeriod
-from reports.core.safe_text import for_csv, for_terminal, malformed_file
+from reports.core.safe_text import for_csv, malformed_file
 from reports.produce.batch import generate_all_units
 from reports.produce.pipeline import generate
 from reports.runs.jobs import parse_job

@@ -172,9 +172,9 @@ def test_a_bad_byte_deep_in_a_utf8_file_stops_the_import_at_its_line(
 def test_rows_are_numbered_by_their_line_across_quoted_breaks_and_blank_lines(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_rows: int
 ) -> None:
-    import reports.sources.importer as importer
+    import reports.sources.plan as plan
 
-    monkeypatch.setattr(importer, "_CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(plan, "CHUNK_ROWS", chunk_rows)
     f = tmp_path / "documents.csv"
     f.write_bytes(
         b"id,received_on,unit,summary\r\n"  # line 1
@@ -375,9 +375,9 @@ def test_dossier_dates_and_unknown_kind(engine: Engine, tmp_path: Path, reader: 
 def test_rows_are_checked_and_written_in_chunks(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reports.sources.importer as importer
+    import reports.sources.plan as plan
 
-    monkeypatch.setattr(importer, "_CHUNK_ROWS", 2)
+    monkeypatch.setattr(plan, "CHUNK_ROWS", 2)
     rows = "".join(f"VB-{i},2020-09-2{i % 8},U\n" for i in range(1, 8))
     f = write(tmp_path / "documents.csv", "id,received_on,unit\n" + rows)
     (r,) = import_files(engine, [f])

@@ -203,7 +203,7 @@ def test_generate_email_sends_the_files_it_wrote(smtp_server: SmtpServer, tmp_pa
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     r = subprocess.run(
-        [sys.executable, "-m", "reports.cli", "--settings", str(config), "generate",
+        [sys.executable, "-m", "reports", "--settings", str(config), "generate",
          "--from", "2021-03-15", "--to", "2021-03-22", "--format", "docx", "--out", str(tmp_path / "out"),
          "--email", "a@ubnd.gov.vn, b@ubnd.gov.vn"],
         capture_output=True, text=True, env=env, timeout=120,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from reports.core import vi
+from reports.core import period_names, vi
 from reports.core.errors import UsageError
 from reports.core.periods import ReportPeriod, parse_cli_date, week_before
 
@@ -39,8 +39,8 @@ def test_numbers_use_vi_separators() -> None:
     ],
 )
 def test_period_wording(period: ReportPeriod, short: str, long: str) -> None:
-    assert vi.period_short(period) == short
-    assert vi.period_long(period) == long
+    assert period_names.period_short(period) == short
+    assert period_names.period_long(period) == long
 
 
 def test_place_date_padding() -> None:

@@ -84,7 +84,7 @@ def _write_settings(tmp_path: Path, db_url: str, smtp_port: int, lease_s: int = 
 
 def _jobs_run(config: Path) -> list[str]:
     """The real command, in a process of its own, for the reference week."""
-    return [sys.executable, "-m", "reports.cli", "--settings", str(config), "jobs", "run",
+    return [sys.executable, "-m", "reports", "--settings", str(config), "jobs", "run",
             "bao-cao-tuan", "--from", "2020-09-21", "--to", "2020-09-28"]  # fmt: skip
 
 
@@ -464,7 +464,7 @@ def test_sigterm_finishes_the_run_in_hand_then_stops(
     in_hand, release = threading.Event(), threading.Event()
     smtp_server.handler.before_accept[LEADERS[0]] = lambda: (in_hand.set(), release.wait(60))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reports.cli", "--settings", str(config), "scheduler"],
+        [sys.executable, "-m", "reports", "--settings", str(config), "scheduler"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -575,7 +575,7 @@ def test_an_all_zero_period_tells_the_owner_and_mails_no_leader(
 
     pasted = shlex.split(f"{command} --send-empty")
     r = subprocess.run(
-        [sys.executable, "-m", "reports.cli", *pasted[1:]],
+        [sys.executable, "-m", "reports", *pasted[1:]],
         capture_output=True, text=True, env=_clean_env(), cwd=tmp_path.parent, timeout=180,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr

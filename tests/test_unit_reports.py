@@ -71,7 +71,7 @@ def store(tmp_path: Path, db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _settings(tmp_path: Path, db_url: str, **units: object) -> Settings:
+def settings_of(tmp_path: Path, db_url: str, **units: object) -> Settings:
     return settings_from_mapping(
         {
             "database": {"url": db_url},
@@ -110,7 +110,7 @@ def _signature(document: docx.document.Document) -> list[str]:
 
 
 def test_a_wards_report(store: Engine, tmp_path: Path, db_url: str) -> None:
-    document = _document(store, _settings(tmp_path, db_url), "P-BA-DINH", tmp_path)
+    document = _document(store, settings_of(tmp_path, db_url), "P-BA-DINH", tmp_path)
     assert _header(document) == [
         "UBND PHƯỜNG BA ĐÌNH",
         "VĂN PHÒNG HĐND VÀ UBND",
@@ -144,7 +144,7 @@ def test_a_wards_report(store: Engine, tmp_path: Path, db_url: str) -> None:
 
 
 def test_a_departments_report_with_its_settings(store: Engine, tmp_path: Path, db_url: str) -> None:
-    settings = _settings(
+    settings = settings_of(
         tmp_path,
         db_url,
         **{
@@ -184,7 +184,7 @@ def test_a_departments_report_with_its_settings(store: Engine, tmp_path: Path, d
 def test_a_merged_ward_compares_with_the_wards_it_absorbed(
     store: Engine, tmp_path: Path, db_url: str
 ) -> None:
-    settings = _settings(tmp_path, db_url)
+    settings = settings_of(tmp_path, db_url)
     r = run(
         "--settings",
         str(_write(tmp_path, db_url)),
@@ -203,7 +203,7 @@ def test_a_merged_ward_compares_with_the_wards_it_absorbed(
     assert data["figures"]["last_year"]["documents_received"] == 5 + 6
     # absorbed by the settings: added to the import's list; a unit in its tree is not counted
     # twice; a unit with no absorbed column takes them from the settings alone
-    extra = _settings(
+    extra = settings_of(
         tmp_path,
         db_url,
         **{"P-BA-DINH": {"absorbed": ["P-OLD-A", "TDP-1"]}, "TDP-1": {"absorbed": ["P-OLD-B"]}},

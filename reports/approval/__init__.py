@@ -26,7 +26,7 @@ from reports.approval.core import (
     set_approver_lookup,
 )
 from reports.approval.decisions import Decision, approve, return_draft
-from reports.approval.delivery import before_delivery, frozen_paths, retry_held
+from reports.approval.delivery import before_delivery, frozen_paths
 
 __all__ = [
     "APPROVED",
@@ -45,7 +45,6 @@ __all__ = [
     "drafts",
     "frozen_paths",
     "resolve_approvers",
-    "retry_held",
     "set_approver_lookup",
     "return_draft",
     "prepare_draft",

@@ -124,7 +124,7 @@ def _files(text: str | None) -> tuple[FileRecord, ...]:
     return tuple(FileRecord(Path(f["path"]), f["sha256"]) for f in json.loads(text or "[]"))
 
 
-def _dump(files: Sequence[FileRecord]) -> str:
+def dump_files(files: Sequence[FileRecord]) -> str:
     return json.dumps([{"path": str(f.path), "sha256": f.sha256} for f in files])
 
 
@@ -280,7 +280,7 @@ def submit(
                 run_id=run.id,
                 state=PENDING,
                 approvers=json.dumps(list(approvers), ensure_ascii=False),
-                draft_files=_dump(records),
+                draft_files=dump_files(records),
                 summary=summary(report),
                 report=report_json.dumps(report),
                 provisional=report.provisional or None,

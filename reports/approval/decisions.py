@@ -29,8 +29,8 @@ from reports.approval.core import (
     VOID,
     Draft,
     FileRecord,
-    _dump,
     draft,
+    dump_files,
     report_of,
 )
 from reports.core.errors import ApprovalError
@@ -233,7 +233,7 @@ def _number_and_freeze(
                 prefix=prefix,
                 year=issued.year,
                 issued_on=issued,
-                final_files=_dump(final),
+                final_files=dump_files(final),
             )
         )
         if job.signed_pdf:

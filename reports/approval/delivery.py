@@ -8,10 +8,9 @@ resumes the delivery of an approved draft; ``None`` lets the ordinary delivery g
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,16 +19,17 @@ from sqlalchemy.engine import Engine
 from reports.approval import core as d_
 from reports.approval import register
 from reports.approval.notices import tell_approvers, tell_held
-from reports.core import vi
-from reports.core.errors import ApprovalError, BaocaoError, JobError
+from reports.core.errors import ApprovalError, JobError
 from reports.core.files import atomic_output
 from reports.core.model import Report
+from reports.core.period_names import period_short
 from reports.figures.completeness import incomplete_reasons
 from reports.runs import ledger
-from reports.runs.jobs import Job, find_job
-from reports.schedule.runner import Lease, LeaseLost, RunOutcome, _deliver, _tell_owner, run_job
+from reports.runs.jobs import Job
+from reports.runs.lease import Lease, LeaseLost, RunOutcome
+from reports.runs.send import deliver_run
 from reports.settings.load import Settings
-from reports.store.schema import approvals, runs
+from reports.store.schema import approvals
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def before_delivery(
     told = tell_approvers(settings, job, draft, report, files, approvers, sleep)
     outcome.status = "awaiting"
     outcome.message = (
-        f"Công việc {job.id} kỳ {vi.period_short(run.period)}: bản dự thảo chờ duyệt "
+        f"Công việc {job.id} kỳ {period_short(run.period)}: bản dự thảo chờ duyệt "
         f"(lần chạy #{run.id}); đã gửi thư cho {len(told)} người duyệt. "
         f'Duyệt: baocao approve {run.id}; trả lại: baocao return {run.id} --comment "…"'
     )
@@ -126,7 +126,7 @@ def _hold(
     tell_held(settings, job, run, error, sleep)
     outcome.status = "held"
     outcome.message = (
-        f"Công việc {job.id} kỳ {vi.period_short(run.period)}: chưa gửi, chờ đủ số liệu "
+        f"Công việc {job.id} kỳ {period_short(run.period)}: chưa gửi, chờ đủ số liệu "
         f"({error}). Sẽ thử lại khi nhập số liệu mới; quá {job.hold_hours} giờ sẽ báo người "
         "phụ trách."
     )
@@ -178,7 +178,7 @@ def deliver_approved(
     lease = Lease(engine, fresh, settings.scheduler.lease_s, clock, _approval_stands(draft.id))
     try:
         with lease:
-            _deliver(engine, settings, lease, job.recipients, report, paths, outcome, sleep)
+            deliver_run(engine, settings, lease, job.recipients, report, paths, outcome, sleep)
     except LeaseLost:
         state = d_.draft(engine, run.id).state
         outcome.status = "stopped"
@@ -204,64 +204,7 @@ def deliver_approved(
     ledger.finish(engine, fresh, ledger.DELIVERED, now=clock())
     outcome.status = "delivered"
     outcome.message = (
-        f"Văn bản số {draft.reference} ({job.id} kỳ {vi.period_short(run.period)}): đã gửi "
+        f"Văn bản số {draft.reference} ({job.id} kỳ {period_short(run.period)}): đã gửi "
         f"{len(outcome.sent)} người nhận."
     )
     return outcome
-
-
-def retry_held(
-    engine: Engine,
-    settings: Settings,
-    *,
-    now: datetime | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> list[str]:
-    """Try each held run again: run it when its data is now complete; past its job's
-    ``hold_hours``, stop waiting and tell the owner. One line per run, for the door to show.
-
-    Called after each import (the data may have arrived) and by ``baocao held --retry``.
-    """
-    from reports.produce.pipeline import build_report_conn
-
-    now = now or datetime.now(UTC)
-    with engine.connect() as conn:
-        held = [
-            ledger.get(engine, rid)
-            for rid in conn.execute(
-                sa.select(runs.c.id).where(runs.c.status == ledger.HELD).order_by(runs.c.id)
-            ).scalars()
-        ]
-    lines = []
-    for run in held:
-        if run is None:
-            continue
-        try:
-            job = find_job(settings.jobs_dir, run.job_id, settings.smtp.owner)
-        except JobError:
-            continue
-        try:
-            with engine.connect() as conn:
-                report = build_report_conn(
-                    conn, settings, run.period, unit=job.unit, show_figures_section=False
-                )
-        except BaocaoError as exc:  # told, and the other held runs still go on
-            lines.append(f"Công việc {job.id} kỳ {vi.period_short(run.period)}: {exc}")
-            continue
-        reasons = incomplete_reasons(report)
-        if not reasons:
-            lines.append(run_job(engine, settings, job, run.period, now=now, sleep=sleep).message)
-            continue
-        if now < run.started_at + timedelta(hours=job.hold_hours):
-            continue
-        error = f"Quá {job.hold_hours} giờ vẫn chưa đủ số liệu: {' '.join(reasons)}"
-        with engine.begin() as conn:
-            stopped = conn.execute(
-                sa.update(runs)
-                .where(runs.c.id == run.id, runs.c.status == ledger.HELD)
-                .values(status=ledger.FAILED, error=error, finished_at=now)
-            ).rowcount
-        if stopped == 1:
-            _tell_owner(settings, job, run.period, error, sleep)
-            lines.append(f"Công việc {job.id} kỳ {vi.period_short(run.period)}: {error}")
-    return lines

@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reports.core import vi
 from reports.core.errors import DeliveryError
 from reports.core.model import Report
+from reports.core.period_names import period_long, period_short
 from reports.deliver import mail
 from reports.runs.jobs import Job
 from reports.settings.load import Settings
@@ -31,7 +31,9 @@ def _send(settings: Settings, to: str, subject: str, body: str, sleep: Callable[
     limit = settings.smtp.max_attachment_mb * 1024 * 1024
     if files and sum(f.stat().st_size for f in files) <= limit:
         for f in files:
-            maintype, subtype = mail._MIME.get(f.suffix.lower(), ("application", "octet-stream"))
+            maintype, subtype = mail.MIME_TYPES.get(
+                f.suffix.lower(), ("application", "octet-stream")
+            )
             msg.add_attachment(f.read_bytes(), maintype=maintype, subtype=subtype, filename=f.name)
     try:
         mail.send(settings.smtp, msg, to, sleep=sleep)
@@ -56,7 +58,7 @@ def tell_approvers(
     sleep: Callable[[float], None],
 ) -> list[str]:
     """One mail to each approver: the period, the key figures, the data's state, the link."""
-    period = vi.period_long(draft.period)
+    period = period_long(draft.period)
     state = (
         f"CẢNH BÁO - {report.provisional}"
         if report.provisional
@@ -81,7 +83,7 @@ def tell_approvers(
         "Bản dự thảo đính kèm (chưa có số và ngày; số văn bản được cấp khi duyệt):",
         *(f"  {f}" for f in files),
     ]
-    subject = f"[baocao] Chờ duyệt: báo cáo {vi.period_short(draft.period)} (#{draft.run_id})" + (
+    subject = f"[baocao] Chờ duyệt: báo cáo {period_short(draft.period)} (#{draft.run_id})" + (
         " - SỐ LIỆU TẠM TÍNH" if report.provisional else ""
     )
     body = "\n".join(lines) + "\n"
@@ -97,13 +99,13 @@ def tell_returned(
         return None
     body = (
         f"{draft.decided_by} đã trả lại bản dự thảo báo cáo {job.id} "
-        f"{vi.period_long(draft.period)} (lần chạy #{draft.run_id}).\n\n"
+        f"{period_long(draft.period)} (lần chạy #{draft.run_id}).\n\n"
         f"Ý kiến: {draft.comment}\n\n"
         "Sau khi sửa số liệu hoặc câu chữ, tạo lại và gửi duyệt bằng lệnh:\n"
         f"  baocao jobs run {job.id} --from {draft.period.start.isoformat()} "
         f"--to {draft.period.end.isoformat()}\n"
     )
-    subject = f"[baocao] Trả lại: báo cáo {vi.period_short(draft.period)} (#{draft.run_id})"
+    subject = f"[baocao] Trả lại: báo cáo {period_short(draft.period)} (#{draft.run_id})"
     return to if _send(settings, to, subject, body, sleep) else None
 
 
@@ -116,11 +118,11 @@ def tell_held(
         log.warning("Job %s held and nobody is set to be told", job.id)
         return
     body = (
-        f"Báo cáo {job.id} {vi.period_long(run.period)} chưa được gửi vì chưa đủ số liệu:\n"
+        f"Báo cáo {job.id} {period_long(run.period)} chưa được gửi vì chưa đủ số liệu:\n"
         f"  {reasons}\n\n"
         "Nhập số liệu còn thiếu (baocao import …, có thể kèm --as-of NGÀY_CHỐT); báo cáo sẽ "
         f"được tạo lại và gửi tiếp. Quá {job.hold_hours} giờ mà vẫn thiếu, người phụ trách "
         "sẽ được báo.\n"
     )
-    subject = f"[baocao] Chờ số liệu: báo cáo {vi.period_short(run.period)} (#{run.id})"
+    subject = f"[baocao] Chờ số liệu: báo cáo {period_short(run.period)} (#{run.id})"
     _send(settings, to, subject, body, sleep)

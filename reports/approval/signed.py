@@ -131,7 +131,7 @@ def accept_signed(
         kept = conn.execute(
             sa.update(approvals)
             .where(approvals.c.id == d.id, approvals.c.state == d_.APPROVED)
-            .values(final_files=d_._dump(final))
+            .values(final_files=d_.dump_files(final))
         ).rowcount
         claimed = conn.execute(
             sa.update(runs)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("reports")
 
 
-class _Context:
+class AppContext:
     def __init__(self, settings_path: str | None, db: str | None, jobs: str | None) -> None:
         self.settings_path = settings_path
         self.db = db
@@ -63,12 +63,12 @@ class _Context:
         return self._engine
 
 
-def _settings(ctx: click.Context) -> Settings:
-    return ctx.find_object(_Context).settings  # type: ignore[union-attr]
+def settings_of(ctx: click.Context) -> Settings:
+    return ctx.find_object(AppContext).settings  # type: ignore[union-attr]
 
 
-def _engine(ctx: click.Context) -> Engine:
-    return ctx.find_object(_Context).engine  # type: ignore[union-attr]
+def engine_of(ctx: click.Context) -> Engine:
+    return ctx.find_object(AppContext).engine  # type: ignore[union-attr]
 
 
 def _period(start: str, end: str) -> ReportPeriod:
@@ -77,9 +77,9 @@ def _period(start: str, end: str) -> ReportPeriod:
     return ReportPeriod(parse_cli_date(start, "--from"), parse_cli_date(end, "--to"))
 
 
-def _echo_lines(lines: Sequence[str]) -> None:
+def echo_lines(lines: Sequence[str]) -> None:
     """Print lines of the core's output; escape sequences in data are shown, not obeyed."""
-    from reports.core.safe_text import for_terminal
+    from reports.cli.terminal import for_terminal
 
     for line in lines:
         click.echo(for_terminal(line))
@@ -114,7 +114,7 @@ def cli(
         level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    ctx.obj = _Context(settings_path, db, jobs_dir)
+    ctx.obj = AppContext(settings_path, db, jobs_dir)
 
 
 # --- import & figures -------------------------------------------------------------------

@@ -9,7 +9,8 @@ import getpass
 
 import click
 
-from reports.cli.app import _echo_lines, _engine, _settings, cli
+from reports.cli.app import cli, echo_lines, engine_of, settings_of
+from reports.core import period_names
 
 
 def _who(by: str | None) -> str:
@@ -22,26 +23,25 @@ def _who(by: str | None) -> str:
 def drafts(ctx: click.Context, show_all: bool) -> None:
     """Các bản dự thảo chờ duyệt, mỗi bản với số lần chạy để duyệt hoặc trả lại."""
     from reports import approval
-    from reports.core import vi
 
     states = tuple(approval.STATE_VI) if show_all else (approval.PENDING,)
-    found = approval.drafts(_engine(ctx), states)
+    found = approval.drafts(engine_of(ctx), states)
     if not found:
         click.echo("Không có bản dự thảo nào chờ duyệt.")
         return
-    tz = _settings(ctx).tz
+    tz = settings_of(ctx).tz
     for d in found:
         unit = f" đơn vị {d.unit}" if d.unit else ""
         number = f" số {d.reference}" if d.reference else ""
         click.echo(
-            f"#{d.run_id} {d.job_id} kỳ {vi.period_short(d.period)}{unit}: "
+            f"#{d.run_id} {d.job_id} kỳ {period_names.period_short(d.period)}{unit}: "
             f"{approval.STATE_VI[d.state]}{number} (gửi duyệt "
             f"{d.created_at.astimezone(tz):%H:%M %d/%m/%Y}; người duyệt: {', '.join(d.approvers)})"
         )
         if d.provisional:
             click.echo(f"    {d.provisional}")
-        _echo_lines([f"    {line}" for line in d.summary.splitlines()])
-        _echo_lines([f"    tệp: {f.path}" for f in d.final_files or d.files])
+        echo_lines([f"    {line}" for line in d.summary.splitlines()])
+        echo_lines([f"    tệp: {f.path}" for f in d.final_files or d.files])
         if d.decided_by:
             comment = f": {d.comment}" if d.comment else ""
             click.echo(f"    {d.decided_by}{comment}")
@@ -55,8 +55,8 @@ def approve(ctx: click.Context, run_id: int, by: str | None) -> None:
     """Duyệt bản dự thảo của lần chạy RUN_ID: cấp số, chốt tệp, gửi người nhận một lần."""
     from reports import approval
 
-    decision = approval.approve(_engine(ctx), _settings(ctx), run_id, _who(by))
-    _echo_lines([str(f.path) for f in decision.draft.final_files])
+    decision = approval.approve(engine_of(ctx), settings_of(ctx), run_id, _who(by))
+    echo_lines([str(f.path) for f in decision.draft.final_files])
     click.echo(decision.message, err=bool(decision.failed))
     if decision.exit_code:
         ctx.exit(decision.exit_code)
@@ -71,7 +71,7 @@ def return_cmd(ctx: click.Context, run_id: int, comment: str, by: str | None) ->
     """Trả lại bản dự thảo (hoặc thu hồi phê duyệt) của lần chạy RUN_ID kèm ý kiến."""
     from reports import approval
 
-    decision = approval.return_draft(_engine(ctx), _settings(ctx), run_id, _who(by), comment)
+    decision = approval.return_draft(engine_of(ctx), settings_of(ctx), run_id, _who(by), comment)
     click.echo(decision.message)
 
 
@@ -79,10 +79,10 @@ def return_cmd(ctx: click.Context, run_id: int, comment: str, by: str | None) ->
 @click.pass_context
 def held(ctx: click.Context) -> None:
     """Thử lại các lần chạy đang chờ đủ số liệu (sau mỗi lần nhập, việc này tự chạy)."""
-    from reports.approval import retry_held
+    from reports.schedule.held import retry_held
 
-    lines = retry_held(_engine(ctx), _settings(ctx))
-    _echo_lines(lines or ["Không có lần chạy nào đủ số liệu để gửi tiếp."])
+    lines = retry_held(engine_of(ctx), settings_of(ctx))
+    echo_lines(lines or ["Không có lần chạy nào đủ số liệu để gửi tiếp."])
 
 
 @cli.command()
@@ -95,8 +95,10 @@ def sign(ctx: click.Context, run_id: int, signed_pdf: str) -> None:
 
     from reports.approval.signed import accept_signed
 
-    decision = accept_signed(_engine(ctx), _settings(ctx), run_id, Path(signed_pdf).read_bytes())
-    _echo_lines([str(f.path) for f in decision.draft.final_files])
+    decision = accept_signed(
+        engine_of(ctx), settings_of(ctx), run_id, Path(signed_pdf).read_bytes()
+    )
+    echo_lines([str(f.path) for f in decision.draft.final_files])
     click.echo(decision.message, err=bool(decision.failed))
     if decision.exit_code:
         ctx.exit(decision.exit_code)

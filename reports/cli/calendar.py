@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reports.cli.app import _echo_lines, _settings, cli
+from reports.cli.app import cli, echo_lines, settings_of
 
 
 @cli.command()
@@ -16,7 +16,7 @@ def calendar(ctx: click.Context, year: int) -> None:
 
     from reports.core import vi
 
-    work = _settings(ctx).calendar
+    work = settings_of(ctx).calendar
     days = list(work.exceptions(year))
     lines = [f"Lịch làm việc năm {year} (ngày nghỉ lễ, nghỉ bù và ngày làm bù cuối tuần):"]
     width = max((len(vi.numeric_date(d.day)) for d in days), default=10)
@@ -30,4 +30,4 @@ def calendar(ctx: click.Context, year: int) -> None:
         f"Cộng: {off} ngày nghỉ, {worked} ngày làm bù; {total} ngày làm việc trong năm. "
         "Sửa ngày hoán đổi trong [calendar] của baocao.toml."
     )
-    _echo_lines(lines)
+    echo_lines(lines)

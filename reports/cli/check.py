@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reports.cli.app import _Context, cli
+from reports.cli.app import AppContext, cli
 
 
 @cli.command()
@@ -13,7 +13,7 @@ def check(ctx: click.Context) -> None:
     """Kiểm tra từng điều kiện (cấu hình, cơ sở dữ liệu, mẫu, LibreOffice, thư, công việc)."""
     from reports.ops.checks import run_checks
 
-    options = ctx.find_object(_Context)
+    options = ctx.find_object(AppContext)
     assert options is not None
     results = run_checks(options.settings_path, options.db, options.jobs)
     for result in results:

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reports.cli.app import _echo_lines, _engine, _settings, cli
+from reports.cli.app import cli, echo_lines, engine_of, settings_of
 from reports.cli.period_option import period_options, required_period
+from reports.core import period_names
 
 if TYPE_CHECKING:
     from reports.core.model import FigureSet
@@ -55,7 +56,7 @@ def import_cmd(
     from reports.sources.importer import import_files
 
     results = import_files(
-        _engine(ctx),
+        engine_of(ctx),
         [Path(f) for f in files],
         kind=kind,
         mapping=Path(mapping) if mapping else None,
@@ -63,10 +64,10 @@ def import_cmd(
         skip_invalid=skip_invalid,
         as_of=parse_cli_date(as_of, "--as-of") if as_of else None,
     )
-    _echo_lines(_import_lines(results))
-    from reports.approval import retry_held  # runs waiting for this data go on (issue 15)
+    echo_lines(_import_lines(results))
+    from reports.schedule.held import retry_held  # runs waiting for this data go on (issue 15)
 
-    _echo_lines(retry_held(_engine(ctx), _settings(ctx)))
+    echo_lines(retry_held(engine_of(ctx), settings_of(ctx)))
 
 
 def _figures_table(fs: FigureSet) -> list[str]:
@@ -90,12 +91,11 @@ def _figures_table(fs: FigureSet) -> list[str]:
 
 def _figures_json(fs: FigureSet) -> dict[str, Any]:
     periods = fs.period.comparisons()
-    from reports.core import vi
 
     return {
         "unit": fs.unit,
         "kind": fs.period.kind,
-        "name": vi.period_name(fs.period),
+        "name": period_names.period_name(fs.period),
         "periods": {
             k: {"from": p.start.isoformat(), "to": p.end.isoformat()} for k, p in periods.items()
         },
@@ -104,7 +104,7 @@ def _figures_json(fs: FigureSet) -> dict[str, Any]:
             {
                 "from": p.start.isoformat(),
                 "to": p.end.isoformat(),
-                "label": vi.trend_label(p),
+                "label": period_names.trend_label(p),
                 "figures": None if f is None else f.as_dict(),
             }
             for p, f in fs.trend_points()
@@ -129,15 +129,15 @@ def figures(
     from reports.figures.indicators import check_unit
     from reports.produce.pipeline import unit_figure_set
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     period = required_period(settings, period_text, start, end)
-    with _engine(ctx).connect() as conn:
+    with engine_of(ctx).connect() as conn:
         check_unit(conn, unit)
         fs = unit_figure_set(conn, settings, period, unit)
     if as_json:
         click.echo(json.dumps(_figures_json(fs), ensure_ascii=False, indent=2))
     else:
-        _echo_lines(_figures_table(fs))
+        echo_lines(_figures_table(fs))
 
 
 @cli.command()
@@ -147,7 +147,7 @@ def units(ctx: click.Context, parent: str | None) -> None:
     """Liệt kê các đơn vị (mã, tên, đơn vị cấp trên)."""
     from reports.figures.indicators import list_units
 
-    with _engine(ctx).connect() as conn:
+    with engine_of(ctx).connect() as conn:
         rows = list_units(conn, parent)
     for code, name, parent_code in rows:
         click.echo(f"{code}\t{name}\t{parent_code or ''}")
@@ -165,7 +165,7 @@ def demo(ctx: click.Context) -> None:
     from reports.sample.city import write_sample
     from reports.sources.importer import import_files
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     folder = settings.data_dir / "sample"
     files = write_sample(folder)
     click.echo(f"Dữ liệu mẫu: {folder}")
@@ -178,11 +178,11 @@ def demo(ctx: click.Context) -> None:
         "directives",
         "highlights",
     ]
-    results = import_files(_engine(ctx), [files[k] for k in order if k in files])
-    _echo_lines(_import_lines(results))
+    results = import_files(engine_of(ctx), [files[k] for k in order if k in files])
+    echo_lines(_import_lines(results))
     period = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
     _, paths = run_generate(
-        _engine(ctx),
+        engine_of(ctx),
         settings,
         period,
         formats=("docx", "xlsx"),
@@ -191,7 +191,7 @@ def demo(ctx: click.Context) -> None:
     )
     click.echo(f"Cơ sở dữ liệu: {settings.database_url}")
     click.echo("Báo cáo tuần 21/9-28/9/2020:")
-    _echo_lines([f"  {p}" for p in paths])
+    echo_lines([f"  {p}" for p in paths])
 
 
 # --- schedule & delivery -----------------------------------------------------------------

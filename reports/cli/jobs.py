@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reports.cli.app import _echo_lines, _engine, _settings, cli
+from reports.cli.app import cli, echo_lines, engine_of, settings_of
 from reports.cli.period_option import chosen_period, period_options
+from reports.core.period_names import period_short
 
 if TYPE_CHECKING:
     pass
@@ -22,14 +23,14 @@ def scheduler(ctx: click.Context) -> None:
 
     from reports.schedule.service import serve
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     # a service logs each run and each delivery (one line each) even without -v
     reports_log = logging.getLogger("reports")
     reports_log.setLevel(min(reports_log.getEffectiveLevel(), logging.INFO))
     click.echo(
         f"Bộ lập lịch đang chạy với các công việc trong {settings.jobs_dir}. Ctrl-C để dừng."
     )
-    serve(_engine(ctx), settings)
+    serve(engine_of(ctx), settings)
     click.echo("Đã dừng bộ lập lịch.")
 
 
@@ -44,26 +45,23 @@ def jobs_list(ctx: click.Context) -> None:
     """Mỗi công việc: lịch, lần chạy tới, lần chạy gần nhất và kết quả."""
     from datetime import UTC, datetime
 
-    from reports.core import vi
     from reports.runs import ledger
     from reports.schedule.overrides import effective_jobs
     from reports.schedule.service import next_run_times
 
-    settings = _settings(ctx)
-    found = effective_jobs(_engine(ctx), settings)
+    settings = settings_of(ctx)
+    found = effective_jobs(engine_of(ctx), settings)
     if not found:
         click.echo(f"Không có công việc nào trong {settings.jobs_dir}.")
         return
     upcoming = next_run_times(settings, found, datetime.now(UTC))
-    runs = {job.id: ledger.history(_engine(ctx), job.id, limit=1) for job in found}
+    runs = {job.id: ledger.history(engine_of(ctx), job.id, limit=1) for job in found}
     for job in found:
         nxt = upcoming[job.id]
         last = runs[job.id]
         if last:
             run, _ = last[0]
-            last_text = (
-                f"{vi.period_short(run.period)} {ledger.STATUS_VI.get(run.status, run.status)}"
-            )
+            last_text = f"{period_short(run.period)} {ledger.STATUS_VI.get(run.status, run.status)}"
         else:
             last_text = "chưa chạy"
         next_text = f"{nxt.astimezone(job.tz):%d/%m/%Y %H:%M}" if nxt else "-"
@@ -96,13 +94,13 @@ def jobs_run(
     from reports.schedule.overrides import effective_job
     from reports.schedule.runner import run_job
 
-    settings = _settings(ctx)
-    job = effective_job(_engine(ctx), settings, job_id)
+    settings = settings_of(ctx)
+    job = effective_job(engine_of(ctx), settings, job_id)
     period = chosen_period(settings, period_text, start, end) or job.period_for(
         datetime.now(UTC), settings
     )
     outcome = run_job(
-        _engine(ctx),
+        engine_of(ctx),
         settings,
         job,
         period,
@@ -110,7 +108,7 @@ def jobs_run(
         out_dir=Path(out_dir).resolve() if out_dir else None,
         send_empty=send_empty,
     )
-    _echo_lines([str(p) for p in outcome.files if outcome.status == "delivered"])
+    echo_lines([str(p) for p in outcome.files if outcome.status == "delivered"])
     click.echo(outcome.message, err=outcome.status == "failed")
     if outcome.exit_code:
         ctx.exit(outcome.exit_code)
@@ -122,11 +120,10 @@ def jobs_run(
 @click.pass_context
 def runs(ctx: click.Context, job_id: str | None, limit: int) -> None:
     """Lịch sử chạy: các lần chạy, tệp đã viết, trạng thái gửi tới từng người nhận."""
-    from reports.core import vi
     from reports.runs import ledger
 
-    tz = _settings(ctx).tz
-    found = ledger.history(_engine(ctx), job_id, limit)
+    tz = settings_of(ctx).tz
+    found = ledger.history(engine_of(ctx), job_id, limit)
     if not found:
         click.echo("Chưa có lần chạy nào.")
         return
@@ -134,7 +131,7 @@ def runs(ctx: click.Context, job_id: str | None, limit: int) -> None:
         finished = f"{run.finished_at.astimezone(tz):%d/%m/%Y %H:%M}" if run.finished_at else "-"
         unit = f" đơn vị {run.unit}" if run.unit else ""
         click.echo(
-            f"#{run.id} {run.job_id} kỳ {vi.period_short(run.period)}{unit} lần {run.attempt}: "
+            f"#{run.id} {run.job_id} kỳ {period_short(run.period)}{unit} lần {run.attempt}: "
             f"{ledger.STATUS_VI.get(run.status, run.status)} "
             f"(bắt đầu {run.started_at.astimezone(tz):%d/%m/%Y %H:%M}, xong {finished}, "
             f"{run.owner})"

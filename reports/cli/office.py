@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reports.cli.app import _echo_lines, _settings, cli
+from reports.cli.app import cli, echo_lines, settings_of
 
 TOPICS = {
     "import": ("data.md", "Định dạng tệp nhập và định nghĩa các số liệu"),
@@ -25,7 +25,7 @@ def init(folder: str) -> None:
     """Tạo thư mục văn phòng: baocao.toml, jobs/, templates/, mappings/, data/, out/."""
     from reports.ops.office import init_office, next_steps
 
-    _echo_lines(next_steps(init_office(Path(folder))))
+    echo_lines(next_steps(init_office(Path(folder))))
 
 
 @cli.group()
@@ -39,7 +39,7 @@ def db_upgrade(ctx: click.Context) -> None:
     """Nâng cấp lược đồ cơ sở dữ liệu (SQLite: sao lưu tệp trước)."""
     from reports.store.db import upgrade_store
 
-    for line in upgrade_store(_settings(ctx).database_url):
+    for line in upgrade_store(settings_of(ctx).database_url):
         click.echo(line)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reports.cli.app import _echo_lines, _engine, _settings, cli
+from reports.cli.app import cli, echo_lines, engine_of, settings_of
 from reports.cli.period_option import period_options, required_period
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def generate(
     from reports.produce.pipeline import parse_formats
 
     chosen = parse_formats(formats)
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     period = required_period(settings, period_text, start, end)
     if all_units or parent:
         if unit:
@@ -87,7 +87,7 @@ def generate(
 
         preflight.templates(settings, mail=True)  # before any file is written
     report, paths = run_generate(
-        _engine(ctx),
+        engine_of(ctx),
         settings,
         period,
         unit=unit,
@@ -96,7 +96,7 @@ def generate(
         issued_on=parse_cli_date(issued, "--date") if issued else None,
         show_figures_section=False if no_figures_section else None,
     )
-    _echo_lines([str(p) for p in paths])
+    echo_lines([str(p) for p in paths])
     if emails:
         from reports.deliver.manual import send_now
 
@@ -116,7 +116,7 @@ def _generate_all(
 ) -> None:
     from reports.produce.batch import UnitOutcome, generate_all_units
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     interactive = sys.stderr.isatty()
     state: dict[str, Any] = {}
 
@@ -149,7 +149,7 @@ def _generate_all(
 
     try:
         summary = generate_all_units(
-            _engine(ctx),
+            engine_of(ctx),
             settings,
             period,
             parent=parent,
@@ -164,7 +164,7 @@ def _generate_all(
         if "progress" in state:
             state["progress"].stop()
     for outcome in summary.written:
-        _echo_lines([str(p) for p in outcome.paths])
+        echo_lines([str(p) for p in outcome.paths])
     click.echo(
         f"Đã viết báo cáo cho {len(summary.written)} đơn vị, lỗi {len(summary.failed)} đơn vị "
         f"(thư mục {out_dir}).",

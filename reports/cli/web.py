@@ -1,4 +1,5 @@
-"""The web door and its users: ``baocao web``, ``baocao users add|list|disable``."""
+"""The web door's users: ``baocao users add|list|disable|passwd`` (``baocao web`` itself is in
+:mod:`reports.program`, the one module above both doors)."""
 
 from __future__ import annotations
 
@@ -6,29 +7,9 @@ import sys
 
 import click
 
-from reports.cli.app import _engine, _settings, cli
+from reports.cli.app import cli, engine_of, settings_of
 
 _ROLES = ("quan-tri", "lanh-dao", "chuyen-vien")
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Địa chỉ lắng nghe.")
-@click.option(
-    "--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Cổng."
-)
-@click.option(
-    "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Số luồng phục vụ."
-)
-@click.pass_context
-def web(ctx: click.Context, host: str, port: int, threads: int) -> None:
-    """Chạy trang web của baocao (waitress) cho đến khi dừng (Ctrl-C)."""
-    from waitress import serve
-
-    from reports.web import create_app
-
-    app = create_app({"BAOCAO_SETTINGS": _settings(ctx), "BAOCAO_ENGINE": _engine(ctx)})
-    click.echo(f"Trang web baocao: http://{host}:{port}/  (Ctrl-C để dừng)", err=True)
-    serve(app, host=host, port=port, threads=threads, ident="baocao")
 
 
 @cli.group()
@@ -52,7 +33,7 @@ def users_add(ctx: click.Context, name: str, role: str) -> None:
     """Thêm người dùng; mật khẩu đọc từ bàn phím hoặc một dòng stdin, không từ tham số."""
     from reports.accounts.users import add_user
 
-    user = add_user(_engine(ctx), name, role, _read_password(), by="cli")
+    user = add_user(engine_of(ctx), name, role, _read_password(), by="cli")
     click.echo(f"Đã thêm người dùng {user.name} ({user.role_name}).")
 
 
@@ -62,8 +43,8 @@ def users_list(ctx: click.Context) -> None:
     """Liệt kê người dùng: tên, vai trò, trạng thái."""
     from reports.accounts.users import list_users
 
-    tz = _settings(ctx).tz
-    found = list_users(_engine(ctx))
+    tz = settings_of(ctx).tz
+    found = list_users(engine_of(ctx))
     if not found:
         click.echo("Chưa có người dùng nào. Thêm: baocao users add TEN --role quan-tri")
     for u in found:
@@ -80,7 +61,7 @@ def users_disable(ctx: click.Context, name: str) -> None:
     """Khóa một người dùng (các phiên đăng nhập của họ kết thúc ngay)."""
     from reports.accounts.users import disable_user
 
-    disable_user(_engine(ctx), name, by="cli")
+    disable_user(engine_of(ctx), name, by="cli")
     click.echo(f"Đã khóa người dùng {name}.")
 
 
@@ -91,5 +72,5 @@ def users_passwd(ctx: click.Context, name: str) -> None:
     """Đặt mật khẩu mới (đọc như khi thêm); các phiên đăng nhập của người đó kết thúc."""
     from reports.accounts.users import set_password
 
-    set_password(_engine(ctx), name, _read_password(), by="cli")
+    set_password(engine_of(ctx), name, _read_password(), by="cli")
     click.echo(f"Đã đặt mật khẩu mới cho {name}.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.core import vi
+from reports.core import period_names, vi
 from reports.core.model import Report
 from reports.core.periods import ReportPeriod
 
@@ -25,19 +25,19 @@ def period_labels(period: ReportPeriod) -> dict[str, Any]:
     previous, last_year = period.previous(), period.same_period_last_year()
     ytd = period.year_to_date()
     return {
-        "loai_ky": vi.KIND_CODES[period.kind],
-        "ten_ky": vi.period_name(period),
-        "mo_dau": vi.period_opening(period),
-        "trich_yeu_ky": vi.period_subject(period),
+        "loai_ky": period_names.KIND_CODES[period.kind],
+        "ten_ky": period_names.period_name(period),
+        "mo_dau": period_names.period_opening(period),
+        "trich_yeu_ky": period_names.period_subject(period),
         "ten_cot": {
-            "ky_nay": vi.period_heading(period),
-            "ky_truoc": vi.period_heading(previous),
-            "cung_ky": f"Cùng kỳ {vi.period_label(last_year)}",
+            "ky_nay": period_names.period_heading(period),
+            "ky_truoc": period_names.period_heading(previous),
+            "cung_ky": f"Cùng kỳ {period_names.period_label(last_year)}",
             "luy_ke": (
                 f"Lũy kế từ {vi.numeric_date(ytd.start)}" if period.cutoff else "Lũy kế từ đầu năm"
             ),
         },
-        "don_vi_xu_huong": vi.trend_unit(period),
+        "don_vi_xu_huong": period_names.trend_unit(period),
     }
 
 
@@ -76,7 +76,7 @@ def trend_series(report: Report) -> tuple[list[str], Series, Series]:
     all is left out, so the legend lists only what the chart shows.
     """
     points = report.figures.trend_points()
-    labels = [vi.trend_label(p) for p, _ in points]
+    labels = [period_names.trend_label(p) for p, _ in points]
 
     def series(names: dict[str, str]) -> Series:
         out: Series = {}

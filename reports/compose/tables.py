@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports.core import vi
+from reports.core import period_names, vi
 from reports.core.model import FIGURE_INFO, FigureSet
 
 COLUMNS = (
@@ -43,7 +43,7 @@ def figure_table(fs: FigureSet) -> FigureTable:
     periods = fs.period.comparisons()
     names = period_labels(fs.period)["ten_cot"]  # "Tháng 3/2021", "Cùng kỳ tháng 3/2020"…
     header = ("Chỉ tiêu", *(names[column] for _, column in COLUMNS))
-    dates = [vi.period_short(periods[key]) for key, _ in COLUMNS]
+    dates = [period_names.period_short(periods[key]) for key, _ in COLUMNS]
     sub = ("", *(d if d not in h else "" for d, h in zip(dates, header[1:], strict=True)))
     comparisons = fs.comparisons
     rows = []

@@ -7,9 +7,22 @@ non-zero exit; nothing else reaches the user.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """A cell's value with control characters shown (``\\x1b``), never obeyed where printed."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _number(value: int) -> str:
+    """``1406`` → ``1.406``: the Vietnamese grouping, without importing the words module."""
+    return f"{value:,}".replace(",", ".")
 
 
 class BaocaoError(Exception):
@@ -48,11 +61,9 @@ class RowProblem:
     value: str | None = None
 
     def __str__(self) -> str:
-        from reports.core.safe_text import for_terminal
-
         value = self.value
         if value is not None:
-            value = for_terminal(value[:200] + ("…" if len(value) > 200 else ""))
+            value = _visible(value[:200] + ("…" if len(value) > 200 else ""))
         shown = f" ({value})" if value not in (None, "") else ""
         return f"{self.file}:{self.row}:{self.column}: {self.problem}{shown}"
 
@@ -80,15 +91,13 @@ class InvalidRowsError(DataImportError):
         self.total_rows = total_rows
         self.more = more
         """Problems found but not listed (the list is capped to keep the message readable)."""
-        from reports.core.vi import number
-
         if bad_rows is None:
             bad_rows = len({(p.file, p.row) for p in self.problems})
         lines = [
-            f"{file}: {number(bad_rows)} dòng không hợp lệ trên {number(total_rows)} dòng; "
+            f"{file}: {_number(bad_rows)} dòng không hợp lệ trên {_number(total_rows)} dòng; "
             "chưa nhập dòng nào của tệp này.",
             *(str(p) for p in self.problems),
-            *([f"… và {number(more)} lỗi khác."] if more else []),
+            *([f"… và {_number(more)} lỗi khác."] if more else []),
             "Sửa các ô trên rồi nhập lại, hoặc dùng --skip-invalid để nhập các dòng hợp lệ "
             "và ghi các dòng bị loại ra tệp bên cạnh.",
         ]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from reports.core.children import clean_stale
 from reports.core.errors import RenderError
+from reports.core.period_names import KIND_CODES
 from reports.core.periods import ReportPeriod
-from reports.core.vi import KIND_CODES
 
 
 @contextlib.contextmanager
@@ -122,3 +122,12 @@ def report_file_name(period: ReportPeriod, extension: str, unit: str | None = No
     ``BC-quy-2021-Q1``, ``BC-6thang-2021-H1``, ``BC-nam-2021`` (``_UNIT`` for one unit)."""
     unit_part = f"_{unit_file_key(unit)}" if unit else ""
     return f"BC-{KIND_CODES[period.kind]}-{period.code()}{unit_part}.{extension.lstrip('.')}"
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB blocks (hashlib lets go of the GIL)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from reports.core import vi
 from reports.core.errors import UsageError
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -106,49 +107,23 @@ class ReportPeriod:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def rules(self) -> PeriodKind:
+        """The record of this period's kind: its rules and its words."""
+        return PERIOD_KINDS[self.kind]
+
     def code(self) -> str:
-        """The period as ``--period`` takes it: ``2021-03``, ``2021-Q1``, ``2021-W11``…"""
-        if self.kind == "month":
-            return f"{self.year}-{self.index:02d}"
-        if self.kind == "quarter":
-            return f"{self.year}-Q{self.index}"
-        if self.kind == "half":
-            return f"{self.year}-H{self.index}"
-        if self.kind == "year":
-            return str(self.year)
-        return self.slug()
+        """The period as ``--period`` takes it: ``2021-03``, ``2021-Q1``, ``2021-H1``, ``2021``;
+        a week or a range by its days."""
+        return self.rules.code(self)
 
     def previous(self) -> ReportPeriod:
         """The previous period of the same kind (a range: same length, just before)."""
-        if self.kind == "week":
-            return self.shifted(-7)
-        if self.kind == "month":
-            y, m = _month_before(self.year, self.index)
-            return month_period(y, m, self.cutoff)
-        if self.kind == "quarter":
-            y, q = (self.year - 1, 4) if self.index == 1 else (self.year, self.index - 1)
-            return quarter_period(y, q, self.cutoff)
-        if self.kind == "half":
-            y, h = (self.year - 1, 2) if self.index == 1 else (self.year, 1)
-            return half_period(y, h, self.cutoff)
-        if self.kind == "year":
-            return year_period(self.year - 1, self.cutoff)
-        end = self.start - timedelta(days=1)
-        return ReportPeriod(end - timedelta(days=self.days - 1), end, "range", self.cutoff)
+        return self.rules.previous(self)
 
     def same_period_last_year(self) -> ReportPeriod:
         """The same kind one year earlier; a week: 52 weeks earlier (same weekdays)."""
-        if self.kind == "week":
-            return self.shifted(-364)
-        if self.kind == "month":
-            return month_period(self.year - 1, self.index, self.cutoff)
-        if self.kind == "quarter":
-            return quarter_period(self.year - 1, self.index, self.cutoff)
-        if self.kind == "half":
-            return half_period(self.year - 1, self.index, self.cutoff)
-        if self.kind == "year":
-            return year_period(self.year - 1, self.cutoff)
-        return ReportPeriod(_minus_year(self.start), _minus_year(self.end), "range", self.cutoff)
+        return self.rules.last_year(self)
 
     def year_to_date(self) -> ReportPeriod:
         """From the start of the (cut-off) year to the end of the period."""
@@ -328,21 +303,12 @@ def previous_period(
     day = moment.date() if isinstance(moment, datetime) else moment
     if kind == "week":
         return week_before(day, convention, cutoffs.get("year", False))
+    of_year = PERIOD_KINDS[kind].of_year
+    if of_year is None:
+        raise ValueError(f"no periods of kind {kind!r}")
     cut = cutoffs.get(kind, False)
-    candidates = [p for y in (day.year - 1, day.year) for p in _periods_of_year(kind, y, cut)]
+    candidates = [p for y in (day.year - 1, day.year) for p in of_year(y, cut)]
     return max(p for p in candidates if p.end < day)
-
-
-def _periods_of_year(kind: str, year: int, cutoff: bool) -> list[ReportPeriod]:
-    if kind == "month":
-        return [month_period(year, m, cutoff) for m in range(1, 13)]
-    if kind == "quarter":
-        return [quarter_period(year, q, cutoff) for q in range(1, 5)]
-    if kind == "half":
-        return [half_period(year, h, cutoff) for h in (1, 2)]
-    if kind == "year":
-        return [year_period(year, cutoff)]
-    raise ValueError(f"no periods of kind {kind!r}")
 
 
 def week_containing(day: date, convention: str) -> ReportPeriod:
@@ -363,3 +329,129 @@ def week_before(
     this_monday = day - timedelta(days=day.weekday())
     last_monday = this_monday - timedelta(days=7)
     return week_period(last_monday, week_days(convention), year_cutoff)
+
+
+def _range_before(p: ReportPeriod) -> ReportPeriod:
+    end = p.start - timedelta(days=1)
+    return ReportPeriod(end - timedelta(days=p.days - 1), end, "range", p.cutoff)
+
+
+def _month_previous(p: ReportPeriod) -> ReportPeriod:
+    y, m = _month_before(p.year, p.index)
+    return month_period(y, m, p.cutoff)
+
+
+def _quarter_previous(p: ReportPeriod) -> ReportPeriod:
+    y, q = (p.year - 1, 4) if p.index == 1 else (p.year, p.index - 1)
+    return quarter_period(y, q, p.cutoff)
+
+
+def _half_previous(p: ReportPeriod) -> ReportPeriod:
+    y, h = (p.year - 1, 2) if p.index == 1 else (p.year, 1)
+    return half_period(y, h, p.cutoff)
+
+
+_ROMAN = ("", "I", "II", "III", "IV")
+_HALF_WORDS = ("", "6 tháng đầu năm", "6 tháng cuối năm")
+
+
+@dataclass(frozen=True)
+class PeriodKind:
+    """One kind of period: its comparisons, its ``--period`` code, and its words.
+
+    One record per kind instead of a chain of ``if kind == …`` in every module that needs to
+    know: a new kind, or a changed word, is one line here.
+    """
+
+    kind: str
+    file_stem: str
+    """ASCII Vietnamese for file names (``BC-thang-…``) and the template's ``loai_ky``."""
+    trend_unit: str
+    """What a point of the trend is: ``Xu hướng 12 tháng gần nhất``."""
+    code: Callable[[ReportPeriod], str]
+    previous: Callable[[ReportPeriod], ReportPeriod]
+    last_year: Callable[[ReportPeriod], ReportPeriod]
+    name: Callable[[ReportPeriod], str] | None
+    """``tháng 3/2021``, ``quý I/2021``…; ``None``: the period is named by its days."""
+    trend_label: Callable[[ReportPeriod], str]
+    of_year: Callable[[int, bool], list[ReportPeriod]] | None = None
+    """Every period of this kind named after a year (calendar or cut off); None for weeks and
+    ranges."""
+    by_days: bool = False
+    """Labelled by its days in comparisons and the trích yếu (a week, a range)."""
+
+
+PERIOD_KINDS: dict[str, PeriodKind] = {
+    k.kind: k
+    for k in (
+        PeriodKind(
+            "week",
+            "tuan",
+            "tuần",
+            code=lambda p: p.slug(),
+            previous=lambda p: p.shifted(-7),
+            last_year=lambda p: p.shifted(-364),
+            name=lambda p: f"tuần {p.index}/{p.year}",
+            trend_label=lambda p: f"Tuần {p.index}",
+            by_days=True,
+        ),
+        PeriodKind(
+            "month",
+            "thang",
+            "tháng",
+            code=lambda p: f"{p.year}-{p.index:02d}",
+            previous=_month_previous,
+            last_year=lambda p: month_period(p.year - 1, p.index, p.cutoff),
+            name=lambda p: f"tháng {p.index}/{p.year}",
+            trend_label=lambda p: f"T{p.index}/{p.year}",
+            of_year=lambda y, cut: [month_period(y, m, cut) for m in range(1, 13)],
+        ),
+        PeriodKind(
+            "quarter",
+            "quy",
+            "quý",
+            code=lambda p: f"{p.year}-Q{p.index}",
+            previous=_quarter_previous,
+            last_year=lambda p: quarter_period(p.year - 1, p.index, p.cutoff),
+            name=lambda p: f"quý {_ROMAN[p.index]}/{p.year}",
+            trend_label=lambda p: f"Q{p.index}/{p.year}",
+            of_year=lambda y, cut: [quarter_period(y, q, cut) for q in range(1, 5)],
+        ),
+        PeriodKind(
+            "half",
+            "6thang",
+            "kỳ 6 tháng",
+            code=lambda p: f"{p.year}-H{p.index}",
+            previous=_half_previous,
+            last_year=lambda p: half_period(p.year - 1, p.index, p.cutoff),
+            name=lambda p: f"{_HALF_WORDS[p.index]} {p.year}",
+            trend_label=lambda p: f"H{p.index}/{p.year}",
+            of_year=lambda y, cut: [half_period(y, h, cut) for h in (1, 2)],
+        ),
+        PeriodKind(
+            "year",
+            "nam",
+            "năm",
+            code=lambda p: str(p.year),
+            previous=lambda p: year_period(p.year - 1, p.cutoff),
+            last_year=lambda p: year_period(p.year - 1, p.cutoff),
+            name=lambda p: f"năm {p.year}",
+            trend_label=lambda p: str(p.year),
+            of_year=lambda y, cut: [year_period(y, cut)],
+        ),
+        PeriodKind(
+            "range",
+            "ky",
+            "kỳ",
+            code=lambda p: p.slug(),
+            previous=_range_before,
+            last_year=lambda p: ReportPeriod(
+                _minus_year(p.start), _minus_year(p.end), "range", p.cutoff
+            ),
+            name=None,
+            trend_label=lambda p: vi.day_month(p.start),
+            by_days=True,
+        ),
+    )
+}
+"""Every kind of :data:`KINDS`, looked up by name."""

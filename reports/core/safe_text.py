@@ -28,9 +28,6 @@ _ID_BAD = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff\ufeff\u200b-\u200
 EXCEL_CELL_LIMIT = 32_767
 """Characters an Excel cell holds at most; longer text is refused at import."""
 
-_TERMINAL = re.compile(
-    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?|[\x00-\x08\x0b-\x1f\x7f\x9b]"
-)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PATCH_MARKS = re.compile(r"[{%]_|_[}%]")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)*$")
@@ -99,13 +96,6 @@ def for_csv(value: object) -> object:
         if is_formula_like(value):
             return "'" + value
     return value
-
-
-def for_terminal(text: str) -> str:
-    """``text`` with terminal escape sequences and control characters shown, not obeyed."""
-    if not _TERMINAL.search(text):
-        return text
-    return _TERMINAL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def safe_context(value: Any) -> Any:

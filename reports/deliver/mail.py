@@ -23,8 +23,8 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from reports.compose.period_words import period_labels
-from reports.core import vi
-from reports.core.errors import DeliveryError
+from reports.core import period_names, vi
+from reports.core.errors import DeliveryError, TemplateError
 from reports.core.model import Figures
 from reports.core.periods import ReportPeriod
 from reports.core.safe_text import safe_context
@@ -33,7 +33,7 @@ from reports.settings.load import Settings, SmtpSettings
 
 log = logging.getLogger(__name__)
 
-_MIME = {
+MIME_TYPES = {
     ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ".pdf": ("application", "pdf"),
@@ -53,8 +53,8 @@ def _domain(mail_from: str) -> str:
 def subject_for(period: ReportPeriod) -> str:
     """``… tuần 15/3-22/3/2021``, ``… tháng 3/2021``, ``… quý I/2021`` (the period's kind)."""
     if period.kind == "week":
-        return f"Báo cáo kết quả chỉ đạo, điều hành tuần {vi.period_short(period)}"
-    return f"Báo cáo kết quả chỉ đạo, điều hành {vi.period_name(period)}"
+        return f"Báo cáo kết quả chỉ đạo, điều hành tuần {period_names.period_short(period)}"
+    return f"Báo cáo kết quả chỉ đạo, điều hành {period_names.period_name(period)}"
 
 
 def _environment(templates_dir: Path) -> SandboxedEnvironment:
@@ -63,7 +63,7 @@ def _environment(templates_dir: Path) -> SandboxedEnvironment:
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(so=vi.number, ky=vi.period_short, ky_dai=vi.period_long)
+    env.filters.update(so=vi.number, ky=period_names.period_short, ky_dai=period_names.period_long)
     return env
 
 
@@ -107,7 +107,7 @@ def build_message(
     _headers(msg, Subject=context["tieu_de"], From=settings.smtp.mail_from, To=recipient)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=_domain(settings.smtp.mail_from))
-    from reports.render.sandbox import fill_mail, run_limited
+    from reports.render.sandbox import run_limited
 
     text, html = run_limited(  # in a child process, under time and memory limits
         settings.templates_dir / "email.*.j2",
@@ -121,7 +121,7 @@ def build_message(
     msg.add_alternative(html, subtype="html")
     if attach:
         for f in files:
-            maintype, subtype = _MIME.get(f.suffix.lower(), ("application", "octet-stream"))
+            maintype, subtype = MIME_TYPES.get(f.suffix.lower(), ("application", "octet-stream"))
             msg.add_attachment(f.read_bytes(), maintype=maintype, subtype=subtype, filename=f.name)
     return msg
 
@@ -277,3 +277,22 @@ def owner_message(settings: Settings, owner: str, subject: str, body: str) -> Em
     msg["Message-ID"] = make_msgid(domain=_domain(settings.smtp.mail_from))
     msg.set_content(body)
     return msg
+
+
+def fill_mail(templates_dir: str, context: dict[str, Any]) -> tuple[str, str]:
+    """In the template child (:func:`reports.render.sandbox.run_limited`): the text and HTML
+    bodies of a mail."""
+    from jinja2.exceptions import SecurityError
+
+    env = _environment(Path(templates_dir))
+    try:
+        return (
+            env.get_template("email.txt.j2").render(context),
+            env.get_template("email.html.j2").render(context),
+        )
+    except SecurityError as exc:
+        raise TemplateError(
+            Path(templates_dir) / "email.*.j2", f"thẻ không an toàn, không được phép ({exc})"
+        ) from exc
+    except jinja2.TemplateError as exc:
+        raise TemplateError(Path(templates_dir) / "email.*.j2", str(exc)) from exc

@@ -12,7 +12,7 @@ from pathlib import Path
 from reports.core.errors import DeliveryError, UsageError
 from reports.core.model import Report
 from reports.deliver import mail
-from reports.runs.jobs import _EMAIL
+from reports.deliver.addresses import is_address
 from reports.settings.load import Settings
 
 
@@ -21,7 +21,7 @@ def parse_recipients(text: str) -> list[str]:
     for address in (a.strip() for a in text.replace(";", ",").split(",")):
         if not address:
             continue
-        if not _EMAIL.match(address):
+        if not is_address(address):
             raise UsageError(f"--email: địa chỉ thư không hợp lệ {address!r}")
         out.append(address)
     if not out:

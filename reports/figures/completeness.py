@@ -10,14 +10,13 @@ incomplete too (nothing was imported for it). A job then holds its run or sends 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reports.core import vi
+from reports.core import period_names, vi
 from reports.core.domain import KINDS
 from reports.core.model import FIGURE_INFO, Figures, Report
 from reports.core.periods import ReportPeriod
@@ -46,14 +45,6 @@ class Gap:
         if self.covered_until is None:
             return label
         return f"{label} sau ngày {vi.numeric_date(self.covered_until)}"
-
-
-def counts_coverage(counts: Mapping[str, Mapping[str, object]]) -> tuple[date | None, str | None]:
-    """From an import's daily counts (unit → ISO day → …): its latest day, and its one unit
-    when every row belongs to the same one."""
-    days = [day for per_unit in counts.values() for day in per_unit]
-    latest = date.fromisoformat(max(days)) if days else None
-    return latest, (next(iter(counts)) or None) if len(counts) == 1 else None
 
 
 def covered_until(conn: Connection, kind: str, unit: str | None = None) -> date | None:
@@ -107,5 +98,5 @@ def incomplete_reasons(report: Report, *, zero_is_incomplete: bool = True) -> li
     """Why ``report`` is not complete: its provisional line, all-zero figures; [] if it is."""
     reasons = [report.provisional] if report.provisional else []
     if zero_is_incomplete and all_zero(report.figures.current):
-        reasons.append(f"Kỳ {vi.period_short(report.period)}: {ALL_ZERO}.")
+        reasons.append(f"Kỳ {period_names.period_short(report.period)}: {ALL_ZERO}.")
     return reasons

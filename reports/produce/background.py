@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from reports.accounts.users import audit
-from reports.core import vi
+from reports.core import period_names
 from reports.core.periods import ReportPeriod
 from reports.produce import keep
 from reports.produce.batch import UnitOutcome, generate_all_units
@@ -61,7 +61,7 @@ def start_batch(
         engine,
         by,
         "generate.batch",
-        f"viết báo cáo các đơn vị kỳ {vi.period_short(period)}"
+        f"viết báo cáo các đơn vị kỳ {period_names.period_short(period)}"
         + (f" nhánh {parent}" if parent else ""),
     )
 
@@ -92,7 +92,12 @@ def start_batch(
                         if path.is_file():
                             z.write(path, path.relative_to(out).as_posix())
                 kept = keep.keep_file(
-                    engine, settings, bundle, BATCH, by=by, meta={"period": vi.period_short(period)}
+                    engine,
+                    settings,
+                    bundle,
+                    BATCH,
+                    by=by,
+                    meta={"period": period_names.period_short(period)},
                 )
                 progress.zip_id = kept.id
         except Exception as exc:  # noqa: BLE001 - shown on the page; the server keeps running

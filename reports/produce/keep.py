@@ -22,8 +22,9 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.core import vi
+from reports.core import period_names, vi
 from reports.core.errors import UploadError
+from reports.core.files import sha256_file
 from reports.settings.load import Settings
 from reports.store.schema import stored_files
 
@@ -139,16 +140,13 @@ def keep_file(
     """Move a file the core wrote into the kept files (generated name, same suffix)."""
     path = files_dir(settings) / f"{secrets.token_hex(16)}{source.suffix.lower()}"
     shutil.move(str(source), path)
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
+    digest = sha256_file(path)
     return _insert(
         engine,
         kind,
         name or source.name,
         path,
-        digest.hexdigest(),
+        digest,
         path.stat().st_size,
         by,
         parent_id,
@@ -251,11 +249,7 @@ def sha256_of(path: Path) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def _sha256_cached(path: str, mtime_ns: int, size: int) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_file(Path(path))
 
 
 def generate_kept(
@@ -285,7 +279,7 @@ def generate_kept(
             "from": period.start.isoformat(),
             "to": period.end.isoformat(),
             "unit": unit or "",
-            "period": vi.period_short(period),
+            "period": period_names.period_short(period),
         }
         main, *rest = paths
         parent = keep_file(engine, settings, main, REPORT, by=by, meta=meta)

@@ -24,14 +24,14 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from reports.compose.period_words import period_words, trend_series
-from reports.core import vi
+from reports.core import period_names, vi
 from reports.core.errors import RenderError, TemplateError
 from reports.core.files import atomic_output
 from reports.core.model import FIGURE_INFO, Report
 from reports.core.safe_text import malformed_part, safe_context
 from reports.render.docx_chart import chart_xml, fill_chart
 from reports.render.docx_layout import core_properties, size_rules
-from reports.render.sandbox import LimitedSandbox, fill_docx, run_limited
+from reports.render.sandbox import LimitedSandbox, run_limited
 from reports.render.template_check import TemplateChecker
 from reports.settings.load import Settings
 
@@ -59,11 +59,11 @@ FILTERS: dict[str, Callable[..., str]] = {
     "phan_tram": vi.percent,
     "gia_tri": _value,
     "thay_doi": _change,
-    "ky": vi.period_short,
-    "ky_dai": vi.period_long,
+    "ky": period_names.period_short,
+    "ky_dai": period_names.period_long,
     "ngay": vi.numeric_date,
     "ngay_thang_nam": vi.date_words,
-    "ten_ky": vi.period_label,
+    "ten_ky": period_names.period_label,
 }
 
 CONTEXT_VARIABLES = (
@@ -392,8 +392,8 @@ def report_core_properties(report: Report, generated_at: datetime) -> bytes:
     """The report's own title, subject, creator (the office) and generation time."""
     return core_properties(
         title=f"Báo cáo kết quả chỉ đạo, điều hành nổi bật của {report.subject} "
-        f"{vi.period_long(report.period)}",
-        subject=f"Kết quả chỉ đạo, điều hành nổi bật {vi.period_short(report.period)}",
+        f"{period_names.period_long(report.period)}",
+        subject=f"Kết quả chỉ đạo, điều hành nổi bật {period_names.period_short(report.period)}",
         creator=f"{report.parent_body} - {report.issuing_body}",
         generated_at=generated_at,
     )
@@ -425,3 +425,12 @@ def render_docx(
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)
     return path
+
+
+def fill_docx(
+    template: str, context: dict[str, Any], chart: Any | None, core: bytes | None = None
+) -> bytes:
+    """In the template child (:func:`reports.render.sandbox.run_limited`): the filled .docx's
+    bytes (the template is compiled once per child, then cached); ``chart`` the trend chart's
+    data, ``core`` the package's core properties."""
+    return load_template(Path(template)).render(context, chart, core)

@@ -185,36 +185,3 @@ def shutdown() -> None:
     """Stop the template child (tests, and a clean exit)."""
     with _lock:
         _discard()
-
-
-# --- the work done in the child -----------------------------------------------------------
-
-
-def fill_docx(
-    template: str, context: dict[str, Any], chart: Any | None, core: bytes | None = None
-) -> bytes:
-    """The filled .docx's bytes (the template is compiled once per child, then cached):
-    ``chart`` the trend chart's data, ``core`` the package's core properties."""
-    from reports.render.docx import load_template
-
-    return load_template(Path(template)).render(context, chart, core)
-
-
-def fill_mail(templates_dir: str, context: dict[str, Any]) -> tuple[str, str]:
-    """The text and HTML bodies of a mail."""
-    import jinja2
-
-    from reports.deliver.mail import _environment
-
-    env = _environment(Path(templates_dir))
-    try:
-        return (
-            env.get_template("email.txt.j2").render(context),
-            env.get_template("email.html.j2").render(context),
-        )
-    except SecurityError as exc:
-        raise TemplateError(
-            Path(templates_dir) / "email.*.j2", f"thẻ không an toàn, không được phép ({exc})"
-        ) from exc
-    except jinja2.TemplateError as exc:
-        raise TemplateError(Path(templates_dir) / "email.*.j2", str(exc)) from exc

@@ -38,6 +38,13 @@ from reports.core.domain import FIELDS
 from reports.core.errors import RenderError
 from reports.core.files import atomic_output
 from reports.core.model import FIGURE_INFO, Figures, RecordSheet, Report, UnitFigures
+from reports.core.period_names import (
+    period_label,
+    period_short,
+    period_subject,
+    trend_label,
+    trend_unit,
+)
 from reports.core.safe_text import for_cell, malformed_file
 from reports.render.xlsx_cells import (
     BOLD,
@@ -78,7 +85,7 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
             cell(
                 ws,
                 f"Kết quả chỉ đạo, điều hành nổi bật của {report.subject} "
-                f"{vi.period_subject(report.period)}",
+                f"{period_subject(report.period)}",
                 font=TITLE,
             )
         ]
@@ -87,10 +94,10 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
         [
             cell(
                 ws,
-                f"Kỳ này: {vi.period_short(report.period)}; "
-                f"kỳ trước: {vi.period_short(report.period.previous())}; cùng kỳ năm "
-                f"trước: {vi.period_short(report.period.same_period_last_year())}; lũy kế: "
-                f"{vi.period_short(report.period.year_to_date())}",
+                f"Kỳ này: {period_short(report.period)}; "
+                f"kỳ trước: {period_short(report.period.previous())}; cùng kỳ năm "
+                f"trước: {period_short(report.period.same_period_last_year())}; lũy kế: "
+                f"{period_short(report.period.year_to_date())}",
             )
         ]
     )
@@ -278,7 +285,7 @@ def _trend_sheet(wb: Workbook, report: Report) -> None:
     for period, figures in trend:
         ws.append(
             [
-                cell(ws, vi.trend_label(period)),
+                cell(ws, trend_label(period)),
                 cell(ws, period.start, fmt=DATE),
                 cell(ws, period.end, fmt=DATE),
                 *(
@@ -309,7 +316,7 @@ def _trend_sheet(wb: Workbook, report: Report) -> None:
         series.smooth = False
     for chart, unit, anchor in ((bar, "Số văn bản", n + 4), (line, "Số lượng", n + 24)):
         chart.set_categories(cats)
-        chart.x_axis.title = vi.capitalised(vi.trend_unit(report.period))  # "Tháng", "Tuần"…
+        chart.x_axis.title = vi.capitalised(trend_unit(report.period))  # "Tháng", "Tuần"…
         chart.y_axis.title = unit
         # openpyxl ≥ 3.1 leaves both axes deleted unless told: no labels on either axis
         chart.x_axis.delete = chart.y_axis.delete = False
@@ -335,7 +342,7 @@ def render_xlsx(
     """Write the workbook at ``path`` (complete or not at all); records are streamed."""
     wb = Workbook(write_only=True)
     stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
-    wb.properties.title = f"Báo cáo kết quả chỉ đạo, điều hành {vi.period_label(report.period)}"
+    wb.properties.title = f"Báo cáo kết quả chỉ đạo, điều hành {period_label(report.period)}"
     wb.properties.creator = for_cell(f"{report.parent_body} - {report.issuing_body}")
     wb.properties.subject = "Kết quả chỉ đạo, điều hành nổi bật"
     wb.properties.created = wb.properties.modified = stamp  # when it was generated (UTC)

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from reports.core.errors import JobError
 from reports.core.periods import ReportPeriod, previous_period
 from reports.core.workdays import WorkCalendar
+from reports.deliver.addresses import is_address
 
 if TYPE_CHECKING:
     from reports.settings.load import Settings
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 PERIODS = (
     "previous-week",
     "previous-month",
@@ -121,7 +121,7 @@ def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
 def _emails(path: Path, key: str, value: Any) -> tuple[str, ...]:
     out = _strings(path, key, value)
     for address in out:
-        if not _EMAIL.fullmatch(address):
+        if not is_address(address):
             raise _fail(path, key, f"địa chỉ thư không hợp lệ {address!r}")
     return out
 
@@ -198,7 +198,7 @@ def parse_job(
     if not isinstance(grace, int) or grace < 60:
         raise _fail(path, "misfire_grace_s", f"phải là số giây ≥ 60, nhận được {grace!r}")
     owner = raw.get("owner", default_owner)
-    if owner and (not isinstance(owner, str) or not _EMAIL.fullmatch(owner)):
+    if owner and (not isinstance(owner, str) or not is_address(owner)):
         raise _fail(path, "owner", f"địa chỉ thư không hợp lệ {owner!r}")
     figures_section = raw.get("figures_section")
     if figures_section is not None and not isinstance(figures_section, bool):
@@ -244,7 +244,7 @@ def _approval_options(path: Path, raw: dict[str, Any], units: str | None) -> dic
     if approval and units == "all":
         raise _fail(path, "approval", 'chưa hỗ trợ duyệt cho units = "all"; bỏ một trong hai')
     specialist = raw.get("specialist", "")
-    if specialist and (not isinstance(specialist, str) or not _EMAIL.match(specialist)):
+    if specialist and (not isinstance(specialist, str) or not is_address(specialist)):
         raise _fail(path, "specialist", f"địa chỉ thư không hợp lệ {specialist!r}")
     incomplete = raw.get("incomplete", "hold")
     if incomplete not in INCOMPLETE:

@@ -9,7 +9,6 @@ SMTP transaction, so a resumed run skips those already sent.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -20,6 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from reports.core.files import sha256_file
 from reports.core.periods import ReportPeriod
 from reports.store.schema import deliveries, run_files, runs
 
@@ -232,7 +232,7 @@ def claim_send(
 
 def record_files(engine: Engine, run: Run, files: list[Path]) -> None:
     """The run's files, and the SHA-256 of each as it is before anyone is mailed."""
-    hashes = [(str(f), _sha256(f), f.stat().st_size) for f in files if f.is_file()]
+    hashes = [(str(f), sha256_file(f), f.stat().st_size) for f in files if f.is_file()]
     with engine.begin() as conn:
         done = conn.execute(
             sa.update(runs)
@@ -247,14 +247,6 @@ def record_files(engine: Engine, run: Run, files: list[Path]) -> None:
                         run_id=run.id, position=position, path=path, sha256=sha256, size=size
                     )
                 )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def sent_hashes(engine: Engine, run_id: int) -> dict[str, str]:

@@ -1,1 +1,1 @@
-"""Scheduled runs: job files, the run ledger, the runner and the APScheduler service."""
+"""The scheduler: one job run for one period, the APScheduler service, runs now and held runs."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from reports.accounts.users import audit
-from reports.core import vi
+from reports.core import period_names
 from reports.core.periods import ReportPeriod
 from reports.schedule.overrides import effective_job
 from reports.schedule.runner import run_job
@@ -35,7 +35,7 @@ def start_run(
         engine,
         by,
         "job.run",
-        f"chạy ngay {job.id} kỳ {vi.period_short(chosen)}",
+        f"chạy ngay {job.id} kỳ {period_names.period_short(chosen)}",
     )
 
     def work() -> None:

@@ -19,18 +19,17 @@ from sqlalchemy.engine import Engine
 
 from reports.accounts.users import audit
 from reports.core.errors import JobError
+from reports.deliver.addresses import is_address
 from reports.runs.jobs import Job, find_job, load_jobs
 from reports.settings.load import Settings
 from reports.store.schema import job_overrides
-
-_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
 def parse_addresses(text: str, field: str) -> tuple[str, ...]:
     """Addresses separated by commas, semicolons or lines, each checked."""
     out = tuple(a.strip() for a in re.split(r"[,;\n]", text) if a.strip())
     for address in out:
-        if not _EMAIL.match(address):
+        if not is_address(address):
             raise JobError(f"{field}: địa chỉ thư không hợp lệ {address!r}")
     return out
 

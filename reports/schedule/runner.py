@@ -7,174 +7,36 @@ scheduler would make it.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.accounts.users import approver_lookup
-from reports.core import vi
-from reports.core.errors import BaocaoError, DeliveryError, JobError
+from reports.core.errors import BaocaoError, JobError
 from reports.core.model import Report
+from reports.core.period_names import period_short
 from reports.core.periods import ReportPeriod
-from reports.deliver import mail
 from reports.figures.completeness import all_zero
 from reports.produce import preflight
 from reports.runs import ledger
 from reports.runs.jobs import Job
+from reports.runs.lease import Lease, LeaseLost, RunOutcome
+from reports.runs.send import deliver_run, local_time, rerun_command, tell_owner
 from reports.schedule.resilient import is_retryable
 from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class RunOutcome:
-    status: str
-    """delivered, already-delivered, busy (another process has it), taken-over (this process
-    lost its lease to another while working), failed"""
-    message: str
-    run_id: int | None = None
-    files: list[Path] = field(default_factory=list)
-    sent: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        return 6 if self.status == "failed" else 0
-
-
-def rerun_command(job: Job, period: ReportPeriod, settings: Settings | None = None) -> str:
-    """The command that re-runs ``job`` for ``period`` as pasted into a shell: with the settings
-    file and, when it is not the settings' default, the database (never with a password)."""
-    import shlex
-
-    words = ["baocao"]
-    if settings is not None:
-        if settings.source is not None:
-            words += ["--settings", str(settings.source)]
-        default_db = f"sqlite:///{settings.data_dir / 'baocao.sqlite'}"
-        if settings.database_url != default_db:
-            from reports.store.db import safe_url
-
-            shown = safe_url(settings.database_url)
-            if shown == settings.database_url:  # with a password it stays in BAOCAO_DB
-                words += ["--db", shown]
-    words += ["jobs", "run", job.id, "--from", period.start.isoformat()]
-    words += ["--to", period.end.isoformat()]
-    return shlex.join(words)
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _local(moment: datetime, job: Job) -> str:
-    """A ledger time as the office reads it: in the job's time zone."""
-    return f"{moment.astimezone(job.tz):%H:%M %d/%m/%Y} ({job.timezone})"
-
-
 class EmptyPeriod(JobError):
     """Every figure of the period is 0: the scheduler mails the owner, not the leaders."""
-
-
-class LeaseLost(JobError):
-    """Another process took the run over after this one's lease ran out."""
-
-
-class Lease:
-    """Keeps a claimed run's lease alive while it works.
-
-    A daemon thread renews it every third of ``lease_s`` (so a long rendering is not mistaken
-    for a dead process); :meth:`renew` renews it at once and raises :class:`LeaseLost` if the
-    run is no longer ours, so nobody is mailed by two processes.
-    """
-
-    def __init__(
-        self,
-        engine: Engine,
-        run: ledger.Run,
-        lease_s: int,
-        clock: Callable[[], datetime],
-        also: sa.ColumnElement[bool] | None = None,
-        max_s: float | None = None,
-    ) -> None:
-        self.engine, self.run, self.lease_s, self.clock = engine, run, lease_s, clock
-        self.also = also
-        """A further condition each renewal checks (an approved run: its approval stands)."""
-        self.max_s = max_s
-        """Past this many seconds the lease is no longer renewed: a process stuck in its work
-        (a hung render or mail server) loses the run to another instead of holding it."""
-        self.started = clock()
-        self.lost = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{run.id}", daemon=True)
-
-    def __enter__(self) -> Lease:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        while not self._stop.wait(max(self.lease_s / 3, 1.0)):
-            if self._overdue():
-                log.warning("run #%d passed its deadline: its lease is not renewed", self.run.id)
-                self.lost = True
-                return
-            try:
-                if not ledger.renew(
-                    self.engine, self.run, now=self.clock(), lease_s=self.lease_s, also=self.also
-                ):
-                    self.lost = True
-                    return
-            except Exception:  # noqa: BLE001 - a database hiccup: the next beat tries again
-                log.warning("could not renew the lease of run #%d", self.run.id, exc_info=True)
-
-    def _overdue(self) -> bool:
-        return self.max_s is not None and (self.clock() - self.started).total_seconds() > self.max_s
-
-    def renew(self) -> None:
-        if self._overdue():
-            self.lost = True
-            raise LeaseLost(
-                f"Lần chạy #{self.run.id} ({self.run.job_id} kỳ "
-                f"{vi.period_short(self.run.period)}) quá {self.max_s:g} giây "
-                "(smtp.run_deadline_s); dừng tại đây, không gửi thêm cho ai. "
-                "Xem 'baocao runs' rồi chạy lại."
-            )
-        if self.lost or not ledger.renew(
-            self.engine, self.run, now=self.clock(), lease_s=self.lease_s, also=self.also
-        ):
-            self._lost()
-
-    def claim_send(self, recipient: str) -> None:
-        """Renew and record ``recipient`` as being sent in one transaction, or raise LeaseLost."""
-        if self.lost or not ledger.claim_send(
-            self.engine,
-            self.run,
-            recipient,
-            now=self.clock(),
-            lease_s=self.lease_s,
-            also=self.also,
-        ):
-            self._lost()
-
-    def _lost(self) -> None:
-        self.lost = True
-        raise LeaseLost(
-            f"Lần chạy #{self.run.id} ({self.run.job_id} kỳ "
-            f"{vi.period_short(self.run.period)}) đã được tiến trình khác tiếp quản vì quá "
-            f"{self.lease_s} giây không gia hạn; dừng tại đây để không gửi trùng. "
-            "Xem 'baocao runs' để biết kết quả."
-        )
 
 
 def run_job(
@@ -214,14 +76,14 @@ def run_job(
         held = claim.held_by
         return RunOutcome(
             "busy",
-            f"Công việc {job.id} kỳ {vi.period_short(period)} đang do {held.owner} thực hiện "
-            f"(từ {_local(held.started_at, job)}); không làm lại.",
+            f"Công việc {job.id} kỳ {period_short(period)} đang do {held.owner} thực hiện "
+            f"(từ {local_time(held.started_at, job)}); không làm lại.",
             held.id,
         )
     if claim.awaiting is not None:
         return RunOutcome(
             "awaiting",
-            f"Công việc {job.id} kỳ {vi.period_short(period)} đang chờ duyệt (lần chạy "
+            f"Công việc {job.id} kỳ {period_short(period)} đang chờ duyệt (lần chạy "
             f"#{claim.awaiting.id}); không tạo lại bản dự thảo (dùng --force để tạo lại).",
             claim.awaiting.id,
             list(claim.awaiting.files),
@@ -231,8 +93,8 @@ def run_job(
         when = done.finished_at or done.started_at
         return RunOutcome(
             "already-delivered",
-            f"Công việc {job.id} kỳ {vi.period_short(period)} đã gửi lúc "
-            f"{_local(when, job)}; "
+            f"Công việc {job.id} kỳ {period_short(period)} đã gửi lúc "
+            f"{local_time(when, job)}; "
             "không gửi lại (dùng --force để gửi lại).",
             done.id,
             list(done.files),
@@ -257,7 +119,7 @@ def run_job(
                 )  # fmt: skip
                 if stop is not None:  # held, or waiting for approval, or sent as approved
                     return stop
-                _deliver(engine, settings, lease, job.recipients, report, files, outcome, sleep)
+                deliver_run(engine, settings, lease, job.recipients, report, files, outcome, sleep)
     except LeaseLost as exc:
         log.warning("Job %s for %s stopped: %s", job.id, period.slug(), exc)
         outcome.status, outcome.message = "taken-over", str(exc)
@@ -277,61 +139,19 @@ def run_job(
             log.warning("Job %s for %s: run #%d was taken over", job.id, period.slug(), run.id)
         log.error("Job %s for %s failed: %s", job.id, period.slug(), error)
         outcome.message = (
-            f"Công việc {job.id} kỳ {vi.period_short(period)} lỗi: {error}\n"
+            f"Công việc {job.id} kỳ {period_short(period)} lỗi: {error}\n"
             f"Chạy lại: {rerun_command(job, period, settings)}"
         )
-        _tell_owner(settings, job, period, error, sleep)
+        tell_owner(settings, job, period, error, sleep)
         return outcome
     if not ledger.finish(engine, run, ledger.DELIVERED, now=clock()):
         log.warning("Job %s for %s: run #%d was taken over", job.id, period.slug(), run.id)
     outcome.status = "delivered"
     outcome.message = (
-        f"Công việc {job.id} kỳ {vi.period_short(period)}: đã gửi {len(outcome.sent)} người nhận."
+        f"Công việc {job.id} kỳ {period_short(period)}: đã gửi {len(outcome.sent)} người nhận."
     )
     log.info("Job %s for %s delivered to %d recipients", job.id, period.slug(), len(outcome.sent))
     return outcome
-
-
-def _deliver(
-    engine: Engine,
-    settings: Settings,
-    lease: Lease,
-    recipients: tuple[str, ...],
-    report: Report,
-    files: list[Path],
-    outcome: RunOutcome,
-    sleep: Callable[[float], None],
-) -> None:
-    """Mail each recipient not yet mailed for the lease's run, recording before and after."""
-    run, clock = lease.run, lease.clock
-    already = ledger.sent_recipients(engine, run)
-    for recipient in recipients:
-        if recipient in already:
-            outcome.sent.append(recipient)
-            continue
-        msg = mail.build_message(
-            settings,
-            recipient=recipient,
-            period=report.period,
-            figures=report.figures.current,
-            previous=report.figures.previous,
-            files=files,
-        )
-        lease.claim_send(recipient)  # raises LeaseLost: the run is not ours (or not approved)
-        try:
-            result = mail.send(settings.smtp, msg, recipient, sleep=sleep)
-        except DeliveryError as exc:
-            ledger.mark_delivery(engine, run, recipient, ledger.FAILED, now=clock(), error=str(exc))
-            outcome.failed[recipient] = str(exc)
-            log.warning("delivery %s %s to %s: failed: %s", run.job_id, run.period.slug(),
-                        recipient, exc)  # fmt: skip
-            continue
-        ledger.mark_delivery(
-            engine, run, recipient, ledger.SENT, now=clock(), message_id=result.message_id
-        )
-        log.info("delivery %s %s to %s: sent (%s)", run.job_id, run.period.slug(), recipient,
-                 result.message_id)  # fmt: skip
-        outcome.sent.append(recipient)
 
 
 def _run_all_units(
@@ -384,7 +204,7 @@ def _run_all_units(
                 clock,
                 max_s=settings.smtp.run_deadline_s,
             ) as unit_lease:
-                _deliver(
+                deliver_run(
                     engine,
                     settings,
                     unit_lease,
@@ -424,7 +244,7 @@ def _files(
         # one that sends provisional data would mail zeros, so the owner is told instead
         if not send_empty and job.incomplete != "hold" and all_zero(report.figures.current):
             raise EmptyPeriod(
-                f"mọi số liệu kỳ {vi.period_short(period)} đều bằng 0 (chưa nhập dữ liệu của kỳ "
+                f"mọi số liệu kỳ {period_short(period)} đều bằng 0 (chưa nhập dữ liệu của kỳ "
                 "này?); không gửi cho người nhận"
             )
         if job.approval:  # a draft: unnumbered, and saying what released document it replaces
@@ -456,42 +276,10 @@ def _empty(
     rerun = rerun_command(job, period, settings)
     outcome.status = "empty"
     outcome.message = (
-        f"Công việc {job.id} kỳ {vi.period_short(period)}: {problem}.\n"
+        f"Công việc {job.id} kỳ {period_short(period)}: {problem}.\n"
         f"Sau khi nhập dữ liệu, chạy lại: {rerun}\n"
         f"Gửi dù số liệu bằng 0: {rerun} --send-empty"
     )
     log.warning("Job %s for %s not mailed: all figures are 0", job.id, period.slug())
-    _tell_owner(settings, job, period, problem, sleep, empty=True)
+    tell_owner(settings, job, period, problem, sleep, empty=True)
     return outcome
-
-
-def _tell_owner(
-    settings: Settings,
-    job: Job,
-    period: ReportPeriod,
-    error: str,
-    sleep: Callable[[float], None],
-    *,
-    empty: bool = False,
-) -> None:
-    owner = job.owner or settings.smtp.owner
-    if not owner:
-        log.warning("Job %s for %s failed and no owner is set to be told", job.id, period.slug())
-        return
-    rerun = rerun_command(job, period, settings)
-    body = (
-        f"Công việc {job.id} (tệp {job.source}) cho kỳ {vi.period_long(period)} "
-        "không hoàn thành.\n\n"
-        f"Lỗi: {error}\n\n"
-        f"Sau khi khắc phục, chạy lại bằng lệnh:\n  {rerun}\n"
-        "Những người đã nhận thư sẽ không bị gửi lại.\n"
-    )
-    subject = f"[baocao] Lỗi công việc {job.id} kỳ {vi.period_short(period)}"
-    if empty:
-        subject = f"[baocao] Chưa gửi {job.id} kỳ {vi.period_short(period)}: số liệu bằng 0"
-        body += f"Gửi dù số liệu bằng 0:\n  {rerun} --send-empty\n"
-    msg = mail.owner_message(settings, owner, subject, body)
-    try:
-        mail.send(settings.smtp, msg, owner, sleep=sleep)
-    except DeliveryError as exc:
-        log.error("could not tell owner %s about job %s: %s", owner, job.id, exc)

@@ -27,8 +27,9 @@ from sqlalchemy.engine import Engine
 
 from reports.core.errors import SchedulerStopped, StoreError
 from reports.runs.jobs import Job, find_job, load_jobs
+from reports.runs.lease import RunOutcome
 from reports.schedule.resilient import Health, RetryingJobStore, retrying
-from reports.schedule.runner import RunOutcome, run_job
+from reports.schedule.runner import run_job
 from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def scheduled_run(job_id: str, **_stored_by_older_versions: Any) -> None:
         finally:
             engine.dispose()
 
-    from reports.schedule.runner import rerun_command
+    from reports.runs.send import rerun_command
 
     what = (
         f"công việc {job.id} kỳ {period.slug()} (chạy lại: {rerun_command(job, period, settings)})"
@@ -328,7 +329,7 @@ def retry_held_runs(settings: Settings) -> list[str]:
     """Try again the runs held for incomplete data (reports.approval.retry_held): those whose
     data has come are sent, those past their deadline are reported to the owner. A failure is
     logged; the scheduler goes on."""
-    from reports.approval import retry_held
+    from reports.schedule.held import retry_held
     from reports.store.db import open_store
 
     try:
@@ -366,7 +367,7 @@ def tell_owner_skipped(settings: Settings, job: Job, periods: list[Any]) -> None
     commands that run them (nobody else is mailed)."""
     from reports.core.errors import DeliveryError
     from reports.deliver import mail
-    from reports.schedule.runner import rerun_command
+    from reports.runs.send import rerun_command
 
     owner = job.owner or settings.smtp.owner
     if not owner:

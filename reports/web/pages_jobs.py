@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, send_fi
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
-from reports.core import vi
+from reports.core import period_names
 from reports.core.errors import DeliveryError
 from reports.core.periods import ReportPeriod, parse_cli_date
 from reports.produce import keep
@@ -136,7 +136,7 @@ def run_now(job_id: str) -> Any:
         engine, settings, job_id, period, by=g.user.name, force=bool(form.force.data)
     )
     flash(
-        f"Đã bắt đầu chạy {job_id} cho kỳ {vi.period_short(chosen)}; "
+        f"Đã bắt đầu chạy {job_id} cho kỳ {period_names.period_short(chosen)}; "
         "kết quả và từng người nhận hiện ở Lịch sử."
     )
     return redirect(url_for("jobs.history"))

@@ -11,7 +11,7 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired
 
 from reports.accounts.users import audit
-from reports.core import vi
+from reports.core import period_names
 from reports.core.periods import ReportPeriod, parse_cli_date, week_before
 from reports.figures.indicators import list_units
 from reports.produce import keep
@@ -115,7 +115,8 @@ def generate() -> Any:
         engine,
         g.user.name,
         "generate",
-        f"viết báo cáo kỳ {vi.period_short(period)}" + (f" đơn vị {unit}" if unit else ""),
+        f"viết báo cáo kỳ {period_names.period_short(period)}"
+        + (f" đơn vị {unit}" if unit else ""),
     )
     flash("Đã viết báo cáo.")
     return redirect(url_for("report.show", file_id=kept.id))

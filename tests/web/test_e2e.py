@@ -82,7 +82,7 @@ def site(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[tuple[str, Path, S
     engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     env["BAOCAO_SETTINGS"] = str(settings)
-    base = [sys.executable, "-m", "reports.cli"]
+    base = [sys.executable, "-m", "reports"]
     added = subprocess.run(
         [*base, "users", "add", "quantri", "--role", "quan-tri"],
         input=PASSWORD + "\n",

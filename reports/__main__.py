@@ -1,0 +1,5 @@
+"""``python -m reports``: the ``baocao`` command."""
+
+from reports.program import entry
+
+entry()

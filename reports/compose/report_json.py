@@ -36,8 +36,13 @@ def _typed(kind: Any, value: Any) -> Any:
         return date.fromisoformat(value)
     if isinstance(kind, type) and is_dataclass(kind):
         hints = get_type_hints(kind)
+        # a field added since the report was stored takes its default
         return kind(
-            **{f.name: _typed(hints[f.name], value[f.name]) for f in fields(kind) if f.init}
+            **{
+                f.name: _typed(hints[f.name], value[f.name])
+                for f in fields(kind)
+                if f.init and f.name in value
+            }
         )
     if origin is tuple:
         args = get_args(kind)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from reports.core.periods import ReportPeriod
+from reports.core.sections import WrittenSection
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,9 @@ class Report:
     """"Số liệu tạm tính: …" when an expected source does not cover the period; else empty."""
     replaces: str = ""
     """"Văn bản này thay thế …" when the report corrects one already released; else empty."""
+    written: tuple[WrittenSection, ...] = ()
+    """The sections a person writes (:mod:`reports.core.sections`), in the template's order;
+    an empty one is left out of the document."""
 
 
 @dataclass(frozen=True)

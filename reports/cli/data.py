@@ -63,6 +63,7 @@ def import_cmd(
         encoding=encoding,
         skip_invalid=skip_invalid,
         as_of=parse_cli_date(as_of, "--as-of") if as_of else None,
+        tz=settings_of(ctx).tz,
     )
     echo_lines(_import_lines(results))
     from reports.schedule.held import retry_held  # runs waiting for this data go on (issue 15)

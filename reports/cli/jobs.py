@@ -109,7 +109,7 @@ def jobs_run(
         send_empty=send_empty,
     )
     echo_lines([str(p) for p in outcome.files if outcome.status == "delivered"])
-    click.echo(outcome.message, err=outcome.status == "failed")
+    click.echo(outcome.message, err=outcome.status in ("failed", "not-ended"))
     if outcome.exit_code:
         ctx.exit(outcome.exit_code)
 

@@ -190,6 +190,8 @@ runs = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("files", sa.Text, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
+    sa.Column("kind", sa.String(16), nullable=True),
+    sa.Column("cutoff", sa.Boolean, nullable=True),
     sa.UniqueConstraint(
         "job_id", "period_start", "period_end", "unit", "attempt", name="uq_runs_job_period"
     ),
@@ -234,6 +236,10 @@ approvals = sa.Table(
     sa.Column("year", sa.Integer, nullable=True),
     sa.Column("issued_on", sa.Date, nullable=True),
     sa.Column("final_files", sa.Text, nullable=True),
+    sa.Column("decided_from", sa.String(255), nullable=True),
+    sa.Column("signed_by", sa.Text, nullable=True),
+    sa.Column("signed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("signature_report", sa.Text, nullable=True),
     sa.Index("ix_approvals_run", "run_id"),
     sa.UniqueConstraint("prefix", "year", "number", name="uq_approvals_number"),
 )

@@ -172,6 +172,7 @@ def deliver_approved(
         outcome.message = f"Lần chạy #{run.id} không ở trạng thái gửi được; xem 'baocao runs'."
         return outcome
     paths = frozen_paths(engine, draft)
+    ledger.record_files(engine, fresh, paths)  # Lịch sử shows and serves what was sent
     outcome.files = paths
     report = replace(d_.report_of(engine, draft.id), number=str(draft.number))
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731

@@ -262,6 +262,8 @@ def _files(
         if run.files and all(f.exists() for f in run.files):
             return report, list(run.files)  # a resumed run mails the files it already wrote
         target = (out_dir or settings.output_dir) / job.id / period.slug()
+        if job.approval:  # each attempt's draft is kept: a new one never overwrites a returned one
+            target = target / f"lan-{run.attempt}"
         files = write_files(conn, settings, report, formats=job.formats, out_dir=target)
     ledger.record_files(engine, run, files)
     return report, files

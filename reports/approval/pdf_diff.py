@@ -37,6 +37,10 @@ from pyhanko.sign.diff_analysis.constants import ACROFORM_EXEMPT_STRICT_COMPARIS
 _NEW_ACROFORM_KEYS = ACROFORM_EXEMPT_STRICT_COMPARISON | {"/SigFlags"}
 
 
+def _empty() -> Any:
+    return generic.DictionaryObject()  # type: ignore[no-untyped-call]
+
+
 class FormlessBaseFormRule(FormUpdatingRule):  # type: ignore[misc]
     """pyHanko's form rule, and for a base revision without a form: the form a later revision
     creates holds only new (signature) fields, vetted by pyHanko's field rules."""
@@ -59,12 +63,12 @@ class FormlessBaseFormRule(FormUpdatingRule):  # type: ignore[misc]
             raise SuspiciousModification(f"New /AcroForm has unexpected keys {extra}")
         _, new_fields = yield from qualify_transforming(
             ModificationLevel.LTA_UPDATES,
-            compare_key_refs("/Fields", old, generic.DictionaryObject(), new_acroform),
+            compare_key_refs("/Fields", old, _empty(), new_acroform),
             transform=FormUpdate.curry_ref(field_name=None),
         )
         _, new_dr = yield from qualify_transforming(
             ModificationLevel.FORM_FILLING,
-            compare_key_refs("/DR", old, generic.DictionaryObject(), new_acroform),
+            compare_key_refs("/DR", old, _empty(), new_acroform),
             transform=FormUpdate.curry_ref(field_name=None),
         )
         if new_dr is not None:
@@ -80,6 +84,7 @@ class FormlessBaseFormRule(FormUpdatingRule):  # type: ignore[misc]
             yield from rule.apply(context)
 
 
+assert DEFAULT_DIFF_POLICY.form_rule is not None
 FORMLESS_BASE_POLICY = StandardDiffPolicy(
     global_rules=DEFAULT_DIFF_POLICY.global_rules,
     form_rule=FormlessBaseFormRule(field_rules=DEFAULT_DIFF_POLICY.form_rule.field_rules),

@@ -127,7 +127,7 @@ def certificate_problem(settings: Settings, cert: Any) -> str | None:
 
     validator = CertificateValidator(cert, validation_context=context(settings))
     try:
-        asyncio.run(validator.async_validate_usage(set(KEY_USAGE)))
+        asyncio.run(validator.async_validate_usage(set(KEY_USAGE)))  # type: ignore[no-untyped-call]
     except Exception as exc:  # noqa: BLE001 - mapped to a reason below, or re-raised
         for kind, reason in _reasons():
             if isinstance(exc, kind):

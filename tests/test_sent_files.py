@@ -290,3 +290,37 @@ def test_an_import_is_not_blocked_while_an_approval_converts_its_pdf(
         imported.set()
         worker.join(timeout=180)
     assert result and result[0].draft.reference == "01/BC-VP"
+
+
+def test_generate_email_is_a_ledger_run_and_a_running_period_is_not_mailed(
+    settings: Settings,
+    smtp_server: SmtpServer,
+    sqlite_url: str,
+    sample: dict[str, Path],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    engine = _store(sqlite_url, sample)
+    s = _approval_settings(settings, smtp_server, approval=False)
+    config = _config(tmp_path, s, sqlite_url, smtp_server.port)
+    week = ("--from", "2020-09-21", "--to", "2020-09-28", "--format", "docx")
+    with time_machine.travel(datetime(2020, 9, 26, 17, 0, tzinfo=UTC), tick=False):
+        code, out, err = _baocao(capsys, "--settings", str(config), "generate", *week,
+                                 "--email", LEADERS[0])  # fmt: skip
+        assert code == 2 and "chưa kết thúc" in err and out == ""
+        code, out, err = _baocao(capsys, "--settings", str(config), "generate", *week)
+        assert code == 0, err  # a preview of a running period is allowed
+    assert smtp_server.handler.messages == []
+    code, out, err = _baocao(capsys, "--settings", str(config), "generate", *week,
+                             "--email", LEADERS[0])  # fmt: skip
+    assert code == 0, err
+    ((run, deliveries),) = ledger.history(engine, "generate")
+    assert run.status == ledger.DELIVERED and [d.recipient for d in deliveries] == [LEADERS[0]]
+    assert f"Đã gửi tới {LEADERS[0]} (lần chạy #{run.id})" in err
+    (written,) = [Path(line) for line in out.splitlines()]
+    assert ledger.sent_hashes(engine, run.id) == {
+        str(written): register.sha256(written.read_bytes())
+    }
+    resend(engine, s, run.id, LEADERS[0], by="vanthu")
+    first, again = smtp_server.handler.to(LEADERS[0])
+    assert _attachments(first) == _attachments(again)

@@ -18,7 +18,7 @@ from reports.core.periods import ReportPeriod
 from reports.runs.jobs import find_job
 from reports.sample.city import write_sample
 from reports.schedule.runner import run_job
-from reports.settings.load import Settings, SigningSettings
+from reports.settings.load import PROJECT_ROOT, Settings, SigningSettings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from tests import pki as pki_
@@ -258,3 +258,68 @@ def test_a_signature_made_before_the_approval_is_refused(
     later = datetime.now(UTC) + timedelta(hours=1)
     with pytest.raises(ApprovalError, match="trước thời điểm duyệt"):
         check_signed(s, office_pdf, signed, "01/BC-VP", APPROVER, later)
+
+
+def test_the_evidence_pack_holds_every_file_its_hash_and_the_timeline(
+    settings: Settings,
+    smtp_server: SmtpServer,
+    engine: Engine,
+    tmp_path: Path,
+    pki: dict[str, pki_.Identity],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import hashlib
+    import io
+    import zipfile
+
+    from reports.approval.evidence import evidence_pack
+
+    need(shutil.which("soffice") is not None, "LibreOffice (soffice) is needed for the PDF")
+    s = _signing(mail_settings(settings, smtp_server), pki, tmp_path)
+    s.jobs_dir.mkdir(parents=True, exist_ok=True)
+    (s.jobs_dir / "bao-cao-tuan.toml").write_text(
+        'schedule = "0 8 * * MON"\nformats = ["docx", "pdf"]\napproval = true\n'
+        f'approvers = ["{APPROVER}"]\nsigned_pdf = true\n[email]\nto = ["{LEADERS[0]}"]\n',
+        encoding="utf-8",
+    )
+    run_id = run_job(engine, s, find_job(s.jobs_dir, "bao-cao-tuan"), WEEK).run_id
+    assert run_id is not None
+    with pytest.raises(ApprovalError, match="chưa có văn bản đã duyệt"):
+        evidence_pack(engine, s, run_id)
+    waiting = approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON, where="máy thử")
+    pdf = next(f for f in waiting.draft.final_files if f.path.suffix == ".pdf")
+    approved = pdf.path.read_bytes()
+    signed = pki_.sign(approved, pki["approver"])
+    accept_signed(engine, s, run_id, signed)
+    name, data = evidence_pack(engine, s, run_id)
+    assert name == f"ho-so-so-01-BC-VP-lan-chay-{run_id}.zip"
+    assert evidence_pack(engine, s, run_id)[1] == data  # the same pack, byte for byte
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    assert files[f"da-ky/{pdf.path.stem}-da-ky.pdf"] == signed
+    assert files[f"da-duyet/{pdf.path.name}"] == approved
+    assert any(n.startswith("du-thao/") and n.endswith(".docx") for n in files)
+    sums = dict(reversed(line.split("  ", 1)) for line in files["SHA256SUMS"].decode().splitlines())
+    assert set(sums) == set(files) - {"SHA256SUMS"}
+    assert all(hashlib.sha256(files[n]).hexdigest() == h for n, h in sums.items())
+    timeline = files["dong-thoi-gian.txt"].decode()
+    assert f"duyệt: {APPROVER}, từ máy thử, số 01/BC-VP, ngày ban hành 28/09/2020" in timeline
+    assert "ký số: Nguyễn Văn A <chanhvanphong@ubnd.gov.vn>" in timeline
+    assert f"gửi {LEADERS[0]}: đã gửi, 1 lần, Message-ID <" in timeline
+    checked = files["kiem-tra-chu-ky.txt"].decode().splitlines()
+    assert checked[:2] == [
+        "Kết quả kiểm tra chữ ký số trên văn bản số 01/BC-VP:",
+        "Người ký: Nguyễn Văn A",
+    ]
+    assert "Toàn vẹn: nguyên vẹn" in checked
+    from reports.program import main
+
+    config = tmp_path / "baocao.toml"
+    config.write_text(
+        f'[database]\nurl = "{engine.url.render_as_string(hide_password=False)}"\n'
+        f'[paths]\ntemplates = "{PROJECT_ROOT / "templates"}"\njobs = "{s.jobs_dir}"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "ho-so.zip"
+    assert main(["--settings", str(config), "evidence", str(run_id), "--out", str(out)]) == 0
+    assert out.read_bytes() == data

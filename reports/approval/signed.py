@@ -172,7 +172,7 @@ def accept_signed(
                 final_files=d_.dump_files(final),
                 signed_by=f"{report.signer} <{', '.join(report.emails)}>",
                 signed_at=report.signed_at,
-                signature_report=report.to_json(),
+                signature_report=report.to_json(approved_pdf_sha256=pdf.sha256),
             )
         ).rowcount
         claimed = conn.execute(

@@ -62,8 +62,16 @@ class SignatureReport:
             f"Tình trạng thu hồi: {self.revocation}",
         ]
 
-    def to_json(self) -> str:
-        data = asdict(self)
+    @classmethod
+    def from_json(cls, text: str) -> SignatureReport:
+        data = json.loads(text)
+        for key in ("valid_from", "valid_to", "signed_at"):
+            data[key] = datetime.fromisoformat(data[key]) if data[key] else None
+        data["emails"] = tuple(data["emails"])
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def to_json(self, **extra: str) -> str:
+        data: dict[str, Any] = {**asdict(self), **extra}
         for key in ("valid_from", "valid_to", "signed_at"):
             data[key] = data[key].isoformat() if data[key] else None
         return json.dumps(data, ensure_ascii=False)

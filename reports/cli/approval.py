@@ -117,3 +117,22 @@ def sign(ctx: click.Context, run_id: int, signed_pdf: str) -> None:
     click.echo(decision.message, err=bool(decision.failed))
     if decision.exit_code:
         ctx.exit(decision.exit_code)
+
+
+@cli.command()
+@click.argument("run_id", type=int)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Tệp ZIP ghi ra.")
+@click.pass_context
+def evidence(ctx: click.Context, run_id: int, out_path: str | None) -> None:
+    """Hồ sơ chứng cứ của văn bản đã ban hành (lần chạy RUN_ID): tệp ZIP gồm bản dự thảo,
+    bản đã duyệt, bản đã ký, kết quả kiểm tra chữ ký, dòng thời gian và SHA-256 mọi tệp."""
+    from pathlib import Path
+
+    from reports.approval.evidence import evidence_pack
+    from reports.core.files import atomic_output
+
+    name, data = evidence_pack(engine_of(ctx), settings_of(ctx), run_id)
+    target = Path(out_path) if out_path else Path.cwd() / name
+    with atomic_output(target) as tmp:
+        tmp.write_bytes(data)
+    click.echo(str(target))

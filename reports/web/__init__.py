@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_drafts,
         pages_jobs,
         pages_report,
+        pages_sign,
         pages_week,
     )
     from reports.web.security import secret_key, security_headers
@@ -86,6 +87,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_drafts,
         pages_jobs,
         pages_admin,
+        pages_sign,
     ):
         app.register_blueprint(module.bp)
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, send_fi
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
+from reports.approval.evidence import has_pack
 from reports.core import period_names
 from reports.core.errors import DeliveryError
 from reports.core.periods import classify, parse_cli_date
@@ -155,7 +156,8 @@ def history() -> Any:
             (n, path.name, sent.get(str(path)), keep.sha256_of(path))
             for n, path in enumerate(run.files)
         ]
-        runs.append({"run": run, "sent": deliveries, "files": files})
+        issued = has_pack(engine, run.id)
+        runs.append({"run": run, "sent": deliveries, "files": files, "issued": issued})
     return render_template(
         "history.html", runs=runs, tz=settings.tz, status=ledger.STATUS_VI, resend=ResendForm()
     )

@@ -253,7 +253,7 @@ def prepare_draft(conn: Connection, job: Job, report: Report) -> Report:
     """A draft's report: no number yet (the register gives it on approval), and the line
     saying which released document it replaces, when there is one."""
     old = released(conn, job.id, report.period, job.unit or "")
-    return replace(report, number="", replaces=replacement_line(old) if old else "")
+    return replace(report, number="", draft=True, replaces=replacement_line(old) if old else "")
 
 
 def submit(

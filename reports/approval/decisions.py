@@ -35,7 +35,7 @@ from reports.approval.core import (
     report_of,
 )
 from reports.core.errors import ApprovalError
-from reports.core.files import atomic_output, safe_name
+from reports.core.files import DRAFT_PREFIX, atomic_output, safe_name
 from reports.core.model import Report
 from reports.runs import ledger
 from reports.runs.jobs import Job, find_job
@@ -82,7 +82,7 @@ def _final_files(
     out: list[Path] = []
     docx: Path | None = None
     for f in d.files:
-        target = folder / f.path.name
+        target = folder / f.path.name.removeprefix(DRAFT_PREFIX)  # no longer a draft
         if f.path.suffix == ".docx":
             docx = render_docx(numbered, settings, target)
             out.append(docx)
@@ -91,7 +91,7 @@ def _final_files(
 
             with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
                 source = docx or render_docx(
-                    numbered, settings, Path(tmp) / f.path.with_suffix(".docx").name
+                    numbered, settings, Path(tmp) / target.with_suffix(".docx").name
                 )
                 out.append(convert_to_pdf(source, folder, timeout_s=settings.pdf_timeout_s))
         else:
@@ -258,7 +258,7 @@ def _freeze(engine: Engine, settings: Settings, job: Job, d: Draft, now: datetim
     transaction; False when another process froze them first."""
     assert d.number is not None and d.issued_on is not None and d.prefix is not None
     report = report_of(engine, d.id)
-    numbered = replace(report, number=str(d.number), issued_on=d.issued_on)
+    numbered = replace(report, number=str(d.number), issued_on=d.issued_on, draft=False)
     folder = d.files[0].path.parent / (
         f"so-{d.number:02d}-{safe_name(d.prefix)}-{d.issued_on.year}"
     )

@@ -114,13 +114,13 @@ def write_files(
         from reports.render.docx import render_docx
 
         if "docx" in formats:
-            docx_path = out_dir / report_file_name(period, "docx", unit)
+            docx_path = out_dir / report_file_name(period, "docx", unit, draft=report.draft)
             render_docx(report, settings, docx_path)
             written.append(docx_path)
     if "xlsx" in formats:
         from reports.render.xlsx import render_xlsx
 
-        xlsx_path = out_dir / report_file_name(period, "xlsx", unit)
+        xlsx_path = out_dir / report_file_name(period, "xlsx", unit, draft=report.draft)
         render_xlsx(
             report,
             settings,
@@ -142,7 +142,7 @@ def write_files(
             written.append(convert_to_pdf(docx_path, out_dir, timeout_s=settings.pdf_timeout_s))
         else:
             with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
-                source = Path(tmp) / report_file_name(period, "docx", unit)
+                source = Path(tmp) / report_file_name(period, "docx", unit, draft=report.draft)
                 render_docx(report, settings, source)
                 written.append(convert_to_pdf(source, out_dir, timeout_s=settings.pdf_timeout_s))
     return written

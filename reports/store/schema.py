@@ -247,6 +247,21 @@ approvals = sa.Table(
 are JSON lists of {name, sha256}; ``report`` is the composed report the draft was rendered
 from (JSON), so the numbered files are the draft's own content with the number and date."""
 
+sign_links = sa.Table(
+    "sign_links",
+    metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("pdf_sha256", sa.String(64), nullable=False),
+    sa.Column("user_name", sa.String(320), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+)
+"""A single-use, short-lived link for the signer's local signing service (VGCA): it fetches
+the approved PDF and posts the signed one back with it. Only the token's SHA-256 is kept."""
+
+
 document_numbers = sa.Table(
     "document_numbers",
     metadata,

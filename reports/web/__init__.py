@@ -90,6 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_sign,
     ):
         app.register_blueprint(module.bp)
+    csrf.exempt(pages_sign.upload)  # the signing service has no session: a single-use token
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> tuple[str, int]:

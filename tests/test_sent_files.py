@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import docx
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -309,7 +310,13 @@ def test_generate_email_is_a_ledger_run_and_a_running_period_is_not_mailed(
                                  "--email", LEADERS[0])  # fmt: skip
         assert code == 2 and "chưa kết thúc" in err and out == ""
         code, out, err = _baocao(capsys, "--settings", str(config), "generate", *week)
-        assert code == 0, err  # a preview of a running period is allowed
+        assert code == 0, err  # a preview of a running period is allowed, and says so
+        (preview,) = [Path(line) for line in out.splitlines()]
+        text = [p.text for p in docx.Document(str(preview)).paragraphs]
+        assert (
+            "Số liệu đến ngày 27/9/2020: kỳ chưa kết thúc (đến hết ngày 28/9/2020), số liệu "
+            "còn thay đổi."
+        ) in text
     assert smtp_server.handler.messages == []
     code, out, err = _baocao(capsys, "--settings", str(config), "generate", *week,
                              "--email", LEADERS[0])  # fmt: skip

@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 
+import docx
 import pytest
 from flask import Flask
 
@@ -97,6 +98,20 @@ def test_sign_on_the_page_hands_a_single_use_link_to_the_signing_service(
     assert service.get(prms["FileName"].removeprefix(base)).status_code == 404
     engine = mail_app.extensions["baocao"]["engine"]
     assert approval.draft(engine, run_id).state == approval.RELEASED
+
+    # "Gửi lại" in Lịch sử sends the first delivery's files, numbered and signed
+    admin = mail_app.test_client()
+    AuthActions(admin).login("quantri")
+    resent = AuthActions(admin).post(
+        f"/lich-su/{run_id}/gui-lai", {"recipient": LEADERS[0]}, page="/lich-su"
+    )
+    assert resent.status_code == 302
+    first, again = smtp_server.handler.to(LEADERS[0])
+    sent = {a.get_filename(): a.get_content() for a in first.iter_attachments()}
+    assert {a.get_filename(): a.get_content() for a in again.iter_attachments()} == sent
+    docx_name = next(n for n in sent if n and n.endswith(".docx"))
+    number = docx.Document(io.BytesIO(sent[docx_name])).tables[0].rows[1].cells[0].paragraphs[0]
+    assert number.text == "Số: 01/BC-VP"
 
     # Lịch sử links the evidence pack
     history = client.get("/lich-su").get_data(as_text=True)

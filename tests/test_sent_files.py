@@ -5,6 +5,7 @@ its kind, LibreOffice outside the register's transaction. Real SQLite, real SMTP
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -221,31 +222,50 @@ def test_a_week_ending_tomorrow_is_not_run_and_a_future_as_of_is_refused(
         assert outcome.status == "delivered", outcome.message
 
 
-def test_a_cut_off_month_keeps_its_kind_in_the_ledger_and_the_draft(
+def test_a_cut_off_month_stored_held_retried_and_resent_keeps_its_comparisons(
     settings: Settings,
     smtp_server: SmtpServer,
     sqlite_url: str,
     sample: dict[str, Path],  # noqa: F811
 ) -> None:
-    engine = _store(sqlite_url, sample)
+    from reports.schedule.held import retry_held
+    from reports.settings.load import CompletenessSettings
+
+    engine = _store(sqlite_url, sample, skip=("dossiers",))
+    import_files(engine, [sample["dossiers"]], as_of=date(2020, 9, 10))
     s = _approval_settings(settings, smtp_server)
+    s = replace(s, completeness=CompletenessSettings(sources=("dossiers",)))
     cut = month_period(2020, 9, cutoff=True)  # 15/8 to 14/9/2020
     assert (cut.start, cut.end, cut.kind, cut.cutoff) == (
         date(2020, 8, 15), date(2020, 9, 14), "month", True,
     )  # fmt: skip
-    outcome = run_job(engine, s, _job(s), cut)
-    assert outcome.status == "awaiting", outcome.message
-    run = ledger.get(engine, outcome.run_id)  # type: ignore[arg-type]
-    assert run is not None
-    assert (run.period.kind, run.period.cutoff) == ("month", True)
-    assert run.period.comparisons() == cut.comparisons()
-    assert [p.start for p in run.period.comparisons().values()] == [
-        p.start for p in cut.comparisons().values()
-    ]
-    d = approval.draft(engine, run.id)
-    assert (d.period.kind, d.period.cutoff) == ("month", True)
     # rebuilt from the two dates alone it would be a plain range, with other comparisons
     assert ReportPeriod(cut.start, cut.end).kind == "range"
+    assert ReportPeriod(cut.start, cut.end).comparisons() != cut.comparisons()
+
+    held = run_job(engine, s, _job(s), cut)
+    assert held.status == "held", held.message
+    run = ledger.get(engine, held.run_id)  # type: ignore[arg-type]
+    assert run is not None and run.status == ledger.HELD
+    assert (run.period.kind, run.period.cutoff) == ("month", True)
+
+    import_files(engine, [sample["dossiers"]], as_of=date(2020, 9, 14))
+    retry_held(engine, s)  # the held run goes on, rebuilt from the ledger
+    d = approval.draft(engine, run.id)
+    assert d.state == approval.PENDING
+    assert (d.period.kind, d.period.cutoff) == ("month", True)
+    report = approval.report_of(engine, d.id)
+    assert report.period.comparisons() == cut.comparisons()
+    assert [p.start for p in report.period.comparisons().values()] == [
+        p.start for p in cut.comparisons().values()
+    ]
+    approval.approve(engine, s, run.id, APPROVER, now=APPROVED_ON)
+    (first,) = smtp_server.handler.to(LEADERS[0])
+    resend(engine, s, run.id, LEADERS[0], by="vanthu")
+    again = smtp_server.handler.to(LEADERS[0])[-1]
+    assert _attachments(again) == _attachments(first)
+    body = again.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert body == first.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
 def test_an_import_is_not_blocked_while_an_approval_converts_its_pdf(

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes
 from sqlalchemy.engine import Engine
 
 from reports import approval
@@ -323,3 +324,20 @@ def test_the_evidence_pack_holds_every_file_its_hash_and_the_timeline(
     out = tmp_path / "ho-so.zip"
     assert main(["--settings", str(config), "evidence", str(run_id), "--out", str(out)]) == 0
     assert out.read_bytes() == data
+
+
+def test_doctor_shows_each_signing_certificate_with_its_sha256(
+    settings: Settings, pki: dict[str, pki_.Identity], tmp_path: Path
+) -> None:
+    from reports.ops.checks import check_signing
+
+    assert list(check_signing(settings)) == []  # nothing configured: no line
+    s = _signing(settings, pki, tmp_path)
+    (check,) = check_signing(s)
+    digest = pki["root"].cert.fingerprint(hashes.SHA256()).hex().upper()
+    assert check.ok and check.name == "Chứng thư ký số"
+    assert check.detail.startswith(
+        "Test RootCA chuyên dùng G2 (SHA-256 "
+        + ":".join(digest[i : i + 2] for i in range(0, 64, 2))
+    )
+    assert "Test CA phục vụ các cơ quan Nhà nước G2 (SHA-256 " in check.detail

@@ -142,6 +142,15 @@ def test_three_attempts_keep_three_drafts(
     assert code == 0
     listed = [line for line in out.splitlines() if line.startswith("    dự thảo: ")]
     assert len(listed) == 6 and len(set(listed)) == 6
+    # the evidence pack's timeline tells the returned attempts before the approved one
+    from reports.approval.evidence import timeline
+
+    last = seen[-1][0]
+    approval.approve(engine, s, last, APPROVER, now=APPROVED_ON)
+    lines = timeline(engine, s, last)
+    returned = [line for line in lines if f"trả lại: {APPROVER}" in line]
+    assert [line.split("ý kiến: ")[1] for line in returned] == ["Sửa lần 1", "Sửa lần 2"]
+    assert any(f"duyệt: {APPROVER}" in line and "số 01/BC-VP" in line for line in lines)
 
 
 def test_only_the_jobs_approvers_decide_on_the_cli(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -41,9 +42,36 @@ def _extra(engine: Engine, draft_id: int) -> Any:
         ).first()
 
 
+def _attempt_lines(
+    engine: Engine, run: ledger.Run, at: Callable[[datetime | None], str]
+) -> list[str]:
+    lines = [
+        f"{at(run.started_at)}  lần {run.attempt}, lần chạy #{run.id}: tạo dự thảo, máy {run.owner}"
+    ]
+    try:
+        d = d_.draft(engine, run.id)
+    except ApprovalError:
+        return lines
+    lines.append(f"{at(d.created_at)}  gửi duyệt: người duyệt {', '.join(d.approvers)}")
+    extra = _extra(engine, d.id)
+    where = f", từ {extra.decided_from}" if extra is not None and extra.decided_from else ""
+    if d.decided_at is not None:
+        what = {d_.RETURNED: "trả lại", d_.REVOKED: "thu hồi phê duyệt"}.get(d.state, "duyệt")
+        number = (
+            f", số {d.reference}, ngày ban hành {d.issued_on:%d/%m/%Y}"
+            if (d.reference and d.issued_on)
+            else ""
+        )
+        comment = f", ý kiến: {d.comment}" if d.comment else ""
+        lines.append(f"{at(d.decided_at)}  {what}: {d.decided_by}{where}{number}{comment}")
+    if extra is not None and extra.signed_at is not None:
+        lines.append(f"{at(extra.signed_at)}  ký số: {extra.signed_by} (thời điểm người ký khai)")
+    return lines
+
+
 def timeline(engine: Engine, settings: Settings, run_id: int) -> list[str]:
     """What happened to run #``run_id``'s report, in order, one line each, in the office's
-    time zone."""
+    time zone: the earlier attempts of the same report (returned drafts) first."""
     run = ledger.get(engine, run_id)
     if run is None:
         raise ApprovalError(f"Không có lần chạy #{run_id}; xem 'baocao runs'.")
@@ -55,32 +83,15 @@ def timeline(engine: Engine, settings: Settings, run_id: int) -> list[str]:
     lines = [
         f"Lần chạy #{run.id}: {run.job_id} kỳ {period_short(run.period)} "
         f"({run.period.start:%d/%m/%Y}-{run.period.end:%d/%m/%Y}), lần {run.attempt}",
-        f"{at(run.started_at)}  tạo dự thảo: máy {run.owner}",
     ]
-    try:
-        d = d_.draft(engine, run_id)
-    except ApprovalError:
-        d = None
-    if d is not None:
-        lines.append(f"{at(d.created_at)}  gửi duyệt: người duyệt {', '.join(d.approvers)}")
-        extra = _extra(engine, d.id)
-        where = f", từ {extra.decided_from}" if extra is not None and extra.decided_from else ""
-        if d.decided_at is not None:
-            what = {
-                d_.RETURNED: "trả lại",
-                d_.REVOKED: "thu hồi phê duyệt",
-            }.get(d.state, "duyệt")
-            number = (
-                f", số {d.reference}, ngày ban hành {d.issued_on:%d/%m/%Y}"
-                if (d.reference and d.issued_on)
-                else ""
-            )
-            comment = f", ý kiến: {d.comment}" if d.comment else ""
-            lines.append(f"{at(d.decided_at)}  {what}: {d.decided_by}{where}{number}{comment}")
-        if extra is not None and extra.signed_at is not None:
-            lines.append(
-                f"{at(extra.signed_at)}  ký số: {extra.signed_by} (thời điểm người ký khai)"
-            )
+    earlier = [
+        r
+        for r, _ in ledger.history(engine, run.job_id, limit=500)
+        if r.period == run.period and r.unit == run.unit and r.attempt < run.attempt
+    ]
+    for r in sorted(earlier, key=lambda r: r.attempt):
+        lines += _attempt_lines(engine, r, at)
+    lines += _attempt_lines(engine, run, at)
     for delivery in ledger.deliveries_of(engine, run_id):
         status = ledger.STATUS_VI.get(delivery.status, delivery.status)
         lines.append(

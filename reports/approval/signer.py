@@ -144,7 +144,7 @@ def certificate_problem(settings: Settings, cert: Any) -> str | None:
                 if cert.self_signed != "no":
                     return "chứng thư số tự ký (không do nơi cấp chứng thư số nào phát hành)"
                 return "chứng thư số không dùng để ký văn bản (thiếu mục đích chống chối bỏ)"
-        raise
+        return "chứng thư số không hợp lệ"
     return None
 
 

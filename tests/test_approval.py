@@ -315,6 +315,11 @@ def test_regenerating_after_approval_voids_it(
             sa.select(approvals.c.state).where(approvals.c.id == first_id)
         ).scalar()
     assert state == approval.VOID
+    # the draft that was approved is kept as it was; the new one is written beside it
+    for f in failed.draft.files:
+        assert register.sha256(f.path.read_bytes()) == f.sha256
+    new_files = approval.draft(engine, run_id).files
+    assert not {f.path for f in new_files} & {f.path for f in failed.draft.files}
     assert [m["X-Envelope-To"] for m in smtp_server.handler.messages] == [APPROVER, APPROVER]
     # the voided approval sends nothing; the new draft needs its own, and its own number
     again = approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON)

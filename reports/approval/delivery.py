@@ -75,7 +75,7 @@ def before_delivery(
         if current is not None and current.state == d_.APPROVED:
             if not force:
                 return deliver_approved(engine, settings, job, run, current, now, sleep)
-            files = _render_again(engine, settings, job, run, report, files)
+            files = _render_again(engine, settings, job, run, report, current)
             outcome.files = list(files)
     reasons = incomplete_reasons(report, zero_is_incomplete=not send_empty)
     if reasons and job.incomplete == "hold":
@@ -100,12 +100,15 @@ def _render_again(
     job: Job,
     run: ledger.Run,
     report: Report,
-    files: Sequence[Path],
+    approved: d_.Draft,
 ) -> list[Path]:
+    """The draft made again (``--force``) from the data as it is now, in a folder of its own
+    next to the approved draft's: the draft that was approved is kept as it was."""
     from reports.produce.pipeline import write_files
 
+    folder = approved.files[0].path.parent / f"tao-lai-{approved.id}"
     with engine.connect() as conn:
-        written = write_files(conn, settings, report, formats=job.formats, out_dir=files[0].parent)
+        written = write_files(conn, settings, report, formats=job.formats, out_dir=folder)
     ledger.record_files(engine, run, written)
     return written
 

@@ -291,7 +291,31 @@ def test_the_evidence_pack_holds_every_file_its_hash_and_the_timeline(
     pdf = next(f for f in waiting.draft.final_files if f.path.suffix == ".pdf")
     approved = pdf.path.read_bytes()
     signed = pki_.sign(approved, pki["approver"])
-    accept_signed(engine, s, run_id, signed)
+    from reports.program import main
+
+    config = tmp_path / "baocao.toml"
+    config.write_text(
+        f'[database]\nurl = "{engine.url.render_as_string(hide_password=False)}"\n'
+        f'[paths]\ntemplates = "{PROJECT_ROOT / "templates"}"\njobs = "{s.jobs_dir}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\n'
+        'mail_from = "baocao@vp.hanoi.gov.vn"\n'
+        f"[signing]\ntrust_roots = {list(s.signing.trust_roots)!r}\n"
+        f"other_certs = {list(s.signing.other_certs)!r}\n".replace("'", '"'),
+        encoding="utf-8",
+    )
+    signed_file = tmp_path / "da-ky.pdf"
+    signed_file.write_bytes(signed)
+    capsys.readouterr()
+    assert main(["--settings", str(config), "sign", str(run_id), str(signed_file)]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[:3] == [
+        "Kết quả kiểm tra chữ ký số:",
+        "  Người ký: Nguyễn Văn A",
+        "  Cơ quan, tổ chức: Văn phòng UBND Thử nghiệm",
+    ]
+    assert "  Hiệu lực tại thời điểm ký: hợp lệ (chuỗi tin cậy đến Test RootCA chuyên dùng G2)" in (
+        shown
+    )
     name, data = evidence_pack(engine, s, run_id)
     assert name == f"ho-so-so-01-BC-VP-lan-chay-{run_id}.zip"
     assert evidence_pack(engine, s, run_id)[1] == data  # the same pack, byte for byte
@@ -313,14 +337,6 @@ def test_the_evidence_pack_holds_every_file_its_hash_and_the_timeline(
         "Người ký: Nguyễn Văn A",
     ]
     assert "Toàn vẹn: nguyên vẹn" in checked
-    from reports.program import main
-
-    config = tmp_path / "baocao.toml"
-    config.write_text(
-        f'[database]\nurl = "{engine.url.render_as_string(hide_password=False)}"\n'
-        f'[paths]\ntemplates = "{PROJECT_ROOT / "templates"}"\njobs = "{s.jobs_dir}"\n',
-        encoding="utf-8",
-    )
     out = tmp_path / "ho-so.zip"
     assert main(["--settings", str(config), "evidence", str(run_id), "--out", str(out)]) == 0
     assert out.read_bytes() == data

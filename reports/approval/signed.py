@@ -136,6 +136,16 @@ def check_signed(
     return report
 
 
+def signature_of(engine: Engine, run_id: int) -> SignatureReport | None:
+    """The validation report kept when run #``run_id``'s signed PDF was accepted."""
+    d = d_.draft(engine, run_id)
+    with engine.connect() as conn:
+        text = conn.execute(
+            sa.select(approvals.c.signature_report).where(approvals.c.id == d.id)
+        ).scalar()
+    return SignatureReport.from_json(text) if text else None
+
+
 def accept_signed(
     engine: Engine,
     settings: Settings,

@@ -108,11 +108,16 @@ def sign(ctx: click.Context, run_id: int, signed_pdf: str) -> None:
     """Nhận bản PDF đã ký số của văn bản đã duyệt (lần chạy RUN_ID), kiểm tra rồi gửi."""
     from pathlib import Path
 
-    from reports.approval.signed import accept_signed
+    from reports.approval.signed import accept_signed, signature_of
 
     decision = accept_signed(
         engine_of(ctx), settings_of(ctx), run_id, Path(signed_pdf).read_bytes()
     )
+    report = signature_of(engine_of(ctx), run_id)
+    if report is not None:  # what the rules require a verifier to show
+        echo_lines(
+            ["Kết quả kiểm tra chữ ký số:", *(f"  {x}" for x in report.lines(settings_of(ctx).tz))]
+        )
     echo_lines([str(f.path) for f in decision.draft.final_files])
     click.echo(decision.message, err=bool(decision.failed))
     if decision.exit_code:

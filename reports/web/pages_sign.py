@@ -25,6 +25,7 @@ from reports.approval.sign_link import (
     issue_link,
     receive_signed,
 )
+from reports.approval.signed import signature_of
 from reports.core.errors import ApprovalError
 from reports.web.auth import allowed, core
 
@@ -108,4 +109,12 @@ def waits_for_signature(d: d_.Draft) -> bool:
     return awaiting_signature(d)
 
 
+def signature_lines(d: d_.Draft) -> list[str]:
+    """The accepted signature's report in Vietnamese (empty before one is accepted)."""
+    engine, settings = core()
+    report = signature_of(engine, d.run_id)
+    return report.lines(settings.tz) if report is not None else []
+
+
 bp.add_app_template_global(waits_for_signature, "cho_ky_so")
+bp.add_app_template_global(signature_lines, "ket_qua_ky_so")

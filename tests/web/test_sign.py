@@ -98,6 +98,9 @@ def test_sign_on_the_page_hands_a_single_use_link_to_the_signing_service(
     assert service.get(prms["FileName"].removeprefix(base)).status_code == 404
     engine = mail_app.extensions["baocao"]["engine"]
     assert approval.draft(engine, run_id).state == approval.RELEASED
+    shown = client.get(page).get_data(as_text=True)
+    assert '<h3 id="chu-ky-so">Chữ ký số</h3>' in shown
+    assert "<li>Người ký: Nguyễn Văn A</li>" in shown and "<li>Toàn vẹn: nguyên vẹn</li>" in shown
 
     # "Gửi lại" in Lịch sử sends the first delivery's files, numbered and signed
     admin = mail_app.test_client()

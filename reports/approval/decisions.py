@@ -264,6 +264,7 @@ def _freeze(engine: Engine, settings: Settings, job: Job, d: Draft, now: datetim
     )
     try:
         paths = _final_files(settings, report, numbered, d, folder)
+        return _keep(engine, settings, job, d, [(p, p.read_bytes()) for p in paths], now)
     except BaseException:
         with engine.begin() as conn:  # undecided again; the draft keeps its number (no gap)
             conn.execute(
@@ -276,7 +277,17 @@ def _freeze(engine: Engine, settings: Settings, job: Job, d: Draft, now: datetim
                 .values(state=PENDING, decided_by=None, decided_at=None, decided_from=None)
             )
         raise
-    contents = [(p, p.read_bytes()) for p in paths]
+
+
+def _keep(
+    engine: Engine,
+    settings: Settings,
+    job: Job,
+    d: Draft,
+    contents: list[tuple[Path, bytes]],
+    now: datetime,
+) -> bool:
+    """The numbered files kept and the run claimed to send, in one transaction."""
     with engine.begin() as conn:
         final = [FileRecord(p, register.store_file(conn, data)) for p, data in contents]
         kept = conn.execute(

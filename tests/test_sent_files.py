@@ -360,3 +360,42 @@ def test_generate_email_is_a_ledger_run_and_a_running_period_is_not_mailed(
     resend(engine, s, run.id, LEADERS[0], by="vanthu")
     first, again = smtp_server.handler.to(LEADERS[0])
     assert _attachments(first) == _attachments(again)
+
+
+def test_a_failed_conversion_leaves_the_draft_undecided_and_keeps_its_number(
+    settings: Settings,
+    smtp_server: SmtpServer,
+    sqlite_url: str,
+    sample: dict[str, Path],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shutil
+
+    from reports.core.errors import RenderError
+    from reports.render import pdf
+
+    need(shutil.which("soffice") is not None, "LibreOffice (soffice) is not installed")
+    engine = _store(sqlite_url, sample)
+    s = _approval_settings(settings, smtp_server)
+    job_file = s.jobs_dir / "bao-cao-tuan.toml"
+    job_file.write_text(
+        job_file.read_text(encoding="utf-8").replace('"xlsx"', '"pdf"'), encoding="utf-8"
+    )
+    run_id = run_job(engine, s, _job(s), WEEK).run_id
+    assert run_id is not None
+    real = pdf.convert_to_pdf
+
+    def broken(*args: object, **kwargs: object) -> Path:
+        raise RenderError("LibreOffice dừng giữa chừng")
+
+    monkeypatch.setattr(pdf, "convert_to_pdf", broken)
+    with pytest.raises(RenderError):
+        approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON)
+    d = approval.draft(engine, run_id)
+    assert d.state == approval.PENDING and d.decided_by is None
+    assert d.number == 1 and register.last_number(engine, "BC-VP", 2020) == 1
+    monkeypatch.setattr(pdf, "convert_to_pdf", real)
+    done = approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON)
+    assert done.draft.reference == "01/BC-VP"  # the same number: no gap in the register
+    assert register.last_number(engine, "BC-VP", 2020) == 1
+    assert all(len(smtp_server.handler.to(leader)) == 1 for leader in LEADERS)

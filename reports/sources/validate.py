@@ -16,6 +16,7 @@ from reports.core.domain import Kind
 from reports.core.errors import FileFormatError, RowProblem
 from reports.core.safe_text import has_bad, text_problem
 from reports.sources import values as v
+from reports.sources.dossier_words import parse_channel, parse_status
 from reports.sources.limits import text_rules
 from reports.sources.mapping import Mapping
 
@@ -30,6 +31,8 @@ _PARSERS: dict[str, Callable[[object], object]] = {
     "bool": v.parse_bool,
     "field": lambda x: v.parse_field(str(x)),
     "petition_kind": lambda x: v.parse_petition_kind(str(x)),
+    "dossier_status": parse_status,
+    "channel": parse_channel,
 }
 _ORDER_CHECKS = {
     # kind: [(later column, earlier column, message)]
@@ -144,6 +147,7 @@ class Validator:
                     )
                     record.append(None)
             if not row_problems:
+                _channel_decides_online(self.plan, record)
                 for later, earlier, msg in self.checks:
                     a, b = record[later], record[earlier]
                     if isinstance(a, date) and isinstance(b, date) and a < b:
@@ -256,6 +260,8 @@ _TEXT_PARSERS: dict[str, Callable[[Any], object]] = {
     "int": v.parse_positive_int,
     "field": v.parse_field,
     "petition_kind": v.parse_petition_kind,
+    "dossier_status": parse_status,
+    "channel": parse_channel,
 }
 
 
@@ -306,4 +312,17 @@ def _validate_columns(
             return None
     if not seen.add_chunk(columns[0], numbers):
         return None
+    names = [name for _, name, _, _ in plan]
+    if "channel" in names:
+        channel, online = columns[names.index("channel")], names.index("online")
+        columns[online] = [
+            (c == "truc_tuyen") if c else o for c, o in zip(channel, columns[online], strict=True)
+        ]
     return list(zip(*columns, strict=True))
+
+
+def _channel_decides_online(plan: _Plan, record: list[object]) -> None:
+    """A dossier's channel, when the export has one, decides ``online`` (trực tuyến)."""
+    names = [name for _, name, _, _ in plan]
+    if "channel" in names and record[names.index("channel")]:
+        record[names.index("online")] = record[names.index("channel")] == "truc_tuyen"

@@ -222,11 +222,14 @@ def refresh_all(conn: Connection) -> None:
     counts: Counts = {}
     for kind in COUNT_COLUMNS:
         table = RECORD_TABLES[kind]
-        # Free text is never counted (but the unit): read NULL in its place, not the summaries.
+        # Free text is never counted (but the unit): read NULL in its place, not the summaries;
+        # nor are the dossiers' status and channel (columns that older schemas, migrated
+        # through here, do not have yet).
         select = sa.select(
             *(
                 table.c[c.name]
-                if c.type not in ("text", "multiline") or c.name == "unit"
+                if c.type not in ("text", "multiline", "dossier_status", "channel")
+                or c.name == "unit"
                 else sa.null().label(f"unused_{c.name}")
                 for c in KINDS[kind].columns
             )

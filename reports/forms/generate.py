@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from reports.core.errors import UsageError
-from reports.core.periods import ReportPeriod
+from reports.core.periods import ReportPeriod, classify
 from reports.figures.unit_queries import unit_name
 from reports.forms.build import form_table
 from reports.forms.catalog import FORMS, FormSpec, find_form
@@ -57,6 +57,10 @@ def fill_form(
     engine: Engine, settings: Settings, code: str, period: ReportPeriod, unit: str | None = None
 ) -> FilledForm:
     spec = find_form(code)
+    # a period rebuilt from its days (a run's, a draft's) gets its kind back, cut-off or not
+    period = classify(
+        period.start, period.end, settings.periods.cutoffs, settings.report.week_convention
+    )
     with engine.connect() as conn:
         table = form_table(conn, settings, spec, period, unit)
     return FilledForm(spec, period, unit, table)
@@ -127,3 +131,33 @@ def identity_check(
 ) -> list[str]:
     """The broken identities of form ``code`` for ``period`` and ``unit`` (empty: none)."""
     return list(fill_form(engine, settings, code, period, unit).problems())
+
+
+def write_form_files(
+    engine: Engine,
+    settings: Settings,
+    code: str,
+    period: ReportPeriod,
+    unit: str | None,
+    formats: Sequence[str],
+    out_dir: Path,
+) -> list[Path]:
+    """A job's files when the job files a form (``form = "06/VPCP/KSTT"``) instead of the
+    report."""
+    return write_form(
+        engine, settings, fill_form(engine, settings, code, period, unit), formats, out_dir
+    )
+
+
+def approval_problem(
+    engine: Engine, settings: Settings, code: str, period: ReportPeriod, unit: str | None
+) -> str | None:
+    """Why form ``code`` cannot be approved (its broken identities), or None."""
+    problems = identity_check(engine, settings, code, period, unit)
+    if not problems:
+        return None
+    return (
+        f"Biểu {find_form(code).code} có số liệu không khớp: "
+        + "; ".join(problems)
+        + ". Sửa dữ liệu gốc, nhập lại rồi chạy lại công việc."
+    )

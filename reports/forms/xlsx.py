@@ -61,9 +61,9 @@ def render_form_xlsx(spec: FormSpec, table: FormTable, words: FormWords, path: P
         cell.alignment = _CENTRE
     numbers_row = top + spec.heading_rows
     for c in range(1, spec.columns + 1):
-        cell = ws.cell(row=numbers_row, column=c, value=f"({c})")
-        cell.font = Font(name=_FONT, size=11, italic=True)
-        cell.alignment = _CENTRE
+        number = ws.cell(row=numbers_row, column=c, value=f"({c})")
+        number.font = Font(name=_FONT, size=11, italic=True)
+        number.alignment = _CENTRE
     r = numbers_row + 1
     for form_row in table.rows:
         bold = form_row.kind != ITEM
@@ -72,14 +72,14 @@ def render_form_xlsx(spec: FormSpec, table: FormTable, words: FormWords, path: P
         for i, n in enumerate(form_row.numbers):
             ws.cell(row=r, column=table.first_column + i, value=n)
         for c in range(1, spec.columns + 1):
-            cell = ws.cell(row=r, column=c)
-            cell.font = Font(name=_FONT, size=11, bold=bold)
+            data = ws.cell(row=r, column=c)
+            data.font = Font(name=_FONT, size=11, bold=bold)
             if c != 2:
-                cell.alignment = Alignment(horizontal="center")
+                data.alignment = Alignment(horizontal="center")
         r += 1
-    for row in ws.iter_rows(min_row=top, max_row=r - 1, max_col=spec.columns):
-        for cell in row:
-            cell.border = _BOX
+    for cells in ws.iter_rows(min_row=top, max_row=r - 1, max_col=spec.columns):
+        for boxed in cells:
+            boxed.border = _BOX
     r += 1
     for note in table.notes:
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=spec.columns)
@@ -105,7 +105,8 @@ def render_form_xlsx(spec: FormSpec, table: FormTable, words: FormWords, path: P
         ws.column_dimensions[get_column_letter(c)].width = 11
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if ws.sheet_properties.pageSetUpPr is not None:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
     with atomic_output(path) as tmp:
         wb.save(tmp)
     return path

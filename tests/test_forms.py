@@ -229,3 +229,26 @@ def test_layout_read_back_and_opened_by_libreoffice(
         )
         assert done.returncode == 0, done.stderr
         assert (tmp_path / "pdf" / f"{path.stem}.pdf").stat().st_size > 1000
+
+
+def test_figures_json_carries_the_form_rows(settings: Settings, tmp_path: Path) -> None:
+    import io
+    import json
+    from contextlib import redirect_stdout
+
+    from reports.cli import main
+
+    engine = open_store(settings.database_url)
+    import_files(engine, _write_data(tmp_path, DOSSIERS))
+    engine.dispose()
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["--db", settings.database_url, "figures", "--period", "2021-Q1", "--json"])
+    assert code == 0
+    (form,) = json.loads(out.getvalue())["forms"]
+    assert form["form"] == "06/VPCP/KSTT" and form["problems"] == []
+    total = form["rows"][-1]
+    assert total["label"] == "Tổng số"
+    assert [total[f"({c})"] for c in range(3, 14)] == _expected(
+        DOSSIERS, {"SO-TP", "SO-XD", "Q-BD", "P-KM"}
+    )

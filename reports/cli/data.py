@@ -135,7 +135,10 @@ def figures(
         check_unit(conn, unit)
         fs = unit_figure_set(conn, settings, period, unit)
     if as_json:
-        click.echo(json.dumps(_figures_json(fs), ensure_ascii=False, indent=2))
+        from reports.forms.generate import forms_json
+
+        data = _figures_json(fs) | {"forms": forms_json(engine_of(ctx), settings, period, unit)}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         echo_lines(_figures_table(fs))
 

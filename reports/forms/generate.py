@@ -161,3 +161,16 @@ def approval_problem(
         + "; ".join(problems)
         + ". Sửa dữ liệu gốc, nhập lại rồi chạy lại công việc."
     )
+
+
+def forms_json(
+    engine: Engine, settings: Settings, period: ReportPeriod, unit: str | None
+) -> list[dict[str, object]]:
+    """The rows of every form filed for ``period``'s kind (none for a week or a month)."""
+    period = classify(
+        period.start, period.end, settings.periods.cutoffs, settings.report.week_convention
+    )
+    return [
+        fill_form(engine, settings, spec.code, period, unit).as_json()
+        for spec in forms_for_period(period)
+    ]

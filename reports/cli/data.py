@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def _import_lines(results: Sequence[Any]) -> list[str]:
     from reports.sources.check import import_line
 
-    return [import_line(r) for r in results]
+    return [line for r in results for line in (import_line(r), *(f"  {n}" for n in r.notes))]
 
 
 @cli.command("import")

@@ -15,6 +15,7 @@ from queue import Empty
 
 from reports.core.domain import KINDS, Kind
 from reports.core.errors import BaocaoError, FileFormatError
+from reports.sources.headers import recognise
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, read_csv, read_xlsx
 from reports.sources.validate import SheetTable, Validator
@@ -57,8 +58,8 @@ def sheets_of(
             raise kind_error(file)
         sheet, _ = read_csv(path, file, encoding)
         return [(KINDS[chosen], sheet, file)]
-    if suffix in (".xlsx", ".xlsm"):
-        sheets = read_xlsx(path, file)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        sheets = read_xlsx(path, file, legacy=suffix == ".xls")
         if not sheets:
             raise FileFormatError(file, "tệp Excel không có trang tính nào có dữ liệu")
         by_name = {s.name.strip().lower(): s for s in sheets}
@@ -73,16 +74,10 @@ def sheets_of(
         if not chosen:
             raise kind_error(file)
         return [(KINDS[chosen], sheets[0], file)]
-    if suffix == ".xls":
-        raise FileFormatError(
-            file,
-            "định dạng .xls (Excel 97-2003) không được hỗ trợ",
-            "Mở trong Excel và lưu lại dạng .xlsx.",
-        )
     raise FileFormatError(
         file,
         f"không nhập được tệp {suffix or 'không có phần mở rộng'}",
-        "Dùng tệp .csv hoặc .xlsx.",
+        "Dùng tệp .csv, .xlsx hoặc .xls.",
     )
 
 
@@ -151,8 +146,10 @@ def read_sheets(job: ReadJob) -> Iterator[Part]:
             sheets_of(path, file, job.kind, job.encoding)
         ):
             try:
-                validator = Validator(kind, sheet.header, shown, job.mapping)
-                table = SheetTable(shown, kind, "", header=sheet.header)
+                # no mapping file: the shipped header dictionary, below any title block
+                sheet, found = recognise(kind, sheet, shown, job.mapping, CHUNK_ROWS)
+                validator = Validator(kind, sheet.header, shown, found.mapping)
+                table = SheetTable(shown, kind, "", header=sheet.header, notes=found.notes)
                 counts: rollup.Counts = {}
                 counted = kind.name in rollup.COUNTED_KINDS
                 yield SheetStart(kind.name)

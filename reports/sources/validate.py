@@ -60,6 +60,11 @@ class SheetTable:
     rejected: list[tuple[int, list[object], str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     rejects_path: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    """What the import says besides its counts: the columns the header dictionary matched
+    and those it ignored (reports.sources.headers)."""
+    unmapped_fields: set[str] = field(default_factory=set)
+    """Lĩnh vực TTHC of dossiers that the procedure-field table does not know."""
 
 
 class Validator:
@@ -114,7 +119,24 @@ class Validator:
             numbers, rows, self.plan, self.texts, self.checks, self.value_map, self.seen, self.units
         )
         if fast is not None:
-            return fast
+            return self._fields(fast, table)
+        return self._fields(self._validate_rows(numbers, rows, table), table)
+
+    def _fields(
+        self, records: list[tuple[object, ...]], table: SheetTable
+    ) -> list[tuple[object, ...]]:
+        """Dossiers with a lĩnh vực TTHC and no report field get one (reports.sources.headers)."""
+        positions = {name: pos for pos, name, _, _ in self.plan}
+        if self.kind.name != "dossiers" or positions.get("procedure_field") is None:
+            return records
+        from reports.sources.headers import fill_report_fields
+
+        return fill_report_fields(records, self.kind, table.unmapped_fields)
+
+    def _validate_rows(
+        self, numbers: list[int], rows: list[list[object]], table: SheetTable
+    ) -> list[tuple[object, ...]]:
+        """The row-wise path, the reference: every problem named as ``file:row:column``."""
         out: list[tuple[object, ...]] = []
         file, shown, seen = self.file, self.shown, self.seen
         for rownum, cells in zip(numbers, rows, strict=True):

@@ -16,7 +16,7 @@ from reports.forms.generate import fill_form
 from reports.settings.load import Settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
-from tests.test_forms import DOSSIERS, Q1, S, UNITS
+from tests.test_forms import DOSSIERS, Q1, UNITS, S
 
 CHANNEL = {0: "Trực tiếp", 1: "Trực tuyến"}
 STATUS = {"": "Đang xử lý", "cancelled": "Xin rút", "waiting": "Chờ bổ sung"}

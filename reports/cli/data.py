@@ -55,6 +55,15 @@ def import_cmd(
     from reports.core.periods import parse_cli_date
     from reports.sources.importer import import_files
 
+    packages = [Path(f) for f in files if Path(f).suffix.lower() == ".edxml"]
+    if packages:  # edXML packages: documents and status, not record tables
+        from reports.exchange.edxml_read import import_packages
+
+        done = import_packages(engine_of(ctx), settings_of(ctx), packages)
+        echo_lines([r.line() for r in done])
+        files = tuple(f for f in files if Path(f).suffix.lower() != ".edxml")
+        if not files:
+            return
     results = import_files(
         engine_of(ctx),
         [Path(f) for f in files],

@@ -67,3 +67,21 @@ def forms_generate(
     if problems:
         echo_lines([f"Cảnh báo: {p}" for p in problems])
         ctx.exit(3)
+
+
+@cli.command("edxml")
+@click.argument("run_id", metavar="LẦN_CHẠY", type=int)
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Tệp gói edXML sẽ ghi (ví dụ bao-cao.edxml).",
+)
+@click.pass_context
+def edxml_cmd(ctx: click.Context, run_id: int, out_file: str) -> None:
+    """Lập gói edXML (QCVN 102:2016) của văn bản đã ban hành ở lần chạy LẦN_CHẠY."""
+    from reports.exchange.edxml_write import write_edxml
+
+    path = write_edxml(engine_of(ctx), settings_of(ctx), run_id, Path(out_file).resolve())
+    echo_lines([str(path)])

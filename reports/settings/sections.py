@@ -193,6 +193,8 @@ class EdxmlSettings:
     """DocumentType/Type; the code of "Báo cáo" is not public (18 is the SDK sample's)."""
     max_attachment_mb: float = 50.0
     """An imported package whose attachment decodes to more than this is refused."""
+    to: tuple[str, ...] = ()
+    """The mã định danh of the bodies the report goes to (MessageHeader/To)."""
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ def test_package_of_an_approved_report(
     settings: Settings,
     smtp_server: SmtpServer,
     sqlite_url: str,
-    sample: dict[str, Path],
-    tmp_path: Path,  # noqa: F811
+    sample: dict[str, Path],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     engine = _store(sqlite_url, sample)
     s = _approval_settings(settings, smtp_server)

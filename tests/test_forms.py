@@ -252,3 +252,68 @@ def test_figures_json_carries_the_form_rows(settings: Settings, tmp_path: Path) 
     assert [total[f"({c})"] for c in range(3, 14)] == _expected(
         DOSSIERS, {"SO-TP", "SO-XD", "Q-BD", "P-KM"}
     )
+
+
+def test_import_checks_the_identities_of_the_latest_quarter(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from reports.forms.generate import import_warnings
+
+    engine = open_store(settings.database_url)
+    rows = [d for d in DOSSIERS if d[0] != "after"]
+    import_files(engine, _write_data(tmp_path, rows))
+    assert import_warnings(engine, settings) == []
+    with engine.begin() as conn:  # returned in Q1 though received in Q2: bad data
+        conn.execute(
+            sa.update(dossiers)
+            .where(dossiers.c.id == "open-in-time")
+            .values(received_on=date(2021, 4, 2), returned_on=date(2021, 3, 30))
+        )
+    (warning, *_) = import_warnings(engine, settings)
+    assert warning.startswith("Cảnh báo: Biểu 06/VPCP/KSTT kỳ 2021-Q1: dòng")
+    engine.dispose()
+
+
+def test_cli_forms_list_and_generate(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reports.cli import main
+
+    engine = open_store(settings.database_url)
+    import_files(engine, _write_data(tmp_path, DOSSIERS))
+    engine.dispose()
+    db = ["--db", settings.database_url]
+    assert main([*db, "forms", "list"]) == 0
+    assert "06/VPCP/KSTT" in capsys.readouterr().out
+    out = tmp_path / "bieu"
+    assert (
+        main(
+            [
+                *db,
+                "forms",
+                "generate",
+                "06/VPCP/KSTT",
+                "--period",
+                "2021-Q1",
+                "--format",
+                "xlsx,docx",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out.split()
+    assert [Path(p).name for p in printed] == [
+        "Bieu-06-VPCP-KSTT-2021-01-01_2021-03-31.xlsx",
+        "Bieu-06-VPCP-KSTT-2021-01-01_2021-03-31.docx",
+    ]
+    assert (
+        main([*db, "forms", "generate", "06/VPCP/KSTT", "--period", "2021-W11", "--out", str(out)])
+        == 2
+    )
+    assert (
+        "lập theo: quý (--period 2021-Q1), 6 tháng (--period 2021-H1), năm (--period 2021)"
+        in capsys.readouterr().err
+    )
+    assert main([*db, "forms", "generate", "99/XYZ", "--period", "2021-Q1", "--out", str(out)]) == 2

@@ -74,6 +74,10 @@ def import_cmd(
         as_of=parse_cli_date(as_of, "--as-of") if as_of else None,
     )
     echo_lines(_import_lines(results))
+    if any(r.kind == "dossiers" for r in results):  # the official form's identities, checked
+        from reports.forms.generate import import_warnings
+
+        echo_lines(import_warnings(engine_of(ctx), settings_of(ctx)))
     from reports.schedule.held import retry_held  # runs waiting for this data go on (issue 15)
 
     echo_lines(retry_held(engine_of(ctx), settings_of(ctx)))
@@ -192,6 +196,10 @@ def demo(ctx: click.Context) -> None:
     ]
     results = import_files(engine_of(ctx), [files[k] for k in order if k in files])
     echo_lines(_import_lines(results))
+    if any(r.kind == "dossiers" for r in results):  # the official form's identities, checked
+        from reports.forms.generate import import_warnings
+
+        echo_lines(import_warnings(engine_of(ctx), settings_of(ctx)))
     period = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
     _, paths = run_generate(
         engine_of(ctx),

@@ -174,3 +174,32 @@ def forms_json(
         fill_form(engine, settings, spec.code, period, unit).as_json()
         for spec in forms_for_period(period)
     ]
+
+
+def import_warnings(engine: Engine, settings: Settings) -> list[str]:
+    """After an import of dossiers: the identities of Biểu 06 for the quarter of the latest
+    dossier received and the quarter before it (the one being reported), one warning per
+    broken one (empty when they hold)."""
+    import sqlalchemy as sa
+
+    from reports.core.periods import parse_period
+    from reports.store.schema import dossiers
+
+    with engine.connect() as conn:
+        latest = conn.execute(sa.select(sa.func.max(dossiers.c.received_on))).scalar()
+    if latest is None:
+        return []
+    if isinstance(latest, str):  # SQLite gives an aggregate of dates as text
+        from datetime import date
+
+        latest = date.fromisoformat(latest)
+    current = parse_period(
+        f"{latest.year}-Q{(latest.month - 1) // 3 + 1}",
+        settings.periods.cutoffs,
+        settings.report.week_convention,
+    )
+    out: list[str] = []
+    for quarter in (current.previous(), current):
+        filled = fill_form(engine, settings, "06/VPCP/KSTT", quarter)
+        out += [f"Cảnh báo: Biểu 06/VPCP/KSTT kỳ {quarter.code()}: {p}" for p in filled.problems()]
+    return out

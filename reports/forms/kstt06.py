@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reports.core.periods import ReportPeriod
-from reports.forms.table import ITEM, LEVEL, TOTAL, FormRow, FormTable, Identity
+from reports.forms.table import ITEM, LEVEL, TOTAL, Cell, FormRow, FormTable, Identity, merge
 from reports.sources.values import fold
 
 IDENTITIES = (
@@ -121,21 +121,16 @@ def columns_of(d: Dossier, p: ReportPeriod, rules: Rules) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _cells(
-    dossiers: Iterable[Dossier], p: ReportPeriod, rules: Rules
-) -> tuple[frozenset[str], ...]:
-    sets: list[set[str]] = [set() for _ in range(11)]
+def _cells(dossiers: Iterable[Dossier], p: ReportPeriod, rules: Rules) -> tuple[Cell, ...]:
+    cells: list[dict[str, int]] = [{} for _ in range(11)]
     for d in dossiers:
         for column in columns_of(d, p, rules):
-            sets[column - 3].add(d.id)
-    return tuple(frozenset(s) for s in sets)
+            cells[column - 3][d.id] = 1
+    return tuple(cells)
 
 
-def _union(rows: Iterable[FormRow]) -> tuple[frozenset[str], ...]:
-    out: list[frozenset[str]] = [frozenset()] * 11
-    for row in rows:
-        out = [a | b for a, b in zip(out, row.cells, strict=True)]
-    return tuple(out)
+def _union(rows: Iterable[FormRow]) -> tuple[Cell, ...]:
+    return merge(rows, 11)
 
 
 def build_kstt06(

@@ -1,14 +1,27 @@
-"""A form as data: its rows, each cell the set of records it counts, and its identities.
+"""A form as data: its rows, each cell the records it counts (with what each adds: 1 for a
+dossier, a reception's persons …), and its identities.
 
 Every cell keeps the ids of the records behind it, so that a broken identity names them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 LEVEL, ITEM, TOTAL = "level", "item", "total"
+Cell = Mapping[str, int]
+"""Record id → what it adds to the cell."""
+
+
+def merge(rows: Iterable[FormRow], width: int) -> tuple[Cell, ...]:
+    """The cells of a sum row (a level, the total): the records of ``rows``, added."""
+    out: list[dict[str, int]] = [{} for _ in range(width)]
+    for row in rows:
+        for total, cell in zip(out, row.cells, strict=True):
+            for record, weight in cell.items():
+                total[record] = total.get(record, 0) + weight
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -17,12 +30,12 @@ class FormRow:
     """``level`` (a group: cấp tỉnh …), ``item`` (a unit or lĩnh vực) or ``total``."""
     stt: str
     label: str
-    cells: tuple[frozenset[str], ...]
+    cells: tuple[Cell, ...]
     """The records counted in each numeric column, in the form's column order."""
 
     @property
     def numbers(self) -> tuple[int, ...]:
-        return tuple(len(c) for c in self.cells)
+        return tuple(sum(c.values()) for c in self.cells)
 
 
 @dataclass(frozen=True)
@@ -66,7 +79,7 @@ class FormTable:
     notes: tuple[str, ...] = field(default=())
     """Footnotes: the counting rules used, and what was left out."""
 
-    def cell(self, row: FormRow, column: int) -> frozenset[str]:
+    def cell(self, row: FormRow, column: int) -> Cell:
         return row.cells[column - self.first_column]
 
     def violations(self) -> list[Violation]:
@@ -74,17 +87,22 @@ class FormTable:
         for row in self.rows:
             for identity in self.identities:
                 left = self.cell(row, identity.left)
-                parts = [self.cell(row, c) for c in identity.right]
-                right_total = sum(len(p) for p in parts)
-                if len(left) == right_total and left == frozenset().union(*parts):
+                right: dict[str, int] = {}
+                for c in identity.right:
+                    for record, weight in self.cell(row, c).items():
+                        right[record] = right.get(record, 0) + weight
+                odd = {r for r in left.keys() | right.keys() if left.get(r, 0) != right.get(r, 0)}
+                if not odd:
                     continue
-                seen: dict[str, int] = {}
-                for p in parts:
-                    for record in p:
-                        seen[record] = seen.get(record, 0) + 1
-                odd = {r for r, n in seen.items() if n > 1 or r not in left}
-                odd |= {r for r in left if r not in seen}
-                out.append(Violation(row, identity, len(left), right_total, tuple(sorted(odd))))
+                out.append(
+                    Violation(
+                        row,
+                        identity,
+                        sum(left.values()),
+                        sum(right.values()),
+                        tuple(sorted(odd)),
+                    )
+                )
         return out
 
 

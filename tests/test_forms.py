@@ -245,7 +245,9 @@ def test_figures_json_carries_the_form_rows(settings: Settings, tmp_path: Path) 
     with redirect_stdout(out):
         code = main(["--db", settings.database_url, "figures", "--period", "2021-Q1", "--json"])
     assert code == 0
-    (form,) = json.loads(out.getvalue())["forms"]
+    forms = {f["form"]: f for f in json.loads(out.getvalue())["forms"]}
+    assert sorted(forms) == ["01/TCD", "06/VPCP/KSTT"]
+    form = forms["06/VPCP/KSTT"]
     assert form["form"] == "06/VPCP/KSTT" and form["problems"] == []
     total = form["rows"][-1]
     assert total["label"] == "Tổng số"

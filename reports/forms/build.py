@@ -11,8 +11,9 @@ from reports.figures.unit_queries import check_unit, unit_rows
 from reports.forms.catalog import FormSpec
 from reports.forms.kstt06 import LEVEL_OF_TYPE, Dossier, Rules, build_kstt06
 from reports.forms.table import FormTable
+from reports.forms.tcd01 import Reception, build_tcd01
 from reports.settings.load import Settings
-from reports.store.schema import dossiers, unit_scope
+from reports.store.schema import dossiers, receptions, unit_scope
 
 
 def rules_of(settings: Settings) -> Rules:
@@ -54,6 +55,31 @@ def period_dossiers(conn: Connection, period: ReportPeriod, unit: str | None) ->
     return [Dossier(*row) for row in conn.execute(stmt.order_by(t.c.id))]
 
 
+def _in_unit(column: sa.ColumnElement[str], unit: str | None) -> sa.ColumnElement[bool]:
+    if not unit:
+        return sa.true()
+    return sa.or_(
+        column == unit,
+        column.in_(sa.select(unit_scope.c.descendant).where(unit_scope.c.ancestor == unit)),
+    )
+
+
+def period_receptions(conn: Connection, period: ReportPeriod, unit: str | None) -> list[Reception]:
+    t = receptions
+    stmt = sa.select(
+        t.c.id,
+        t.c.held_on,
+        t.c.persons,
+        t.c.unit,
+        t.c.mode,
+        t.c.cases,
+        t.c.repeat,
+        t.c.group_visit,
+        t.c.session,
+    ).where(t.c.held_on.between(period.start, period.end), _in_unit(t.c.unit, unit))
+    return [Reception(*row) for row in conn.execute(stmt.order_by(t.c.id))]
+
+
 def form_table(
     conn: Connection, settings: Settings, spec: FormSpec, period: ReportPeriod, unit: str | None
 ) -> FormTable:
@@ -68,6 +94,8 @@ def form_table(
         kind = declared.unit_type if declared and declared.unit_type else unit_type(row)
         levels[code] = LEVEL_OF_TYPE.get(kind, "tinh")
         names[code] = row.name
+    if spec.code == "01/TCD":
+        return build_tcd01(period_receptions(conn, period, unit), names)
     return build_kstt06(
         period_dossiers(conn, period, unit), levels, names, period, rules_of(settings)
     )

@@ -45,6 +45,13 @@ class FormSpec:
     columns: int
     """Printed columns, (1) to (``columns``); the numbers start at column 3."""
     file_stem: str
+    lead_columns: int = 2
+    """Printed columns before the numbers: STT and the label (2), or the label alone (1)."""
+    number_labels: tuple[str, ...] = ()
+    """The row under the headings; empty: (1) … (``columns``)."""
+
+    def numbers_row(self) -> tuple[str, ...]:
+        return self.number_labels or tuple(f"({c})" for c in range(1, self.columns + 1))
 
     def check_period(self, period: ReportPeriod) -> None:
         if period.kind in self.periods:
@@ -92,7 +99,67 @@ KSTT06 = FormSpec(
     file_stem="Bieu-06-VPCP-KSTT",
 )
 
-FORMS: dict[str, FormSpec] = {f.code: f for f in (KSTT06,)}
+
+def _tcd_block(first: int, label: str, with_sessions: bool, top: int) -> tuple[Heading, ...]:
+    """A block of Biểu 01/TCD: lượt, người, vụ việc (lần đầu, nhiều lần), đoàn đông người."""
+    c = first
+    out: list[Heading] = [_H(label, top, c, columns=9 if with_sessions else 8)]
+    if with_sessions:
+        out.append(_H("Số kỳ tiếp", top + 1, c, rows=4 - top - 1))
+        c += 1
+    rows = 4 - top - 1
+    out += [
+        _H("Số lượt tiếp", top + 1, c, rows=rows),
+        _H("Số người được tiếp", top + 1, c + 1, rows=rows),
+        _H("Số vụ việc", top + 1, c + 2, rows=rows - 1, columns=2),
+        _H("Tiếp lần đầu", 3, c + 2),
+        _H("Tiếp nhiều lần", 3, c + 3),
+        _H("Trong đó đoàn đông người", top + 1, c + 4, columns=4),
+    ]
+    if rows > 2:
+        out += [
+            _H("Số đoàn được tiếp", top + 2, c + 4, rows=2),
+            _H("Số người được tiếp", top + 2, c + 5, rows=2),
+            _H("Vụ việc", top + 2, c + 6, columns=2),
+        ]
+        sub = 3
+    else:
+        sub = 3
+        out += [_H("Số đoàn", sub, c + 4), _H("Số người", sub, c + 5)]
+    out += [_H("Lần đầu", sub, c + 6), _H("Nhiều lần", sub, c + 7)]
+    return tuple(out)
+
+
+TCD01 = FormSpec(
+    code="01/TCD",
+    title="TỔNG HỢP KẾT QUẢ TIẾP CÔNG DÂN THƯỜNG XUYÊN, ĐỊNH KỲ VÀ ĐỘT XUẤT",
+    legal_basis="Ban hành kèm theo Thông tư số 06/2025/TT-TTCP ngày 29/9/2025",
+    periods=("quarter", "half", "year"),
+    unit_of_count="Đơn vị tính: lượt, người, vụ việc, đoàn",
+    headings=(
+        _H("Đơn vị", 0, 0, rows=4),
+        _H("Tổng số lượt tiếp", 0, 1, rows=4),
+        _H("Tổng số người được tiếp", 0, 2, rows=4),
+        _H("Tổng số vụ việc tiếp", 0, 3, rows=4),
+        *_tcd_block(4, "Tiếp thường xuyên", False, 0),
+        _H("Tiếp định kỳ và đột xuất của Thủ trưởng", 0, 12, columns=18),
+        *_tcd_block(12, "Thủ trưởng tiếp", True, 1),
+        *_tcd_block(21, "Ủy quyền tiếp", True, 1),
+    ),
+    heading_rows=4,
+    columns=30,
+    file_stem="Bieu-01-TCD",
+    lead_columns=1,
+    number_labels=(
+        "MS",
+        "1=4+13+22",
+        "2=5+14+23",
+        "3=6+7+15+16+24+25",
+        *(str(c) for c in range(4, 30)),
+    ),
+)
+
+FORMS: dict[str, FormSpec] = {f.code: f for f in (KSTT06, TCD01)}
 
 
 def find_form(code: str) -> FormSpec:

@@ -72,23 +72,28 @@ def render_form_docx(spec: FormSpec, table: FormTable, words: FormWords, path: P
         cell = grid.cell(h.row, h.column)
         if h.rows > 1 or h.columns > 1:
             cell = cell.merge(grid.cell(h.row + h.rows - 1, h.column + h.columns - 1))
-        _write(cell, h.text, bold=True, size=9)
+        _write(cell, h.text, bold=True, size=7 if spec.columns > 13 else 9)
     numbers_row = spec.heading_rows
-    for c in range(spec.columns):
-        _write(grid.cell(numbers_row, c), f"({c + 1})", italic=True, size=9)
+    wide = spec.columns > 13
+    size = 7 if wide else 10
+    for c, label in enumerate(spec.numbers_row()):
+        _write(grid.cell(numbers_row, c), label, italic=True, size=6 if wide else 9)
+    lead = spec.lead_columns
     for i, form_row in enumerate(table.rows, start=numbers_row + 1):
         bold = form_row.kind != ITEM
-        _write(grid.cell(i, 0), form_row.stt, bold=bold)
-        _write(grid.cell(i, 1), form_row.label, bold=bold, centre=False)
+        if lead == 2:
+            _write(grid.cell(i, 0), form_row.stt, bold=bold, size=size)
+        _write(grid.cell(i, lead - 1), form_row.label, bold=bold, centre=False, size=size)
         for j, n in enumerate(form_row.numbers):
-            _write(grid.cell(i, table.first_column - 1 + j), str(n), bold=bold)
+            _write(grid.cell(i, lead + j), str(n), bold=bold, size=size)
     for column in grid.columns:
         for cell in column.cells:
-            cell.width = Cm(1.9)
-    for cell in grid.columns[0].cells:
-        cell.width = Cm(1.0)
-    for cell in grid.columns[1].cells:
-        cell.width = Cm(5.5)
+            cell.width = Cm(0.75 if wide else 1.9)
+    if lead == 2:
+        for cell in grid.columns[0].cells:
+            cell.width = Cm(1.0)
+    for cell in grid.columns[lead - 1].cells:
+        cell.width = Cm(3.5 if wide else 5.5)
 
     for note in table.notes:
         p = doc.add_paragraph()

@@ -60,21 +60,23 @@ def render_form_xlsx(spec: FormSpec, table: FormTable, words: FormWords, path: P
         cell.font = Font(name=_FONT, size=11, bold=True)
         cell.alignment = _CENTRE
     numbers_row = top + spec.heading_rows
-    for c in range(1, spec.columns + 1):
-        number = ws.cell(row=numbers_row, column=c, value=f"({c})")
+    for c, label in enumerate(spec.numbers_row(), start=1):
+        number = ws.cell(row=numbers_row, column=c, value=label)
         number.font = Font(name=_FONT, size=11, italic=True)
         number.alignment = _CENTRE
     r = numbers_row + 1
     for form_row in table.rows:
         bold = form_row.kind != ITEM
-        ws.cell(row=r, column=1, value=form_row.stt)
-        ws.cell(row=r, column=2, value=form_row.label)
+        lead = spec.lead_columns
+        if lead == 2:
+            ws.cell(row=r, column=1, value=form_row.stt)
+        ws.cell(row=r, column=lead, value=form_row.label)
         for i, n in enumerate(form_row.numbers):
-            ws.cell(row=r, column=table.first_column + i, value=n)
+            ws.cell(row=r, column=lead + 1 + i, value=n)
         for c in range(1, spec.columns + 1):
             data = ws.cell(row=r, column=c)
             data.font = Font(name=_FONT, size=11, bold=bold)
-            if c != 2:
+            if c != lead:
                 data.alignment = Alignment(horizontal="center")
         r += 1
     for cells in ws.iter_rows(min_row=top, max_row=r - 1, max_col=spec.columns):
@@ -99,10 +101,12 @@ def render_form_xlsx(spec: FormSpec, table: FormTable, words: FormWords, path: P
         r += 1
         if text:
             put(f"{sign}{r}", text, bold=bold, italic=italic)
-    ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 34
-    for c in range(3, spec.columns + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 11
+    if spec.lead_columns == 2:
+        ws.column_dimensions["A"].width = 6
+    ws.column_dimensions[get_column_letter(spec.lead_columns)].width = 34
+    narrow = 11 if spec.columns <= 13 else 7
+    for c in range(spec.lead_columns + 1, spec.columns + 1):
+        ws.column_dimensions[get_column_letter(c)].width = narrow
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     if ws.sheet_properties.pageSetUpPr is not None:

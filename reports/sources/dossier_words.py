@@ -110,3 +110,31 @@ def parse_channel(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return _channel(str(value))
+
+
+MODES = ("thuong_xuyen", "thu_truong", "uy_quyen")
+"""How a reception was held (Biểu 01/TCD): regular, by the head (periodic or ad hoc), or by
+someone the head delegated."""
+_MODE_WORDS = {m.replace("_", " "): m for m in MODES} | {
+    "tiep thuong xuyen": "thuong_xuyen",
+    "thu truong tiep": "thu_truong",
+    "lanh dao tiep": "thu_truong",
+    "dinh ky": "thu_truong",
+    "dot xuat": "thu_truong",
+    "tiep dinh ky": "thu_truong",
+    "tiep dot xuat": "thu_truong",
+    "uy quyen tiep": "uy_quyen",
+}
+MODE_HINT = "dùng thường xuyên, thủ trưởng (định kỳ, đột xuất), ủy quyền"
+
+
+@lru_cache(maxsize=64)
+def _mode(key: str) -> str:
+    code = _MODE_WORDS.get(fold(key))
+    if code is None:
+        raise BadValue(f"hình thức tiếp không hợp lệ; {MODE_HINT}")
+    return code
+
+
+def parse_mode(value: object) -> str:
+    return _mode(str(value))

@@ -16,7 +16,7 @@ from reports.core.domain import Kind
 from reports.core.errors import FileFormatError, RowProblem
 from reports.core.safe_text import has_bad, text_problem
 from reports.sources import values as v
-from reports.sources.dossier_words import parse_channel, parse_status
+from reports.sources.dossier_words import parse_channel, parse_mode, parse_status
 from reports.sources.limits import text_rules
 from reports.sources.mapping import Mapping
 
@@ -33,6 +33,7 @@ _PARSERS: dict[str, Callable[[object], object]] = {
     "petition_kind": lambda x: v.parse_petition_kind(str(x)),
     "dossier_status": parse_status,
     "channel": parse_channel,
+    "reception_mode": parse_mode,
 }
 _ORDER_CHECKS = {
     # kind: [(later column, earlier column, message)]
@@ -284,6 +285,7 @@ _TEXT_PARSERS: dict[str, Callable[[Any], object]] = {
     "petition_kind": v.parse_petition_kind,
     "dossier_status": parse_status,
     "channel": parse_channel,
+    "reception_mode": parse_mode,
 }
 
 

@@ -72,6 +72,11 @@ receptions = sa.Table(
     sa.Column("held_on", sa.Date, nullable=False),
     sa.Column("persons", sa.Integer, nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=True),
+    sa.Column("cases", sa.Integer, nullable=True),
+    sa.Column("repeat", sa.Boolean, nullable=True),
+    sa.Column("group_visit", sa.Boolean, nullable=True),
+    sa.Column("session", sa.String(128), nullable=True),
     sa.Index("ix_receptions_held", "held_on"),
 )
 

@@ -86,14 +86,15 @@ def render_form_docx(spec: FormSpec, table: FormTable, words: FormWords, path: P
         _write(grid.cell(i, lead - 1), form_row.label, bold=bold, centre=False, size=size)
         for j, n in enumerate(form_row.numbers):
             _write(grid.cell(i, lead + j), str(n), bold=bold, size=size)
-    for column in grid.columns:
-        for cell in column.cells:
-            cell.width = Cm(0.75 if wide else 1.9)
+    widths = [Cm(0.75 if wide else 1.75)] * spec.columns
     if lead == 2:
-        for cell in grid.columns[0].cells:
-            cell.width = Cm(1.0)
-    for cell in grid.columns[lead - 1].cells:
-        cell.width = Cm(3.5 if wide else 5.5)
+        widths[0] = Cm(1.0)
+    widths[lead - 1] = Cm(3.0 if wide else 5.0)
+    grid.autofit = False
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = width  # the grid LibreOffice reads
+        for cell in column.cells:
+            cell.width = width  # the cells Word reads
 
     for note in table.notes:
         p = doc.add_paragraph()

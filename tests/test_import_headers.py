@@ -152,3 +152,11 @@ def test_due_before_received_is_refused(tmp_path: Path, settings: Settings) -> N
     with pytest.raises(InvalidRowsError, match="ngày hẹn trả trước ngày tiếp nhận"):
         import_files(engine, [path])
     engine.dispose()
+
+
+def test_kind_told_by_the_export_headers(tmp_path: Path, settings: Settings) -> None:
+    engine = open_store(settings.database_url)
+    import_files(engine, _canonical(tmp_path)[:1])
+    (result,) = import_files(engine, [_one_stop_xls(tmp_path / "motcua-export.xls")])
+    assert result.kind == "dossiers" and result.added == len(DOSSIERS)
+    engine.dispose()

@@ -171,3 +171,38 @@ def fill_report_fields(
             changed[at_field] = report_field
             out[i] = tuple(changed)
     return out
+
+
+def guess_kind(sheet: Sheet, chunk_rows: int) -> tuple[str | None, Sheet]:
+    """The kind whose required columns the header row (or a row below a title block) names
+    best, or None when no kind fits or two fit equally; and the sheet, unread."""
+    from reports.core.domain import KINDS
+
+    batches = sheet.chunks(chunk_rows)
+    first = next(batches, None)
+    rows = [sheet.header] + [
+        ["" if c is None else str(c).strip() for c in cells]
+        for cells in (first[1][:TITLE_ROWS] if first else [])
+    ]
+    best: list[tuple[int, str]] = []
+    for name, kind in KINDS.items():
+        # only an export's own words tell: a file of canonical names says its kind by its name
+        scores = []
+        for row in rows:
+            found = _matches(kind, row)
+            if _complete(kind, found) and any(row_words(kind, row, p) for p in found):
+                scores.append(len(found))
+        if scores:
+            best.append((max(scores), name))
+    best.sort(reverse=True)
+    unread = (
+        Sheet(sheet.name, sheet.header, _resumed(first, batches), sheet.close) if first else sheet
+    )
+    if not best or (len(best) > 1 and best[0][0] == best[1][0]):
+        return None, unread
+    return best[0][1], unread
+
+
+def row_words(kind: Kind, row: list[str], position: int) -> bool:
+    """The header at ``position`` is an export's word, not a canonical column name."""
+    return row[position].strip().lower() not in kind.column_names

@@ -15,7 +15,7 @@ from queue import Empty
 
 from reports.core.domain import KINDS, Kind
 from reports.core.errors import BaocaoError, FileFormatError
-from reports.sources.headers import recognise
+from reports.sources.headers import guess_kind, recognise
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, read_csv, read_xlsx
 from reports.sources.validate import SheetTable, Validator
@@ -54,9 +54,12 @@ def sheets_of(
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         chosen = kind or kind_from_name(path)
-        if not chosen:
-            raise kind_error(file)
         sheet, _ = read_csv(path, file, encoding)
+        if not chosen:  # the header dictionary may tell (reports.sources.headers)
+            chosen, sheet = guess_kind(sheet, CHUNK_ROWS)
+        if not chosen:
+            sheet.close()
+            raise kind_error(file)
         return [(KINDS[chosen], sheet, file)]
     if suffix in (".xlsx", ".xlsm", ".xls"):
         sheets = read_xlsx(path, file, legacy=suffix == ".xls")
@@ -71,9 +74,12 @@ def sheets_of(
             many = len(named) > 1
             return [(k, s, f"{file}[{s.name}]" if many else file) for k, s in named]
         chosen = kind_from_name(path)
+        sheet = sheets[0]
+        if not chosen:
+            chosen, sheet = guess_kind(sheet, CHUNK_ROWS)
         if not chosen:
             raise kind_error(file)
-        return [(KINDS[chosen], sheets[0], file)]
+        return [(KINDS[chosen], sheet, file)]
     raise FileFormatError(
         file,
         f"không nhập được tệp {suffix or 'không có phần mở rộng'}",

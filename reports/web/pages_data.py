@@ -26,7 +26,7 @@ _MAX_SHOWN = 500
 
 
 class UploadForm(FlaskForm):
-    files = MultipleFileField("Tệp xuất từ hệ thống (CSV, .xlsx hoặc .xls)")
+    files = MultipleFileField("Tệp xuất từ hệ thống (CSV hoặc .xlsx)")
     kind = SelectField("Loại bản ghi", default="")
     mapping = SelectField("Ánh xạ cột", default="")
 

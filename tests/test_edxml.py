@@ -157,3 +157,33 @@ def test_status_package_and_refused_packages(
         )
     assert subject is None or "root:" not in subject
     engine.dispose()
+
+
+def test_replacement_package_names_the_replaced_document(
+    settings: Settings,
+    smtp_server: SmtpServer,
+    sqlite_url: str,
+    sample: dict[str, Path],  # noqa: F811
+) -> None:
+    engine = _store(sqlite_url, sample)
+    s = _approval_settings(settings, smtp_server)
+    first = run_job(engine, s, _job(s), WEEK).run_id
+    approval.approve(engine, s, first, APPROVER, now=APPROVED_ON)  # type: ignore[arg-type]
+    correction = run_job(engine, s, _job(s), WEEK, force=True).run_id
+    approval.approve(engine, s, correction, APPROVER, now=APPROVED_ON)  # type: ignore[arg-type]
+    s = replace(s, office=replace(s.office, organ_id="000.00.00.H26"))
+    root = etree.fromstring(edxml_package(engine, s, correction))  # type: ignore[arg-type]
+    business = root.find("e:edXMLEnvelope/e:edXMLHeader/e:TraceHeaderList/e:Bussiness", NS)
+    assert business is not None
+    assert business.findtext("e:BussinessDocType", namespaces=NS) == "3"
+    old = approval.draft(engine, first)  # type: ignore[arg-type]
+    assert business.findtext(
+        "e:ReplacementInfoList/e:ReplacementInfo/e:DocumentId", namespaces=NS
+    ) == (f"000.00.00.H26,{old.issued_on:%Y/%m/%d},01/BC-VP")
+    assert (
+        root.findtext(
+            "e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Code/e:CodeNumber", namespaces=NS
+        )
+        == "02"
+    )
+    engine.dispose()

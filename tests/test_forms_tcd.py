@@ -103,3 +103,24 @@ def test_tcd01_cells_identities_and_layout(settings: Settings, tmp_path: Path) -
     assert grid.rows[4].cells[1].text == "1=4+13+22"
     assert [c.text for c in grid.rows[-1].cells[1:]] == [str(n) for n in rows["Tổng"]]
     engine.dispose()
+
+
+def test_form_files_are_schema_valid(settings: Settings, tmp_path: Path) -> None:
+    """Both forms' .docx and .xlsx pass the Open XML SDK's checks (tests/test_ooxml_valid.py)."""
+    from tests.test_forms import DOSSIERS, _write_data
+    from tests.test_ooxml_valid import findings
+
+    engine = open_store(settings.database_url)
+    (tmp_path / "d").mkdir()
+    import_files(engine, [*_write(tmp_path), _write_data(tmp_path / "d", DOSSIERS)[1]])
+    for code in ("06/VPCP/KSTT", "01/TCD"):
+        paths = write_form(
+            engine,
+            settings,
+            fill_form(engine, settings, code, Q1),
+            ["xlsx", "docx"],
+            tmp_path / "out",
+        )
+        for path in paths:
+            assert findings(path) == [], path.name
+    engine.dispose()

@@ -116,6 +116,11 @@ def render_form_docx(spec: FormSpec, table: FormTable, words: FormWords, path: P
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = p.add_run(text)
         run.bold, run.italic = bold, italic
+    # python-docx's blank document carries a stylesWithEffects part that disagrees with its
+    # styles (Word may call that unreadable content): the form does without it
+    for rel_id, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del doc.part.rels[rel_id]
     with atomic_output(path) as tmp:
         doc.save(str(tmp))
     return path

@@ -12,6 +12,7 @@ from reports.core.files import atomic_output
 from reports.forms.catalog import FormSpec
 from reports.forms.table import ITEM, FormTable
 from reports.forms.words import FormWords
+from reports.render.xlsx_stream import stream_spills
 
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -112,5 +113,11 @@ def render_form_xlsx(spec: FormSpec, table: FormTable, words: FormWords, path: P
     if ws.sheet_properties.pageSetUpPr is not None:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
     with atomic_output(path) as tmp:
-        wb.save(tmp)
+        saved = tmp.with_name(tmp.name + ".openpyxl")
+        try:
+            wb.save(saved)
+            # fonts' children in schema order, as the report's workbook (no spilled rows)
+            stream_spills(saved, tmp, wb.worksheets, [])
+        finally:
+            saved.unlink(missing_ok=True)
     return path

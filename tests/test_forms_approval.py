@@ -68,3 +68,26 @@ def test_form_job_blocks_approval_on_a_broken_identity(
     drafted = {f.name: f.read_bytes() for f in outcome.files}
     assert {f.path.name: f.path.read_bytes() for f in decision.draft.final_files} == drafted
     engine.dispose()
+
+
+def test_check_names_a_form_job_for_a_period_the_form_does_not_take(settings: Settings) -> None:
+    from reports.ops.checks import check_jobs
+
+    settings.jobs_dir.mkdir(parents=True, exist_ok=True)
+    job = settings.jobs_dir / "bieu-06.toml"
+    job.write_text(
+        'schedule = "0 8 * * MON"\nform = "06/VPCP/KSTT"\n[email]\nto = ["a@x.gov.vn"]\n',
+        encoding="utf-8",
+    )
+    found = check_jobs(settings)
+    assert not found.ok and "biểu 06/VPCP/KSTT không lập theo tuần" in found.detail
+    job.write_text(
+        'schedule = "0 8 5 1 *"\nperiod = "previous-quarter"\nform = "99/X"\n[email]\nto = ["a@x.gov.vn"]\n',
+        encoding="utf-8",
+    )
+    assert "không có biểu '99/X'" in check_jobs(settings).detail
+    job.write_text(
+        'schedule = "0 8 5 1 *"\nperiod = "previous-quarter"\nform = "06/VPCP/KSTT"\n[email]\nto = ["a@x.gov.vn"]\n',
+        encoding="utf-8",
+    )
+    assert check_jobs(settings).ok

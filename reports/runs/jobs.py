@@ -105,6 +105,11 @@ class Job:
         return previous_period(_PERIOD_KINDS[self.period], local, cutoffs, week_convention)
 
     @property
+    def period_kind(self) -> str:
+        """The kind of the periods it reports on (``quarter`` for ``previous-quarter``)."""
+        return _PERIOD_KINDS[self.period]
+
+    @property
     def recipients(self) -> tuple[str, ...]:
         return self.to + tuple(c for c in self.cc if c not in self.to)
 

@@ -76,16 +76,24 @@ def render_form_docx(spec: FormSpec, table: FormTable, words: FormWords, path: P
     numbers_row = spec.heading_rows
     wide = spec.columns > 13
     size = 7 if wide else 10
+    # Every cell once, row by row (merged cells repeat): Table.cell() walks the whole table
+    # each time, which makes a form of a few hundred cells take seconds.
+    cells: list[_Cell] = grid._cells
+    width_of = spec.columns
+
+    def at(row: int, column: int) -> _Cell:
+        return cells[row * width_of + column]
+
     for c, label in enumerate(spec.numbers_row()):
-        _write(grid.cell(numbers_row, c), label, italic=True, size=6 if wide else 9)
+        _write(at(numbers_row, c), label, italic=True, size=6 if wide else 9)
     lead = spec.lead_columns
     for i, form_row in enumerate(table.rows, start=numbers_row + 1):
         bold = form_row.kind != ITEM
         if lead == 2:
-            _write(grid.cell(i, 0), form_row.stt, bold=bold, size=size)
-        _write(grid.cell(i, lead - 1), form_row.label, bold=bold, centre=False, size=size)
+            _write(at(i, 0), form_row.stt, bold=bold, size=size)
+        _write(at(i, lead - 1), form_row.label, bold=bold, centre=False, size=size)
         for j, n in enumerate(form_row.numbers):
-            _write(grid.cell(i, lead + j), str(n), bold=bold, size=size)
+            _write(at(i, lead + j), str(n), bold=bold, size=size)
     widths = [Cm(0.75 if wide else 1.75)] * spec.columns
     if lead == 2:
         widths[0] = Cm(1.0)
@@ -93,8 +101,8 @@ def render_form_docx(spec: FormSpec, table: FormTable, words: FormWords, path: P
     grid.autofit = False
     for column, width in zip(grid.columns, widths, strict=True):
         column.width = width  # the grid LibreOffice reads
-        for cell in column.cells:
-            cell.width = width  # the cells Word reads
+    for n, cell in enumerate(cells):
+        cell.width = widths[n % width_of]  # the cells Word reads
 
     for note in table.notes:
         p = doc.add_paragraph()

@@ -24,11 +24,17 @@ from reports.web.auth import allowed, core
 bp = Blueprint("forms", __name__, url_prefix="/bieu-mau")
 
 
+@bp.app_context_processor
+def official_forms() -> dict[str, Any]:
+    """The forms' select on any page that includes ``form_select.html`` (the Báo cáo page)."""
+    return {"official_forms": list(FORMS.values())}
+
+
 def _choices() -> dict[str, Any]:
     engine, _ = core()
     with engine.connect() as conn:
         units = list_units(conn)
-    return {"forms": list(FORMS.values()), "units": [(code, name) for code, name, _ in units]}
+    return {"units": [(code, name) for code, name, _ in units]}
 
 
 @bp.route("/", methods=["GET"])

@@ -47,6 +47,7 @@ def test_form_page_writes_the_form_files(client: FlaskClient, auth: AuthActions)
     )
     assert week.status_code == 400
     assert "không lập cho kỳ tuần" in week.get_data(as_text=True)
-    assert 'href="/bieu-mau/"' in client.get("/bao-cao/").get_data(as_text=True)
+    report_page = client.get("/bao-cao/").get_data(as_text=True)
+    assert 'action="/bieu-mau/"' in report_page and '<option value="01/TCD">' in report_page
     missing = client.get("/bieu-mau/edxml/999")
     assert missing.status_code in (404, 409)

@@ -32,7 +32,7 @@ from reports.settings.load import PROJECT_ROOT, CompletenessSettings, Settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.store.schema import imports
-from tests.conftest import mail_settings
+from tests.conftest import imported_store, mail_settings
 from tests.smtp import SmtpServer
 
 WEEK = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
@@ -62,10 +62,10 @@ def _dispose_engines() -> Iterator[None]:
 
 def _store(url: str, sample: dict[str, Path], dossiers_as_of: date | None) -> Engine:
     """Every kind up to mid-October; the dossiers' export cut off at ``dossiers_as_of``."""
-    engine = open_store(url)
+    engine = imported_store(
+        url, [([sample[k] for k in OTHERS], None), ([sample["dossiers"]], dossiers_as_of)]
+    )
     _OPEN.append(engine)
-    import_files(engine, [sample[k] for k in OTHERS])
-    import_files(engine, [sample["dossiers"]], as_of=dossiers_as_of)
     return engine
 
 

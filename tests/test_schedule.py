@@ -28,7 +28,7 @@ from reports.settings.load import PROJECT_ROOT, Settings, load_settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.store.schema import runs
-from tests.conftest import mail_settings
+from tests.conftest import imported_store, mail_settings
 from tests.smtp import SmtpServer
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -46,9 +46,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def _store(url: str, sample: list[Path]) -> Engine:
-    engine = open_store(url)
-    import_files(engine, sample)
-    return engine
+    return imported_store(url, [(sample, None)])
 
 
 def _job(tmp_path: Path, **extra: object) -> Job:

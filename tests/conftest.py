@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 
 from reports.core.model import Report
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
     from tests.smtp import SmtpServer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests: the same examples on every run (a failure is reproduced by running it again),
+# no example database written into the checkout, no deadline on a shared machine. The
+# "thorough" profile tries many more, with new examples each run:
+#   HYPOTHESIS_PROFILE=thorough .venv/bin/pytest tests/test_properties.py
+hypothesis_settings.register_profile(
+    "ci", max_examples=60, deadline=None, derandomize=True, database=None, print_blob=True
+)
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # `baocao init` records the office folder in the user's configuration folder and later commands
 # read it: every test (and every command a test starts) gets an empty one of its own.

@@ -207,6 +207,25 @@ def test_a_hold_past_its_deadline_tells_the_owner(
     assert all(smtp_server.handler.to(leader) == [] for leader in LEADERS)
 
 
+def test_one_core_call_imports_and_sends_the_runs_held_for_that_data(
+    settings: Settings, smtp_server: SmtpServer, sqlite_url: str, sample: dict[str, Path]
+) -> None:
+    """What ``baocao import`` and the page's import both call: the import, then the held runs."""
+    from reports.schedule.intake import import_and_go_on
+
+    engine = _store(sqlite_url, sample, dossiers_as_of=date(2020, 9, 25))
+    s = _expecting(mail_settings(settings, smtp_server), "dossiers")
+    _write_job(s, hold_hours=24)
+    job = find_job(s.jobs_dir, "bao-cao-tuan")
+    assert run_job(engine, s, job, WEEK).status == "held"
+    other = import_and_go_on(engine, s, [sample["highlights"]])
+    assert [r.kind for r in other.results] == ["highlights"] and other.held == []
+    intake = import_and_go_on(engine, s, [sample["dossiers"]], as_of=date(2020, 9, 28))
+    assert [r.kind for r in intake.results] == ["dossiers"]
+    assert intake.held == ["Công việc bao-cao-tuan kỳ 21/9-28/9/2020: đã gửi 2 người nhận."]
+    assert ledger.latest(engine, job.id, WEEK).status == ledger.DELIVERED  # type: ignore[union-attr]
+
+
 def test_an_all_zero_week_is_held(
     settings: Settings, smtp_server: SmtpServer, sqlite_url: str, sample: dict[str, Path]
 ) -> None:

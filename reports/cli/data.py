@@ -53,10 +53,11 @@ def import_cmd(
 ) -> None:
     """Nhập các tệp CSV/Excel xuất từ các hệ thống (tất cả hoặc không gì cả)."""
     from reports.core.periods import parse_cli_date
-    from reports.sources.importer import import_files
+    from reports.schedule.intake import import_and_go_on
 
-    results = import_files(
+    intake = import_and_go_on(
         engine_of(ctx),
+        settings_of(ctx),
         [Path(f) for f in files],
         kind=kind,
         mapping=Path(mapping) if mapping else None,
@@ -64,10 +65,8 @@ def import_cmd(
         skip_invalid=skip_invalid,
         as_of=parse_cli_date(as_of, "--as-of") if as_of else None,
     )
-    echo_lines(_import_lines(results))
-    from reports.schedule.held import retry_held  # runs waiting for this data go on (issue 15)
-
-    echo_lines(retry_held(engine_of(ctx), settings_of(ctx)))
+    echo_lines(_import_lines(intake.results))
+    echo_lines(intake.held)  # runs waiting for this data went on (issue 15)
 
 
 def _figures_table(fs: FigureSet) -> list[str]:

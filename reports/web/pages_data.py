@@ -15,8 +15,9 @@ from reports.core.domain import KINDS
 from reports.core.errors import DataImportError, UploadError
 from reports.figures.datastate import import_log
 from reports.produce import keep
+from reports.schedule.intake import import_and_go_on
 from reports.sources.check import check_report, import_line, office_mappings
-from reports.sources.importer import import_files, kind_from_name
+from reports.sources.importer import kind_from_name
 from reports.web.auth import allowed, core
 
 bp = Blueprint("data", __name__, url_prefix="/nhap-du-lieu")
@@ -121,14 +122,19 @@ def do_import(file_id: int) -> Any:
     mapping = office_mappings(settings.base_dir).get(meta.get("mapping", ""))
     skip = bool(form.skip_invalid.data)
     try:
-        results = import_files(
-            engine, [stored.path], kind=meta.get("kind") or None, mapping=mapping, skip_invalid=skip
+        intake = import_and_go_on(
+            engine,
+            settings,
+            [stored.path],
+            kind=meta.get("kind") or None,
+            mapping=mapping,
+            skip_invalid=skip,
         )
     except DataImportError as exc:
         flash(str(exc).replace(str(stored.path), stored.name))
         return redirect(url_for("data.show", file_id=file_id))
     lines = []
-    for r in results:
+    for r in intake.results:
         if r.rejects_path is not None and r.rejects_path.is_file():
             keep.keep_file(
                 engine,
@@ -144,6 +150,8 @@ def do_import(file_id: int) -> Any:
     keep.update_meta(engine, stored.id, meta)
     audit(engine, g.user.name, "import", "; ".join(lines))
     flash("Đã nhập: " + "; ".join(lines))
+    for line in intake.held:  # runs held for this data went on, as after `baocao import`
+        flash(line)
     return redirect(url_for("data.show", file_id=file_id))
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import need
+from tests.conftest import imported_store, need
 from tests.smtp import SmtpServer
 from tests.web.conftest import AROUND, ORDER
 
@@ -53,8 +53,6 @@ def _started(proc: subprocess.Popen[bytes]) -> int:
 @pytest.fixture
 def site(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[tuple[str, Path, SmtpServer]]:
     from reports.sample.city import write_sample
-    from reports.sources.importer import import_files
-    from reports.store.db import open_store
 
     db = tmp_path / "baocao.sqlite"
     jobs = tmp_path / "jobs"
@@ -74,9 +72,7 @@ def site(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[tuple[str, Path, S
         encoding="utf-8",
     )
     files = write_sample(tmp_path / "sample", **AROUND)
-    engine = open_store(f"sqlite:///{db}")
-    import_files(engine, [files[k] for k in ORDER])
-    engine.dispose()
+    imported_store(f"sqlite:///{db}", [([files[k] for k in ORDER], None)]).dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     env["BAOCAO_SETTINGS"] = str(settings)
     base = [sys.executable, "-m", "reports"]

@@ -12,7 +12,6 @@ import click
 
 from reports.cli.app import cli, echo_lines, engine_of, settings_of
 from reports.cli.period_option import period_options, required_period
-from reports.core import period_names
 
 if TYPE_CHECKING:
     from reports.core.model import FigureSet
@@ -88,29 +87,6 @@ def _figures_table(fs: FigureSet) -> list[str]:
     return lines
 
 
-def _figures_json(fs: FigureSet) -> dict[str, Any]:
-    periods = fs.period.comparisons()
-
-    return {
-        "unit": fs.unit,
-        "kind": fs.period.kind,
-        "name": period_names.period_name(fs.period),
-        "periods": {
-            k: {"from": p.start.isoformat(), "to": p.end.isoformat()} for k, p in periods.items()
-        },
-        "figures": {k: f.as_dict() for k, f in fs.comparisons.items()},
-        "trend": [
-            {
-                "from": p.start.isoformat(),
-                "to": p.end.isoformat(),
-                "label": period_names.trend_label(p),
-                "figures": None if f is None else f.as_dict(),
-            }
-            for p, f in fs.trend_points()
-        ],
-    }
-
-
 @cli.command()
 @period_options()
 @click.option("--unit", help="Mã đơn vị (tính cả các đơn vị trực thuộc).")
@@ -125,6 +101,7 @@ def figures(
     as_json: bool,
 ) -> None:
     """In các số liệu của kỳ, với kỳ trước, cùng kỳ năm trước và lũy kế từ đầu năm."""
+    from reports.compose.figures_json import figures_json
     from reports.figures.indicators import check_unit
     from reports.produce.pipeline import unit_figure_set
 
@@ -134,7 +111,7 @@ def figures(
         check_unit(conn, unit)
         fs = unit_figure_set(conn, settings, period, unit)
     if as_json:
-        click.echo(json.dumps(_figures_json(fs), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(figures_json(fs), ensure_ascii=False, indent=2))
     else:
         echo_lines(_figures_table(fs))
 

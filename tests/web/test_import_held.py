@@ -69,7 +69,6 @@ def test_importing_on_the_page_sends_the_run_held_for_that_data(
         done = auth.post(f"/nhap-du-lieu/{file_id}/nhap", {}, page=f"/nhap-du-lieu/{file_id}")
         assert done.status_code == 302
         page = client.get(f"/nhap-du-lieu/{file_id}").get_data(as_text=True)
-
         assert "Công việc bao-cao-tuan kỳ 21/9-28/9/2020: đã gửi 2 người nhận." in page
         store = app.extensions["baocao"]["engine"]
         assert ledger.latest(store, job.id, WEEK).status == ledger.DELIVERED  # type: ignore[union-attr]

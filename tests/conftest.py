@@ -148,6 +148,19 @@ def imported_store(
     return open_store(url, busy_timeout_s=busy_timeout_s)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at its lowest cost in tests: the defaults take about half a second per hash or
+    login, and the web tests make and check hundreds. The real parameters, and the rehash at
+    login when they change, are tested by test_rehash_on_login_when_parameters_change."""
+    from argon2 import PasswordHasher
+
+    import reports.accounts.users as accounts
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", cheap)
+
+
 @pytest.fixture
 def settings(tmp_path: Path, sqlite_url: str) -> Settings:
     """Default office settings, with the database and output under tmp_path."""

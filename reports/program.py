@@ -38,7 +38,9 @@ def web(ctx: click.Context, host: str, port: int, threads: int) -> None:
     app = create_app({"BAOCAO_SETTINGS": settings_of(ctx), "BAOCAO_ENGINE": engine_of(ctx)})
     # bound and listening from here: the address printed is the one taken (port 0: the system's)
     server = create_server(app, host=host, port=port, threads=threads, ident="baocao")
-    bound = server.effective_port  # type: ignore[union-attr]
+    # one socket: its port; a name with several addresses (localhost: IPv4 and IPv6) gets one
+    # socket each, and the port asked for
+    bound = getattr(server, "effective_port", port)
     click.echo(f"Trang web baocao: http://{host}:{bound}/  (Ctrl-C để dừng)", err=True)
     server.run()
 

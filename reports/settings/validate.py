@@ -220,6 +220,22 @@ def pdf_timeout(raw: Mapping[str, Any], source: Path | None) -> float:
     return float(pdf_timeout)
 
 
+def database_busy_timeout(database: Mapping[str, Any], source: Path | None) -> float:
+    """[database]: only ``url`` and ``busy_timeout_s`` (how long a SQLite write waits for
+    another one to finish before it fails with "database is locked")."""
+    for key in database:
+        if key not in ("url", "busy_timeout_s"):
+            raise ConfigError(
+                f"database.{key}", "không có khóa này; dùng url hoặc busy_timeout_s", source
+            )
+    busy = database.get("busy_timeout_s", 30.0)
+    if isinstance(busy, bool) or not isinstance(busy, int | float) or busy <= 0:
+        raise ConfigError(
+            "database.busy_timeout_s", f"phải là số giây dương, nhận được {busy!r}", source
+        )
+    return float(busy)
+
+
 def template_limits(raw: Mapping[str, Any], source: Path | None) -> tuple[float, int]:
     template = section(raw, "template", source)
     for key in template:

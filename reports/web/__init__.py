@@ -55,7 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if engine is None:
         from reports.store.db import open_store
 
-        engine = open_store(settings.database_url)
+        engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
     app.extensions["baocao"] = {"settings": settings, "engine": engine}
     web = settings.web
     app.config.update(

@@ -24,10 +24,9 @@ from reports.runs import ledger
 from reports.sample.city import write_sample
 from reports.schedule.runner import run_job
 from reports.settings.load import Settings
-from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.store.schema import approvals
-from tests.conftest import mail_settings, make_report
+from tests.conftest import imported_store, mail_settings, make_report
 from tests.smtp import SmtpServer
 
 WEEK = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
@@ -57,9 +56,8 @@ def _dispose_engines() -> Iterator[None]:
 
 
 def _store(url: str, sample: dict[str, Path], skip: tuple[str, ...] = ()) -> Engine:
-    engine = open_store(url)
+    engine = imported_store(url, [([sample[k] for k in ORDER if k not in skip], None)])
     _OPEN.append(engine)
-    import_files(engine, [sample[k] for k in ORDER if k not in skip])
     return engine
 
 

@@ -73,17 +73,27 @@ def _void(engine: Engine, d: Draft) -> None:
 
 
 def _final_files(
-    settings: Settings, report: Report, numbered: Report, d: Draft, folder: Path
+    settings: Settings,
+    report: Report,
+    numbered: Report,
+    d: Draft,
+    folder: Path,
+    copy: bool = False,
 ) -> list[Path]:
     """The numbered files: the Word report rendered again from the draft's own report with the
-    number and date; the workbook as approved (it carries neither); the PDF from the new .docx."""
+    number and date; the workbook as approved (it carries neither); the PDF from the new .docx.
+    ``copy``: every file as approved (an official form carries no number)."""
     from reports.render.docx import render_docx
 
     out: list[Path] = []
     docx: Path | None = None
     for f in d.files:
         target = folder / f.path.name.removeprefix(DRAFT_PREFIX)  # no longer a draft
-        if f.path.suffix == ".docx":
+        if copy:
+            with atomic_output(target) as tmp_path:
+                shutil.copyfile(f.path, tmp_path)
+            out.append(target)
+        elif f.path.suffix == ".docx":
             docx = render_docx(numbered, settings, target)
             out.append(docx)
         elif f.path.suffix == ".pdf":
@@ -162,9 +172,14 @@ def approve(
                 f"Bản dự thảo của lần chạy #{run_id} đã bị sửa hoặc tạo lại sau khi gửi duyệt "
                 f"({', '.join(changed)}); không duyệt. Chạy lại công việc để gửi duyệt bản mới."
             )
+        if job.form:  # an official form whose identities fail is not approved
+            from reports.forms.generate import approval_problem
+
+            if problem := approval_problem(engine, settings, job.form, d.period, d.unit or None):
+                raise ApprovalError(f"Không duyệt lần chạy #{run_id}: {problem}")
         report = report_of(engine, d.id)
         for f in d.files:
-            if f.path.suffix == ".docx":
+            if f.path.suffix == ".docx" and not job.form:
                 _same_as_approved(settings, report, d, f)
         issued = now.astimezone(settings.tz).date()
         if not _number(engine, d, by, where, now, issued) or not _freeze(
@@ -263,7 +278,7 @@ def _freeze(engine: Engine, settings: Settings, job: Job, d: Draft, now: datetim
         f"so-{d.number:02d}-{safe_name(d.prefix)}-{d.issued_on.year}"
     )
     try:
-        paths = _final_files(settings, report, numbered, d, folder)
+        paths = _final_files(settings, report, numbered, d, folder, copy=bool(job.form))
         return _keep(engine, settings, job, d, [(p, p.read_bytes()) for p in paths], now)
     except BaseException:
         with engine.begin() as conn:  # undecided again; the draft keeps its number (no gap)

@@ -107,6 +107,14 @@ def _render_again(
     from reports.produce.pipeline import write_files
 
     folder = approved.files[0].path.parent / f"tao-lai-{approved.id}"
+    if job.form:
+        from reports.forms.generate import write_form_files
+
+        written = write_form_files(
+            engine, settings, job.form, run.period, job.unit, job.formats, folder
+        )
+        ledger.record_files(engine, run, written)
+        return written
     with engine.connect() as conn:
         written = write_files(conn, settings, report, formats=job.formats, out_dir=folder)
     ledger.record_files(engine, run, written)

@@ -12,7 +12,6 @@ import click
 
 from reports.cli.app import cli, echo_lines, engine_of, settings_of
 from reports.cli.period_option import period_options, required_period
-from reports.core import period_names
 
 if TYPE_CHECKING:
     from reports.core.model import FigureSet
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 def _import_lines(results: Sequence[Any]) -> list[str]:
     from reports.sources.check import import_line
 
-    return [import_line(r) for r in results]
+    return [line for r in results for line in (import_line(r), *(f"  {n}" for n in r.notes))]
 
 
 @cli.command("import")
@@ -53,22 +52,30 @@ def import_cmd(
 ) -> None:
     """Nhập các tệp CSV/Excel xuất từ các hệ thống (tất cả hoặc không gì cả)."""
     from reports.core.periods import parse_cli_date
-    from reports.sources.importer import import_files
+    from reports.schedule.intake import import_and_go_on
 
-    results = import_files(
+    packages = [Path(f) for f in files if Path(f).suffix.lower() == ".edxml"]
+    if packages:  # edXML packages: documents and status, not record tables
+        from reports.exchange.edxml_read import import_packages
+
+        done = import_packages(engine_of(ctx), settings_of(ctx), packages)
+        echo_lines([r.line() for r in done])
+        files = tuple(f for f in files if Path(f).suffix.lower() != ".edxml")
+        if not files:
+            return
+    intake = import_and_go_on(
         engine_of(ctx),
+        settings_of(ctx),
         [Path(f) for f in files],
         kind=kind,
         mapping=Path(mapping) if mapping else None,
         encoding=encoding,
         skip_invalid=skip_invalid,
         as_of=parse_cli_date(as_of, "--as-of") if as_of else None,
-        tz=settings_of(ctx).tz,
     )
-    echo_lines(_import_lines(results))
-    from reports.schedule.held import retry_held  # runs waiting for this data go on (issue 15)
-
-    echo_lines(retry_held(engine_of(ctx), settings_of(ctx)))
+    echo_lines(_import_lines(intake.results))
+    echo_lines(intake.warnings)  # the official forms' identities, checked after the import
+    echo_lines(intake.held)  # runs waiting for this data went on (issue 15)
 
 
 def _figures_table(fs: FigureSet) -> list[str]:
@@ -90,29 +97,6 @@ def _figures_table(fs: FigureSet) -> list[str]:
     return lines
 
 
-def _figures_json(fs: FigureSet) -> dict[str, Any]:
-    periods = fs.period.comparisons()
-
-    return {
-        "unit": fs.unit,
-        "kind": fs.period.kind,
-        "name": period_names.period_name(fs.period),
-        "periods": {
-            k: {"from": p.start.isoformat(), "to": p.end.isoformat()} for k, p in periods.items()
-        },
-        "figures": {k: f.as_dict() for k, f in fs.comparisons.items()},
-        "trend": [
-            {
-                "from": p.start.isoformat(),
-                "to": p.end.isoformat(),
-                "label": period_names.trend_label(p),
-                "figures": None if f is None else f.as_dict(),
-            }
-            for p, f in fs.trend_points()
-        ],
-    }
-
-
 @cli.command()
 @period_options()
 @click.option("--unit", help="Mã đơn vị (tính cả các đơn vị trực thuộc).")
@@ -127,6 +111,7 @@ def figures(
     as_json: bool,
 ) -> None:
     """In các số liệu của kỳ, với kỳ trước, cùng kỳ năm trước và lũy kế từ đầu năm."""
+    from reports.compose.figures_json import figures_json
     from reports.figures.indicators import check_unit
     from reports.produce.pipeline import unit_figure_set
 
@@ -136,7 +121,10 @@ def figures(
         check_unit(conn, unit)
         fs = unit_figure_set(conn, settings, period, unit)
     if as_json:
-        click.echo(json.dumps(_figures_json(fs), ensure_ascii=False, indent=2))
+        from reports.forms.generate import forms_json
+
+        data = figures_json(fs) | {"forms": forms_json(engine_of(ctx), settings, period, unit)}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         echo_lines(_figures_table(fs))
 
@@ -181,6 +169,10 @@ def demo(ctx: click.Context) -> None:
     ]
     results = import_files(engine_of(ctx), [files[k] for k in order if k in files])
     echo_lines(_import_lines(results))
+    if any(r.kind == "dossiers" for r in results):  # the official form's identities, checked
+        from reports.forms.generate import import_warnings
+
+        echo_lines(import_warnings(engine_of(ctx), settings_of(ctx)))
     period = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
     _, paths = run_generate(
         engine_of(ctx),

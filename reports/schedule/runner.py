@@ -264,7 +264,14 @@ def _files(
         target = (out_dir or settings.output_dir) / job.id / period.slug()
         if job.approval:  # each attempt's draft is kept: a new one never overwrites a returned one
             target = target / f"lan-{run.attempt}"
-        files = write_files(conn, settings, report, formats=job.formats, out_dir=target)
+        if job.form:
+            from reports.forms.generate import write_form_files
+
+            files = write_form_files(
+                engine, settings, job.form, period, job.unit, job.formats, target
+            )
+        else:
+            files = write_files(conn, settings, report, formats=job.formats, out_dir=target)
     ledger.record_files(engine, run, files)
     return report, files
 

@@ -24,6 +24,8 @@ from reports.settings.sections import (
     UNIT_TYPES,
     WEEK_CONVENTIONS,
     CompletenessSettings,
+    EdxmlSettings,
+    FormSettings,
     LogSettings,
     Office,
     PeriodSettings,
@@ -39,6 +41,9 @@ from reports.settings.sections import (
 from reports.settings.validate import (
     build,
     completeness_section,
+    database_busy_timeout,
+    edxml_section,
+    forms_section,
     log_section,
     pdf_timeout,
     periods_section,
@@ -54,6 +59,8 @@ from reports.settings.validate import (
 
 __all__ = [  # the sections are defined in reports.settings.sections
     "CompletenessSettings",
+    "EdxmlSettings",
+    "FormSettings",
     "LogSettings",
     "Office",
     "PERIOD_MODES",
@@ -91,6 +98,8 @@ class Settings:
     jobs_dir: Path
     output_dir: Path
     pdf_timeout_s: float = 120.0
+    database_busy_timeout_s: float = 30.0
+    """How long a SQLite write waits for another one to finish ([database] busy_timeout_s)."""
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
@@ -100,6 +109,10 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     completeness: CompletenessSettings = field(default_factory=CompletenessSettings)
     signing: SigningSettings = field(default_factory=SigningSettings)
+    forms: FormSettings = field(default_factory=FormSettings)
+    """The official forms: receiving body and counting rules ([forms])."""
+    edxml: EdxmlSettings = field(default_factory=EdxmlSettings)
+    """The edXML package's namespace and layout ([edxml])."""
     log: LogSettings = field(default_factory=LogSettings)
     template_timeout_s: float = 60.0
     """Filling one template ([template] timeout_s): past it, the child process is killed."""
@@ -222,6 +235,8 @@ def settings_from_mapping(
         "signing",
         "log",
         "template",
+        "forms",
+        "edxml",
     }
     for key in raw:
         if key not in allowed:
@@ -268,6 +283,7 @@ def settings_from_mapping(
         database_url=normalise_db_url(
             url, "BAOCAO_DB" if _env("BAOCAO_DB", env) else "database.url"
         ),
+        database_busy_timeout_s=database_busy_timeout(database, source),
         timezone=str(timezone),
         office=build(Office, "office", section(raw, "office", source), source),
         signer=build(Signer, "signer", section(raw, "signer", source), source),
@@ -286,6 +302,8 @@ def settings_from_mapping(
         completeness=completeness_section(raw, source),
         signing=signing_section(raw, base_dir, source),
         log=log_section(raw, base_dir, source),
+        forms=forms_section(raw, source),
+        edxml=edxml_section(raw, source),
         template_timeout_s=template_timeout,
         template_memory_mb=template_memory,
     )

@@ -37,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_admin,
         pages_data,
         pages_drafts,
+        pages_forms,
         pages_jobs,
         pages_report,
         pages_sign,
@@ -55,7 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if engine is None:
         from reports.store.db import open_store
 
-        engine = open_store(settings.database_url)
+        engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
     app.extensions["baocao"] = {"settings": settings, "engine": engine}
     web = settings.web
     app.config.update(
@@ -87,6 +88,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_drafts,
         pages_jobs,
         pages_admin,
+        pages_forms,
         pages_sign,
     ):
         app.register_blueprint(module.bp)

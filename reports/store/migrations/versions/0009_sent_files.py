@@ -3,14 +3,14 @@ a cut-off month), a draft keeps where it was decided from and its signature's re
 evidence pack), and the single-use links the page gives the signing service.
 
 Revision ID: 0009_sent_files
-Revises: 0008_approval
+Revises: 0011_forms_exchange (re-chained when main was merged in)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_sent_files"
-down_revision = "0008_approval"
+down_revision = "0011_forms_exchange"
 
 
 def upgrade() -> None:

@@ -117,12 +117,20 @@ def unit_file_key(code: str) -> str:
     return f"{readable[:48]}-{digest}"
 
 
-def report_file_name(period: ReportPeriod, extension: str, unit: str | None = None) -> str:
+DRAFT_PREFIX = "DU-THAO-"
+"""A draft's file name starts with this: it says it is one wherever it is saved or sent."""
+
+
+def report_file_name(
+    period: ReportPeriod, extension: str, unit: str | None = None, *, draft: bool = False
+) -> str:
     """The kind and the period: ``BC-tuan-2020-09-21_2020-09-28.docx``, ``BC-thang-2021-03``,
-    ``BC-quy-2021-Q1``, ``BC-6thang-2021-H1``, ``BC-nam-2021`` (``_UNIT`` for one unit)."""
+    ``BC-quy-2021-Q1``, ``BC-6thang-2021-H1``, ``BC-nam-2021`` (``_UNIT`` for one unit);
+    a draft's with :data:`DRAFT_PREFIX` before it."""
     unit_part = f"_{unit_file_key(unit)}" if unit else ""
     code = period.code().replace("..", "_")
-    return f"BC-{KIND_CODES[period.kind]}-{code}{unit_part}.{extension.lstrip('.')}"
+    name = f"BC-{KIND_CODES[period.kind]}-{code}{unit_part}.{extension.lstrip('.')}"
+    return DRAFT_PREFIX + name if draft else name
 
 
 _REPORT_FILE = re.compile(

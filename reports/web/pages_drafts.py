@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
@@ -117,7 +117,9 @@ def approve(run_id: int) -> Any:
         abort(400)
     before = _draft(run_id)
     try:
-        decision = approval.approve(engine, settings, run_id, g.user.name)
+        decision = approval.approve(
+            engine, settings, run_id, g.user.name, where=f"trang web, {request.remote_addr}"
+        )
     except ApprovalError as exc:
         audit(engine, g.user.name, "draft.approve", f"không duyệt được lần chạy #{run_id}: {exc}")
         return _error(str(exc))
@@ -148,7 +150,14 @@ def return_(run_id: int) -> Any:
     _draft(run_id)
     comment = (form.comment.data or "").strip()
     try:
-        decision = approval.return_draft(engine, settings, run_id, g.user.name, comment)
+        decision = approval.return_draft(
+            engine,
+            settings,
+            run_id,
+            g.user.name,
+            comment,
+            where=f"trang web, {request.remote_addr}",
+        )
     except ApprovalError as exc:
         audit(engine, g.user.name, "draft.return", f"không trả lại được lần chạy #{run_id}: {exc}")
         return _error(str(exc))

@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.engine import Engine
 
+from reports.accounts import throttle
 from reports.core.errors import AccountError, ApprovalError
 from reports.store.schema import audit_log, login_attempts, users, web_sessions
 
@@ -31,6 +32,15 @@ ROLES = {
 
 ACTIONS_VI = {
     "login": "đăng nhập",
+    "login.failed": "đăng nhập sai",
+    "login.locked": "tạm khóa đăng nhập",
+    "draft.approve": "duyệt bản nháp",
+    "draft.return": "trả lại bản nháp",
+    "draft.regenerate": "viết lại bản nháp",
+    "job.add": "thêm công việc",
+    "job.delete": "xóa công việc",
+    "job.import": "nhập công việc",
+    "user.email": "đổi địa chỉ thư",
     "upload": "tải lên",
     "import": "nhập dữ liệu",
     "generate": "viết báo cáo",
@@ -196,20 +206,6 @@ class LoginLimits:
     window: timedelta = timedelta(minutes=15)
 
 
-def _failures(
-    conn: sa.Connection, column: sa.ColumnElement[str], value: str, since: datetime
-) -> int:
-    return int(
-        conn.execute(
-            sa.select(sa.func.count())
-            .select_from(login_attempts)
-            .where(
-                column == value, login_attempts.c.at >= since, login_attempts.c.success.is_(False)
-            )
-        ).scalar_one()
-    )
-
-
 def login(
     engine: Engine,
     name: str,
@@ -218,27 +214,35 @@ def login(
     limits: LoginLimits,
     *,
     now: datetime | None = None,
+    known_browser: bool = False,
 ) -> tuple[User, str]:
     """Check a login and open a session: the user and the session's token.
 
     Refused (:class:`AccountError`, one message whatever was wrong, so that a name cannot be
-    probed) when the password does not match, the user is disabled, or too many logins failed
-    lately for this name or from this address.
+    probed) when the password does not match, the user is disabled, or too many tries were
+    made lately (:mod:`reports.accounts.throttle`: per name and address, per address, and per
+    name from browsers that never logged in to it — ``known_browser``).
     """
     now = now or datetime.now(UTC)
     name = name.strip()[:64]
     address = address[:64]
-    since = now - limits.window
-    with engine.begin() as conn:
-        if (
-            _failures(conn, login_attempts.c.name, name, since) >= limits.max_failures
-            or _failures(conn, login_attempts.c.address, address, since) >= limits.max_failures
-        ):
-            minutes = int(limits.window.total_seconds() // 60)
-            raise AccountError(
-                f"đăng nhập sai quá {limits.max_failures} lần; thử lại sau {minutes} phút "
-                "hoặc nhờ quản trị kiểm tra tài khoản"
-            )
+    with engine.begin() as conn:  # committed before the hash: other tries see this one
+        allowed = throttle.may_try(
+            conn,
+            name,
+            address,
+            limits.max_failures,
+            limits.window,
+            now,
+            known_browser=known_browser,
+        )
+    if not allowed:
+        audit(engine, name, "login.locked", f"tạm khóa đăng nhập từ {address}: sai quá nhiều lần")
+        minutes = int(limits.window.total_seconds() // 60)
+        raise AccountError(
+            f"đăng nhập sai quá {limits.max_failures} lần; thử lại sau {minutes} phút "
+            "hoặc nhờ quản trị kiểm tra tài khoản"
+        )
     with engine.connect() as conn:
         row = conn.execute(sa.select(users).where(users.c.name == name)).first()
     ok = False
@@ -252,6 +256,10 @@ def login(
         conn.execute(
             sa.insert(login_attempts).values(name=name, address=address, at=now, success=ok)
         )
+        if not ok:
+            _audit(conn, name, "login.failed", f"đăng nhập sai từ {address}", now)
+        else:
+            throttle.forget(conn, name, address)
     if not ok or row is None:  # raised after the commit: the failure must stay counted
         raise AccountError("tên đăng nhập hoặc mật khẩu không đúng (hoặc tài khoản đã khóa)")
     with engine.begin() as conn:

@@ -9,6 +9,7 @@ stored here, so every process and machine sharing the database sees the same cou
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ ROLES = {
     "chuyen-vien": "Chuyên viên",
 }
 """Role key (as typed in ``--role``) → its name on the pages."""
+LEAST_ROLE = "chuyen-vien"
+"""What a new user is unless chosen otherwise: the role that may do least."""
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 ACTIONS_VI = {
     "login": "đăng nhập",
@@ -67,6 +71,7 @@ class User:
     role: str
     active: bool
     created_at: datetime
+    email: str = ""
 
     @property
     def role_name(self) -> str:
@@ -91,7 +96,14 @@ def _aware(value: datetime) -> datetime:
 
 def _user(row: sa.Row[tuple[object, ...]]) -> User:
     m = row._mapping
-    return User(m["id"], m["name"], m["role"], bool(m["active"]), _aware(m["created_at"]))
+    return User(
+        m["id"],
+        m["name"],
+        m["role"],
+        bool(m["active"]),
+        _aware(m["created_at"]),
+        str(m.get("email") or ""),
+    )
 
 
 def _check_name(name: str) -> str:
@@ -108,12 +120,28 @@ def _check_password(password: str) -> None:
         raise AccountError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
 
 
-def add_user(engine: Engine, name: str, role: str, password: str, *, by: str) -> User:
+def _check_email(email: str) -> str:
+    email = email.strip()
+    if email and not _EMAIL.match(email):
+        raise AccountError(f"địa chỉ thư không hợp lệ {email!r}; ví dụ ten@ubnd.gov.vn")
+    return email
+
+
+def add_user(
+    engine: Engine,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    by: str,
+    email: str = "",
+) -> User:
     """Create a user (a name used already is refused), and record it in the audit log."""
     name = _check_name(name)
     if role not in ROLES:
         raise AccountError(f"không có vai trò {role!r}; chọn một trong {', '.join(ROLES)}")
     _check_password(password)
+    email = _check_email(email)
     now = datetime.now(UTC)
     with engine.begin() as conn:
         if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
@@ -125,6 +153,7 @@ def add_user(engine: Engine, name: str, role: str, password: str, *, by: str) ->
                 password_hash=_hasher.hash(password),
                 active=True,
                 created_at=now,
+                email=email or None,
             )
         )
         _audit(conn, by, "user.add", f"thêm người dùng {name} ({ROLES[role]})", now)
@@ -154,6 +183,26 @@ def disable_user(engine: Engine, name: str, *, by: str) -> User:
         conn.execute(sa.delete(web_sessions).where(web_sessions.c.user_id == row.id))
         _audit(conn, by, "user.disable", f"khóa người dùng {name}", now)
         row = conn.execute(sa.select(users).where(users.c.id == row.id)).one()
+    return _user(row)
+
+
+def set_email(engine: Engine, name: str, email: str, *, by: str) -> User:
+    """The mail address a user's notices go to (empty: none)."""
+    email = _check_email(email)
+    with engine.begin() as conn:
+        done = conn.execute(
+            sa.update(users).where(users.c.name == name).values(email=email or None)
+        )
+        if done.rowcount == 0:
+            raise AccountError(f"không có người dùng {name}")
+        _audit(
+            conn,
+            by,
+            "user.email",
+            f"địa chỉ thư của {name}: {email or '(không có)'}",
+            datetime.now(UTC),
+        )
+        row = conn.execute(sa.select(users).where(users.c.name == name)).one()
     return _user(row)
 
 
@@ -306,7 +355,14 @@ def session_user(
             conn.execute(
                 sa.update(web_sessions).where(web_sessions.c.token == token).values(last_seen=now)
             )
-    return User(row.id, row.name, row.role, bool(row.active), _aware(row.created_at))
+    return User(
+        row.id,
+        row.name,
+        row.role,
+        bool(row.active),
+        _aware(row.created_at),
+        str(row.email or ""),
+    )
 
 
 def end_session(engine: Engine, token: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -29,6 +29,17 @@ _HTTP_VI = {
 }
 
 
+def _same_site_referrer(referrer: str | None, host_url: str) -> str | None:
+    """The path of the page a form was sent from, when that page is on this site."""
+    from reports.web.security import safe_next
+
+    if not referrer or not referrer.startswith(host_url):
+        return None
+    path = "/" + referrer[len(host_url) :]
+    checked = safe_next(path, "")
+    return checked or None
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The application; ``test_config`` may give ``BAOCAO_SETTINGS`` (a Settings),
     ``BAOCAO_ENGINE`` (an Engine) and any Flask setting."""
@@ -41,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_report,
         pages_week,
     )
+    from reports.web.auth import EXPIRED
     from reports.web.security import secret_key, security_headers
 
     app = Flask(__name__)
@@ -90,9 +102,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError) -> tuple[str, int]:
-        message = "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Tải lại trang rồi gửi lại."
-        return render_template("error.html", code=400, message=message), 400
+    def csrf_error(exc: CSRFError) -> Any:
+        # A form sent after its session ended: to the login page, then back to the form's page.
+        back = _same_site_referrer(request.referrer, request.host_url)
+        if g.get("user") is None:
+            flash(EXPIRED)
+            return redirect(url_for("auth.login", next=back), 303)
+        flash("Biểu mẫu đã cũ (trang mở từ trước khi đăng nhập lại). Hãy thực hiện lại thao tác.")
+        return redirect(back or url_for("week.index"), 303)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from reports.core import vi
 from reports.core.errors import BaocaoError
-from reports.core.period_names import period_short
+from reports.core.period_names import period_name, period_short
 
 csrf = CSRFProtect()
 
@@ -83,7 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     csrf.init_app(app)
     app.after_request(security_headers)
-    app.jinja_env.globals.update(vi=vi, period_short=period_short)
+    app.jinja_env.globals.update(vi=vi, period_short=period_short, period_name=period_name)
     app.jinja_env.filters["so"] = vi.number
     app.jinja_env.filters["ngay"] = lambda d: f"{d:%d/%m/%Y}" if d else "-"
     app.jinja_env.filters["luc"] = lambda t: (

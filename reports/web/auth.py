@@ -95,6 +95,24 @@ def load_user() -> None:
             g.expired = True
 
 
+def queue() -> tuple[list[Any], list[Any]]:
+    """The drafts waiting for the current user, and the returned drafts to redo (once per
+    request)."""
+    if "queue" not in g:
+        from reports.approval.queue import to_redo, waiting_for
+
+        user = g.get("user")
+        if user is None:
+            g.queue = ([], [])
+        else:
+            engine, _ = core()
+            g.queue = (
+                waiting_for(engine, user.name, user.email, approves=user.role in MAY["approve"]),
+                to_redo(engine, prepares=user.role in MAY["generate"]),
+            )
+    return g.queue  # type: ignore[no-any-return]
+
+
 @bp.app_context_processor
 def menu() -> dict[str, Any]:
     user = g.get("user")
@@ -102,6 +120,7 @@ def menu() -> dict[str, Any]:
         "user": user,
         "may": (lambda what: user is not None and user.role in MAY[what]),
         "logout_form": LogoutForm() if user else None,
+        "queue": queue,
     }
 
 
@@ -187,7 +206,7 @@ def login() -> Any:
             session["token"] = token
             # only a path of this site, never another site's address
             target = safe_next(request.args.get("next"), url_for("week.index"))
-            return _remember(redirect(target, 303), name)
+            return _remember(redirect(target), name)
     return render_template("login.html", form=form, error=error), 200 if not error else 401
 
 

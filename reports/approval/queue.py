@@ -1,0 +1,23 @@
+"""What waits for one person: the drafts they may approve, the returned drafts to redo."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from reports.approval.core import Draft, drafts, open_returns
+
+
+def waiting_for(engine: Engine, name: str, email: str, *, approves: bool) -> list[Draft]:
+    """Pending drafts whose approvers name this person (login or mail address); a person who
+    approves but is named by none sees every pending draft that names nobody they know."""
+    if not approves:
+        return []
+    pending = drafts(engine)
+    mine = {name.casefold(), email.casefold()} - {""}
+    named = [d for d in pending if mine & {a.casefold() for a in d.approvers}]
+    return named or pending
+
+
+def to_redo(engine: Engine, *, prepares: bool) -> list[Draft]:
+    """Returned drafts not redone yet, for those who prepare reports."""
+    return open_returns(engine) if prepares else []

@@ -258,6 +258,18 @@ def answered_return(engine: Engine | Connection, d: Draft) -> Draft | None:
     return _draft(row) if row else None
 
 
+def redone_by(engine: Engine, d: Draft) -> Draft | None:
+    """The newest later draft of the same job, period and unit (the one that redoes ``d``)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            _select()
+            .where(_same_report(d.job_id, d.period, d.unit), approvals.c.id > d.id)
+            .order_by(approvals.c.id.desc())
+            .limit(1)
+        ).first()
+    return _draft(row) if row else None
+
+
 def open_returns(engine: Engine, limit: int = 50) -> list[Draft]:
     """Returned drafts not yet redone: the specialist's list of what to fix."""
     with engine.connect() as conn:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from sqlalchemy.engine import Engine
 
-from reports.approval.core import Draft, drafts, open_returns
+from reports.approval import register
+from reports.approval.core import Draft, drafts, open_returns, report_of
+from reports.settings.load import Settings
 
 
 def waiting_for(engine: Engine, name: str, email: str, *, approves: bool) -> list[Draft]:
@@ -21,3 +25,15 @@ def waiting_for(engine: Engine, name: str, email: str, *, approves: bool) -> lis
 def to_redo(engine: Engine, *, prepares: bool) -> list[Draft]:
     """Returned drafts not redone yet, for those who prepare reports."""
     return open_returns(engine) if prepares else []
+
+
+def upcoming_reference(
+    engine: Engine, settings: Settings, d: Draft, now: datetime | None = None
+) -> tuple[str, date]:
+    """The number and date the draft would get if approved now (the register gives the
+    number at approval: someone approving another document first takes this one)."""
+    now = now or datetime.now(UTC)
+    prefix = report_of(engine, d.id).reference_prefix
+    issued = now.astimezone(settings.tz).date()
+    number = register.last_number(engine, prefix, issued.year) + 1
+    return register.reference(number, prefix), issued

@@ -52,7 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_report,
         pages_week,
     )
-    from reports.web.auth import EXPIRED
+    from reports.web.auth import EXPIRED, load_user
     from reports.web.security import secret_key, security_headers
 
     app = Flask(__name__)
@@ -105,6 +105,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     def csrf_error(exc: CSRFError) -> Any:
         # A form sent after its session ended: to the login page, then back to the form's page.
         back = _same_site_referrer(request.referrer, request.host_url)
+        if "user" not in g:  # CSRFProtect runs before the user is loaded
+            load_user()
+        if g.get("user") is not None and exc.description == "The CSRF token is missing.":
+            # a form without its token at all: not a page of this site; refuse, in Vietnamese
+            message = "Biểu mẫu thiếu mã bảo vệ (CSRF). Tải lại trang rồi gửi lại."
+            return render_template("error.html", code=400, message=message), 400
         if g.get("user") is None:
             flash(EXPIRED)
             return redirect(url_for("auth.login", next=back), 303)

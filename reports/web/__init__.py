@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from reports.core import vi
 from reports.core.errors import BaocaoError
@@ -29,15 +30,13 @@ _HTTP_VI = {
 }
 
 
-def _same_site_referrer(referrer: str | None, host_url: str) -> str | None:
-    """The path of the page a form was sent from, when that page is on this site."""
-    from reports.web.security import safe_next
+class RowId(IntegerConverter):
+    """``<int:…>`` in our URLs is a database id: above 2^63-1 is no page (404), not an error
+    of the database."""
 
-    if not referrer or not referrer.startswith(host_url):
-        return None
-    path = "/" + referrer[len(host_url) :]
-    checked = safe_next(path, "")
-    return checked or None
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -53,9 +52,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_week,
     )
     from reports.web.auth import EXPIRED, load_user
-    from reports.web.security import secret_key, security_headers
+    from reports.web.security import same_site_referrer, secret_key, security_headers
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowId
     config = dict(test_config or {})
     settings = config.pop("BAOCAO_SETTINGS", None)
     if settings is None:
@@ -75,7 +75,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=web.secure_cookies,
         SESSION_COOKIE_NAME="baocao_session",
-        PERMANENT_SESSION_LIFETIME=web.idle_minutes * 60,
+        # the server ends an idle session (web.idle_minutes); the cookie outlives it so that
+        # the next request can say "Phiên đăng nhập đã hết hạn" instead of a bare login page
+        PERMANENT_SESSION_LIFETIME=web.idle_minutes * 60 + 7 * 24 * 3600,
         # the upload limit, and room for the form's other fields
         MAX_CONTENT_LENGTH=int(web.upload_max_mb * 1024 * 1024) + (1 << 20),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
@@ -104,10 +106,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
         # A form sent after its session ended: to the login page, then back to the form's page.
-        back = _same_site_referrer(request.referrer, request.host_url)
+        back = same_site_referrer(request.referrer, request.host_url)
         if "user" not in g:  # CSRFProtect runs before the user is loaded
             load_user()
-        if g.get("user") is not None and exc.description == "The CSRF token is missing.":
+        if exc.description == "The CSRF token is missing.":
             # a form without its token at all: not a page of this site; refuse, in Vietnamese
             message = "Biểu mẫu thiếu mã bảo vệ (CSRF). Tải lại trang rồi gửi lại."
             return render_template("error.html", code=400, message=message), 400

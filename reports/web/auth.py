@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired
 from reports.accounts import users as accounts
 from reports.core.errors import AccountError
 from reports.settings.load import Settings
-from reports.web.security import client_address, safe_next
+from reports.web.security import client_address, safe_next, same_site_referrer
 
 bp = Blueprint("auth", __name__)
 
@@ -133,7 +133,11 @@ def allowed(what: str) -> Callable[[F], F]:
             if g.user is None:
                 if g.expired:
                     flash(EXPIRED)
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                if request.method == "GET":
+                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                # a form sent after the session ended: back to the page it was sent from
+                back = same_site_referrer(request.referrer, request.host_url)
+                return redirect(url_for("auth.login", next=back), 303)
             if g.user.role not in MAY[what]:
                 abort(403)
             return view(*args, **kwargs)

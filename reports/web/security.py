@@ -112,3 +112,10 @@ def client_address(remote: str | None, forwarded_for: str | None, proxies: tuple
             except ValueError:
                 return peer
     return peer
+
+
+def same_site_referrer(referrer: str | None, host_url: str) -> str | None:
+    """The path of the page a form was sent from, when that page is on this site."""
+    if not referrer or not referrer.startswith(host_url):
+        return None
+    return safe_next("/" + referrer[len(host_url) :], "") or None

@@ -406,7 +406,7 @@ def test_all_units_batch_with_progress_and_one_zip(
     from reports.produce.background import batch_progress
 
     auth.login("lanhdao")
-    form = {"batch-start": "21/09/2020", "batch-end": "28/09/2020", "batch-parent": ""}
+    form = {"batch-tu": "21/09/2020", "batch-den": "28/09/2020", "batch-parent": ""}
     assert auth.post("/bao-cao/tat-ca", form, page="/bao-cao/").status_code == 403
     auth.logout()
     auth.login("chuyenvien")

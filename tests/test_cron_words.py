@@ -91,15 +91,16 @@ def test_schedule_words_both_ways(cron: str, on_holiday: str, words: str) -> Non
     choice = choice_from_cron(cron, on_holiday)
     assert choice is not None
     back, rule = cron_from_choice(choice)
-    assert schedule_words(back, rule) == words
+    assert schedule_words(back, rule or on_holiday) == words
 
 
 def test_choices_give_standard_cron() -> None:
-    assert cron_from_choice(Choice("week", days=(1,), hour=8)) == ("0 8 * * 1", "run")
+    assert cron_from_choice(Choice("week", days=(1,), hour=8)) == ("0 8 * * 1", None)
     assert cron_from_choice(Choice("week", days=(0, 6), hour=7, minute=30)) == (
         "30 7 * * 0,6",
-        "run",
+        None,
     )
+    assert cron_from_choice(Choice("month", day=1, hour=9)) == ("0 9 1 * *", "run")
     assert cron_from_choice(Choice("first-workday", hour=9)) == ("0 9 1 * *", "next-working-day")
     with pytest.raises(UsageError, match="ít nhất một thứ"):
         cron_from_choice(Choice("week", days=()))

@@ -78,18 +78,19 @@ REPEATS = {
 }
 
 
-def cron_from_choice(choice: Choice) -> tuple[str, str]:
-    """The standard cron text and the ``on_holiday`` rule for a choice."""
+def cron_from_choice(choice: Choice) -> tuple[str, str | None]:
+    """The standard cron text and the ``on_holiday`` rule a choice needs (None: the job keeps
+    its own)."""
     if not (0 <= choice.hour <= 23 and 0 <= choice.minute <= 59):
         raise UsageError("giờ chạy phải từ 00:00 đến 23:59")
     at = f"{choice.minute} {choice.hour}"
     if choice.repeat == "day":
-        return f"{at} * * *", "next-working-day"
+        return f"{at} * * *", None
     if choice.repeat == "week":
         days = sorted({d % 7 for d in choice.days})
         if not days:
             raise UsageError("chọn ít nhất một thứ trong tuần")
-        return f"{at} * * {','.join(str(d) for d in days)}", "run"
+        return f"{at} * * {','.join(str(d) for d in days)}", None
     if choice.repeat == "month":
         if not 1 <= choice.day <= 28:
             raise UsageError("ngày trong tháng phải từ 1 đến 28 (có trong mọi tháng)")

@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_drafts,
         pages_jobs,
         pages_report,
+        pages_schedule,
         pages_week,
     )
     from reports.web.auth import EXPIRED, load_user
@@ -99,6 +100,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_report,
         pages_drafts,
         pages_jobs,
+        pages_schedule,
         pages_admin,
     ):
         app.register_blueprint(module.bp)

@@ -23,6 +23,7 @@ from reports.core import period_names
 from reports.core.cron import DAY_WORDS
 from reports.core.errors import DeliveryError
 from reports.produce import keep
+from reports.produce.background import BATCH
 from reports.runs import ledger
 from reports.runs.jobs import Job
 from reports.schedule.now import start_run, why_not_run
@@ -210,7 +211,12 @@ def history() -> Any:
         ]
         runs.append({"run": run, "sent": deliveries, "files": files})
     return render_template(
-        "history.html", runs=runs, tz=settings.tz, status=ledger.STATUS_VI, resend=ResendForm()
+        "history.html",
+        runs=runs,
+        tz=settings.tz,
+        status=ledger.STATUS_VI,
+        resend=ResendForm(),
+        batches=list(keep.recent(engine, BATCH, 10)),
     )
 
 

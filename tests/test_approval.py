@@ -147,12 +147,16 @@ def test_approval_run_mails_only_the_approver_then_approve_sends_the_numbered_fi
     handler = smtp_server.handler
     assert [m["X-Envelope-To"] for m in handler.messages] == [APPROVER]
     (ask,) = handler.messages
-    assert ask["Subject"] == f"[baocao] Chờ duyệt: báo cáo 21/9-28/9/2020 (#{outcome.run_id})"
+    # the period in words, no job id, no command, no server path (issue 21)
+    assert ask["Subject"] == "[baocao] Chờ duyệt: báo cáo tuần 39/2020 (21/9-28/9/2020)"
     body = ask.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "từ ngày 21/9 đến ngày 28/9/2020" in body
+    assert "Báo cáo tuần 39/2020 (21/9-28/9/2020) đang chờ đồng chí duyệt." in body
     assert "- Văn bản hành chính tiếp nhận, xử lý: " in body
-    assert "Tình trạng số liệu: Số liệu đã đủ theo các nguồn khai báo trong cấu hình." in body
+    # no sources are declared in these settings: the mail must not claim the data is complete
+    assert "Tình trạng số liệu: Chưa kiểm tra được số liệu đã đủ hay chưa" in body
     assert f"Xem và duyệt: https://baocao.vp.hanoi.gov.vn/drafts/{outcome.run_id}" in body
+    for word in ("baocao approve", "bao-cao-tuan", "/tmp", str(s.data_dir)):
+        assert word not in body
     draft_files = {f.name: f.read_bytes() for f in outcome.files}
     assert _attachments(ask) == draft_files
     # the draft says it is one: in its name and on every page, with no number and no date
@@ -357,9 +361,11 @@ def test_return_with_a_comment_reaches_the_specialist_and_a_rerun_submits_again(
     )
     (told,) = smtp_server.handler.to(SPECIALIST)
     body = told.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert f"{APPROVER} đã trả lại bản dự thảo báo cáo bao-cao-tuan" in body
+    # the mail says what to do on the page, not a command for the server (issue 21)
+    assert f"{APPROVER} đã trả lại bản dự thảo báo cáo tuần 39/2020 (21/9-28/9/2020)." in body
     assert "Ý kiến: Bổ sung số liệu tiếp dân." in body
-    assert "baocao jobs run bao-cao-tuan --from 2020-09-21 --to 2020-09-28" in body
+    assert f"https://baocao.vp.hanoi.gov.vn/drafts/{run_id}" in body
+    assert "baocao jobs run" not in body and "bao-cao-tuan" not in body
     assert ledger.get(engine, run_id).status == ledger.RETURNED  # type: ignore[union-attr]
     with pytest.raises(ApprovalError, match="trả lại để sửa; không duyệt được"):
         approval.approve(engine, s, run_id, APPROVER)

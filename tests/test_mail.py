@@ -68,7 +68,9 @@ def test_above_the_size_limit_the_mail_says_where_the_files_are(
     (received,) = smtp_server.handler.messages
     assert list(received.iter_attachments()) == []
     text = received.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
-    assert str(files[0]) in text
+    # the file's name and where to get it, not the server's path (issue 21)
+    assert files[0].name in text and "trang Lịch sử" in text
+    assert str(files[0].parent) not in text
 
 
 def test_temporary_refusal_is_retried_and_delivered_once(

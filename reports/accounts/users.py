@@ -9,6 +9,7 @@ stored here, so every process and machine sharing the database sees the same cou
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.engine import Engine
 
+from reports.accounts import throttle
 from reports.core.errors import AccountError, ApprovalError
 from reports.store.schema import audit_log, login_attempts, users, web_sessions
 
@@ -28,9 +30,21 @@ ROLES = {
     "chuyen-vien": "Chuyên viên",
 }
 """Role key (as typed in ``--role``) → its name on the pages."""
+LEAST_ROLE = "chuyen-vien"
+"""What a new user is unless chosen otherwise: the role that may do least."""
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 ACTIONS_VI = {
     "login": "đăng nhập",
+    "login.failed": "đăng nhập sai",
+    "login.locked": "tạm khóa đăng nhập",
+    "draft.approve": "duyệt bản nháp",
+    "draft.return": "trả lại bản nháp",
+    "draft.regenerate": "viết lại bản nháp",
+    "job.add": "thêm công việc",
+    "job.delete": "xóa công việc",
+    "job.import": "nhập công việc",
+    "user.email": "đổi địa chỉ thư",
     "upload": "tải lên",
     "import": "nhập dữ liệu",
     "generate": "viết báo cáo",
@@ -57,6 +71,7 @@ class User:
     role: str
     active: bool
     created_at: datetime
+    email: str = ""
 
     @property
     def role_name(self) -> str:
@@ -81,7 +96,14 @@ def _aware(value: datetime) -> datetime:
 
 def _user(row: sa.Row[tuple[object, ...]]) -> User:
     m = row._mapping
-    return User(m["id"], m["name"], m["role"], bool(m["active"]), _aware(m["created_at"]))
+    return User(
+        m["id"],
+        m["name"],
+        m["role"],
+        bool(m["active"]),
+        _aware(m["created_at"]),
+        str(m.get("email") or ""),
+    )
 
 
 def _check_name(name: str) -> str:
@@ -98,12 +120,28 @@ def _check_password(password: str) -> None:
         raise AccountError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
 
 
-def add_user(engine: Engine, name: str, role: str, password: str, *, by: str) -> User:
+def _check_email(email: str) -> str:
+    email = email.strip()
+    if email and not _EMAIL.match(email):
+        raise AccountError(f"địa chỉ thư không hợp lệ {email!r}; ví dụ ten@ubnd.gov.vn")
+    return email
+
+
+def add_user(
+    engine: Engine,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    by: str,
+    email: str = "",
+) -> User:
     """Create a user (a name used already is refused), and record it in the audit log."""
     name = _check_name(name)
     if role not in ROLES:
         raise AccountError(f"không có vai trò {role!r}; chọn một trong {', '.join(ROLES)}")
     _check_password(password)
+    email = _check_email(email)
     now = datetime.now(UTC)
     with engine.begin() as conn:
         if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
@@ -115,6 +153,7 @@ def add_user(engine: Engine, name: str, role: str, password: str, *, by: str) ->
                 password_hash=_hasher.hash(password),
                 active=True,
                 created_at=now,
+                email=email or None,
             )
         )
         _audit(conn, by, "user.add", f"thêm người dùng {name} ({ROLES[role]})", now)
@@ -144,6 +183,26 @@ def disable_user(engine: Engine, name: str, *, by: str) -> User:
         conn.execute(sa.delete(web_sessions).where(web_sessions.c.user_id == row.id))
         _audit(conn, by, "user.disable", f"khóa người dùng {name}", now)
         row = conn.execute(sa.select(users).where(users.c.id == row.id)).one()
+    return _user(row)
+
+
+def set_email(engine: Engine, name: str, email: str, *, by: str) -> User:
+    """The mail address a user's notices go to (empty: none)."""
+    email = _check_email(email)
+    with engine.begin() as conn:
+        done = conn.execute(
+            sa.update(users).where(users.c.name == name).values(email=email or None)
+        )
+        if done.rowcount == 0:
+            raise AccountError(f"không có người dùng {name}")
+        _audit(
+            conn,
+            by,
+            "user.email",
+            f"địa chỉ thư của {name}: {email or '(không có)'}",
+            datetime.now(UTC),
+        )
+        row = conn.execute(sa.select(users).where(users.c.name == name)).one()
     return _user(row)
 
 
@@ -196,20 +255,6 @@ class LoginLimits:
     window: timedelta = timedelta(minutes=15)
 
 
-def _failures(
-    conn: sa.Connection, column: sa.ColumnElement[str], value: str, since: datetime
-) -> int:
-    return int(
-        conn.execute(
-            sa.select(sa.func.count())
-            .select_from(login_attempts)
-            .where(
-                column == value, login_attempts.c.at >= since, login_attempts.c.success.is_(False)
-            )
-        ).scalar_one()
-    )
-
-
 def login(
     engine: Engine,
     name: str,
@@ -218,27 +263,35 @@ def login(
     limits: LoginLimits,
     *,
     now: datetime | None = None,
+    known_browser: bool = False,
 ) -> tuple[User, str]:
     """Check a login and open a session: the user and the session's token.
 
     Refused (:class:`AccountError`, one message whatever was wrong, so that a name cannot be
-    probed) when the password does not match, the user is disabled, or too many logins failed
-    lately for this name or from this address.
+    probed) when the password does not match, the user is disabled, or too many tries were
+    made lately (:mod:`reports.accounts.throttle`: per name and address, per address, and per
+    name from browsers that never logged in to it — ``known_browser``).
     """
     now = now or datetime.now(UTC)
     name = name.strip()[:64]
     address = address[:64]
-    since = now - limits.window
-    with engine.begin() as conn:
-        if (
-            _failures(conn, login_attempts.c.name, name, since) >= limits.max_failures
-            or _failures(conn, login_attempts.c.address, address, since) >= limits.max_failures
-        ):
-            minutes = int(limits.window.total_seconds() // 60)
-            raise AccountError(
-                f"đăng nhập sai quá {limits.max_failures} lần; thử lại sau {minutes} phút "
-                "hoặc nhờ quản trị kiểm tra tài khoản"
-            )
+    with engine.begin() as conn:  # committed before the hash: other tries see this one
+        allowed = throttle.may_try(
+            conn,
+            name,
+            address,
+            limits.max_failures,
+            limits.window,
+            now,
+            known_browser=known_browser,
+        )
+    if not allowed:
+        audit(engine, name, "login.locked", f"tạm khóa đăng nhập từ {address}: sai quá nhiều lần")
+        minutes = int(limits.window.total_seconds() // 60)
+        raise AccountError(
+            f"đăng nhập sai quá {limits.max_failures} lần; thử lại sau {minutes} phút "
+            "hoặc nhờ quản trị kiểm tra tài khoản"
+        )
     with engine.connect() as conn:
         row = conn.execute(sa.select(users).where(users.c.name == name)).first()
     ok = False
@@ -252,6 +305,10 @@ def login(
         conn.execute(
             sa.insert(login_attempts).values(name=name, address=address, at=now, success=ok)
         )
+        if not ok:
+            _audit(conn, name, "login.failed", f"đăng nhập sai từ {address}", now)
+        else:
+            throttle.forget(conn, name, address)
     if not ok or row is None:  # raised after the commit: the failure must stay counted
         raise AccountError("tên đăng nhập hoặc mật khẩu không đúng (hoặc tài khoản đã khóa)")
     with engine.begin() as conn:
@@ -298,7 +355,14 @@ def session_user(
             conn.execute(
                 sa.update(web_sessions).where(web_sessions.c.token == token).values(last_seen=now)
             )
-    return User(row.id, row.name, row.role, bool(row.active), _aware(row.created_at))
+    return User(
+        row.id,
+        row.name,
+        row.role,
+        bool(row.active),
+        _aware(row.created_at),
+        str(row.email or ""),
+    )
 
 
 def end_session(engine: Engine, token: str) -> None:

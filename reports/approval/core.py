@@ -244,6 +244,60 @@ def released(conn: Connection, job_id: str, period: ReportPeriod, unit: str) -> 
     return _draft(row) if row else None
 
 
+def answered_return(engine: Engine | Connection, d: Draft) -> Draft | None:
+    """The returned draft of the same job, period and unit that ``d`` was made after: the
+    comment ``d`` answers (None when ``d`` is not a redone draft)."""
+    query = (
+        _select()
+        .where(
+            _same_report(d.job_id, d.period, d.unit),
+            approvals.c.state == RETURNED,
+            approvals.c.id < d.id,
+        )
+        .order_by(approvals.c.id.desc())
+        .limit(1)
+    )
+    if isinstance(engine, Connection):
+        row = engine.execute(query).first()
+    else:
+        with engine.connect() as conn:
+            row = conn.execute(query).first()
+    return _draft(row) if row else None
+
+
+def redone_by(engine: Engine, d: Draft) -> Draft | None:
+    """The newest later draft of the same job, period and unit (the one that redoes ``d``)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            _select()
+            .where(_same_report(d.job_id, d.period, d.unit), approvals.c.id > d.id)
+            .order_by(approvals.c.id.desc())
+            .limit(1)
+        ).first()
+    return _draft(row) if row else None
+
+
+def open_returns(engine: Engine, limit: int = 50) -> list[Draft]:
+    """Returned drafts not yet redone: the specialist's list of what to fix."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            _select().where(approvals.c.state == RETURNED).order_by(approvals.c.id.desc())
+        ).all()
+        out: list[Draft] = []
+        for row in rows:
+            d = _draft(row)
+            newer = conn.execute(
+                sa.select(approvals.c.id)
+                .where(_same_report(d.job_id, d.period, d.unit), approvals.c.id > d.id)
+                .limit(1)
+            ).first()
+            if newer is None:
+                out.append(d)
+            if len(out) >= limit:
+                break
+    return out
+
+
 def replacement_line(old: Draft) -> str:
     assert old.reference is not None and old.issued_on is not None
     return f"Thay thế văn bản số {old.reference} ngày {vi.numeric_date(old.issued_on)}."

@@ -84,7 +84,8 @@ def before_delivery(
         return None
     approvers = d_.resolve_approvers(job.approvers, lookup)
     draft = d_.submit(engine, job, run, report, files, approvers, now=now)
-    told = tell_approvers(settings, job, draft, report, files, approvers, sleep)
+    answers = d_.answered_return(engine, draft)
+    told = tell_approvers(settings, job, draft, report, files, approvers, sleep, answers)
     outcome.status = "awaiting"
     outcome.message = (
         f"Công việc {job.id} kỳ {period_short(run.period)}: bản dự thảo chờ duyệt "

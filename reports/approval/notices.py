@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from reports.core.errors import DeliveryError
 from reports.core.model import Report
-from reports.core.period_names import period_long, period_short
+from reports.core.period_names import period_name, period_short
+from reports.core.periods import ReportPeriod
 from reports.deliver import mail
 from reports.runs.jobs import Job
 from reports.settings.load import Settings
@@ -48,6 +49,26 @@ def draft_link(settings: Settings, run_id: int) -> str:
     return f"{settings.web.base_url}/drafts/{run_id}" if settings.web.base_url else ""
 
 
+def period_words(period: ReportPeriod) -> str:
+    """The period as people say it: ``quý III/2026``, ``tuần 39/2020 (21/9-27/9/2020)``."""
+    name = period_name(period)
+    if period.kind == "week":
+        return f"{name} ({period_short(period)})"
+    return name
+
+
+def data_state(settings: Settings, report: Report) -> str:
+    """What is known of the data's completeness, and no more."""
+    if report.provisional:
+        return f"CẢNH BÁO - {report.provisional}"
+    if not settings.completeness.sources:
+        return (
+            "Chưa kiểm tra được số liệu đã đủ hay chưa: chưa khai báo các nguồn số liệu cần có "
+            "(nhờ quản trị khai báo)."
+        )
+    return "Số liệu đã đủ theo các nguồn khai báo trong cấu hình."
+
+
 def tell_approvers(
     settings: Settings,
     job: Job,
@@ -56,34 +77,34 @@ def tell_approvers(
     files: Sequence[Path],
     approvers: Sequence[str],
     sleep: Callable[[float], None],
+    answers: Draft | None = None,
 ) -> list[str]:
-    """One mail to each approver: the period, the key figures, the data's state, the link."""
-    period = period_long(draft.period)
-    state = (
-        f"CẢNH BÁO - {report.provisional}"
-        if report.provisional
-        else "Số liệu đã đủ theo các nguồn khai báo trong cấu hình."
-    )
-    lines = [
-        f"Báo cáo {job.id} {period} đang chờ duyệt (lần chạy #{draft.run_id}).",
-        *([report.replaces] if report.replaces else []),
-        "",
+    """One mail to each approver: the period in words, the key figures, the data's true state,
+    one link; no commands, paths or job names. ``answers``: the returned draft this one
+    redoes (its comment is quoted)."""
+    period = period_words(draft.period)
+    lines = [f"Báo cáo {period} đang chờ đồng chí duyệt.", ""]
+    if answers is not None:
+        lines += [
+            f"Đây là bản đã sửa, thay bản dự thảo ngày {answers.created_at:%d/%m/%Y} mà "
+            f"{answers.decided_by} đã trả lại với ý kiến: «{answers.comment}».",
+            "",
+        ]
+    lines += [
+        *([report.replaces, ""] if report.replaces else []),
         "Số liệu chính:",
         draft.summary,
         "",
-        f"Tình trạng số liệu: {state}",
+        f"Tình trạng số liệu: {data_state(settings, report)}",
         "",
     ]
     if link := draft_link(settings, draft.run_id):
         lines.append(f"Xem và duyệt: {link}")
-    lines += [
-        f"Trên máy chủ: baocao approve {draft.run_id}   hoặc   "
-        f'baocao return {draft.run_id} --comment "điều cần sửa"',
-        "",
-        "Bản dự thảo đính kèm (chưa có số và ngày; số văn bản được cấp khi duyệt):",
-        *(f"  {f}" for f in files),
-    ]
-    subject = f"[baocao] Chờ duyệt: báo cáo {period_short(draft.period)} (#{draft.run_id})" + (
+    else:
+        lines.append("Xem và duyệt trên trang Duyệt báo cáo.")
+    if files:
+        lines += ["", "Bản dự thảo đính kèm chưa có số và ngày; số văn bản được cấp khi duyệt."]
+    subject = f"[baocao] Chờ duyệt: báo cáo {period}" + (
         " - SỐ LIỆU TẠM TÍNH" if report.provisional else ""
     )
     body = "\n".join(lines) + "\n"
@@ -97,16 +118,19 @@ def tell_returned(
     to = job.specialist or job.owner or settings.smtp.owner
     if not to:
         return None
-    body = (
-        f"{draft.decided_by} đã trả lại bản dự thảo báo cáo {job.id} "
-        f"{period_long(draft.period)} (lần chạy #{draft.run_id}).\n\n"
-        f"Ý kiến: {draft.comment}\n\n"
-        "Sau khi sửa số liệu hoặc câu chữ, tạo lại và gửi duyệt bằng lệnh:\n"
-        f"  baocao jobs run {job.id} --from {draft.period.start.isoformat()} "
-        f"--to {draft.period.end.isoformat()}\n"
-    )
-    subject = f"[baocao] Trả lại: báo cáo {period_short(draft.period)} (#{draft.run_id})"
-    return to if _send(settings, to, subject, body, sleep) else None
+    period = period_words(draft.period)
+    lines = [
+        f"{draft.decided_by} đã trả lại bản dự thảo báo cáo {period}.",
+        "",
+        f"Ý kiến: {draft.comment}",
+        "",
+        "Sửa số liệu (tải lên tệp mới) hoặc phần viết, rồi bấm «Tạo lại và gửi duyệt» trên "
+        "trang của bản dự thảo:",
+    ]
+    link = draft_link(settings, draft.run_id)
+    lines.append(f"  {link}" if link else "  (trang Duyệt báo cáo, mục Bị trả lại)")
+    subject = f"[baocao] Trả lại: báo cáo {period}"
+    return to if _send(settings, to, subject, "\n".join(lines) + "\n", sleep) else None
 
 
 def tell_held(
@@ -117,12 +141,14 @@ def tell_held(
     if not to:
         log.warning("Job %s held and nobody is set to be told", job.id)
         return
+    period = period_words(run.period)
     body = (
-        f"Báo cáo {job.id} {period_long(run.period)} chưa được gửi vì chưa đủ số liệu:\n"
+        f"Báo cáo {period} chưa được gửi vì chưa đủ số liệu:\n"
         f"  {reasons}\n\n"
-        "Nhập số liệu còn thiếu (baocao import …, có thể kèm --as-of NGÀY_CHỐT); báo cáo sẽ "
-        f"được tạo lại và gửi tiếp. Quá {job.hold_hours} giờ mà vẫn thiếu, người phụ trách "
-        "sẽ được báo.\n"
+        "Tải lên số liệu còn thiếu ở trang Nhập dữ liệu; báo cáo sẽ được tạo lại và gửi tiếp. "
+        f"Quá {job.hold_hours} giờ mà vẫn thiếu, người phụ trách sẽ được báo.\n"
     )
-    subject = f"[baocao] Chờ số liệu: báo cáo {period_short(run.period)} (#{run.id})"
+    if settings.web.base_url:
+        body += f"\n{settings.web.base_url}/nhap-du-lieu/\n"
+    subject = f"[baocao] Chờ số liệu: báo cáo {period}"
     _send(settings, to, subject, body, sleep)

@@ -48,6 +48,7 @@ def jobs_list(ctx: click.Context) -> None:
     from reports.runs import ledger
     from reports.schedule.overrides import effective_jobs
     from reports.schedule.service import next_run_times
+    from reports.schedule.words import schedule_words, when_words
 
     settings = settings_of(ctx)
     found = effective_jobs(engine_of(ctx), settings)
@@ -64,11 +65,36 @@ def jobs_list(ctx: click.Context) -> None:
             last_text = f"{period_short(run.period)} {ledger.STATUS_VI.get(run.status, run.status)}"
         else:
             last_text = "chưa chạy"
-        next_text = f"{nxt.astimezone(job.tz):%d/%m/%Y %H:%M}" if nxt else "-"
+        next_text = when_words(nxt.astimezone(job.tz) if nxt else None)
+        words = schedule_words(job.schedule, job.on_holiday)
         click.echo(
-            f"{job.id}\t{job.schedule} ({job.timezone})\tlần tới: {next_text}\t"
+            f"{job.id}\t{job.schedule} ({job.timezone}, {words})"
+            f"\tlần tới: {next_text}\t"
             f"gần nhất: {last_text}\tgửi: {', '.join(job.recipients) or '-'}"
         )
+
+
+@jobs.command("export")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.pass_context
+def jobs_export(ctx: click.Context, folder: str) -> None:
+    """Ghi mọi công việc (tệp và công việc tạo trên trang, kèm các sửa đổi) ra FOLDER/*.toml."""
+    from reports.schedule.stored import export_jobs
+
+    written = export_jobs(engine_of(ctx), settings_of(ctx), Path(folder))
+    click.echo(f"Đã ghi {len(written)} công việc vào {folder}.")
+
+
+@jobs.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.pass_context
+def jobs_import(ctx: click.Context, files: tuple[str, ...]) -> None:
+    """Đưa các tệp công việc vào cơ sở dữ liệu (kiểm tra hết trước khi lưu): trang Lịch gửi và
+    mọi bộ lập lịch dùng chung cơ sở dữ liệu đều thấy."""
+    from reports.schedule.stored import import_jobs
+
+    kept = import_jobs(engine_of(ctx), settings_of(ctx), [Path(f) for f in files], by="cli")
+    click.echo(f"Đã nhập {len(kept)} công việc: {', '.join(j.id for j in kept)}.")
 
 
 @jobs.command("run")

@@ -40,13 +40,14 @@ def chosen_period(
     kind of period; any other range is a plain range.
     """
     from reports.core.errors import UsageError
-    from reports.core.periods import classify, parse_cli_date, parse_period
+    from reports.core.period_input import parse_typed
+    from reports.core.periods import classify, parse_cli_date
 
     cutoffs, convention = settings.periods.cutoffs, settings.report.week_convention
     if period_text and (start or end):
         raise UsageError("dùng --period hoặc --from/--to, không dùng cả hai")
     if period_text:
-        return parse_period(period_text, cutoffs, convention)
+        return parse_typed(period_text, cutoffs, convention, label="--period")
     if bool(start) != bool(end):
         raise _missing("end" if start else "start")
     if start and end:

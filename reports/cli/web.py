@@ -27,13 +27,20 @@ def _read_password() -> str:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(_ROLES), help="Vai trò.")
+@click.option(
+    "--role",
+    default="chuyen-vien",
+    show_default=True,
+    type=click.Choice(_ROLES),
+    help="Vai trò (mặc định: quyền ít nhất).",
+)
+@click.option("--email", default="", help="Địa chỉ thư nhận thông báo.")
 @click.pass_context
-def users_add(ctx: click.Context, name: str, role: str) -> None:
+def users_add(ctx: click.Context, name: str, role: str, email: str) -> None:
     """Thêm người dùng; mật khẩu đọc từ bàn phím hoặc một dòng stdin, không từ tham số."""
     from reports.accounts.users import add_user
 
-    user = add_user(engine_of(ctx), name, role, _read_password(), by="cli")
+    user = add_user(engine_of(ctx), name, role, _read_password(), by="cli", email=email)
     click.echo(f"Đã thêm người dùng {user.name} ({user.role_name}).")
 
 

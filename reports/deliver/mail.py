@@ -99,7 +99,11 @@ def build_message(
         "so_lieu": figures.as_dict() | {"dossiers_in_progress": figures.dossiers_in_progress},
         "ky_truoc": previous.as_dict() | {"dossiers_in_progress": previous.dossiers_in_progress},
         "dinh_kem": [f.name for f in files] if attach else [],
-        "duong_dan": [str(f) for f in files],
+        # too large to attach: where to get them (the page), never a server path
+        "duong_dan": (
+            [f"{settings.web.base_url}/lich-su"] if settings.web.base_url else ["trang Lịch sử"]
+        )
+        + [f.name for f in files],
         "co_quan": f"{settings.office.name} - {settings.office.parent}",
         **period_labels(period),
     }

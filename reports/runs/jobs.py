@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reports.core.errors import JobError
+from reports.core.cron import parse_cron
+from reports.core.errors import JobError, UsageError
 from reports.core.periods import ReportPeriod, previous_period
 from reports.core.workdays import WorkCalendar
 from reports.deliver.addresses import is_address
@@ -83,7 +84,8 @@ class Job:
     def trigger(self) -> Any:
         from apscheduler.triggers.cron import CronTrigger
 
-        cron = CronTrigger.from_crontab(self.schedule, timezone=self.tz)
+        # standard cron (0 and 7 Sunday, 1 Monday), translated: APScheduler's 0 is Monday
+        cron = CronTrigger(timezone=self.tz, **parse_cron(self.schedule).trigger_fields())
         if self.on_holiday == "run":
             return cron
         from reports.runs.workday_trigger import WorkingDayTrigger
@@ -237,6 +239,8 @@ def parse_job(
     )
     try:
         job.trigger()
+    except UsageError as exc:
+        raise _fail(path, "schedule", str(exc)) from exc
     except ValueError as exc:
         raise _fail(path, "schedule", f"lịch cron không hợp lệ {schedule!r} ({exc})") from exc
     return job

@@ -1,9 +1,9 @@
 """A job's schedule and recipients edited in Lịch gửi, kept in the database over its job file.
 
-The job file stays the definition (and the import/export format); an edit made in the page
-replaces its ``schedule`` and ``[email] to``/``cc`` for every door: the page, ``baocao jobs``
-and the scheduler of every machine sharing the database. A scheduler already running reads the
-new recipients at the next run and the new schedule when it next starts.
+The job file (or the job made on the page, :mod:`reports.schedule.stored`) stays the
+definition; an edit made in the page replaces its ``schedule`` (with its ``on_holiday`` rule)
+and ``[email] to``/``cc`` for every door: the page, ``baocao jobs`` and the scheduler of every
+machine sharing the database, which reads them with :func:`effective_jobs`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.accounts.users import audit
-from reports.core.errors import JobError
+from reports.core.errors import JobError, UsageError
 from reports.deliver.addresses import is_address
-from reports.runs.jobs import Job, find_job, load_jobs
+from reports.runs.jobs import Job
+from reports.schedule.stored import all_jobs
 from reports.settings.load import Settings
 from reports.store.schema import job_overrides
 
@@ -42,22 +43,28 @@ def _apply(job: Job, row: sa.Row[tuple[object, ...]] | None) -> Job:
         schedule=str(row.schedule),
         to=tuple(json.loads(str(row.recipients_to))),
         cc=tuple(json.loads(str(row.recipients_cc))),
+        on_holiday=str(row.on_holiday or job.on_holiday),
     )
 
 
 def effective_jobs(engine: Engine, settings: Settings) -> list[Job]:
-    """The jobs of ``settings.jobs_dir`` with the edits made in the page."""
-    jobs = load_jobs(settings.jobs_dir, settings.smtp.owner, settings.calendar)
+    """Every job as it runs now: the job files, the jobs made on the page
+    (:mod:`reports.schedule.stored`), and the page's edits. The one function every door and
+    every scheduler node reads jobs with."""
+    jobs = all_jobs(engine, settings)
     with engine.connect() as conn:
         rows = {r.job_id: r for r in conn.execute(sa.select(job_overrides))}
     return [_apply(job, rows.get(job.id)) for job in jobs]
 
 
 def effective_job(engine: Engine, settings: Settings, job_id: str) -> Job:
-    job = find_job(settings.jobs_dir, job_id, settings.smtp.owner, settings.calendar)
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(job_overrides).where(job_overrides.c.job_id == job.id)).first()
-    return _apply(job, row)
+    for job in effective_jobs(engine, settings):
+        if job.id == job_id:
+            return job
+    raise JobError(
+        f"Không có công việc {job_id!r} (trong {settings.jobs_dir} và các công việc tạo trên "
+        "trang); xem danh sách bằng 'baocao jobs list'"
+    )
 
 
 def save_edit(
@@ -69,19 +76,24 @@ def save_edit(
     to: Sequence[str],
     cc: Sequence[str],
     by: str,
+    on_holiday: str | None = None,
 ) -> Job:
     """Check and keep a job's new schedule and recipients; the job as it now is."""
+    current = effective_job(engine, settings, job_id)
     job = replace(
-        find_job(settings.jobs_dir, job_id, settings.smtp.owner, settings.calendar),
+        current,
         schedule=" ".join(schedule.split()),
         to=tuple(to),
         cc=tuple(cc),
+        on_holiday=on_holiday or current.on_holiday,
     )
     try:
         job.trigger()
+    except UsageError as exc:
+        raise JobError(str(exc)) from exc
     except ValueError as exc:
         raise JobError(
-            f'lịch cron không hợp lệ {schedule!r} ({exc}); ví dụ "0 8 * * MON" là 08:00 thứ Hai'
+            f'lịch cron không hợp lệ {schedule!r} ({exc}); ví dụ "0 8 * * 1" là 08:00 thứ Hai'
         ) from exc
     if not job.to:
         raise JobError("cần ít nhất một người nhận (Gửi tới)")
@@ -91,6 +103,7 @@ def save_edit(
         "recipients_cc": json.dumps(list(job.cc)),
         "changed_by": by,
         "changed_at": datetime.now(UTC),
+        "on_holiday": job.on_holiday,
     }
     with engine.begin() as conn:
         done = conn.execute(

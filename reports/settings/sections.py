@@ -228,6 +228,9 @@ class WebSettings:
     login_window_minutes: int = 15
     secure_cookies: bool = False
     """Send the session cookie over HTTPS only (set true behind an HTTPS proxy)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks) of the reverse proxies whose ``X-Forwarded-For`` names the
+    user's address; from any other address the header is ignored."""
 
 
 def parse_calendar(raw: Mapping[str, Any], source: Path | None) -> WorkCalendar:

@@ -297,7 +297,17 @@ def web_section(raw: Mapping[str, Any], source: Path | None) -> WebSettings:
             raise ConfigError(
                 f"web.{key}", f"phải ít nhất là 1, nhận được {getattr(web, key)}", source
             )
+    import ipaddress
 
+    for proxy in web.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                "web.trusted_proxies",
+                f"{proxy!r} không phải địa chỉ IP hay dải mạng (ví dụ 127.0.0.1 hoặc 10.0.0.0/24)",
+                source,
+            ) from None
     return replace(web, base_url=web.base_url.rstrip("/"))
 
 

@@ -309,6 +309,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),
 )
 
 web_sessions = sa.Table(
@@ -334,6 +335,27 @@ login_attempts = sa.Table(
     sa.Index("ix_login_attempts_name", "name", "at"),
     sa.Index("ix_login_attempts_address", "address", "at"),
 )
+
+login_throttle = sa.Table(
+    "login_throttle",
+    metadata,
+    sa.Column("bucket", sa.String(200), primary_key=True),
+    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+"""Failed-login counters, one row a bucket (``pair:<name>|<address>``, ``addr:<address>``,
+``acct:<name>``), each counted by one atomic upsert so parallel tries cannot overrun a limit."""
+
+stored_jobs = sa.Table(
+    "stored_jobs",
+    metadata,
+    sa.Column("job_id", sa.String(128), primary_key=True),
+    sa.Column("body", sa.Text, nullable=True),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""Jobs made, copied or changed on the page: the body is the job file's TOML; a row whose
+body is NULL deletes the job file of that id."""
 
 audit_log = sa.Table(
     "audit_log",
@@ -392,6 +414,7 @@ job_overrides = sa.Table(
     sa.Column("recipients_cc", sa.Text, nullable=False),
     sa.Column("changed_by", sa.String(64), nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("on_holiday", sa.String(32), nullable=True),
 )
 """A job's schedule and recipients as edited in Lịch gửi (JSON lists of addresses), over its
 job file: the page, the CLI and every scheduler sharing the database use them."""

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from reports.core import vi
 from reports.core.errors import BaocaoError
-from reports.core.period_names import period_short
+from reports.core.period_names import period_name, period_short
 
 csrf = CSRFProtect()
 
@@ -27,6 +28,15 @@ _HTTP_VI = {
     405: "Thao tác này không được phép ở đây.",
     413: "Tệp tải lên quá lớn.",
 }
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in our URLs is a database id: above 2^63-1 is no page (404), not an error
+    of the database."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -40,12 +50,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_forms,
         pages_jobs,
         pages_report,
+        pages_schedule,
         pages_sign,
         pages_week,
     )
-    from reports.web.security import secret_key, security_headers
+    from reports.web.auth import EXPIRED, load_user
+    from reports.web.security import same_site_referrer, secret_key, security_headers
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowId
     config = dict(test_config or {})
     settings = config.pop("BAOCAO_SETTINGS", None)
     if settings is None:
@@ -65,7 +78,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=web.secure_cookies,
         SESSION_COOKIE_NAME="baocao_session",
-        PERMANENT_SESSION_LIFETIME=web.idle_minutes * 60,
+        # the server ends an idle session (web.idle_minutes); the cookie outlives it so that
+        # the next request can say "Phiên đăng nhập đã hết hạn" instead of a bare login page
+        PERMANENT_SESSION_LIFETIME=web.idle_minutes * 60 + 7 * 24 * 3600,
         # the upload limit, and room for the form's other fields
         MAX_CONTENT_LENGTH=int(web.upload_max_mb * 1024 * 1024) + (1 << 20),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
@@ -73,7 +88,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     csrf.init_app(app)
     app.after_request(security_headers)
-    app.jinja_env.globals.update(vi=vi, period_short=period_short)
+    app.jinja_env.globals.update(vi=vi, period_short=period_short, period_name=period_name)
     app.jinja_env.filters["so"] = vi.number
     app.jinja_env.filters["ngay"] = lambda d: f"{d:%d/%m/%Y}" if d else "-"
     app.jinja_env.filters["luc"] = lambda t: (
@@ -87,6 +102,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_report,
         pages_drafts,
         pages_jobs,
+        pages_schedule,
         pages_admin,
         pages_forms,
         pages_sign,
@@ -95,9 +111,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(pages_sign.upload)  # the signing service has no session: a single-use token
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError) -> tuple[str, int]:
-        message = "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Tải lại trang rồi gửi lại."
-        return render_template("error.html", code=400, message=message), 400
+    def csrf_error(exc: CSRFError) -> Any:
+        # A form sent after its session ended: to the login page, then back to the form's page.
+        back = same_site_referrer(request.referrer, request.host_url)
+        if "user" not in g:  # CSRFProtect runs before the user is loaded
+            load_user()
+        if exc.description == "The CSRF token is missing.":
+            # a form without its token at all: not a page of this site; refuse, in Vietnamese
+            message = "Biểu mẫu thiếu mã bảo vệ (CSRF). Tải lại trang rồi gửi lại."
+            return render_template("error.html", code=400, message=message), 400
+        if g.get("user") is None:
+            flash(EXPIRED)
+            return redirect(url_for("auth.login", next=back), 303)
+        flash("Biểu mẫu đã cũ (trang mở từ trước khi đăng nhập lại). Hãy thực hiện lại thao tác.")
+        return redirect(back or url_for("week.index"), 303)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:

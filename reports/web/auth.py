@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired
 from reports.accounts import users as accounts
 from reports.core.errors import AccountError
 from reports.settings.load import Settings
+from reports.web.security import client_address, safe_next, same_site_referrer
 
 bp = Blueprint("auth", __name__)
 
@@ -75,15 +76,41 @@ class PasswordForm(FlaskForm):
     )
 
 
+EXPIRED = "Phiên đăng nhập đã hết hạn. Đăng nhập lại để tiếp tục."
+KNOWN_COOKIE = "baocao_known"
+"""Signed list of the user names that logged in from this browser: the account-wide lockout
+(many addresses at one account) does not refuse them (OWASP "device cookies")."""
+
+
 @bp.before_app_request
 def load_user() -> None:
     g.user = None
+    g.expired = False
     token = session.get("token")
     if token:
         engine, settings = core()
         g.user = accounts.session_user(engine, token, timedelta(minutes=settings.web.idle_minutes))
         if g.user is None:
             session.clear()
+            g.expired = True
+
+
+def queue() -> tuple[list[Any], list[Any]]:
+    """The drafts waiting for the current user, and the returned drafts to redo (once per
+    request)."""
+    if "queue" not in g:
+        from reports.approval.queue import to_redo, waiting_for
+
+        user = g.get("user")
+        if user is None:
+            g.queue = ([], [])
+        else:
+            engine, _ = core()
+            g.queue = (
+                waiting_for(engine, user.name, user.email, approves=user.role in MAY["approve"]),
+                to_redo(engine, prepares=user.role in MAY["generate"]),
+            )
+    return g.queue  # type: ignore[no-any-return]
 
 
 @bp.app_context_processor
@@ -93,6 +120,7 @@ def menu() -> dict[str, Any]:
         "user": user,
         "may": (lambda what: user is not None and user.role in MAY[what]),
         "logout_form": LogoutForm() if user else None,
+        "queue": queue,
     }
 
 
@@ -103,7 +131,13 @@ def allowed(what: str) -> Callable[[F], F]:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if g.user is None:
-                return redirect(url_for("auth.login", next=request.path))
+                if g.expired:
+                    flash(EXPIRED)
+                if request.method == "GET":
+                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                # a form sent after the session ended: back to the page it was sent from
+                back = same_site_referrer(request.referrer, request.host_url)
+                return redirect(url_for("auth.login", next=back), 303)
             if g.user.role not in MAY[what]:
                 abort(403)
             return view(*args, **kwargs)
@@ -114,7 +148,38 @@ def allowed(what: str) -> Callable[[F], F]:
 
 
 def _address() -> str:
-    return request.remote_addr or "?"
+    _, settings = core()
+    return client_address(
+        request.remote_addr, request.headers.get("X-Forwarded-For"), settings.web.trusted_proxies
+    )
+
+
+def _known_names() -> list[str]:
+    from itsdangerous import BadSignature, URLSafeSerializer
+
+    raw = request.cookies.get(KNOWN_COOKIE)
+    if not raw:
+        return []
+    try:
+        names = URLSafeSerializer(current_app.secret_key or "", salt=KNOWN_COOKIE).loads(raw)
+    except BadSignature:
+        return []
+    return [str(n) for n in names] if isinstance(names, list) else []
+
+
+def _remember(response: Any, name: str) -> Any:
+    from itsdangerous import URLSafeSerializer
+
+    names = [n for n in _known_names() if n != name][-9:] + [name]
+    response.set_cookie(
+        KNOWN_COOKIE,
+        URLSafeSerializer(current_app.secret_key or "", salt=KNOWN_COOKIE).dumps(names),
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
@@ -127,9 +192,15 @@ def login() -> Any:
             settings.web.login_max_failures,
             timedelta(minutes=settings.web.login_window_minutes),
         )
+        name = (form.name.data or "").strip()
         try:
             _, token = accounts.login(
-                engine, form.name.data or "", form.password.data or "", _address(), limits
+                engine,
+                name,
+                form.password.data or "",
+                _address(),
+                limits,
+                known_browser=name in _known_names(),
             )
         except AccountError as exc:
             error = str(exc)
@@ -137,11 +208,9 @@ def login() -> Any:
             session.clear()
             session.permanent = True
             session["token"] = token
-            target = request.args.get("next", "")
             # only a path of this site, never another site's address
-            if not target.startswith("/") or target.startswith(("//", "/\\")):
-                target = url_for("week.index")
-            return redirect(target)
+            target = safe_next(request.args.get("next"), url_for("week.index"))
+            return _remember(redirect(target), name)
     return render_template("login.html", form=form, error=error), 200 if not error else 401
 
 

@@ -18,7 +18,15 @@ bp = Blueprint("admin", __name__)
 
 class AddUserForm(FlaskForm):
     name = StringField("Tên đăng nhập", validators=[DataRequired("Nhập tên đăng nhập.")])
-    role = SelectField("Vai trò", choices=[SelectChoice(k, v) for k, v in accounts.ROLES.items()])
+    role = SelectField(
+        "Vai trò",
+        # the least role first and chosen: a new user gets more only when someone picks it
+        choices=[
+            SelectChoice(k, accounts.ROLES[k]) for k in ("chuyen-vien", "lanh-dao", "quan-tri")
+        ],
+        default=accounts.LEAST_ROLE,
+    )
+    email = StringField("Địa chỉ thư (nhận thông báo)")
     password = PasswordField(
         "Mật khẩu (ít nhất 8 ký tự)", validators=[DataRequired("Nhập mật khẩu.")]
     )
@@ -42,6 +50,7 @@ def users() -> Any:
                 form.role.data or "",
                 form.password.data or "",
                 by=g.user.name,
+                email=form.email.data or "",
             )
         except AccountError as exc:
             error = str(exc)

@@ -40,7 +40,7 @@ def _upload_form() -> UploadForm:
     _, settings = core()
     form = UploadForm()
     form.kind.choices = [SelectChoice("", "Tự nhận theo tên tệp")] + [
-        SelectChoice(k, f"{k} ({v.label})") for k, v in KINDS.items()
+        SelectChoice(k, v.label) for k, v in KINDS.items()
     ]
     form.mapping.choices = [SelectChoice("", "Không dùng ánh xạ")] + [
         SelectChoice(name, name) for name in office_mappings(settings.base_dir)

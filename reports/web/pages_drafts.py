@@ -10,15 +10,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 
 from reports import approval
 from reports.accounts.users import audit
+from reports.approval.notices import data_state
+from reports.approval.queue import upcoming_reference
+from reports.core import period_names
 from reports.core.errors import ApprovalError
 from reports.produce.previews import draft_pages, draft_preview
+from reports.schedule.now import start_run
 from reports.web.auth import allowed, core
 
 bp = Blueprint("drafts", __name__, url_prefix="/drafts")
@@ -31,6 +45,10 @@ _TYPES = {
 
 
 class ApproveForm(FlaskForm):
+    pass
+
+
+class RedoForm(FlaskForm):
     pass
 
 
@@ -48,32 +66,80 @@ def _draft(run_id: int) -> approval.Draft:
         abort(404)
 
 
-@bp.route("/")
-@allowed("drafts")
 def index() -> Any:
     engine, _ = core()
-    return render_template("drafts.html", drafts=approval.drafts(engine))
+    return render_template(
+        "drafts.html", drafts=approval.drafts(engine), returned=approval.open_returns(engine)
+    )
+
+
+def _context(d: approval.Draft) -> dict[str, Any]:
+    """What the draft's page and its confirmation show: the document, its figures, the data's
+    state, the written sections, and the returned draft it answers."""
+    engine, settings = core()
+    shown = d.state in (approval.PENDING, approval.RETURNED)
+    pages, no_preview = (
+        draft_preview(settings, d.id, [f.path for f in d.files]) if shown else ([], None)
+    )
+    report = approval.report_of(engine, d.id)
+    return {
+        "d": d,
+        "state": approval.STATE_VI.get(d.state, d.state),
+        "pages": range(1, len(pages) + 1),
+        "no_preview": no_preview,
+        "written": report.written,
+        "data_state": data_state(settings, report),
+        "answers": approval.answered_return(engine, d),
+        "redone": approval.redone_by(engine, d) if d.state == approval.RETURNED else None,
+        "waiting_redo": request.args.get("dang_tao") == "1",
+        "approve_form": ApproveForm(),
+        "return_form": ReturnForm(),
+        "redo_form": RedoForm(),
+    }
 
 
 @bp.route("/<int:run_id>")
 @allowed("drafts")
 def show(run_id: int) -> Any:
-    _, settings = core()
+    return render_template("draft_show.html", **_context(_draft(run_id)))
+
+
+@bp.route("/<int:run_id>/duyet", methods=["GET"])
+@allowed("approve")
+def confirm(run_id: int) -> Any:
+    """The confirmation before approving: the number and the date the document will get."""
+    engine, settings = core()
     d = _draft(run_id)
-    pages, no_preview = (
-        draft_preview(settings, d.id, [f.path for f in d.files])
-        if d.state == approval.PENDING
-        else ([], None)
+    if d.state != approval.PENDING:
+        return redirect(url_for("drafts.show", run_id=run_id))
+    reference, issued = upcoming_reference(engine, settings, d)
+    return render_template("draft_confirm.html", **_context(d), reference=reference, issued=issued)
+
+
+@bp.route("/<int:run_id>/tao-lai", methods=["POST"])
+@allowed("generate")
+def redo(run_id: int) -> Any:
+    """A returned draft made again from the data and sections as they are now; the new draft
+    goes to the approvers (one mail each) and names the comment it answers."""
+    engine, settings = core()
+    if not RedoForm().validate_on_submit():
+        abort(400)
+    d = _draft(run_id)
+    if d.state != approval.RETURNED:
+        flash("Chỉ tạo lại được bản dự thảo đã bị trả lại.")
+        return redirect(url_for("drafts.show", run_id=run_id))
+    start_run(engine, settings, d.job_id, d.period, by=g.user.name)
+    flash(
+        f"Đang tạo lại bản dự thảo {period_names.period_name(d.period)} từ số liệu và phần viết "
+        "hiện có; bản mới được gửi người duyệt và hiện ở đây khi xong."
     )
-    return render_template(
-        "draft_show.html",
-        d=d,
-        state=approval.STATE_VI.get(d.state, d.state),
-        pages=range(1, len(pages) + 1),
-        no_preview=no_preview,
-        approve_form=ApproveForm(),
-        return_form=ReturnForm(),
+    audit(
+        engine,
+        g.user.name,
+        "draft.regenerate",
+        f"tạo lại bản dự thảo {period_names.period_name(d.period)} (trả lời ý kiến: {d.comment})",
     )
+    return redirect(url_for("drafts.show", run_id=run_id, dang_tao=1))
 
 
 @bp.route("/<int:run_id>/trang/<int:page>")

@@ -5,29 +5,52 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 from reports.approval.evidence import has_pack
 from reports.core import period_names
+from reports.core.cron import DAY_WORDS
 from reports.core.errors import DeliveryError
-from reports.core.periods import classify, parse_cli_date
 from reports.produce import keep
+from reports.produce.background import BATCH
 from reports.runs import ledger
-from reports.schedule.now import start_run
+from reports.runs.jobs import Job
+from reports.schedule.now import start_run, why_not_run
 from reports.schedule.overrides import effective_job, effective_jobs, parse_addresses, save_edit
 from reports.schedule.pause import paused_jobs, set_paused
 from reports.schedule.resend import resend
 from reports.schedule.service import next_run_times
-from reports.schedule.words import schedule_words
+from reports.schedule.words import (
+    REPEATS,
+    WEEK_ORDER,
+    Choice,
+    choice_from_cron,
+    cron_from_choice,
+    parse_days,
+    schedule_words,
+    when_words,
+)
 from reports.web.auth import allowed, core
+from reports.web.pages_schedule import NewJobForm
+from reports.web.period_form import Picked, read_period
 
 bp = Blueprint("jobs", __name__)
 
 
 class EditForm(FlaskForm):
-    schedule = StringField("Lịch (cron: phút giờ ngày tháng thứ, ví dụ 0 8 * * MON)")
+    schedule = StringField("Lịch dạng cron (nâng cao: phút giờ ngày tháng thứ; 1 là thứ Hai)")
     to = TextAreaField("Gửi tới (mỗi dòng một địa chỉ)")
     cc = TextAreaField("Đồng gửi")
 
@@ -41,9 +64,26 @@ class ResendForm(FlaskForm):
 
 
 class RunForm(FlaskForm):
-    start = StringField("Từ ngày (để trống: kỳ của lần chạy này)")
-    end = StringField("Đến ngày")
     force = BooleanField("Gửi lại dù kỳ này đã gửi")
+
+
+def _row(job: Job, upcoming: datetime | None, paused: set[str], tz: Any) -> dict[str, Any]:
+    engine, _ = core()
+    last = ledger.history(engine, job.id, limit=1)
+    return {
+        "job": job,
+        "words": schedule_words(job.schedule, job.on_holiday),
+        "next": when_words(upcoming.astimezone(tz) if upcoming else None),
+        "choice": choice_from_cron(job.schedule, job.on_holiday) or Choice(),
+        "last": last[0][0] if last else None,
+        "form": RunForm(prefix=job.id),
+        "picked": Picked(None, {}, prefix=f"{job.id}-chay-"),
+        "edit": EditForm(
+            prefix=f"{job.id}-sua",
+            data={"schedule": job.schedule, "to": "\n".join(job.to), "cc": "\n".join(job.cc)},
+        ),
+        "paused": job.id in paused,
+    }
 
 
 @bp.route("/lich-gui")
@@ -53,34 +93,35 @@ def jobs() -> Any:
     found = effective_jobs(engine, settings)
     upcoming = next_run_times(settings, found, datetime.now(UTC))
     paused = paused_jobs(engine)
-    rows = []
-    for job in found:
-        last = ledger.history(engine, job.id, limit=1)
-        rows.append(
-            {
-                "job": job,
-                "words": schedule_words(job.schedule),
-                "next": upcoming[job.id],
-                "last": last[0][0] if last else None,
-                "form": RunForm(prefix=job.id),
-                "edit": EditForm(
-                    prefix=f"{job.id}-sua",
-                    data={
-                        "schedule": job.schedule,
-                        "to": "\n".join(job.to),
-                        "cc": "\n".join(job.cc),
-                    },
-                ),
-                "paused": job.id in paused,
-            }
-        )
     return render_template(
         "jobs.html",
-        rows=rows,
+        rows=[_row(job, upcoming[job.id], paused, settings.tz) for job in found],
         tz=settings.tz,
         status=ledger.STATUS_VI,
-        folder=settings.jobs_dir,
         pause=PauseForm(),
+        days=[(d, DAY_WORDS[d]) for d in WEEK_ORDER],
+        repeats=REPEATS,
+        new=NewJobForm(),
+    )
+
+
+def _choice(prefix: str) -> Choice | None:
+    """The schedule picked in the form's lists, or None when they were not sent."""
+    form = request.form
+    repeat = form.get(prefix + "lap", "")
+    if not repeat:
+        return None
+
+    def number(name: str, default: int) -> int:
+        value = form.get(prefix + name, "")
+        return int(value) if value.isdigit() else default
+
+    return Choice(
+        repeat,
+        days=parse_days(form.getlist(prefix + "thu")),
+        day=number("ngay", 1),
+        hour=number("gio", 8),
+        minute=number("phut", 0),
     )
 
 
@@ -91,19 +132,27 @@ def edit(job_id: str) -> Any:
     form = EditForm(prefix=f"{job_id}-sua")
     if not form.validate_on_submit():
         abort(400)
+    current = effective_job(engine, settings, job_id)
+    typed = " ".join((form.schedule.data or "").split())
+    choice = _choice(f"{job_id}-sua-")
+    schedule, on_holiday = typed, None
+    if choice is not None and typed in ("", current.schedule):
+        schedule, on_holiday = cron_from_choice(choice)
     job = save_edit(
         engine,
         settings,
         job_id,
-        schedule=form.schedule.data or "",
+        schedule=schedule,
         to=parse_addresses(form.to.data or "", "Gửi tới"),
         cc=parse_addresses(form.cc.data or "", "Đồng gửi"),
         by=g.user.name,
+        on_holiday=on_holiday,
     )
+    nxt = next_run_times(settings, [job], datetime.now(UTC))[job.id]
     flash(
-        f"Đã lưu {job.id}: {schedule_words(job.schedule)}, gửi tới {', '.join(job.to)}. "
-        "Người nhận mới dùng ngay từ lần chạy tới; "
-        "lịch mới có hiệu lực khi bộ lập lịch khởi động lại."
+        f"Đã lưu {job.id}: {schedule_words(job.schedule, job.on_holiday)} (lần tới "
+        f"{when_words(nxt.astimezone(settings.tz) if nxt else None)}), gửi tới "
+        f"{', '.join(job.to)}. Bộ lập lịch nhận thay đổi trong vòng một phút."
     )
     return redirect(url_for("jobs.jobs"))
 
@@ -123,24 +172,29 @@ def pause(job_id: str, action: str) -> Any:
 @bp.route("/lich-gui/<job_id>/chay", methods=["POST"])
 @allowed("run")
 def run_now(job_id: str) -> Any:
+    """Run now, saying what it did: started, already sent (with the link and the resend
+    choice), or refused (the period has not ended, its data is not all in)."""
     engine, settings = core()
     form = RunForm(prefix=job_id)
     if not form.validate_on_submit():
         abort(400)
-    period = None
-    if form.start.data or form.end.data:
-        period = classify(  # with its kind, as the CLI's --from/--to: a cut-off month stays one
-            parse_cli_date(form.start.data or "", "Từ ngày"),
-            parse_cli_date(form.end.data or "", "Đến ngày"),
-            settings.periods.cutoffs,
-            settings.report.week_convention,
-        )
-    chosen, _ = start_run(
-        engine, settings, job_id, period, by=g.user.name, force=bool(form.force.data)
-    )
+    effective_job(engine, settings, job_id)  # an unknown job is told before anything else
+    picked = read_period(settings, request.form, prefix=f"{job_id}-chay-")
+    if not picked.ok and any(picked.values.values()):
+        for message in picked.errors.values():
+            flash(f"Chưa chạy {job_id}: {message}")
+        return redirect(url_for("jobs.jobs", _anchor=f"job-{job_id}"))
+    force = bool(form.force.data)
+    chosen, refusal = why_not_run(engine, settings, job_id, picked.period, force=force)
+    if refusal is not None:
+        flash(f"Chưa chạy {job_id}: {refusal.message}")
+        if refusal.run_id is not None:
+            return redirect(url_for("jobs.history", _anchor=f"run-{refusal.run_id}"))
+        return redirect(url_for("jobs.jobs", _anchor=f"job-{job_id}"))
+    start_run(engine, settings, job_id, chosen, by=g.user.name, force=force)
     flash(
-        f"Đã bắt đầu chạy {job_id} cho kỳ {period_names.period_short(chosen)}; "
-        "kết quả và từng người nhận hiện ở Lịch sử."
+        f"Đã bắt đầu chạy {job_id} cho kỳ {period_names.period_name(chosen)} "
+        f"({period_names.period_short(chosen)}); kết quả và từng người nhận hiện ở Lịch sử."
     )
     return redirect(url_for("jobs.history"))
 
@@ -159,7 +213,12 @@ def history() -> Any:
         issued = has_pack(engine, run.id)
         runs.append({"run": run, "sent": deliveries, "files": files, "issued": issued})
     return render_template(
-        "history.html", runs=runs, tz=settings.tz, status=ledger.STATUS_VI, resend=ResendForm()
+        "history.html",
+        runs=runs,
+        tz=settings.tz,
+        status=ledger.STATUS_VI,
+        resend=ResendForm(),
+        batches=list(keep.recent(engine, BATCH, 10)),
     )
 
 

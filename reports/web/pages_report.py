@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired
+from wtforms import StringField
 
 from reports.accounts.users import audit
 from reports.core import period_names
-from reports.core.periods import classify, parse_cli_date, week_before
 from reports.figures.indicators import list_units
 from reports.produce import keep
 from reports.produce.background import BATCH, batch_progress, start_batch
 from reports.web.auth import allowed, core
+from reports.web.period_form import Picked, UnitPick, read_period, read_unit
 
 bp = Blueprint("report", __name__, url_prefix="/bao-cao")
 
@@ -29,47 +37,41 @@ _TYPES = {
 }
 
 
-class BatchForm(FlaskForm):
-    start = StringField("Từ ngày", validators=[DataRequired("Nhập ngày đầu kỳ.")])
-    end = StringField("Đến ngày", validators=[DataRequired("Nhập ngày cuối kỳ.")])
-    parent = StringField("Chỉ các đơn vị trực thuộc (mã, để trống: tất cả)")
-
-
 class GenerateForm(FlaskForm):
-    start = StringField("Từ ngày (dd/mm/yyyy)", validators=[DataRequired("Nhập ngày đầu kỳ.")])
-    end = StringField(
-        "Đến ngày (dd/mm/yyyy, tính cả ngày này)", validators=[DataRequired("Nhập ngày cuối kỳ.")]
-    )
-    unit = SelectField("Đơn vị", default="")
+    pass
 
 
-def _form() -> GenerateForm:
+class BatchForm(FlaskForm):
+    parent = StringField("Chỉ các đơn vị trực thuộc (để trống: tất cả)")
+
+
+def _page(
+    picked: Picked | None = None,
+    batch_picked: Picked | None = None,
+    unit: UnitPick | None = None,
+    status: int = 200,
+) -> Any:
     engine, settings = core()
-    form = GenerateForm()
     with engine.connect() as conn:
         units = list_units(conn)
-    form.unit.choices = [SelectChoice("", "Toàn thành phố")] + [
-        SelectChoice(code, name) for code, name, _ in units
-    ]
-    if not form.is_submitted():
-        week = week_before(datetime.now(settings.tz), settings.report.week_convention)
-        form.start.data = f"{week.start:%d/%m/%Y}"
-        form.end.data = f"{week.end:%d/%m/%Y}"
-    return form
+    return render_template(
+        "report.html",
+        form=GenerateForm(),
+        batch=BatchForm(prefix="batch"),
+        picked=picked or read_period(settings, {}, default_preset="tuan-truoc"),
+        batch_picked=batch_picked
+        or read_period(settings, {}, prefix="batch-", default_preset="tuan-truoc"),
+        units=units,
+        unit=unit or UnitPick(None, ""),
+        reports=list(keep.recent(engine, keep.REPORT_MAIN, 20)),
+        batches=list(keep.recent(engine, BATCH, 10)),
+    ), status
 
 
 @bp.route("/", methods=["GET"])
 @allowed("report")
 def index() -> Any:
-    engine, _ = core()
-    form = _form()
-    batch = BatchForm(prefix="batch", data={"start": form.start.data, "end": form.end.data})
-    return render_template(
-        "report.html",
-        form=form,
-        batch=batch,
-        reports=list(keep.recent(engine, keep.REPORT_MAIN, 20)),
-    )
+    return _page()
 
 
 @bp.route("/tat-ca", methods=["POST"])
@@ -79,14 +81,16 @@ def batch_start() -> Any:
     form = BatchForm(prefix="batch")
     if not form.validate_on_submit():
         abort(400)
-    period = classify(  # with its kind, as the CLI's --from/--to
-        parse_cli_date(form.start.data or "", "Từ ngày"),
-        parse_cli_date(form.end.data or "", "Đến ngày"),
-        settings.periods.cutoffs,
-        settings.report.week_convention,
-    )
+    picked = read_period(settings, request.form, prefix="batch-")
+    if not picked.ok:
+        return _page(batch_picked=picked, status=400)
+    assert picked.period is not None
     progress = start_batch(
-        engine, settings, period, parent=(form.parent.data or "").strip() or None, by=g.user.name
+        engine,
+        settings,
+        picked.period,
+        parent=(form.parent.data or "").strip() or None,
+        by=g.user.name,
     )
     return redirect(url_for("report.batch_show", batch_id=progress.id))
 
@@ -104,23 +108,22 @@ def batch_show(batch_id: str) -> Any:
 @allowed("generate")
 def generate() -> Any:
     engine, settings = core()
-    form = _form()
-    if not form.validate_on_submit():
-        return render_template("report.html", form=form, reports=[]), 400
-    period = classify(  # with its kind, as the CLI's --from/--to
-        parse_cli_date(form.start.data or "", "Từ ngày"),
-        parse_cli_date(form.end.data or "", "Đến ngày"),
-        settings.periods.cutoffs,
-        settings.report.week_convention,
-    )
-    unit = form.unit.data or None
-    kept = keep.generate_kept(engine, settings, period, unit=unit, by=g.user.name)
+    if not GenerateForm().validate_on_submit():
+        abort(400)
+    picked = read_period(settings, request.form)
+    with engine.connect() as conn:
+        unit = read_unit(list_units(conn), request.form.get("don_vi", ""))
+    if not picked.ok or unit.error:
+        return _page(picked=picked, unit=unit, status=400)
+    assert picked.period is not None
+    period = picked.period
+    kept = keep.generate_kept(engine, settings, period, unit=unit.code, by=g.user.name)
     audit(
         engine,
         g.user.name,
         "generate",
         f"viết báo cáo kỳ {period_names.period_short(period)}"
-        + (f" đơn vị {unit}" if unit else ""),
+        + (f" đơn vị {unit.code}" if unit.code else ""),
     )
     flash("Đã viết báo cáo.")
     return redirect(url_for("report.show", file_id=kept.id))

@@ -48,10 +48,19 @@ def test_users_login_sessions_and_audit(engine: Engine) -> None:
     for _ in range(3):
         with pytest.raises(AccountError, match="không đúng"):
             accounts.login(engine, "an", "sai", "10.0.0.2", LIMITS, now=now)
+    # the address that mistyped waits; the owner, from another address, gets in
     with pytest.raises(AccountError, match=r"^đăng nhập sai quá 3 lần; thử lại sau 10 phút"):
-        accounts.login(engine, "an", "mat-khau-an", "10.0.0.3", LIMITS, now=now)
+        accounts.login(engine, "an", "mat-khau-an", "10.0.0.2", LIMITS, now=now)
+    accounts.login(engine, "an", "mat-khau-an", "10.0.0.3", LIMITS, now=now)
+    # many addresses at one account: new browsers wait, the owner's known browser does not
+    for n in range(30):
+        with pytest.raises(AccountError):
+            accounts.login(engine, "an", "sai", f"10.1.0.{n}", LIMITS, now=now)
+    with pytest.raises(AccountError, match=r"^đăng nhập sai quá 3 lần"):
+        accounts.login(engine, "an", "mat-khau-an", "10.0.0.9", LIMITS, now=now)
+    accounts.login(engine, "an", "mat-khau-an", "10.0.0.9", LIMITS, now=now, known_browser=True)
     # the window passes
-    accounts.login(engine, "an", "mat-khau-an", "10.0.0.3", LIMITS, now=now + timedelta(minutes=11))
+    accounts.login(engine, "an", "mat-khau-an", "10.0.0.2", LIMITS, now=now + timedelta(minutes=11))
     accounts.disable_user(engine, "an", by="quantri")
     with pytest.raises(AccountError, match="đã khóa"):
         accounts.login(
@@ -59,6 +68,11 @@ def test_users_login_sessions_and_audit(engine: Engine) -> None:
         )
     actions = [e.action for e in accounts.audit_entries(engine)]
     assert actions[0] == "user.disable" and "user.add" in actions and "login" in actions
+    assert "login.locked" in actions
+    assert {e.action_vi for e in accounts.audit_entries(engine)} >= {
+        "đăng nhập sai",
+        "tạm khóa đăng nhập",
+    }
 
 
 def test_users_cli_reads_the_password_from_stdin_never_an_argument(

@@ -7,7 +7,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -102,13 +102,14 @@ def test_a_role_in_approvers_reaches_its_users_and_the_draft_waits_on_the_page(
     AuthActions(client).login("chuyenvien")
     html = client.get("/drafts/").get_data(as_text=True)
     assert ">Duyệt báo cáo</a>" in html  # in the menu
-    assert f'href="/drafts/{run_id}">#{run_id}</a>' in html
+    # one card per draft (a phone reads cards, not a five-column table): named by its period
+    assert f'href="/drafts/{run_id}">Báo cáo tuần 39/2020</a>' in html
     assert "bao-cao-tuan" in html and "21/9-28/9/2020" in html
     assert "Văn bản hành chính tiếp nhận, xử lý: " in html
     assert "Bạn chỉ xem được danh sách" in html
     created = approval.draft(mail_app.extensions["baocao"]["engine"], run_id).created_at
     local = created.astimezone(mail_app.extensions["baocao"]["settings"].tz)
-    assert f"<td>{local:%d/%m/%Y}</td>" in html
+    assert f"<time>{local:%d/%m/%Y}</time>" in html
 
     show = client.get(f"/drafts/{run_id}")
     page = show.get_data(as_text=True)
@@ -168,8 +169,14 @@ def test_leader_approves_the_number_is_shown_and_recipients_are_mailed_once(
 
     auth.login(DIRECTOR, DIRECTOR_PASSWORD)
     forms = client.get(page).get_data(as_text=True)
-    assert '<button type="submit">Duyệt</button>' in forms
-    assert '<button type="submit">Trả lại</button>' in forms
+    # Duyệt is at the end of the document and leads to a confirmation with the number and date
+    assert forms.index('id="van-ban"') < forms.index(f'href="/drafts/{run_id}/duyet">Duyệt…</a>')
+    assert '<button type="submit" class="secondary">Trả lại</button>' in forms
+    confirm = client.get(f"/drafts/{run_id}/duyet").get_data(as_text=True)
+    today = datetime.now(mail_app.extensions["baocao"]["settings"].tz)
+    assert f"Số: 01/BC-VP, ngày {today:%d/%m/%Y}" in confirm
+    assert '<button type="submit">Duyệt và gửi</button>' in confirm
+    assert _to(smtp_server) == [DIRECTOR]  # looking at the confirmation decides nothing
     no_token = client.post(f"/drafts/{run_id}/duyet")
     assert no_token.status_code == 400
     assert "thiếu mã bảo vệ (CSRF)" in no_token.get_data(as_text=True)

@@ -94,7 +94,7 @@ def main() -> None:
     sqlite = out / "bench.sqlite"
     db = f"sqlite:///{sqlite}"
     week = _last_week(data)
-    baocao = [PY, "-m", "reports.cli", "--db", db]
+    baocao = [PY, "-m", "reports", "--db", db]
     gen_dir = out / "one"
     one_week = [*baocao, "generate", "--from", week[0], "--to", week[1],
                 "--format", "docx,xlsx", "--out", str(gen_dir)]  # fmt: skip

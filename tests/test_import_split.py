@@ -56,9 +56,7 @@ def _one_reader(monkeypatch: pytest.MonkeyPatch) -> None:
 def _stored(engine: Engine) -> tuple[list[object], list[object], list[object]]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(documents).order_by(documents.c.id)).all()
-        counts = conn.execute(
-            sa.select(day_counts).order_by(*day_counts.primary_key.columns)
-        ).all()
+        counts = conn.execute(sa.select(day_counts).order_by(*day_counts.primary_key.columns)).all()
         imported = conn.execute(
             sa.select(imports.c.file_name, imports.c.rows_added, imports.c.sha256)
         ).all()

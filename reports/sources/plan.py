@@ -24,6 +24,9 @@ from reports.store import rollup
 CHUNK_ROWS = 10_000
 WORKER_BYTES = 32 << 20
 """Imports of more bytes than this are read and checked in other processes."""
+SPLIT_BYTES: int | None = None
+"""A CSV file of more bytes than this (None: :data:`WORKER_BYTES`), alone of its kind, is read
+by all the reading processes."""
 READERS = 2
 """Reading processes at most (files of one kind always go to the same one; a big CSV file,
 the only one of its kind, is split among them by byte ranges)."""
@@ -205,7 +208,8 @@ def _chunks(sheet: Sheet, part: bool) -> Iterator[tuple[list[int], list[list[obj
 
 def _pieces(job: ReadJob, path: Path, kind: str, size: int) -> list[Span] | None:
     """Byte ranges of a big CSV file for the reading processes, or None to read it whole."""
-    if READERS < 2 or size <= WORKER_BYTES or job.skip_invalid:
+    threshold = WORKER_BYTES if SPLIT_BYTES is None else SPLIT_BYTES
+    if READERS < 2 or size <= threshold or job.skip_invalid:
         return None
     try:
         encoding = csv_encoding(path, str(path), job.encoding)

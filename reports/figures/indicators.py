@@ -161,13 +161,22 @@ def _count_by_key(
                 )
             )
         return {key: int(conn.execute(stmt).scalar_one())}
-    grouped = (
-        sa.select(unit_scope.c.ancestor, sa.func.count())
-        .select_from(dossiers.join(unit_scope, unit_scope.c.descendant == dossiers.c.unit))
-        .where(condition, unit_scope.c.ancestor.in_(keys))
-        .group_by(unit_scope.c.ancestor)
+    # Counted per unit the records name (one small group each), then added up the tree here:
+    # joining the tree to every record would multiply the rows by the depth of the tree.
+    per_unit = (
+        sa.select(dossiers.c.unit, sa.func.count()).where(condition).group_by(dossiers.c.unit)
     )
-    return {str(a): int(n) for a, n in conn.execute(grouped)}
+    counted = {str(u): int(n) for u, n in conn.execute(per_unit) if u is not None}
+    if not counted:
+        return {}
+    out: dict[str, int] = {}
+    scope = sa.select(unit_scope.c.ancestor, unit_scope.c.descendant).where(
+        unit_scope.c.ancestor.in_(sa.bindparam("keys", expanding=True))
+    )
+    for ancestor, descendant in conn.execute(scope, {"keys": list(keys)}):
+        if (n := counted.get(descendant)) is not None:
+            out[ancestor] = out.get(ancestor, 0) + n
+    return out
 
 
 def _completed_condition(period: ReportPeriod) -> sa.ColumnElement[bool]:

@@ -135,7 +135,10 @@ def stream_spills(
     The spilled rows follow the rows openpyxl wrote (the header), so their numbers continue.
     """
     parts = {f"xl/worksheets/sheet{worksheets.index(s.worksheet) + 1}.xml": s for s in spills}
-    with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+    with (
+        zipfile.ZipFile(saved) as zin,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout,
+    ):
         for info in zin.infolist():
             spill = parts.get(info.filename)
             if info.filename == "xl/styles.xml":

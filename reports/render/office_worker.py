@@ -45,6 +45,9 @@ HELPER = Path(__file__).with_name("office_helper.pyscript")
 RECYCLE_AFTER = 300
 START_LIMIT_S = 60.0
 """How long a starting office may take to accept the helper's connection."""
+IDLE_S = 300.0
+"""An office unused this long is stopped (a web server or scheduler would otherwise hold its
+~200 MB for days); the next PDF starts a new one."""
 MODE_ENV = "BAOCAO_OFFICE"
 """``cli`` forces one ``soffice --convert-to`` per document (benchmarks, diagnosis)."""
 
@@ -159,7 +162,7 @@ class Office:
         if answer.get("ok"):
             return None
         error = str(answer.get("error", ""))
-        if "Disposed" in error or "URP bridge" in error:
+        if answer.get("gone") or "Disposed" in error or "URP bridge" in error:
             raise _OfficeGone(error)
         return error
 
@@ -190,12 +193,32 @@ class Office:
 
 _lock = threading.Lock()
 _office: Office | None = None
+_idle: threading.Timer | None = None
 
 
 def _reset_after_fork() -> None:
-    global _lock, _office
+    global _lock, _office, _idle
     _lock = threading.Lock()
     _office = None  # the parent's office stays the parent's
+    _idle = None
+
+
+def _stop_when_idle() -> None:
+    """(Re)start the timer that stops the office after :data:`IDLE_S` without use."""
+    global _idle
+    if _idle is not None:
+        _idle.cancel()
+    _idle = threading.Timer(IDLE_S, _stop_if_unused, args=(_office,))
+    _idle.daemon = True
+    _idle.start()
+
+
+def _stop_if_unused(office: Office | None) -> None:
+    global _office
+    with _lock:
+        if office is not None and _office is office:
+            office.close()
+            _office = None
 
 
 os.register_at_fork(after_in_child=_reset_after_fork)
@@ -203,8 +226,11 @@ os.register_at_fork(after_in_child=_reset_after_fork)
 
 def shutdown() -> None:
     """Stop this process's office, if any (at exit; tests)."""
-    global _office
+    global _office, _idle
     with _lock:
+        if _idle is not None:
+            _idle.cancel()
+            _idle = None
         if _office is not None:
             _office.close()
             _office = None
@@ -220,6 +246,7 @@ def warm_up(binary: str) -> None:
     with _lock:
         if _office is None:
             _office = Office(binary)
+            _stop_when_idle()
 
 
 def current() -> Office | None:
@@ -230,43 +257,50 @@ def current() -> Office | None:
 def convert(binary: str, source: Path, target: Path, *, timeout_s: float) -> Path:
     """Convert ``source`` to ``target`` (a .pdf) in this process's office; complete or not at
     all. Raises :class:`RenderError` naming the document."""
-    global _office
     with _lock:
-        for attempt in (1, 2):
-            if _office is None or _office.done >= RECYCLE_AFTER:
-                if _office is not None:
-                    _office.close()
-                _office = Office(binary)
-            office = _office
-            produced = office.work / f"{office.done + 1}.pdf"
-            try:
-                office.wait_ready()
-                error = office.convert(source, produced, timeout_s)
-            except TimeoutError:
-                office.close()
-                _office = None
+        try:
+            return _convert(binary, source, target, timeout_s)
+        finally:
+            _stop_when_idle()
+
+
+def _convert(binary: str, source: Path, target: Path, timeout_s: float) -> Path:
+    global _office
+    for attempt in (1, 2):
+        if _office is None or _office.done >= RECYCLE_AFTER:
+            if _office is not None:
+                _office.close()
+            _office = Office(binary)
+        office = _office
+        produced = office.work / f"{office.done + 1}.pdf"
+        try:
+            office.wait_ready()
+            error = office.convert(source, produced, timeout_s)
+        except TimeoutError:
+            office.close()
+            _office = None
+            raise RenderError(
+                f"LibreOffice không chuyển xong {source.name} sang PDF sau {timeout_s:g} "
+                "giây; đã dừng. Tăng pdf.timeout_s trong baocao.toml nếu máy chậm."
+            ) from None
+        except _OfficeGone as exc:
+            office.close()
+            _office = None
+            if attempt == 2:
                 raise RenderError(
-                    f"LibreOffice không chuyển xong {source.name} sang PDF sau {timeout_s:g} "
-                    "giây; đã dừng. Tăng pdf.timeout_s trong baocao.toml nếu máy chậm."
+                    f"LibreOffice dừng bất thường khi chuyển {source.name} sang PDF ({exc}); "
+                    "đã thử lại một lần. Kiểm tra LibreOffice bằng `baocao check`."
                 ) from None
-            except _OfficeGone as exc:
-                office.close()
-                _office = None
-                if attempt == 2:
-                    raise RenderError(
-                        f"LibreOffice dừng bất thường khi chuyển {source.name} sang PDF ({exc}); "
-                        "đã thử lại một lần. Kiểm tra LibreOffice bằng `baocao check`."
-                    ) from None
-                continue
-            if error is not None or not produced.exists():
-                produced.unlink(missing_ok=True)
-                detail = "" if error is None or "could not load" in error else f" ({error})"
-                raise RenderError(
-                    f"LibreOffice không chuyển được {source.name} sang PDF: tệp không đọc được "
-                    f"hoặc không đúng định dạng {source.suffix}{detail}. Mở thử tệp bằng Word "
-                    "hoặc LibreOffice, hoặc tạo lại tệp."
-                )
-            with atomic_output(target) as tmp:
-                shutil.move(produced, tmp)
-            return target
+            continue
+        if error is not None or not produced.exists():
+            produced.unlink(missing_ok=True)
+            detail = "" if error is None or "could not load" in error else f" ({error})"
+            raise RenderError(
+                f"LibreOffice không chuyển được {source.name} sang PDF: tệp không đọc được "
+                f"hoặc không đúng định dạng {source.suffix}{detail}. Mở thử tệp bằng Word "
+                "hoặc LibreOffice, hoặc tạo lại tệp."
+            )
+        with atomic_output(target) as tmp:
+            shutil.move(produced, tmp)
+        return target
     raise AssertionError("unreachable")

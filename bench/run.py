@@ -42,7 +42,8 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[str, float, 
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {shlex.join(cmd)}\n{out}")
+        # one failing benchmark does not lose the others: its section says so
+        out = f"**failed**: `{shlex.join(cmd)}` (exit {os.waitstatus_to_exitcode(status)})\n{out}"
     return out, wall, usage.ru_maxrss / 1024
 
 
@@ -115,6 +116,7 @@ def main() -> None:
                 "--format", "docx,xlsx", "--out", str(gen_dir)]  # fmt: skip
     if wanted("week"):
         sections.append(_week(one_week, args.rows))
+        _write(sections, args)
     batch_dir = out / "all"
     shutil.rmtree(batch_dir, ignore_errors=True)
     if wanted("batch"):
@@ -123,7 +125,7 @@ def main() -> None:
         # the web door: Tuần này's server time, 20 users for 60 s, a 10,000-row upload
         text, wall, rss = run([PY, str(HERE / "bench_web.py"), "--data", str(data)])
         sections.append(f"{text.strip()}\n\nPeak memory: {rss:.0f} MB; whole run {wall:.0f} s.")
-    sections += _issue23(args, data, wanted)
+    sections += _issue23(args, data, wanted, lambda more: _write([*sections, *more], args))
     _write(sections, args)
 
 
@@ -162,23 +164,22 @@ def _week(one_week: list[str], rows: int) -> str:
     )
 
 
-def _issue23(args: argparse.Namespace, data: Path, wanted: Callable[[str], bool]) -> list[str]:
-    """The PDF batch, one big import, every unit in one pass, the approval path."""
-    out = []
+def _issue23(
+    args: argparse.Namespace,
+    data: Path,
+    wanted: Callable[[str], bool],
+    save: Callable[[list[str]], None],
+) -> list[str]:
+    """The PDF batch, one big import, every unit in one pass, the approval path; RESULTS.md
+    saved after each (they are long on a busy machine)."""
+    out: list[str] = []
     if wanted("pdf"):
         text, wall, _ = run([PY, str(HERE / "bench_pdf.py"), "--runs", "3"])
         out.append(
             "### PDF: every unit's report beside LibreOffice's own batch (sample city)\n\n"
             f"{text.strip()}\n\nCommand: `python bench/bench_pdf.py --runs 3`; whole run {wall:.0f} s."
         )
-    if wanted("pdf600"):
-        cmd = ["--units", str(args.units), "--rows", "200000"]
-        text, wall, _ = run([PY, str(HERE / "bench_pdf.py"), *cmd])
-        out.append(
-            f"### PDF: {args.units} units (memory bound ≤ 1 GB, LibreOffice included)\n\n"
-            f"{text.strip()}\n\nCommand: `python bench/bench_pdf.py {shlex.join(cmd)}`; "
-            f"whole run {wall:.0f} s."
-        )
+        save(out)
     if wanted("import"):
         big = HERE / "data" / "import1m"
         if not (big / "documents.csv").exists():
@@ -190,6 +191,7 @@ def _issue23(args: argparse.Namespace, data: Path, wanted: Callable[[str], bool]
             f"bench/data/import1m && python bench/bench_import.py --data bench/data/import1m`; "
             f"peak memory of the importing process {rss:.0f} MB (readers aside); whole run {wall:.0f} s."
         )
+        save(out)
     if wanted("units"):
         text, wall, _ = run([PY, str(HERE / "bench_units.py"), "--data", str(data)])
         out.append(
@@ -197,12 +199,23 @@ def _issue23(args: argparse.Namespace, data: Path, wanted: Callable[[str], bool]
             f"{text.strip()}\n\nCommand: `python bench/bench_units.py --data {data.relative_to(ROOT)}` "
             "(after the figures benchmark imported the data)."
         )
+        save(out)
     if wanted("approval"):
         text, wall, _ = run([PY, str(HERE / "bench_approval.py")])
         out.append(
             "### Approval end to end (sample week)\n\n"
             f"{text.strip()}\n\nCommand: `python bench/bench_approval.py`."
         )
+        save(out)
+    if wanted("pdf600"):
+        cmd = ["--units", str(args.units), "--rows", "200000"]
+        text, wall, _ = run([PY, str(HERE / "bench_pdf.py"), *cmd])
+        out.append(
+            f"### PDF: {args.units} units (memory bound ≤ 1 GB, LibreOffice included)\n\n"
+            f"{text.strip()}\n\nCommand: `python bench/bench_pdf.py {shlex.join(cmd)}`; "
+            f"whole run {wall:.0f} s."
+        )
+        save(out)
     return out
 
 

@@ -48,7 +48,7 @@ def test_defaults_and_district_office(tmp_path: Path) -> None:
         ("[office]\nplace = 5\n", "Cấu hình office.place ({f}): phải là chuỗi, nhận được 5"),
         (
             '[office]\nnmae = "x"\n',
-            "Cấu hình office.nmae ({f}): không có thiết lập này; các thiết lập hợp lệ: name, parent, place, reference_prefix, subject, unit_office",
+            "Cấu hình office.nmae ({f}): không có thiết lập này; các thiết lập hợp lệ: name, organ_id, parent, place, reference_prefix, subject, unit_office",
         ),
         (
             'timezone = "Asia/Hanoi_Nope"\n',

@@ -72,17 +72,27 @@ def _void(engine: Engine, d: Draft) -> None:
 
 
 def _final_files(
-    settings: Settings, report: Report, numbered: Report, d: Draft, folder: Path
+    settings: Settings,
+    report: Report,
+    numbered: Report,
+    d: Draft,
+    folder: Path,
+    copy: bool = False,
 ) -> list[Path]:
     """The numbered files: the Word report rendered again from the draft's own report with the
-    number and date; the workbook as approved (it carries neither); the PDF from the new .docx."""
+    number and date; the workbook as approved (it carries neither); the PDF from the new .docx.
+    ``copy``: every file as approved (an official form carries no number)."""
     from reports.render.docx import render_docx
 
     out: list[Path] = []
     docx: Path | None = None
     for f in d.files:
         target = folder / f.path.name
-        if f.path.suffix == ".docx":
+        if copy:
+            with atomic_output(target) as tmp_path:
+                shutil.copyfile(f.path, tmp_path)
+            out.append(target)
+        elif f.path.suffix == ".docx":
             _same_as_approved(settings, report, d, f)
             docx = render_docx(numbered, settings, target)
             out.append(docx)
@@ -158,6 +168,11 @@ def approve(
                 f"Bản dự thảo của lần chạy #{run_id} đã bị sửa hoặc tạo lại sau khi gửi duyệt "
                 f"({', '.join(changed)}); không duyệt. Chạy lại công việc để gửi duyệt bản mới."
             )
+        if job.form:  # an official form whose identities fail is not approved
+            from reports.forms.generate import approval_problem
+
+            if problem := approval_problem(engine, settings, job.form, d.period, d.unit or None):
+                raise ApprovalError(f"Không duyệt lần chạy #{run_id}: {problem}")
         if not _number_and_freeze(engine, settings, job, d, by, now):
             d = draft(engine, run_id)
             return Decision(
@@ -223,7 +238,7 @@ def _number_and_freeze(
         folder = d.files[0].path.parent / f"so-{number:02d}-{safe_name(prefix)}-{issued.year}"
         final = [
             FileRecord(p, register.store_file(conn, p.read_bytes()))
-            for p in _final_files(settings, report, numbered, d, folder)
+            for p in _final_files(settings, report, numbered, d, folder, copy=bool(job.form))
         ]
         conn.execute(
             sa.update(approvals)

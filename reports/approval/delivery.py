@@ -104,6 +104,14 @@ def _render_again(
 ) -> list[Path]:
     from reports.produce.pipeline import write_files
 
+    if job.form:
+        from reports.forms.generate import write_form_files
+
+        written = write_form_files(
+            engine, settings, job.form, run.period, job.unit, job.formats, files[0].parent
+        )
+        ledger.record_files(engine, run, written)
+        return written
     with engine.connect() as conn:
         written = write_files(conn, settings, report, formats=job.formats, out_dir=files[0].parent)
     ledger.record_files(engine, run, written)

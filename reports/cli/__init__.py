@@ -5,6 +5,7 @@ from reports.cli import (  # noqa: F401 - each registers its commands
     calendar,
     check,
     data,
+    forms,
     jobs,
     office,
     report,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def _import_lines(results: Sequence[Any]) -> list[str]:
     from reports.sources.check import import_line
 
-    return [import_line(r) for r in results]
+    return [line for r in results for line in (import_line(r), *(f"  {n}" for n in r.notes))]
 
 
 @cli.command("import")
@@ -55,6 +55,15 @@ def import_cmd(
     from reports.core.periods import parse_cli_date
     from reports.sources.importer import import_files
 
+    packages = [Path(f) for f in files if Path(f).suffix.lower() == ".edxml"]
+    if packages:  # edXML packages: documents and status, not record tables
+        from reports.exchange.edxml_read import import_packages
+
+        done = import_packages(engine_of(ctx), settings_of(ctx), packages)
+        echo_lines([r.line() for r in done])
+        files = tuple(f for f in files if Path(f).suffix.lower() != ".edxml")
+        if not files:
+            return
     results = import_files(
         engine_of(ctx),
         [Path(f) for f in files],
@@ -65,6 +74,10 @@ def import_cmd(
         as_of=parse_cli_date(as_of, "--as-of") if as_of else None,
     )
     echo_lines(_import_lines(results))
+    if any(r.kind == "dossiers" for r in results):  # the official form's identities, checked
+        from reports.forms.generate import import_warnings
+
+        echo_lines(import_warnings(engine_of(ctx), settings_of(ctx)))
     from reports.schedule.held import retry_held  # runs waiting for this data go on (issue 15)
 
     echo_lines(retry_held(engine_of(ctx), settings_of(ctx)))
@@ -135,7 +148,10 @@ def figures(
         check_unit(conn, unit)
         fs = unit_figure_set(conn, settings, period, unit)
     if as_json:
-        click.echo(json.dumps(_figures_json(fs), ensure_ascii=False, indent=2))
+        from reports.forms.generate import forms_json
+
+        data = _figures_json(fs) | {"forms": forms_json(engine_of(ctx), settings, period, unit)}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         echo_lines(_figures_table(fs))
 
@@ -180,6 +196,10 @@ def demo(ctx: click.Context) -> None:
     ]
     results = import_files(engine_of(ctx), [files[k] for k in order if k in files])
     echo_lines(_import_lines(results))
+    if any(r.kind == "dossiers" for r in results):  # the official form's identities, checked
+        from reports.forms.generate import import_warnings
+
+        echo_lines(import_warnings(engine_of(ctx), settings_of(ctx)))
     period = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
     _, paths = run_generate(
         engine_of(ctx),

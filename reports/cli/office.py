@@ -12,6 +12,7 @@ TOPICS = {
     "import": ("data.md", "Định dạng tệp nhập và định nghĩa các số liệu"),
     "figures": ("data.md", "Định dạng tệp nhập và định nghĩa các số liệu"),
     "report": ("report-format.md", "Nội dung và thể thức báo cáo"),
+    "forms": ("forms.md", "Biểu mẫu thống kê (Biểu 06/VPCP/KSTT) và gói edXML"),
     "settings": ("../baocao.toml", "Mọi thiết lập của baocao.toml, với giá trị mặc định"),
     "jobs": ("../jobs/README.md", "Tệp công việc theo lịch"),
     "templates": ("../templates/README.md", "Sửa mẫu Word và mẫu thư"),

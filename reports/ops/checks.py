@@ -192,6 +192,20 @@ def check_jobs(settings: Settings) -> Check:
 
     def probe() -> str:
         jobs = load_jobs(settings.jobs_dir, settings.smtp.owner, settings.calendar)
+        for job in jobs:
+            if job.form:  # an official form: one the catalog has, for a period it takes
+                from reports.core.errors import JobError
+                from reports.forms.catalog import KIND_WORDS, find_form
+
+                try:
+                    spec = find_form(job.form)
+                except BaocaoError as exc:
+                    raise JobError(f"công việc {job.id}: form: {exc}") from exc
+                if job.period_kind not in spec.periods:
+                    raise JobError(
+                        f"công việc {job.id}: biểu {spec.code} không lập theo "
+                        f"{KIND_WORDS[job.period_kind]} (period = {job.period!r})"
+                    )
         if not jobs:
             return f"không có công việc nào trong {settings.jobs_dir}"
         return f"{len(jobs)} công việc ({', '.join(j.id for j in jobs)}) trong {settings.jobs_dir}"

@@ -69,9 +69,11 @@ def _row(row: sa.Row[tuple[object, ...]]) -> StoredFile:
 
 
 def _sniff(head: bytes, name: str) -> str:
-    """``.csv`` or ``.xlsx`` from the first bytes, whatever the file is called."""
+    """``.csv``, ``.xlsx`` or ``.xls`` from the first bytes, whatever the file is called."""
     if head.startswith(b"PK\x03\x04"):
         return ".xlsx"  # confirmed as a workbook below, once the whole file is here
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return ".xls"  # Excel 97-2003 (OLE2); calamine reads it at import or refuses it there
     if b"\x00" in head:
         raise UploadError(
             f"{name}: không phải tệp CSV hay Excel (.xlsx); chỉ nhận tệp CSV hoặc .xlsx "

@@ -72,6 +72,9 @@ class Job:
     """How long a held run waits for its data before the owner is told."""
     signed_pdf: bool = False
     """An approved report waits for its PDF signed by the leader (reports.approval.signed)."""
+    form: str | None = None
+    """An official form (``"06/VPCP/KSTT"``, reports.forms) the job files instead of the
+    report; checked against the catalog when the job runs."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -100,6 +103,11 @@ class Job:
             week_convention = conventions.report.week_convention
             cutoffs = conventions.periods.cutoffs
         return previous_period(_PERIOD_KINDS[self.period], local, cutoffs, week_convention)
+
+    @property
+    def period_kind(self) -> str:
+        """The kind of the periods it reports on (``quarter`` for ``previous-quarter``)."""
+        return _PERIOD_KINDS[self.period]
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -145,6 +153,7 @@ def parse_job(
         "units",
         "misfire_grace_s",
         "figures_section",
+        "form",
         *_APPROVAL_KEYS,
     }
     for key in raw:
@@ -203,8 +212,12 @@ def parse_job(
     figures_section = raw.get("figures_section")
     if figures_section is not None and not isinstance(figures_section, bool):
         raise _fail(path, "figures_section", "phải là true hoặc false")
+    form = raw.get("form")
+    if form is not None and (not isinstance(form, str) or not form.strip()):
+        raise _fail(path, "form", f'phải là mã biểu, ví dụ "06/VPCP/KSTT", nhận được {form!r}')
     job = Job(
         id=job_id,
+        form=form,
         schedule=schedule,
         timezone=str(timezone),
         formats=formats,

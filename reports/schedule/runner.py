@@ -254,7 +254,14 @@ def _files(
         if run.files and all(f.exists() for f in run.files):
             return report, list(run.files)  # a resumed run mails the files it already wrote
         target = (out_dir or settings.output_dir) / job.id / period.slug()
-        files = write_files(conn, settings, report, formats=job.formats, out_dir=target)
+        if job.form:
+            from reports.forms.generate import write_form_files
+
+            files = write_form_files(
+                engine, settings, job.form, period, job.unit, job.formats, target
+            )
+        else:
+            files = write_files(conn, settings, report, formats=job.formats, out_dir=target)
     ledger.record_files(engine, run, files)
     return report, files
 

@@ -24,6 +24,8 @@ from reports.settings.sections import (
     UNIT_TYPES,
     WEEK_CONVENTIONS,
     CompletenessSettings,
+    EdxmlSettings,
+    FormSettings,
     LogSettings,
     Office,
     PeriodSettings,
@@ -39,6 +41,8 @@ from reports.settings.sections import (
 from reports.settings.validate import (
     build,
     completeness_section,
+    edxml_section,
+    forms_section,
     log_section,
     pdf_timeout,
     periods_section,
@@ -54,6 +58,8 @@ from reports.settings.validate import (
 
 __all__ = [  # the sections are defined in reports.settings.sections
     "CompletenessSettings",
+    "EdxmlSettings",
+    "FormSettings",
     "LogSettings",
     "Office",
     "PERIOD_MODES",
@@ -100,6 +106,10 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     completeness: CompletenessSettings = field(default_factory=CompletenessSettings)
     signing: SigningSettings = field(default_factory=SigningSettings)
+    forms: FormSettings = field(default_factory=FormSettings)
+    """The official forms: receiving body and counting rules ([forms])."""
+    edxml: EdxmlSettings = field(default_factory=EdxmlSettings)
+    """The edXML package's namespace and layout ([edxml])."""
     log: LogSettings = field(default_factory=LogSettings)
     template_timeout_s: float = 60.0
     """Filling one template ([template] timeout_s): past it, the child process is killed."""
@@ -222,6 +232,8 @@ def settings_from_mapping(
         "signing",
         "log",
         "template",
+        "forms",
+        "edxml",
     }
     for key in raw:
         if key not in allowed:
@@ -286,6 +298,8 @@ def settings_from_mapping(
         completeness=completeness_section(raw, source),
         signing=signing_section(raw, base_dir, source),
         log=log_section(raw, base_dir, source),
+        forms=forms_section(raw, source),
+        edxml=edxml_section(raw, source),
         template_timeout_s=template_timeout,
         template_memory_mb=template_memory,
     )

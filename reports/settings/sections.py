@@ -26,6 +26,8 @@ class Office:
     """How the body text names the People's Committee ("UBND Thành phố", "UBND Quận")."""
     unit_office: str = "VĂN PHÒNG HĐND VÀ UBND"
     """The issuing body of a unit's own report (``--unit``, ``--all-units``)."""
+    organ_id: str = ""
+    """The office's mã định danh (Quyết định 20/2020/QĐ-TTg), the From of an edXML package."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,45 @@ class CompletenessSettings:
     """The sources every report expects: a record kind (``"dossiers"``) or a kind and the unit
     whose own export it is (``"dossiers:Q_BA_DINH"``). A report whose period ends after the
     latest day a source's imports cover is provisional (số liệu tạm tính)."""
+
+
+FORM_RULES: dict[str, tuple[str, ...]] = {
+    "withdrawn": ("on-time", "excluded"),
+    "awaiting_supplement": ("in-time", "by-due-date"),
+    "stopped": ("in-time", "excluded"),
+}
+"""The counting rules of Biểu 06/VPCP/KSTT that differ between one-stop systems: each
+setting's values, the default first."""
+
+
+@dataclass(frozen=True)
+class FormSettings:
+    receiver: str = "Văn phòng Chính phủ (Cục Kiểm soát thủ tục hành chính)"
+    """"Đơn vị nhận báo cáo" of the official forms."""
+    withdrawn: str = "on-time"
+    """A dossier returned (trả lại) or withdrawn (xin rút): counted as solved on time on the
+    day it was handed back ("on-time"), or not counted at all ("excluded")."""
+    awaiting_supplement: str = "in-time"
+    """An open dossier waiting for the applicant (chờ bổ sung): in progress within the deadline
+    ("in-time") or by its due date like any other ("by-due-date")."""
+    stopped: str = "in-time"
+    """An open dossier whose handling is stopped (dừng xử lý): in progress within the deadline
+    ("in-time") or not counted ("excluded")."""
+
+
+EDXML_LAYOUTS = ("qcvn102",)
+
+
+@dataclass(frozen=True)
+class EdxmlSettings:
+    namespace: str = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+    layout: str = "qcvn102"
+    document_type: str = "18"
+    """DocumentType/Type; the code of "Báo cáo" is not public (18 is the SDK sample's)."""
+    max_attachment_mb: float = 50.0
+    """An imported package whose attachment decodes to more than this is refused."""
+    to: tuple[str, ...] = ()
+    """The mã định danh of the bodies the report goes to (MessageHeader/To)."""
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,15 @@ from typing import Any
 
 from reports.core.errors import ConfigError
 from reports.settings.sections import (
+    EDXML_LAYOUTS,
+    FORM_RULES,
     PERIOD_MODES,
     TLS_MODES,
     UNIT_TYPES,
     WEEK_CONVENTIONS,
     CompletenessSettings,
+    EdxmlSettings,
+    FormSettings,
     LogSettings,
     PeriodSettings,
     ReportSettings,
@@ -285,3 +289,34 @@ def completeness_section(raw: Mapping[str, Any], source: Path | None) -> Complet
                 source,
             )
     return out
+
+
+def forms_section(raw: Mapping[str, Any], source: Path | None) -> FormSettings:
+    forms: FormSettings = build(FormSettings, "forms", section(raw, "forms", source), source)
+    for key, allowed in FORM_RULES.items():
+        if getattr(forms, key) not in allowed:
+            raise ConfigError(
+                f"forms.{key}",
+                f"phải là một trong {', '.join(allowed)}, nhận được {getattr(forms, key)!r}",
+                source,
+            )
+    return forms
+
+
+def edxml_section(raw: Mapping[str, Any], source: Path | None) -> EdxmlSettings:
+    edxml: EdxmlSettings = build(EdxmlSettings, "edxml", section(raw, "edxml", source), source)
+    if edxml.layout not in EDXML_LAYOUTS:
+        raise ConfigError(
+            "edxml.layout",
+            f"phải là một trong {', '.join(EDXML_LAYOUTS)}, nhận được {edxml.layout!r}",
+            source,
+        )
+    if not edxml.namespace.strip():
+        raise ConfigError("edxml.namespace", "không được để trống", source)
+    if edxml.max_attachment_mb <= 0:
+        raise ConfigError(
+            "edxml.max_attachment_mb",
+            f"phải là số MB dương, nhận được {edxml.max_attachment_mb}",
+            source,
+        )
+    return edxml

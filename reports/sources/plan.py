@@ -15,6 +15,7 @@ from queue import Empty
 
 from reports.core.domain import KINDS, Kind
 from reports.core.errors import BaocaoError, FileFormatError
+from reports.sources.headers import guess_kind, recognise
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, csv_encoding, read_csv, read_xlsx
 from reports.sources.split import ReadAgain, Span, spans
@@ -58,12 +59,15 @@ def sheets_of(
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         chosen = kind or kind_from_name(path)
-        if not chosen:
-            raise kind_error(file)
         sheet, _ = read_csv(path, file, encoding)
+        if not chosen:  # the header dictionary may tell (reports.sources.headers)
+            chosen, sheet = guess_kind(sheet, CHUNK_ROWS)
+        if not chosen:
+            sheet.close()
+            raise kind_error(file)
         return [(KINDS[chosen], sheet, file)]
-    if suffix in (".xlsx", ".xlsm"):
-        sheets = read_xlsx(path, file)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        sheets = read_xlsx(path, file, legacy=suffix == ".xls")
         if not sheets:
             raise FileFormatError(file, "tệp Excel không có trang tính nào có dữ liệu")
         by_name = {s.name.strip().lower(): s for s in sheets}
@@ -75,19 +79,16 @@ def sheets_of(
             many = len(named) > 1
             return [(k, s, f"{file}[{s.name}]" if many else file) for k, s in named]
         chosen = kind_from_name(path)
+        sheet = sheets[0]
+        if not chosen:
+            chosen, sheet = guess_kind(sheet, CHUNK_ROWS)
         if not chosen:
             raise kind_error(file)
-        return [(KINDS[chosen], sheets[0], file)]
-    if suffix == ".xls":
-        raise FileFormatError(
-            file,
-            "định dạng .xls (Excel 97-2003) không được hỗ trợ",
-            "Mở trong Excel và lưu lại dạng .xlsx.",
-        )
+        return [(KINDS[chosen], sheet, file)]
     raise FileFormatError(
         file,
         f"không nhập được tệp {suffix or 'không có phần mở rộng'}",
-        "Dùng tệp .csv hoặc .xlsx.",
+        "Dùng tệp .csv, .xlsx hoặc .xls.",
     )
 
 
@@ -174,8 +175,10 @@ def read_sheets(job: ReadJob) -> Iterator[Part]:
         pieces = span.count if span else 1
         for number, (kind, sheet, shown) in enumerate(sheets):
             try:
-                validator = Validator(kind, sheet.header, shown, job.mapping)
-                table = SheetTable(shown, kind, "", header=sheet.header)
+                # no mapping file: the shipped header dictionary, below any title block
+                sheet, found = recognise(kind, sheet, shown, job.mapping, CHUNK_ROWS)
+                validator = Validator(kind, sheet.header, shown, found.mapping)
+                table = SheetTable(shown, kind, "", header=sheet.header, notes=found.notes)
                 counts: rollup.Counts = {}
                 counted = kind.name in rollup.COUNTED_KINDS
                 yield SheetStart(kind.name, (position, number), pieces)

@@ -293,12 +293,15 @@ def _decode_error(file: str, encoding: str, line: int | None = None) -> FileForm
     )
 
 
-def read_xlsx(path: Path, file: str) -> list[Sheet]:
+def read_xlsx(path: Path, file: str, legacy: bool = False) -> list[Sheet]:
+    """The sheets of an .xlsx, or of an .xls (``legacy``: Excel 97-2003, whose format bounds a
+    sheet to 65.536 rows × 256 columns, so it needs no size check before calamine reads it)."""
     from python_calamine import CalamineWorkbook
 
     from reports.sources.xlsx_bounds import check_xlsx
 
-    check_xlsx(path, file)  # calamine aborts the process on a sheet too large to hold
+    if not legacy:
+        check_xlsx(path, file)  # calamine aborts the process on a sheet too large to hold
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types

@@ -16,6 +16,7 @@ from reports.core.domain import Kind
 from reports.core.errors import FileFormatError, RowProblem
 from reports.core.safe_text import has_bad, text_problem
 from reports.sources import values as v
+from reports.sources.dossier_words import parse_channel, parse_mode, parse_status
 from reports.sources.limits import text_rules
 from reports.sources.mapping import Mapping
 
@@ -30,6 +31,9 @@ _PARSERS: dict[str, Callable[[object], object]] = {
     "bool": v.parse_bool,
     "field": lambda x: v.parse_field(str(x)),
     "petition_kind": lambda x: v.parse_petition_kind(str(x)),
+    "dossier_status": parse_status,
+    "channel": parse_channel,
+    "reception_mode": parse_mode,
 }
 _ORDER_CHECKS = {
     # kind: [(later column, earlier column, message)]
@@ -57,6 +61,11 @@ class SheetTable:
     rejected: list[tuple[int, list[object], str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     rejects_path: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    """What the import says besides its counts: the columns the header dictionary matched
+    and those it ignored (reports.sources.headers)."""
+    unmapped_fields: set[str] = field(default_factory=set)
+    """Lĩnh vực TTHC of dossiers that the procedure-field table does not know."""
 
 
 class Validator:
@@ -111,7 +120,24 @@ class Validator:
             numbers, rows, self.plan, self.texts, self.checks, self.value_map, self.seen, self.units
         )
         if fast is not None:
-            return fast
+            return self._fields(fast, table)
+        return self._fields(self._validate_rows(numbers, rows, table), table)
+
+    def _fields(
+        self, records: list[tuple[object, ...]], table: SheetTable
+    ) -> list[tuple[object, ...]]:
+        """Dossiers with a lĩnh vực TTHC and no report field get one (reports.sources.headers)."""
+        positions = {name: pos for pos, name, _, _ in self.plan}
+        if self.kind.name != "dossiers" or positions.get("procedure_field") is None:
+            return records
+        from reports.sources.headers import fill_report_fields
+
+        return fill_report_fields(records, self.kind, table.unmapped_fields)
+
+    def _validate_rows(
+        self, numbers: list[int], rows: list[list[object]], table: SheetTable
+    ) -> list[tuple[object, ...]]:
+        """The row-wise path, the reference: every problem named as ``file:row:column``."""
         out: list[tuple[object, ...]] = []
         file, shown, seen = self.file, self.shown, self.seen
         for rownum, cells in zip(numbers, rows, strict=True):
@@ -144,6 +170,7 @@ class Validator:
                     )
                     record.append(None)
             if not row_problems:
+                _channel_decides_online(self.plan, record)
                 for later, earlier, msg in self.checks:
                     a, b = record[later], record[earlier]
                     if isinstance(a, date) and isinstance(b, date) and a < b:
@@ -256,6 +283,9 @@ _TEXT_PARSERS: dict[str, Callable[[Any], object]] = {
     "int": v.parse_positive_int,
     "field": v.parse_field,
     "petition_kind": v.parse_petition_kind,
+    "dossier_status": parse_status,
+    "channel": parse_channel,
+    "reception_mode": parse_mode,
 }
 
 
@@ -306,4 +336,17 @@ def _validate_columns(
             return None
     if not seen.add_chunk(columns[0], numbers):
         return None
+    names = [name for _, name, _, _ in plan]
+    if "channel" in names:
+        channel, online = columns[names.index("channel")], names.index("online")
+        columns[online] = [
+            (c == "truc_tuyen") if c else o for c, o in zip(channel, columns[online], strict=True)
+        ]
     return list(zip(*columns, strict=True))
+
+
+def _channel_decides_online(plan: _Plan, record: list[object]) -> None:
+    """A dossier's channel, when the export has one, decides ``online`` (trực tuyến)."""
+    names = [name for _, name, _, _ in plan]
+    if "channel" in names and record[names.index("channel")]:
+        record[names.index("online")] = record[names.index("channel")] == "truc_tuyen"

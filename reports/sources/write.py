@@ -31,6 +31,8 @@ class ImportResult:
     unchanged: int
     rejected: int = 0
     rejects_path: Path | None = None
+    notes: tuple[str, ...] = ()
+    """What else the import says: columns matched and ignored, lĩnh vực without a field."""
 
 
 def write_rejects(path: Path, table: SheetTable, sheet_name: str) -> Path:
@@ -77,6 +79,18 @@ def record_import(
         unchanged,
         len(table.rejected),
         table.rejects_path,
+        _notes(table),
+    )
+
+
+def _notes(table: SheetTable) -> tuple[str, ...]:
+    unknown = sorted(table.unmapped_fields)
+    if not unknown:
+        return tuple(table.notes)
+    return (
+        *table.notes,
+        "lĩnh vực TTHC chưa có trong bảng lĩnh vực báo cáo (procedure_fields.toml), hồ sơ để "
+        "trống lĩnh vực báo cáo: " + ", ".join(unknown),
     )
 
 

@@ -222,11 +222,13 @@ def refresh_all(conn: Connection) -> None:
     counts: Counts = {}
     for kind in COUNT_COLUMNS:
         table = RECORD_TABLES[kind]
-        # Free text is never counted (but the unit): read NULL in its place, not the summaries.
+        # Free text is never counted (but the unit): read NULL in its place, not the summaries;
+        # nor are the columns of :data:`LATER_COLUMNS`.
         select = sa.select(
             *(
                 table.c[c.name]
-                if c.type not in ("text", "multiline") or c.name == "unit"
+                if c.name == "unit"
+                or (c.type not in ("text", "multiline") and c.name not in LATER_COLUMNS)
                 else sa.null().label(f"unused_{c.name}")
                 for c in KINDS[kind].columns
             )
@@ -236,6 +238,10 @@ def refresh_all(conn: Connection) -> None:
             tally(kind, part, counts)
     apply(conn, spread(counts, ancestors(conn)))
 
+
+LATER_COLUMNS = frozenset(("status", "channel", "mode", "cases", "repeat", "group_visit"))
+"""Columns added after the counts were first kept (0011), never counted: an older schema
+migrated through :func:`refresh_all` does not have them yet."""
 
 _IN_LIST = 500
 

@@ -58,6 +58,9 @@ dossiers = sa.Table(
     sa.Column("unit", sa.String(64), nullable=False),
     sa.Column("field", sa.String(32), nullable=True),
     sa.Column("online", sa.Boolean, nullable=False, default=False),
+    sa.Column("status", sa.String(32), nullable=True),
+    sa.Column("channel", sa.String(16), nullable=True),
+    sa.Column("procedure_field", sa.Text, nullable=True),
     sa.Index("ix_dossiers_received", "received_on", "returned_on", "unit"),
     sa.Index("ix_dossiers_returned", "returned_on", "due_on", "received_on", "unit"),
 )
@@ -69,6 +72,11 @@ receptions = sa.Table(
     sa.Column("held_on", sa.Date, nullable=False),
     sa.Column("persons", sa.Integer, nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=True),
+    sa.Column("cases", sa.Integer, nullable=True),
+    sa.Column("repeat", sa.Boolean, nullable=True),
+    sa.Column("group_visit", sa.Boolean, nullable=True),
+    sa.Column("session", sa.String(128), nullable=True),
     sa.Index("ix_receptions_held", "held_on"),
 )
 
@@ -161,6 +169,25 @@ imports = sa.Table(
 )
 """``data_until``: the latest day the file's data covers (its rows, or ``--as-of``); ``unit``:
 the one unit the file's rows belong to, when they all belong to one (a unit's own export)."""
+
+exchanged_documents = sa.Table(
+    "exchanged_documents",
+    metadata,
+    sa.Column("document_id", sa.String(512), primary_key=True),
+    sa.Column("organ_id", sa.String(128), nullable=False),
+    sa.Column("number", sa.String(64), nullable=True),
+    sa.Column("notation", sa.String(128), nullable=True),
+    sa.Column("promulgated_on", sa.Date, nullable=True),
+    sa.Column("author", sa.Text, nullable=True),
+    sa.Column("subject", sa.Text, nullable=True),
+    sa.Column("doc_type", sa.Text, nullable=True),
+    sa.Column("status_code", sa.String(8), nullable=True),
+    sa.Column("status_at", sa.Text, nullable=True),
+    sa.Column("package_sha256", sa.String(64), nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""Documents read from edXML packages (QCVN 102:2016): one row per document id
+("OrganId,yyyy/MM/dd,số/ký hiệu"); a status package updates ``status_code``."""
 
 RECORD_TABLES: dict[str, sa.Table] = {
     "documents": documents,

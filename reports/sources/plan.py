@@ -209,7 +209,7 @@ def _chunks(sheet: Sheet, part: bool) -> Iterator[tuple[list[int], list[list[obj
         raise ReadAgain(str(exc)) from exc
 
 
-def _pieces(job: ReadJob, path: Path, kind: str, size: int) -> list[Span] | None:
+def _pieces(job: ReadJob, path: Path, size: int) -> list[Span] | None:
     """Byte ranges of a big CSV file for the reading processes, or None to read it whole."""
     threshold = WORKER_BYTES if SPLIT_BYTES is None else SPLIT_BYTES
     if READERS < 2 or size <= threshold or job.skip_invalid:
@@ -241,7 +241,7 @@ def split_job(job: ReadJob, sizes: Sequence[int], *, ranges: bool = True) -> lis
     for kind, files in by_kind.items():
         cut = None
         if ranges and len(files) == 1:
-            cut = _pieces(job, files[0][1], kind, size_of[files[0][0]])
+            cut = _pieces(job, files[0][1], size_of[files[0][0]])
         if cut:
             ends = [s.end if s.end is not None else size_of[files[0][0]] for s in cut]
             items.extend((end - s.start, files, s) for s, end in zip(cut, ends, strict=True))

@@ -161,52 +161,52 @@ def read_sheets(job: ReadJob) -> Iterator[Part]:
     A part of a split file raises :class:`ReadAgain` at its first problem of any kind: the
     import then reads the file whole, for exactly the problems one reader reports."""
     for index, (position, path) in enumerate(job.paths):
-        file = str(path)
         span = job.pieces[index] if job.pieces else None
-        if span is not None:
-            kind_name = job.kind or kind_from_name(path)
-            assert kind_name is not None
-            try:
-                sheets = [(KINDS[kind_name], read_csv(path, file, span=span)[0], file)]
-            except BaocaoError as exc:
-                raise ReadAgain(str(exc)) from exc
-        else:
-            sheets = sheets_of(path, file, job.kind, job.encoding)
-        pieces = span.count if span else 1
-        for number, (kind, sheet, shown) in enumerate(sheets):
-            try:
-                # no mapping file: the shipped header dictionary, below any title block
-                sheet, found = recognise(kind, sheet, shown, job.mapping, CHUNK_ROWS)
-                validator = Validator(kind, sheet.header, shown, found.mapping)
-                table = SheetTable(shown, kind, "", header=sheet.header, notes=found.notes)
-                counts: rollup.Counts = {}
-                counted = kind.name in rollup.COUNTED_KINDS
-                yield SheetStart(kind.name, (position, number), pieces)
-                for numbers, chunk in _chunks(sheet, span is not None):
-                    table.total += len(chunk)
-                    valid = validator.validate(numbers, chunk, table)
-                    if table.problems and span is not None:
-                        raise ReadAgain(f"{file}: problems in a part")
-                    if table.problems and not job.skip_invalid:
-                        table.rejected.clear()  # kept only to be written out with --skip-invalid
-                        continue  # keep reading to report every bad row; nothing is written
-                    if counted:
-                        rollup.tally(kind.name, valid, counts)
-                    yield valid
-            finally:
-                sheet.close()
-            sheet_name = sheet.name if shown != file else ""
-            yield SheetEnd(path, sheet_name, (position, number), table, counts, pieces)
+        if span is None:
+            yield from _read_file(job, position, path, None)
+            continue
+        try:
+            yield from _read_file(job, position, path, span)
+        except BaocaoError as exc:
+            raise ReadAgain(str(exc)) from exc
 
 
-def _chunks(sheet: Sheet, part: bool) -> Iterator[tuple[list[int], list[list[object]]]]:
-    if not part:
-        yield from sheet.chunks(CHUNK_ROWS)
-        return
-    try:
-        yield from sheet.chunks(CHUNK_ROWS)
-    except BaocaoError as exc:
-        raise ReadAgain(str(exc)) from exc
+def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> Iterator[Part]:
+    file = str(path)
+    if span is not None:
+        kind_name = job.kind or kind_from_name(path)
+        assert kind_name is not None
+        sheets = [(KINDS[kind_name], read_csv(path, file, span=span)[0], file)]
+    else:
+        sheets = sheets_of(path, file, job.kind, job.encoding)
+    pieces = span.count if span else 1
+    for number, (kind, sheet, shown) in enumerate(sheets):
+        try:
+            # no mapping file: the shipped header dictionary, below any title block
+            first_row = sheet.header
+            sheet, found = recognise(kind, sheet, shown, job.mapping, CHUNK_ROWS)
+            if span is not None and sheet.header != first_row:
+                raise ReadAgain(f"{file}: a title block above the header")  # only part 0 has it
+            validator = Validator(kind, sheet.header, shown, found.mapping)
+            table = SheetTable(shown, kind, "", header=sheet.header, notes=found.notes)
+            counts: rollup.Counts = {}
+            counted = kind.name in rollup.COUNTED_KINDS
+            yield SheetStart(kind.name, (position, number), pieces)
+            for numbers, chunk in sheet.chunks(CHUNK_ROWS):
+                table.total += len(chunk)
+                valid = validator.validate(numbers, chunk, table)
+                if table.problems and span is not None:
+                    raise ReadAgain(f"{file}: problems in a part")
+                if table.problems and not job.skip_invalid:
+                    table.rejected.clear()  # kept only to be written out with --skip-invalid
+                    continue  # keep reading to report every bad row; nothing is written
+                if counted:
+                    rollup.tally(kind.name, valid, counts)
+                yield valid
+        finally:
+            sheet.close()
+        sheet_name = sheet.name if shown != file else ""
+        yield SheetEnd(path, sheet_name, (position, number), table, counts, pieces)
 
 
 def _pieces(job: ReadJob, path: Path, size: int) -> list[Span] | None:

@@ -4,12 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean lock
 
-$(STAMP): pyproject.toml
+# The versions tested are pinned in constraints.txt: a new release cannot break `make test`.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -26,6 +27,12 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# After raising a dependency in pyproject.toml: install it (pip install -e '.[dev]' -U NAME),
+# run `make test`, then pin what passed.
+lock: $(STAMP)
+	{ grep '^#' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^-e '; } > constraints.new
+	mv constraints.new constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

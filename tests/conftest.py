@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 
 from reports.core.model import Report
@@ -22,6 +25,16 @@ if TYPE_CHECKING:
     from tests.smtp import SmtpServer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests: the same examples on every run (a failure is reproduced by running it again),
+# no example database written into the checkout, no deadline on a shared machine. The
+# "thorough" profile tries many more, with new examples each run:
+#   HYPOTHESIS_PROFILE=thorough .venv/bin/pytest tests/test_properties.py
+hypothesis_settings.register_profile(
+    "ci", max_examples=60, deadline=None, derandomize=True, database=None, print_blob=True
+)
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # `baocao init` records the office folder in the user's configuration folder and later commands
 # read it: every test (and every command a test starts) gets an empty one of its own.
@@ -90,6 +103,62 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = open_store(db_url)
     yield eng
     eng.dispose()
+
+
+ImportStep = tuple[Sequence[Path], "date | None"]
+"""Files imported together, and the ``as_of`` date of that import (None: none given)."""
+
+_TEMPLATES: dict[tuple[object, ...], Path] = {}
+_TEMPLATE_DIR = Path(tempfile.mkdtemp(prefix="baocao-test-stores-"))
+atexit.register(shutil.rmtree, _TEMPLATE_DIR, True)
+
+
+def imported_store(
+    url: str, steps: Sequence[ImportStep], *, busy_timeout_s: float = 30.0
+) -> Engine:
+    """A store at ``url`` holding what ``steps`` import, in order.
+
+    A SQLite file is a copy of a template imported once per test run for the same files (the
+    sample city takes about a second to import; a copy takes milliseconds); PostgreSQL imports.
+    """
+    from reports.sources.importer import import_files
+
+    def run(engine: Engine) -> None:
+        for files, as_of in steps:
+            import_files(engine, list(files), as_of=as_of)
+
+    if not url.startswith("sqlite:///"):
+        engine = open_store(url, busy_timeout_s=busy_timeout_s)
+        run(engine)
+        return engine
+    key = tuple(
+        (tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files), as_of)
+        for files, as_of in steps
+    )
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = _TEMPLATE_DIR / f"{len(_TEMPLATES)}.sqlite"
+        engine = open_store(f"sqlite:///{template}")
+        run(engine)
+        engine.dispose()  # the last connection out checkpoints the WAL: one file to copy
+        _TEMPLATES[key] = template
+    target = Path(url.removeprefix("sqlite:///"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return open_store(url, busy_timeout_s=busy_timeout_s)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at its lowest cost in tests: the defaults take about half a second per hash or
+    login, and the web tests make and check hundreds. The real parameters, and the rehash at
+    login when they change, are tested by test_rehash_on_login_when_parameters_change."""
+    from argon2 import PasswordHasher
+
+    import reports.accounts.users as accounts
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", cheap)
 
 
 @pytest.fixture

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,10 +19,28 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 
-def free_port() -> int:
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections while the block runs: bound (so no one
+    else can take it) and never listening."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        yield int(s.getsockname()[1])
+
+
+class _Controller(Controller):
+    """aiosmtpd's controller, listening on a port the system chooses (port 0), read back once
+    bound: no port picked beforehand that another process could take in between."""
+
+    def _create_server(self) -> Coroutine[Any, Any, asyncio.AbstractServer]:
+        async def create() -> asyncio.AbstractServer:
+            server = await self.loop.create_server(
+                self._factory_invoker, host=self.hostname, port=0, ssl=self.ssl_context
+            )
+            self.port = int(server.sockets[0].getsockname()[1])
+            return server
+
+        return create()
 
 
 @dataclass
@@ -117,7 +137,6 @@ class SmtpServer:
         self, certificate: tuple[Path, Path] | None = None, login: Login | None = None
     ) -> None:
         self.handler = Handler()
-        self.port = free_port()
         options: dict[str, Any] = {}
         if certificate is not None:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -125,7 +144,12 @@ class SmtpServer:
             options["tls_context"] = context
         if login is not None:
             options["authenticator"] = login
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
+        self.controller = _Controller(self.handler, hostname="127.0.0.1", port=0, **options)
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (once started)."""
+        return int(self.controller.port)
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()

@@ -24,10 +24,9 @@ from reports.runs import ledger
 from reports.sample.city import write_sample
 from reports.schedule.runner import run_job
 from reports.settings.load import Settings
-from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.store.schema import approvals
-from tests.conftest import mail_settings, make_report
+from tests.conftest import imported_store, mail_settings, make_report
 from tests.smtp import SmtpServer
 
 WEEK = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
@@ -57,9 +56,8 @@ def _dispose_engines() -> Iterator[None]:
 
 
 def _store(url: str, sample: dict[str, Path], skip: tuple[str, ...] = ()) -> Engine:
-    engine = open_store(url)
+    engine = imported_store(url, [([sample[k] for k in ORDER if k not in skip], None)])
     _OPEN.append(engine)
-    import_files(engine, [sample[k] for k in ORDER if k not in skip])
     return engine
 
 
@@ -111,6 +109,20 @@ def _number_line(data: bytes) -> str:
     return str(docx.Document(io.BytesIO(data)).tables[0].rows[1].cells[0].paragraphs[0].text)
 
 
+def _headers(data: bytes) -> list[str]:
+    """The text of every page header that says something."""
+    document = docx.Document(io.BytesIO(data))
+    texts = []
+    for section in document.sections:
+        for header in (section.first_page_header, section.header):
+            texts += [p.text for p in header.paragraphs if p.text.strip() and not p.text.isdigit()]
+    return texts
+
+
+def _date_line(data: bytes) -> str:
+    return str(docx.Document(io.BytesIO(data)).tables[0].rows[1].cells[1].paragraphs[0].text)
+
+
 def _attachments(msg: EmailMessage) -> dict[str, bytes]:
     return {str(a.get_filename()): a.get_content() for a in msg.iter_attachments()}
 
@@ -143,8 +155,12 @@ def test_approval_run_mails_only_the_approver_then_approve_sends_the_numbered_fi
     assert f"Xem và duyệt: https://baocao.vp.hanoi.gov.vn/drafts/{outcome.run_id}" in body
     draft_files = {f.name: f.read_bytes() for f in outcome.files}
     assert _attachments(ask) == draft_files
-    assert _number_line(draft_files["BC-tuan-2020-09-21_2020-09-28.docx"]) == "Số: \xa0" * 0 + (
-        "Số: " + "\xa0" * 6 + "/BC-VP"
+    # the draft says it is one: in its name and on every page, with no number and no date
+    draft_docx = draft_files["DU-THAO-BC-tuan-2020-09-21_2020-09-28.docx"]
+    assert _number_line(draft_docx) == "Số: \xa0" * 0 + ("Số: " + "\xa0" * 6 + "/BC-VP")
+    assert _headers(draft_docx) == ["DỰ THẢO", "DỰ THẢO"]  # first page and the others
+    assert _date_line(draft_docx).endswith(
+        "ngày \xa0\xa0\xa0\xa0\xa0 tháng \xa0\xa0\xa0\xa0\xa0 năm \xa0\xa0\xa0\xa0\xa0"
     )
     assert ledger.latest(engine, "bao-cao-tuan", WEEK).status == ledger.AWAITING  # type: ignore[union-attr]
     (queued,) = approval.drafts(engine)
@@ -169,9 +185,11 @@ def test_approval_run_mails_only_the_approver_then_approve_sends_the_numbered_fi
     final_docx = frozen["BC-tuan-2020-09-21_2020-09-28.docx"]
     assert final_docx is not None
     assert _number_line(final_docx) == "Số: 01/BC-VP"
+    assert _headers(final_docx) == []  # no longer a draft
+    assert _date_line(final_docx).endswith("ngày 28 tháng 9 năm 2020")
     # the workbook is the approved one, byte for byte
     xlsx = "BC-tuan-2020-09-21_2020-09-28.xlsx"
-    assert frozen[xlsx] == draft_files[xlsx]
+    assert frozen[xlsx] == draft_files["DU-THAO-" + xlsx]
 
     twice = approval.approve(engine, s, outcome.run_id, APPROVER, now=APPROVED_ON)  # type: ignore[arg-type]
     assert twice.message.startswith("Văn bản số 01/BC-VP (lần chạy #")
@@ -295,6 +313,11 @@ def test_regenerating_after_approval_voids_it(
             sa.select(approvals.c.state).where(approvals.c.id == first_id)
         ).scalar()
     assert state == approval.VOID
+    # the draft that was approved is kept as it was; the new one is written beside it
+    for f in failed.draft.files:
+        assert register.sha256(f.path.read_bytes()) == f.sha256
+    new_files = approval.draft(engine, run_id).files
+    assert not {f.path for f in new_files} & {f.path for f in failed.draft.files}
     assert [m["X-Envelope-To"] for m in smtp_server.handler.messages] == [APPROVER, APPROVER]
     # the voided approval sends nothing; the new draft needs its own, and its own number
     again = approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON)

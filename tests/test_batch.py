@@ -20,7 +20,7 @@ from reports.schedule.runner import run_job
 from reports.settings.load import Settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
-from tests.conftest import mail_settings
+from tests.conftest import imported_store, mail_settings
 from tests.smtp import SmtpServer
 
 WEEK = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
@@ -79,7 +79,7 @@ def test_sqlite_and_postgresql_give_identical_figures(
 def test_generate_all_units_writes_a_folder_per_unit(
     tmp_path: Path, sample: list[Path], sqlite_url: str
 ) -> None:
-    import_files(open_store(sqlite_url), sample)
+    imported_store(sqlite_url, [(sample, None)]).dispose()
     out = tmp_path / "out"
     r = _cli(
         *_ALL_UNITS, "--format", "docx,xlsx", "--out", str(out), "--workers", "2", db=sqlite_url
@@ -100,7 +100,7 @@ def test_generate_all_units_writes_a_folder_per_unit(
 def test_one_unit_failing_does_not_stop_the_others(
     tmp_path: Path, sample: list[Path], sqlite_url: str
 ) -> None:
-    import_files(open_store(sqlite_url), sample)
+    imported_store(sqlite_url, [(sample, None)]).dispose()
     out = tmp_path / "out"
     out.mkdir()
     (out / "P-PHUC-XA").write_text("a file where the unit's folder should be")
@@ -114,8 +114,7 @@ def test_one_unit_failing_does_not_stop_the_others(
 def test_a_job_for_all_units_mails_each_unit_its_own_report(
     settings: Settings, smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
 ) -> None:
-    engine = open_store(sqlite_url)
-    import_files(engine, sample)
+    engine = imported_store(sqlite_url, [(sample, None)])
     job = parse_job(
         tmp_path / "don-vi.toml",
         {

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from reports.ops.office import init_office
 from reports.render.pdf import soffice
 from reports.store.db import open_store
 from tests.conftest import need
-from tests.smtp import SmtpServer, free_port
+from tests.smtp import SmtpServer, refused_port
 from tests.test_cli import run
 
 ALL = [
@@ -91,8 +92,17 @@ def _no_libreoffice(folder: Path, env: dict[str, str]) -> None:
     env["PATH"] = str(bin_dir)
 
 
+_HELD = ExitStack()
+
+
+@pytest.fixture(autouse=True)
+def _release_held_ports() -> Iterator[None]:
+    yield
+    _HELD.close()
+
+
 def _no_smtp(folder: Path, env: dict[str, str]) -> None:
-    env["BAOCAO_SMTP_PORT"] = str(free_port())
+    env["BAOCAO_SMTP_PORT"] = str(_HELD.enter_context(refused_port()))
 
 
 def _smtp_user_without_password(folder: Path, env: dict[str, str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -106,11 +107,14 @@ def test_a_child_leaves_when_its_parent_is_killed(tmp_path: Path) -> None:
         child = int(parent.stdout.readline())
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if not _running(child):
-            break
-        time.sleep(0.1)
-    else:
+    try:
+        pidfd = os.pidfd_open(child)  # readable once the child has exited
+    except ProcessLookupError:
+        return  # gone already
+    try:
+        exited, _, _ = select.select([pidfd], [], [], 10)
+    finally:
+        os.close(pidfd)
+    if not exited and _running(child):
         os.kill(child, signal.SIGKILL)
         pytest.fail("the child outlived its killed parent")

@@ -8,14 +8,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import date
+from importlib.metadata import Distribution, distribution
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from reports.sample.city import write_sample
 from reports.settings.load import PROJECT_ROOT
@@ -90,11 +92,55 @@ def venv(wheel: Path) -> Iterator[Path]:
          "--no-deps", "--no-index", "-q", str(wheel)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
-    (site / "zz_test_deps.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
-    subprocess.run(["chmod", "-R", "a-w", str(env)], check=True)
+    _copy_runtime_dependencies(site)
+    subprocess.run(["chmod", "-R", "a+rX,a-w", str(env)], check=True)
+    # the unprivileged user must be able to start this interpreter and import the package
+    r = subprocess.run(
+        [*_as_user(), str(env / "bin" / "python"), "-c", "import reports.program"],
+        capture_output=True, text=True, cwd=top,
+    )  # fmt: skip
+    need(r.returncode == 0, f"an interpreter the unprivileged user can run: {r.stderr[-300:]}")
     yield env
     subprocess.run(["chmod", "-R", "u+w", str(env)], check=True)
     shutil.rmtree(top, ignore_errors=True)
+
+
+def _runtime_distributions() -> list[Distribution]:
+    """baocao's runtime dependencies, recursively, as installed in the test venv (no extras of
+    baocao itself; the extras a requirement names, such as psycopg[binary], are followed)."""
+    seen: dict[str, Distribution] = {}
+    done: set[tuple[str, frozenset[str]]] = set()
+    todo: list[tuple[str, frozenset[str]]] = [("baocao", frozenset())]
+    while todo:
+        name, extras = todo.pop()
+        key = canonicalize_name(name)
+        if (key, extras) in done:
+            continue
+        done.add((key, extras))
+        dist = distribution(name)
+        if key != "baocao":
+            seen[key] = dist
+        for text in dist.requires or []:
+            req = Requirement(text)
+            if req.marker is None or any(
+                req.marker.evaluate({"extra": extra}) for extra in (extras or {""})
+            ):
+                todo.append((req.name, frozenset(req.extras)))
+    return list(seen.values())
+
+
+def _copy_runtime_dependencies(site: Path) -> None:
+    """Copy the installed files of baocao's dependencies into ``site`` (offline, and readable by
+    any user wherever the clone is: no ``.pth`` file pointing back into the test venv)."""
+    for dist in _runtime_distributions():
+        for file in dist.files or []:
+            if ".." in file.parts or file.suffix == ".pyc":
+                continue  # console scripts outside site-packages; caches rebuild themselves
+            source = Path(str(dist.locate_file(file)))
+            if source.is_file():
+                target = site / file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
 
 
 def _tree(root: Path) -> dict[str, tuple[int, int]]:

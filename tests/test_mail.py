@@ -86,11 +86,10 @@ def test_temporary_refusal_is_retried_and_delivered_once(
 def test_connection_refused_is_temporary_and_said_clearly(
     settings: Settings, tmp_path: Path
 ) -> None:
-    from tests.smtp import free_port
+    from tests.smtp import refused_port
 
-    port = free_port()
-    s = replace(settings, smtp=replace(settings.smtp, port=port, retries=2, retry_backoff_s=0))
-    with pytest.raises(DeliveryError) as info:
+    with refused_port() as port, pytest.raises(DeliveryError) as info:
+        s = replace(settings, smtp=replace(settings.smtp, port=port, retries=2, retry_backoff_s=0))
         mail.send(s.smtp, _message(s, _files(tmp_path)), "a@ubnd.gov.vn", sleep=lambda _: None)
     assert not info.value.permanent
     assert str(info.value).startswith(

@@ -28,7 +28,7 @@ from reports.settings.load import PROJECT_ROOT, Settings, load_settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.store.schema import runs
-from tests.conftest import mail_settings
+from tests.conftest import imported_store, mail_settings
 from tests.smtp import SmtpServer
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -46,9 +46,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def _store(url: str, sample: list[Path]) -> Engine:
-    engine = open_store(url)
-    import_files(engine, sample)
-    return engine
+    return imported_store(url, [(sample, None)])
 
 
 def _job(tmp_path: Path, **extra: object) -> Job:
@@ -62,7 +60,9 @@ def _job(tmp_path: Path, **extra: object) -> Job:
     return parse_job(tmp_path / "bao-cao-tuan.toml", raw)
 
 
-def _write_settings(tmp_path: Path, db_url: str, smtp_port: int, lease_s: int = 600) -> Path:
+def _write_settings(
+    tmp_path: Path, db_url: str, smtp_port: int, lease_s: int = 600, busy_timeout_s: float = 30
+) -> Path:
     jobs = tmp_path / "jobs"
     jobs.mkdir(exist_ok=True)
     (jobs / "bao-cao-tuan.toml").write_text(
@@ -72,7 +72,7 @@ def _write_settings(tmp_path: Path, db_url: str, smtp_port: int, lease_s: int = 
     )
     path = tmp_path / "baocao.toml"
     path.write_text(
-        f'[database]\nurl = "{db_url}"\n'
+        f'[database]\nurl = "{db_url}"\nbusy_timeout_s = {busy_timeout_s}\n'
         f'[paths]\ntemplates = "{PROJECT_ROOT / "templates"}"\njobs = "{jobs}"\noutput = "{tmp_path / "out"}"\n'
         f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nmail_from = "baocao@vp.hanoi.gov.vn"\n'
         f'owner = "it@vp.hanoi.gov.vn"\nretry_backoff_s = 0.01\n'
@@ -626,7 +626,9 @@ def test_a_write_lock_over_the_fire_time_delays_the_run_until_it_goes(
     from reports.schedule.service import start
 
     engine = _store(sqlite_url, sample)
-    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    # a busy timeout of 1 s (30 s by default) runs out sooner; what follows is the same
+    config = _write_settings(tmp_path, sqlite_url, smtp_server.port, busy_timeout_s=1)
+    settings = load_settings(config, environ={})
     done = threading.Event()
     errors: list[object] = []
     retried = _Records("retrying in")
@@ -640,7 +642,7 @@ def test_a_write_lock_over_the_fire_time_delays_the_run_until_it_goes(
         try:
             traveller.move_to(datetime(2020, 9, 28, 8, 0, 5, tzinfo=HCM))
             scheduler.wakeup()
-            # SQLite's busy timeout (30 s) ran out at least once, and the call is being retried
+            # SQLite's busy timeout ran out at least once, and the call is being retried
             assert retried.seen.wait(120), "nothing was retried"
             assert not done.is_set()
         finally:
@@ -665,7 +667,7 @@ def test_a_lock_longer_than_the_retries_stops_the_scheduler_and_a_restart_runs_i
     from reports.schedule.service import start, watch
 
     engine = _store(sqlite_url, sample)
-    config = _write_settings(tmp_path, sqlite_url, smtp_server.port)
+    config = _write_settings(tmp_path, sqlite_url, smtp_server.port, busy_timeout_s=1)
     config.write_text(
         config.read_text(encoding="utf-8").replace(
             "[scheduler]\n", "[scheduler]\ndb_retry_s = 1\n"

@@ -54,6 +54,14 @@ def test_defaults_and_district_office(tmp_path: Path) -> None:
             'timezone = "Asia/Hanoi_Nope"\n',
             "Cấu hình timezone ({f}): không có múi giờ 'Asia/Hanoi_Nope'",
         ),
+        (
+            "[database]\nbusy_timeout_s = 0\n",
+            "Cấu hình database.busy_timeout_s ({f}): phải là số giây dương, nhận được 0",
+        ),
+        (
+            '[database]\nbusy_timeout = "30"\n',
+            "Cấu hình database.busy_timeout ({f}): không có khóa này; dùng url hoặc busy_timeout_s",
+        ),
         ("[report\n", None),
     ],
 )
@@ -88,3 +96,17 @@ def test_db_url_forms(tmp_path: Path) -> None:
 def test_missing_settings_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="không tìm thấy tệp"):
         load_settings(tmp_path / "none.toml", environ={})
+
+
+def test_the_sqlite_busy_timeout_is_a_setting(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from reports.store.db import open_store
+
+    assert _load(tmp_path, "").database_busy_timeout_s == 30.0
+    s = _load(tmp_path, "[database]\nbusy_timeout_s = 1.5\n")
+    assert s.database_busy_timeout_s == 1.5
+    engine = open_store(s.database_url, busy_timeout_s=s.database_busy_timeout_s)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 1500
+    engine.dispose()

@@ -19,6 +19,7 @@ from reports.compose import report_json
 from reports.core import vi
 from reports.core.errors import ApprovalError
 from reports.core.model import FIGURE_INFO, Report
+from reports.core.period_time import restore_period
 from reports.core.periods import ReportPeriod
 from reports.runs import ledger
 from reports.runs.jobs import Job
@@ -134,7 +135,13 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _select() -> sa.Select[tuple[object, ...]]:
     return sa.select(
-        approvals, runs.c.job_id, runs.c.period_start, runs.c.period_end, runs.c.unit
+        approvals,
+        runs.c.job_id,
+        runs.c.period_start,
+        runs.c.period_end,
+        runs.c.unit,
+        runs.c.kind,
+        runs.c.cutoff,
     ).join(runs, runs.c.id == approvals.c.run_id)
 
 
@@ -144,7 +151,7 @@ def _draft(row: sa.Row[tuple[object, ...]]) -> Draft:
         id=m["id"],
         run_id=m["run_id"],
         job_id=m["job_id"],
-        period=ReportPeriod(m["period_start"], m["period_end"]),
+        period=restore_period(m["period_start"], m["period_end"], m["kind"], m["cutoff"]),
         unit=m["unit"],
         state=m["state"],
         approvers=tuple(json.loads(m["approvers"])),
@@ -246,7 +253,7 @@ def prepare_draft(conn: Connection, job: Job, report: Report) -> Report:
     """A draft's report: no number yet (the register gives it on approval), and the line
     saying which released document it replaces, when there is one."""
     old = released(conn, job.id, report.period, job.unit or "")
-    return replace(report, number="", replaces=replacement_line(old) if old else "")
+    return replace(report, number="", draft=True, replaces=replacement_line(old) if old else "")
 
 
 def submit(

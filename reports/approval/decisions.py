@@ -12,13 +12,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.approval import register
+from reports.approval.approvers import require_approver
 from reports.approval.core import (
     APPROVED,
     PENDING,
@@ -34,7 +35,7 @@ from reports.approval.core import (
     report_of,
 )
 from reports.core.errors import ApprovalError
-from reports.core.files import atomic_output, safe_name
+from reports.core.files import DRAFT_PREFIX, atomic_output, safe_name
 from reports.core.model import Report
 from reports.runs import ledger
 from reports.runs.jobs import Job, find_job
@@ -87,13 +88,12 @@ def _final_files(
     out: list[Path] = []
     docx: Path | None = None
     for f in d.files:
-        target = folder / f.path.name
+        target = folder / f.path.name.removeprefix(DRAFT_PREFIX)  # no longer a draft
         if copy:
             with atomic_output(target) as tmp_path:
                 shutil.copyfile(f.path, tmp_path)
             out.append(target)
         elif f.path.suffix == ".docx":
-            _same_as_approved(settings, report, d, f)
             docx = render_docx(numbered, settings, target)
             out.append(docx)
         elif f.path.suffix == ".pdf":
@@ -101,7 +101,7 @@ def _final_files(
 
             with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
                 source = docx or render_docx(
-                    numbered, settings, Path(tmp) / f.path.with_suffix(".docx").name
+                    numbered, settings, Path(tmp) / target.with_suffix(".docx").name
                 )
                 out.append(convert_to_pdf(source, folder, timeout_s=settings.pdf_timeout_s))
         else:
@@ -136,16 +136,20 @@ def approve(
     *,
     now: datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    where: str = "",
 ) -> Decision:
     """Approve the draft of run #``run_id`` as ``by``: number it, freeze it, deliver it once.
 
+    Only one of the job's approvers may (anyone else is refused and the attempt recorded).
     Already approved and delivered: nothing happens again. Approved but not all delivered (a
-    mail server down): the delivery resumes, those already mailed are skipped.
+    mail server down): the delivery resumes, those already mailed are skipped. ``where`` (the
+    host or address the decision came from) goes into the evidence pack.
     """
     from reports.approval.delivery import deliver_approved
 
     now = now or datetime.now(UTC)
     d = draft(engine, run_id)
+    require_approver(engine, d, by, "approve", where)
     job = find_job(settings.jobs_dir, d.job_id, settings.smtp.owner)
     if d.state == RELEASED:
         return Decision(
@@ -173,16 +177,22 @@ def approve(
 
             if problem := approval_problem(engine, settings, job.form, d.period, d.unit or None):
                 raise ApprovalError(f"Không duyệt lần chạy #{run_id}: {problem}")
-        if not _number_and_freeze(engine, settings, job, d, by, now):
-            d = draft(engine, run_id)
-            return Decision(
-                f"Bản dự thảo của lần chạy #{run_id} vừa được {d.decided_by} xử lý "
-                f"({STATE_VI[d.state]}); không gửi lại.",
-                d,
-                [],
-                {},
-            )
+        report = report_of(engine, d.id)
+        for f in d.files:
+            if f.path.suffix == ".docx" and not job.form:
+                _same_as_approved(settings, report, d, f)
+        issued = now.astimezone(settings.tz).date()
+        if not _number(engine, d, by, where, now, issued) or not _freeze(
+            engine, settings, job, draft(engine, run_id), now
+        ):
+            return _busy(engine, run_id)
         run = ledger.get(engine, run_id)
+    elif _stalled(settings, d, now):
+        if not _freeze(engine, settings, job, d, now):
+            return _busy(engine, run_id)
+        run = ledger.get(engine, run_id)
+    elif d.state == APPROVED and not d.final_files:
+        return _busy(engine, run_id)
     if job.signed_pdf and not any(f.path.name.endswith("-da-ky.pdf") for f in d.final_files):
         d = draft(engine, run_id)
         return Decision(
@@ -192,7 +202,7 @@ def approve(
             [],
             {},
         )
-    if d.state == APPROVED:  # approved before, not all delivered (mail server down, …)
+    if d.state == APPROVED and run is None:  # approved before, not all delivered
         claim = ledger.claim(
             engine,
             d.job_id,
@@ -213,44 +223,99 @@ def approve(
     return Decision(outcome.message, draft(engine, run_id), outcome.sent, outcome.failed)
 
 
+def _busy(engine: Engine, run_id: int) -> Decision:
+    d = draft(engine, run_id)
+    return Decision(
+        f"Bản dự thảo của lần chạy #{run_id} vừa được {d.decided_by} xử lý "
+        f"({STATE_VI[d.state]}); không gửi lại.",
+        d,
+        [],
+        {},
+    )
+
+
 def _pdf_of(d: Draft) -> str:
     return next((str(f.path) for f in d.final_files if f.path.suffix == ".pdf"), "")
 
 
-def _number_and_freeze(
-    engine: Engine, settings: Settings, job: Job, d: Draft, by: str, now: datetime
-) -> bool:
-    """One transaction: the decision, the number, the frozen files, the run claimed to send;
-    False when someone else decided first (nothing is changed then)."""
-    report = report_of(engine, d.id)
-    issued = now.astimezone(settings.tz).date()
-    prefix = report.reference_prefix
+def _number(engine: Engine, d: Draft, by: str, where: str, now: datetime, issued: date) -> bool:
+    """The decision and the number, in one short transaction (the register's row is locked
+    only for this); False when someone else decided first (nothing is changed then)."""
+    prefix = report_of(engine, d.id).reference_prefix
     with engine.begin() as conn:
         won = conn.execute(
             sa.update(approvals)
             .where(approvals.c.id == d.id, approvals.c.state == PENDING)
-            .values(state=APPROVED, decided_by=by, decided_at=now)
+            .values(state=APPROVED, decided_by=by, decided_at=now, decided_from=where or None)
         ).rowcount
         if won != 1:
             return False  # decided meanwhile by someone else
-        number = register.next_number(conn, prefix, issued.year)
-        numbered = replace(report, number=str(number), issued_on=issued)
-        folder = d.files[0].path.parent / f"so-{number:02d}-{safe_name(prefix)}-{issued.year}"
-        final = [
-            FileRecord(p, register.store_file(conn, p.read_bytes()))
-            for p in _final_files(settings, report, numbered, d, folder, copy=bool(job.form))
-        ]
+        if (
+            d.number is not None
+            and d.prefix == prefix
+            and d.issued_on is not None
+            and (d.issued_on.year == issued.year)
+        ):
+            number = d.number  # given to this draft by an approval that failed to freeze
+        else:
+            number = register.next_number(conn, prefix, issued.year)
         conn.execute(
             sa.update(approvals)
             .where(approvals.c.id == d.id)
-            .values(
-                number=number,
-                prefix=prefix,
-                year=issued.year,
-                issued_on=issued,
-                final_files=dump_files(final),
-            )
+            .values(number=number, prefix=prefix, year=issued.year, issued_on=issued)
         )
+    return True
+
+
+def _freeze(engine: Engine, settings: Settings, job: Job, d: Draft, now: datetime) -> bool:
+    """Render the numbered files (LibreOffice, outside any transaction: an import or another
+    approval does not wait for it), then keep them and claim the run to send, in one
+    transaction; False when another process froze them first."""
+    assert d.number is not None and d.issued_on is not None and d.prefix is not None
+    report = report_of(engine, d.id)
+    numbered = replace(report, number=str(d.number), issued_on=d.issued_on, draft=False)
+    folder = d.files[0].path.parent / (
+        f"so-{d.number:02d}-{safe_name(d.prefix)}-{d.issued_on.year}"
+    )
+    try:
+        paths = _final_files(settings, report, numbered, d, folder, copy=bool(job.form))
+        return _keep(engine, settings, job, d, [(p, p.read_bytes()) for p in paths], now)
+    except BaseException:
+        with engine.begin() as conn:  # undecided again; the draft keeps its number (no gap)
+            conn.execute(
+                sa.update(approvals)
+                .where(
+                    approvals.c.id == d.id,
+                    approvals.c.state == APPROVED,
+                    approvals.c.final_files.is_(None),
+                )
+                .values(state=PENDING, decided_by=None, decided_at=None, decided_from=None)
+            )
+        raise
+
+
+def _keep(
+    engine: Engine,
+    settings: Settings,
+    job: Job,
+    d: Draft,
+    contents: list[tuple[Path, bytes]],
+    now: datetime,
+) -> bool:
+    """The numbered files kept and the run claimed to send, in one transaction."""
+    with engine.begin() as conn:
+        final = [FileRecord(p, register.store_file(conn, data)) for p, data in contents]
+        kept = conn.execute(
+            sa.update(approvals)
+            .where(
+                approvals.c.id == d.id,
+                approvals.c.state == APPROVED,
+                approvals.c.final_files.is_(None),
+            )
+            .values(final_files=dump_files(final))
+        ).rowcount
+        if kept != 1:
+            return False
         if job.signed_pdf:
             return True  # the run waits for the signed PDF (reports.approval.signed)
         claimed = conn.execute(
@@ -270,6 +335,14 @@ def _number_and_freeze(
     return True
 
 
+def _stalled(settings: Settings, d: Draft, now: datetime) -> bool:
+    """Numbered but not frozen for longer than a conversion may take: the process that
+    approved it died between the two steps, and this one finishes its work."""
+    if d.state != APPROVED or d.final_files or d.decided_at is None:
+        return False
+    return now - d.decided_at > timedelta(seconds=2 * settings.pdf_timeout_s + 60)
+
+
 def return_draft(
     engine: Engine,
     settings: Settings,
@@ -279,6 +352,7 @@ def return_draft(
     *,
     now: datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    where: str = "",
 ) -> Decision:
     """Send the draft back with ``comment`` (the specialist is told), or revoke an approval:
     a delivery in progress stops before its next recipient."""
@@ -288,6 +362,7 @@ def return_draft(
     if not comment.strip():
         raise ApprovalError('Trả lại cần ý kiến: --comment "điều cần sửa".')
     d = draft(engine, run_id)
+    require_approver(engine, d, by, "return", where)
     if d.state == RELEASED:
         raise ApprovalError(
             f"Văn bản số {d.reference} đã phát hành; không thu hồi được. Để sửa, ban hành văn "
@@ -301,7 +376,13 @@ def return_draft(
         changed = conn.execute(
             sa.update(approvals)
             .where(approvals.c.id == d.id, approvals.c.state == d.state)
-            .values(state=new_state, decided_by=by, decided_at=now, comment=comment)
+            .values(
+                state=new_state,
+                decided_by=by,
+                decided_at=now,
+                comment=comment,
+                decided_from=where or None,
+            )
         ).rowcount
         if changed != 1:
             raise ApprovalError(

@@ -75,7 +75,7 @@ def before_delivery(
         if current is not None and current.state == d_.APPROVED:
             if not force:
                 return deliver_approved(engine, settings, job, run, current, now, sleep)
-            files = _render_again(engine, settings, job, run, report, files)
+            files = _render_again(engine, settings, job, run, report, current)
             outcome.files = list(files)
     reasons = incomplete_reasons(report, zero_is_incomplete=not send_empty)
     if reasons and job.incomplete == "hold":
@@ -100,20 +100,23 @@ def _render_again(
     job: Job,
     run: ledger.Run,
     report: Report,
-    files: Sequence[Path],
+    approved: d_.Draft,
 ) -> list[Path]:
+    """The draft made again (``--force``) from the data as it is now, in a folder of its own
+    next to the approved draft's: the draft that was approved is kept as it was."""
     from reports.produce.pipeline import write_files
 
+    folder = approved.files[0].path.parent / f"tao-lai-{approved.id}"
     if job.form:
         from reports.forms.generate import write_form_files
 
         written = write_form_files(
-            engine, settings, job.form, run.period, job.unit, job.formats, files[0].parent
+            engine, settings, job.form, run.period, job.unit, job.formats, folder
         )
         ledger.record_files(engine, run, written)
         return written
     with engine.connect() as conn:
-        written = write_files(conn, settings, report, formats=job.formats, out_dir=files[0].parent)
+        written = write_files(conn, settings, report, formats=job.formats, out_dir=folder)
     ledger.record_files(engine, run, written)
     return written
 
@@ -180,6 +183,7 @@ def deliver_approved(
         outcome.message = f"Lần chạy #{run.id} không ở trạng thái gửi được; xem 'baocao runs'."
         return outcome
     paths = frozen_paths(engine, draft)
+    ledger.record_files(engine, fresh, paths)  # Lịch sử shows and serves what was sent
     outcome.files = paths
     report = replace(d_.report_of(engine, draft.id), number=str(draft.number))
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731

@@ -10,23 +10,27 @@ was approved.
 from __future__ import annotations
 
 import io
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.approval import core as d_
-from reports.approval import register
+from reports.approval import register, signer
 from reports.approval.decisions import Decision
+from reports.approval.pdf_diff import changes_beyond_signatures
+from reports.approval.signer import SignatureReport
 from reports.core.errors import ApprovalError
 from reports.core.files import atomic_output
 from reports.runs import ledger
 from reports.runs.jobs import find_job
 from reports.settings.load import Settings
 from reports.store.schema import approvals, runs
+
+log = logging.getLogger(__name__)
 
 SIGNED_SUFFIX = "-da-ky.pdf"
 
@@ -45,27 +49,23 @@ def is_signed(d: d_.Draft) -> bool:
     return any(f.path.name.endswith(SIGNED_SUFFIX) for f in d.final_files)
 
 
-def _trust_roots(settings: Settings) -> list[object]:
-    from asn1crypto import pem, x509
-
-    roots: list[object] = []
-    for name in settings.signing.trust_roots:
-        data = Path(name).read_bytes()
-        if pem.detect(data):
-            roots.extend(x509.Certificate.load(der) for _, _, der in pem.unarmor(data, True))
-        else:
-            roots.append(x509.Certificate.load(data))
-    return roots
-
-
-def check_signed(settings: Settings, approved: bytes, signed: bytes, reference: str) -> None:
-    """Raise :class:`ApprovalError` unless ``signed`` is ``approved`` plus one valid, trusted
-    signature over the whole file."""
+def check_signed(
+    settings: Settings,
+    approved: bytes,
+    signed: bytes,
+    reference: str,
+    approver: str,
+    approved_at: datetime,
+) -> SignatureReport:
+    """The signature's report when ``signed`` is ``approved`` plus one signature over the whole
+    file, whose revision changes nothing but signature fields, by a trusted certificate of
+    ``approver``, made after ``approved_at``; otherwise :class:`ApprovalError` with the reason
+    in Vietnamese."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
 
     other = (
         f"Tệp PDF đã ký không phải bản PDF đã duyệt của văn bản số {reference} (nội dung "
@@ -85,19 +85,65 @@ def check_signed(settings: Settings, approved: bytes, signed: bytes, reference: 
             f"nhận được {len(signatures)} chữ ký."
         )
     (signature,) = signatures
-    context = ValidationContext(trust_roots=_trust_roots(settings))  # type: ignore[arg-type]
-    status = validate_pdf_signature(signature, context)
+    try:
+        status = validate_pdf_signature(signature, signer.context(settings))
+    except (SignatureValidationError, PdfReadError, ValueError) as exc:
+        raise ApprovalError(f"Chữ ký trên văn bản số {reference} không đọc được ({exc}).") from exc
     if signature.signed_revision != revisions or status.coverage != (
         SignatureCoverageLevel.ENTIRE_FILE
     ):
         raise ApprovalError(other)
     if not (status.intact and status.valid):
         raise ApprovalError(f"Chữ ký trên văn bản số {reference} không hợp lệ.")
-    if not status.trusted:
+    changed = changes_beyond_signatures(approved, reader)
+    if changed is not None:
+        log.warning("signed PDF of %s refused: %s", reference, changed)
         raise ApprovalError(
-            f"Chứng thư số ký văn bản số {reference} không do nơi cấp tin cậy phát hành; thêm "
-            "chứng thư gốc của nơi cấp vào signing.trust_roots trong baocao.toml."
+            f"Bản đã ký của văn bản số {reference} sửa nội dung ngoài chữ ký (bản ký thêm thay "
+            "đổi trang hoặc đối tượng khác của bản đã duyệt); không nhận. Ký lại đúng tệp PDF "
+            "đã tải về, không chỉnh sửa."
         )
+    if not status.trusted:
+        problem = signer.certificate_problem(settings, status.signing_cert)
+        raise ApprovalError(
+            f"Chứng thư số ký văn bản số {reference} không được chấp nhận: "
+            f"{problem or 'chứng thư số không hợp lệ'}. Ký bằng chứng thư số còn hiệu lực do "
+            "nơi cấp có trong signing.trust_roots (baocao.toml) phát hành."
+        )
+    path = status.validation_path
+    anchor = signer.first_name(next(iter(path.iter_certs(include_root=True)))) if path else ""
+    report = signer.describe(settings, status, f"hợp lệ (chuỗi tin cậy đến {anchor})")
+    signer.require_signer(settings, report, approver)
+    if report.signed_at is None or report.signed_at < approved_at:
+        when = (
+            f"{report.signed_at.astimezone(settings.tz):%H:%M %d/%m/%Y}"
+            if report.signed_at
+            else "không có"
+        )
+        raise ApprovalError(
+            f"Thời điểm ký văn bản số {reference} ({when}) trước thời điểm duyệt "
+            f"({approved_at.astimezone(settings.tz):%H:%M %d/%m/%Y}); không nhận. Ký bản PDF "
+            "đã duyệt sau khi duyệt."
+        )
+    if report.revocation.startswith("không xác định") and not (
+        settings.signing.allow_unknown_revocation
+    ):
+        raise ApprovalError(
+            f"Không kiểm tra được tình trạng thu hồi chứng thư số ký văn bản số {reference} "
+            "(không xác định); không nhận. Nếu mạng của cơ quan không có internet, đặt "
+            "signing.allow_unknown_revocation = true trong baocao.toml."
+        )
+    return report
+
+
+def signature_of(engine: Engine, run_id: int) -> SignatureReport | None:
+    """The validation report kept when run #``run_id``'s signed PDF was accepted."""
+    d = d_.draft(engine, run_id)
+    with engine.connect() as conn:
+        text = conn.execute(
+            sa.select(approvals.c.signature_report).where(approvals.c.id == d.id)
+        ).scalar()
+    return SignatureReport.from_json(text) if text else None
 
 
 def accept_signed(
@@ -119,7 +165,8 @@ def accept_signed(
     pdf = approved_pdf(d)
     approved = register.stored_file(engine, pdf.sha256)
     assert approved is not None
-    check_signed(settings, approved, signed, str(d.reference))
+    assert d.decided_by is not None and d.decided_at is not None
+    report = check_signed(settings, approved, signed, str(d.reference), d.decided_by, d.decided_at)
     target = pdf.path.with_name(pdf.path.stem + SIGNED_SUFFIX)
     with atomic_output(target) as tmp:
         tmp.write_bytes(signed)
@@ -131,7 +178,12 @@ def accept_signed(
         kept = conn.execute(
             sa.update(approvals)
             .where(approvals.c.id == d.id, approvals.c.state == d_.APPROVED)
-            .values(final_files=d_.dump_files(final))
+            .values(
+                final_files=d_.dump_files(final),
+                signed_by=f"{report.signer} <{', '.join(report.emails)}>",
+                signed_at=report.signed_at,
+                signature_report=report.to_json(approved_pdf_sha256=pdf.sha256),
+            )
         ).rowcount
         claimed = conn.execute(
             sa.update(runs)

@@ -59,7 +59,10 @@ class AppContext:
         if self._engine is None:
             from reports.store.db import open_store
 
-            self._engine = open_store(self.settings.database_url)
+            self._engine = open_store(
+                self.settings.database_url,
+                busy_timeout_s=self.settings.database_busy_timeout_s,
+            )
         return self._engine
 
 

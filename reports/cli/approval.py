@@ -17,6 +17,13 @@ def _who(by: str | None) -> str:
     return by or getpass.getuser()
 
 
+def _where() -> str:
+    """Where a decision on the command line came from (for the evidence pack)."""
+    import socket
+
+    return f"dòng lệnh, máy {socket.gethostname()}, người dùng máy {getpass.getuser()}"
+
+
 @cli.command()
 @click.option("--all", "show_all", is_flag=True, help="Cả các bản đã duyệt, trả lại, phát hành.")
 @click.pass_context
@@ -49,13 +56,16 @@ def drafts(ctx: click.Context, show_all: bool) -> None:
 
 @cli.command()
 @click.argument("run_id", type=int)
-@click.option("--by", help="Người duyệt (mặc định: tên đăng nhập máy).")
+@click.option(
+    "--by",
+    help="Người duyệt: địa chỉ thư hoặc tên đăng nhập có trong approvers của công việc.",
+)
 @click.pass_context
 def approve(ctx: click.Context, run_id: int, by: str | None) -> None:
     """Duyệt bản dự thảo của lần chạy RUN_ID: cấp số, chốt tệp, gửi người nhận một lần."""
     from reports import approval
 
-    decision = approval.approve(engine_of(ctx), settings_of(ctx), run_id, _who(by))
+    decision = approval.approve(engine_of(ctx), settings_of(ctx), run_id, _who(by), where=_where())
     echo_lines([str(f.path) for f in decision.draft.final_files])
     click.echo(decision.message, err=bool(decision.failed))
     if decision.exit_code:
@@ -65,13 +75,18 @@ def approve(ctx: click.Context, run_id: int, by: str | None) -> None:
 @cli.command("return")
 @click.argument("run_id", type=int)
 @click.option("--comment", required=True, help="Điều cần sửa (gửi cho chuyên viên).")
-@click.option("--by", help="Người trả lại (mặc định: tên đăng nhập máy).")
+@click.option(
+    "--by",
+    help="Người trả lại: địa chỉ thư hoặc tên đăng nhập có trong approvers của công việc.",
+)
 @click.pass_context
 def return_cmd(ctx: click.Context, run_id: int, comment: str, by: str | None) -> None:
     """Trả lại bản dự thảo (hoặc thu hồi phê duyệt) của lần chạy RUN_ID kèm ý kiến."""
     from reports import approval
 
-    decision = approval.return_draft(engine_of(ctx), settings_of(ctx), run_id, _who(by), comment)
+    decision = approval.return_draft(
+        engine_of(ctx), settings_of(ctx), run_id, _who(by), comment, where=_where()
+    )
     click.echo(decision.message)
 
 
@@ -93,12 +108,36 @@ def sign(ctx: click.Context, run_id: int, signed_pdf: str) -> None:
     """Nhận bản PDF đã ký số của văn bản đã duyệt (lần chạy RUN_ID), kiểm tra rồi gửi."""
     from pathlib import Path
 
-    from reports.approval.signed import accept_signed
+    from reports.approval.signed import accept_signed, signature_of
 
     decision = accept_signed(
         engine_of(ctx), settings_of(ctx), run_id, Path(signed_pdf).read_bytes()
     )
+    report = signature_of(engine_of(ctx), run_id)
+    if report is not None:  # what the rules require a verifier to show
+        echo_lines(
+            ["Kết quả kiểm tra chữ ký số:", *(f"  {x}" for x in report.lines(settings_of(ctx).tz))]
+        )
     echo_lines([str(f.path) for f in decision.draft.final_files])
     click.echo(decision.message, err=bool(decision.failed))
     if decision.exit_code:
         ctx.exit(decision.exit_code)
+
+
+@cli.command()
+@click.argument("run_id", type=int)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Tệp ZIP ghi ra.")
+@click.pass_context
+def evidence(ctx: click.Context, run_id: int, out_path: str | None) -> None:
+    """Hồ sơ chứng cứ của văn bản đã ban hành (lần chạy RUN_ID): tệp ZIP gồm bản dự thảo,
+    bản đã duyệt, bản đã ký, kết quả kiểm tra chữ ký, dòng thời gian và SHA-256 mọi tệp."""
+    from pathlib import Path
+
+    from reports.approval.evidence import evidence_pack
+    from reports.core.files import atomic_output
+
+    name, data = evidence_pack(engine_of(ctx), settings_of(ctx), run_id)
+    target = Path(out_path) if out_path else Path.cwd() / name
+    with atomic_output(target) as tmp:
+        tmp.write_bytes(data)
+    click.echo(str(target))

@@ -12,7 +12,6 @@ import click
 
 from reports.cli.app import cli, echo_lines, engine_of, settings_of
 from reports.cli.period_option import period_options, required_period
-from reports.core import period_names
 
 if TYPE_CHECKING:
     from reports.core.model import FigureSet
@@ -53,7 +52,7 @@ def import_cmd(
 ) -> None:
     """Nhập các tệp CSV/Excel xuất từ các hệ thống (tất cả hoặc không gì cả)."""
     from reports.core.periods import parse_cli_date
-    from reports.sources.importer import import_files
+    from reports.schedule.intake import import_and_go_on
 
     packages = [Path(f) for f in files if Path(f).suffix.lower() == ".edxml"]
     if packages:  # edXML packages: documents and status, not record tables
@@ -64,8 +63,9 @@ def import_cmd(
         files = tuple(f for f in files if Path(f).suffix.lower() != ".edxml")
         if not files:
             return
-    results = import_files(
+    intake = import_and_go_on(
         engine_of(ctx),
+        settings_of(ctx),
         [Path(f) for f in files],
         kind=kind,
         mapping=Path(mapping) if mapping else None,
@@ -73,14 +73,9 @@ def import_cmd(
         skip_invalid=skip_invalid,
         as_of=parse_cli_date(as_of, "--as-of") if as_of else None,
     )
-    echo_lines(_import_lines(results))
-    if any(r.kind == "dossiers" for r in results):  # the official form's identities, checked
-        from reports.forms.generate import import_warnings
-
-        echo_lines(import_warnings(engine_of(ctx), settings_of(ctx)))
-    from reports.schedule.held import retry_held  # runs waiting for this data go on (issue 15)
-
-    echo_lines(retry_held(engine_of(ctx), settings_of(ctx)))
+    echo_lines(_import_lines(intake.results))
+    echo_lines(intake.warnings)  # the official forms' identities, checked after the import
+    echo_lines(intake.held)  # runs waiting for this data went on (issue 15)
 
 
 def _figures_table(fs: FigureSet) -> list[str]:
@@ -102,29 +97,6 @@ def _figures_table(fs: FigureSet) -> list[str]:
     return lines
 
 
-def _figures_json(fs: FigureSet) -> dict[str, Any]:
-    periods = fs.period.comparisons()
-
-    return {
-        "unit": fs.unit,
-        "kind": fs.period.kind,
-        "name": period_names.period_name(fs.period),
-        "periods": {
-            k: {"from": p.start.isoformat(), "to": p.end.isoformat()} for k, p in periods.items()
-        },
-        "figures": {k: f.as_dict() for k, f in fs.comparisons.items()},
-        "trend": [
-            {
-                "from": p.start.isoformat(),
-                "to": p.end.isoformat(),
-                "label": period_names.trend_label(p),
-                "figures": None if f is None else f.as_dict(),
-            }
-            for p, f in fs.trend_points()
-        ],
-    }
-
-
 @cli.command()
 @period_options()
 @click.option("--unit", help="Mã đơn vị (tính cả các đơn vị trực thuộc).")
@@ -139,6 +111,7 @@ def figures(
     as_json: bool,
 ) -> None:
     """In các số liệu của kỳ, với kỳ trước, cùng kỳ năm trước và lũy kế từ đầu năm."""
+    from reports.compose.figures_json import figures_json
     from reports.figures.indicators import check_unit
     from reports.produce.pipeline import unit_figure_set
 
@@ -150,7 +123,7 @@ def figures(
     if as_json:
         from reports.forms.generate import forms_json
 
-        data = _figures_json(fs) | {"forms": forms_json(engine_of(ctx), settings, period, unit)}
+        data = figures_json(fs) | {"forms": forms_json(engine_of(ctx), settings, period, unit)}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         echo_lines(_figures_table(fs))

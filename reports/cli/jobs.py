@@ -109,9 +109,37 @@ def jobs_run(
         send_empty=send_empty,
     )
     echo_lines([str(p) for p in outcome.files if outcome.status == "delivered"])
-    click.echo(outcome.message, err=outcome.status == "failed")
+    click.echo(outcome.message, err=outcome.status in ("failed", "not-ended"))
     if outcome.exit_code:
         ctx.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.argument("run_id", type=int)
+@click.option("--to", "recipients", multiple=True, required=True, metavar="ĐỊA_CHỈ",
+              help="Người nhận của lần chạy đó (lặp lại --to cho nhiều người).")  # fmt: skip
+@click.option("--by", help="Người yêu cầu gửi lại (ghi vào nhật ký; mặc định: tên đăng nhập máy).")
+@click.pass_context
+def resend(ctx: click.Context, run_id: int, recipients: tuple[str, ...], by: str | None) -> None:
+    """Gửi lại cho người nhận đúng các tệp lần chạy RUN_ID đã gửi (bản đã duyệt, có số)."""
+    import getpass
+
+    from reports.core.errors import DeliveryError
+    from reports.schedule.resend import resend as resend_run
+
+    failed = False
+    for address in recipients:
+        try:
+            message_id = resend_run(
+                engine_of(ctx), settings_of(ctx), run_id, address, by=by or getpass.getuser()
+            )
+        except DeliveryError as exc:
+            click.echo(f"Không gửi lại được tới {address}: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(f"Đã gửi lại tới {address} (Message-ID {message_id}).")
+    if failed:
+        ctx.exit(6)
 
 
 @cli.command()
@@ -120,6 +148,8 @@ def jobs_run(
 @click.pass_context
 def runs(ctx: click.Context, job_id: str | None, limit: int) -> None:
     """Lịch sử chạy: các lần chạy, tệp đã viết, trạng thái gửi tới từng người nhận."""
+    from reports import approval
+    from reports.core.errors import ApprovalError
     from reports.runs import ledger
 
     tz = settings_of(ctx).tz
@@ -136,8 +166,17 @@ def runs(ctx: click.Context, job_id: str | None, limit: int) -> None:
             f"(bắt đầu {run.started_at.astimezone(tz):%d/%m/%Y %H:%M}, xong {finished}, "
             f"{run.owner})"
         )
+        try:
+            draft = approval.draft(engine_of(ctx), run.id)
+        except ApprovalError:
+            draft = None
+        if draft is not None:  # each attempt's own draft, kept on disk
+            for rec in draft.files:
+                click.echo(f"    dự thảo: {rec.path} (SHA-256 {rec.sha256})")
+        hashes = ledger.sent_hashes(engine_of(ctx), run.id)
         for f in run.files:
-            click.echo(f"    tệp: {f}")
+            sha = hashes.get(str(f))
+            click.echo(f"    tệp: {f}" + (f" (SHA-256 {sha})" if sha else ""))
         for d in sent:
             when = f" lúc {d.sent_at.astimezone(tz):%d/%m/%Y %H:%M}" if d.sent_at else ""
             error = f" - {d.last_error}" if d.last_error else ""

@@ -83,8 +83,13 @@ def generate(
         )
         return
     if emails:
+        from datetime import UTC, datetime
+
+        from reports.core.period_time import refuse_unended
         from reports.produce import preflight
 
+        # a send: not of a period still running, and not after writing files for nothing
+        refuse_unended(period, datetime.now(UTC).astimezone(settings.tz).date(), "--email")
         preflight.templates(settings, mail=True)  # before any file is written
     report, paths = run_generate(
         engine_of(ctx),
@@ -98,9 +103,10 @@ def generate(
     )
     echo_lines([str(p) for p in paths])
     if emails:
-        from reports.deliver.manual import send_now
+        from reports.runs.manual import send_generated
 
-        for line in send_now(settings, report, paths, emails):
+        lines = send_generated(engine_of(ctx), settings, report, paths, emails, unit=unit or "")
+        for line in lines:
             click.echo(line, err=True)
 
 

@@ -9,13 +9,13 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from reports.core.children import clean_stale
-from reports.core.errors import RenderError
+from reports.core.errors import RenderError, UsageError
 from reports.core.period_names import KIND_CODES
-from reports.core.periods import ReportPeriod
+from reports.core.periods import ReportPeriod, parse_period
 
 
 @contextlib.contextmanager
@@ -117,11 +117,42 @@ def unit_file_key(code: str) -> str:
     return f"{readable[:48]}-{digest}"
 
 
-def report_file_name(period: ReportPeriod, extension: str, unit: str | None = None) -> str:
+DRAFT_PREFIX = "DU-THAO-"
+"""A draft's file name starts with this: it says it is one wherever it is saved or sent."""
+
+
+def report_file_name(
+    period: ReportPeriod, extension: str, unit: str | None = None, *, draft: bool = False
+) -> str:
     """The kind and the period: ``BC-tuan-2020-09-21_2020-09-28.docx``, ``BC-thang-2021-03``,
-    ``BC-quy-2021-Q1``, ``BC-6thang-2021-H1``, ``BC-nam-2021`` (``_UNIT`` for one unit)."""
+    ``BC-quy-2021-Q1``, ``BC-6thang-2021-H1``, ``BC-nam-2021`` (``_UNIT`` for one unit);
+    a draft's with :data:`DRAFT_PREFIX` before it."""
     unit_part = f"_{unit_file_key(unit)}" if unit else ""
-    return f"BC-{KIND_CODES[period.kind]}-{period.code()}{unit_part}.{extension.lstrip('.')}"
+    code = period.code().replace("..", "_")
+    name = f"BC-{KIND_CODES[period.kind]}-{code}{unit_part}.{extension.lstrip('.')}"
+    return DRAFT_PREFIX + name if draft else name
+
+
+_REPORT_FILE = re.compile(
+    r"^BC-([0-9a-z]+)-([0-9A-Za-z-]+?)(?:_(\d{4}-\d{2}-\d{2}))?(?:_[^.]*)?\.\w+$"
+)
+
+
+def period_of_file_name(
+    name: str, cutoffs: Mapping[str, bool], convention: str
+) -> ReportPeriod | None:
+    """The period a name made by :func:`report_file_name` is for (given the office's
+    conventions, as the name does not say whether a month is cut off); None for another name."""
+    m = _REPORT_FILE.match(name)
+    kind = next((k for k, stem in KIND_CODES.items() if m and stem == m[1]), None)
+    if m is None or kind is None:
+        return None
+    code = f"{m[2]}..{m[3]}" if m[3] else m[2]
+    try:
+        period = parse_period(code, cutoffs, convention)
+    except UsageError:
+        return None
+    return period if period.kind == kind else None
 
 
 def sha256_file(path: Path) -> str:

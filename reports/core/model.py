@@ -195,6 +195,9 @@ class Report:
     written: tuple[WrittenSection, ...] = ()
     """The sections a person writes (:mod:`reports.core.sections`), in the template's order;
     an empty one is left out of the document."""
+    draft: bool = False
+    """A draft waiting for approval: marked "DỰ THẢO" on every page and in its file name, with
+    no number and no date of issue (both are written on approval)."""
 
 
 @dataclass(frozen=True)

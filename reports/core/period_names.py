@@ -5,7 +5,19 @@ The words of each kind come from its record in :data:`reports.core.periods.PERIO
 
 from __future__ import annotations
 
-from reports.core.periods import PERIOD_KINDS, ReportPeriod
+import re
+from collections.abc import Mapping
+from datetime import date
+
+from reports.core.periods import (
+    PERIOD_KINDS,
+    ReportPeriod,
+    classify,
+    half_period,
+    month_period,
+    quarter_period,
+    year_period,
+)
 from reports.core.vi import capitalised, day_month, numeric_date
 
 KIND_CODES = {name: kind.file_stem for name, kind in PERIOD_KINDS.items()}
@@ -71,3 +83,39 @@ def trend_label(p: ReportPeriod) -> str:
 def trend_unit(p: ReportPeriod) -> str:
     """What a trend point is, in ``Xu hướng 12 tháng gần nhất``."""
     return p.rules.trend_unit
+
+
+_LABELS = (
+    (re.compile(r"^tháng (\d{1,2})/(\d{4})$"), "month"),
+    (re.compile(r"^quý (I|II|III|IV)/(\d{4})$"), "quarter"),
+    (re.compile(r"^6 tháng (đầu|cuối) năm (\d{4})$"), "half"),
+    (re.compile(r"^năm (\d{4})$"), "year"),
+)
+_DAYS_LABEL = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}))?-(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ROMAN_NUMBERS = {"I": 1, "II": 2, "III": 3, "IV": 4}
+
+
+def period_of_label(
+    text: str, cutoffs: Mapping[str, bool], convention: str | None = None
+) -> ReportPeriod | None:
+    """The period :func:`period_label` names (given the office's conventions: the label of a
+    cut-off month is that of the calendar one); None for other text."""
+    value = text.strip()
+    for pattern, kind in _LABELS:
+        if m := pattern.match(value):
+            cut = cutoffs.get(kind, False)
+            if kind == "month":
+                return month_period(int(m[2]), int(m[1]), cut) if 1 <= int(m[1]) <= 12 else None
+            if kind == "quarter":
+                return quarter_period(int(m[2]), _ROMAN_NUMBERS[m[1]], cut)
+            if kind == "half":
+                return half_period(int(m[2]), 1 if m[1] == "đầu" else 2, cut)
+            return year_period(int(m[1]), cut)
+    if m := _DAYS_LABEL.match(value):
+        try:
+            end = date(int(m[6]), int(m[5]), int(m[4]))
+            start = date(int(m[3] or m[6]), int(m[2]), int(m[1]))
+        except ValueError:
+            return None
+        return classify(start, end, cutoffs, convention) if start <= end else None
+    return None

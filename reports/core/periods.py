@@ -114,12 +114,17 @@ class ReportPeriod:
 
     def code(self) -> str:
         """The period as ``--period`` takes it: ``2021-03``, ``2021-Q1``, ``2021-H1``, ``2021``;
-        a week or a range by its days."""
+        a week or a range by its days, ``2020-09-21..2020-09-28``."""
         return self.rules.code(self)
 
     def previous(self) -> ReportPeriod:
         """The previous period of the same kind (a range: same length, just before)."""
         return self.rules.previous(self)
+
+    def following(self) -> ReportPeriod:
+        """The next period of the same kind (a range: same length, just after); its
+        :meth:`previous` is this one."""
+        return self.rules.following(self)
 
     def same_period_last_year(self) -> ReportPeriod:
         """The same kind one year earlier; a week: 52 weeks earlier (same weekdays)."""
@@ -336,6 +341,30 @@ def _range_before(p: ReportPeriod) -> ReportPeriod:
     return ReportPeriod(end - timedelta(days=p.days - 1), end, "range", p.cutoff)
 
 
+def _range_after(p: ReportPeriod) -> ReportPeriod:
+    start = p.end + timedelta(days=1)
+    return ReportPeriod(start, start + timedelta(days=p.days - 1), "range", p.cutoff)
+
+
+def _month_following(p: ReportPeriod) -> ReportPeriod:
+    y, m = (p.year + 1, 1) if p.index == 12 else (p.year, p.index + 1)
+    return month_period(y, m, p.cutoff)
+
+
+def _quarter_following(p: ReportPeriod) -> ReportPeriod:
+    y, q = (p.year + 1, 1) if p.index == 4 else (p.year, p.index + 1)
+    return quarter_period(y, q, p.cutoff)
+
+
+def _half_following(p: ReportPeriod) -> ReportPeriod:
+    y, h = (p.year + 1, 1) if p.index == 2 else (p.year, 2)
+    return half_period(y, h, p.cutoff)
+
+
+def _by_days(p: ReportPeriod) -> str:
+    return f"{p.start.isoformat()}..{p.end.isoformat()}"
+
+
 def _month_previous(p: ReportPeriod) -> ReportPeriod:
     y, m = _month_before(p.year, p.index)
     return month_period(y, m, p.cutoff)
@@ -369,7 +398,9 @@ class PeriodKind:
     trend_unit: str
     """What a point of the trend is: ``Xu hướng 12 tháng gần nhất``."""
     code: Callable[[ReportPeriod], str]
+    """What ``--period`` takes (:func:`parse_period` reads it back)."""
     previous: Callable[[ReportPeriod], ReportPeriod]
+    following: Callable[[ReportPeriod], ReportPeriod]
     last_year: Callable[[ReportPeriod], ReportPeriod]
     name: Callable[[ReportPeriod], str] | None
     """``tháng 3/2021``, ``quý I/2021``…; ``None``: the period is named by its days."""
@@ -388,8 +419,9 @@ PERIOD_KINDS: dict[str, PeriodKind] = {
             "week",
             "tuan",
             "tuần",
-            code=lambda p: p.slug(),
+            code=_by_days,
             previous=lambda p: p.shifted(-7),
+            following=lambda p: p.shifted(7),
             last_year=lambda p: p.shifted(-364),
             name=lambda p: f"tuần {p.index}/{p.year}",
             trend_label=lambda p: f"Tuần {p.index}",
@@ -401,6 +433,7 @@ PERIOD_KINDS: dict[str, PeriodKind] = {
             "tháng",
             code=lambda p: f"{p.year}-{p.index:02d}",
             previous=_month_previous,
+            following=_month_following,
             last_year=lambda p: month_period(p.year - 1, p.index, p.cutoff),
             name=lambda p: f"tháng {p.index}/{p.year}",
             trend_label=lambda p: f"T{p.index}/{p.year}",
@@ -412,6 +445,7 @@ PERIOD_KINDS: dict[str, PeriodKind] = {
             "quý",
             code=lambda p: f"{p.year}-Q{p.index}",
             previous=_quarter_previous,
+            following=_quarter_following,
             last_year=lambda p: quarter_period(p.year - 1, p.index, p.cutoff),
             name=lambda p: f"quý {_ROMAN[p.index]}/{p.year}",
             trend_label=lambda p: f"Q{p.index}/{p.year}",
@@ -423,6 +457,7 @@ PERIOD_KINDS: dict[str, PeriodKind] = {
             "kỳ 6 tháng",
             code=lambda p: f"{p.year}-H{p.index}",
             previous=_half_previous,
+            following=_half_following,
             last_year=lambda p: half_period(p.year - 1, p.index, p.cutoff),
             name=lambda p: f"{_HALF_WORDS[p.index]} {p.year}",
             trend_label=lambda p: f"H{p.index}/{p.year}",
@@ -434,6 +469,7 @@ PERIOD_KINDS: dict[str, PeriodKind] = {
             "năm",
             code=lambda p: str(p.year),
             previous=lambda p: year_period(p.year - 1, p.cutoff),
+            following=lambda p: year_period(p.year + 1, p.cutoff),
             last_year=lambda p: year_period(p.year - 1, p.cutoff),
             name=lambda p: f"năm {p.year}",
             trend_label=lambda p: str(p.year),
@@ -443,8 +479,9 @@ PERIOD_KINDS: dict[str, PeriodKind] = {
             "range",
             "ky",
             "kỳ",
-            code=lambda p: p.slug(),
+            code=_by_days,
             previous=_range_before,
+            following=_range_after,
             last_year=lambda p: ReportPeriod(
                 _minus_year(p.start), _minus_year(p.end), "range", p.cutoff
             ),

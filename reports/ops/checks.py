@@ -222,6 +222,30 @@ def check_timezone(settings: Settings, now: datetime | None = None) -> Check:
     )
 
 
+def check_signing(settings: Settings) -> Iterator[Check]:
+    """The certificates signed PDFs are checked against, each with its SHA-256, to compare
+    with the administrator's (nothing when none is configured)."""
+    from reports.approval.signer import first_name, load_certificates
+
+    paths = settings.signing.trust_roots + settings.signing.other_certs
+    if not paths:
+        return
+
+    def probe() -> str:
+        shown = []
+        for cert in load_certificates(paths):
+            digest = cert.sha256.hex().upper()
+            pairs = ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+            shown.append(f"{first_name(cert)} (SHA-256 {pairs})")
+        return "; ".join(shown)
+
+    try:
+        yield Check("Chứng thư ký số", True, probe())
+    except ValueError as exc:
+        fix = "dùng tệp chứng thư PEM hoặc DER (signing.trust_roots, signing.other_certs)"
+        yield Check("Chứng thư ký số", False, f"không đọc được: {exc}", fix)
+
+
 def run_checks(
     path: str | Path | None = None,
     db: str | None = None,
@@ -241,4 +265,5 @@ def run_checks(
         check_smtp(settings),
         check_jobs(settings),
         check_timezone(settings),
+        *check_signing(settings),
     ]

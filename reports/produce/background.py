@@ -39,6 +39,12 @@ class BatchProgress:
     finished: bool = False
     error: str | None = None
     zip_id: int | None = None
+    ended: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    """Set once ``finished`` is: whoever waits for the batch waits on this."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the batch has finished (True) or ``timeout`` seconds passed (False)."""
+        return self.ended.wait(timeout)
 
 
 _BATCHES: dict[str, BatchProgress] = {}
@@ -105,6 +111,7 @@ def start_batch(
             progress.error = str(exc)
         finally:
             progress.finished = True
+            progress.ended.set()
 
     threading.Thread(target=work, name=f"batch-{progress.id}", daemon=True).start()
     return progress

@@ -139,7 +139,9 @@ def _init_worker(settings: Settings) -> None:
 
     die_with_parent()
     _worker_settings = settings
-    _worker_engine = open_store(settings.database_url, migrate=False)
+    _worker_engine = open_store(
+        settings.database_url, migrate=False, busy_timeout_s=settings.database_busy_timeout_s
+    )
 
 
 def _render_one(report: Report, formats: Sequence[str], out_dir: Path) -> UnitOutcome:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from reports.compose.assemble import compose_report
 from reports.compose.unit_profile import absorbed_units, unit_header
+from reports.core import vi
 from reports.core.domain import RECORD_KINDS
 from reports.core.errors import UsageError
 from reports.core.files import report_file_name
@@ -52,6 +53,19 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def running_line(period: ReportPeriod, day: date) -> str:
+    """``Số liệu đến ngày 27/9/2020: kỳ chưa kết thúc …`` for a preview of a running period
+    (it may be generated, never sent); "" for a period that has ended."""
+    from reports.core.period_time import has_ended
+
+    if has_ended(period, day):
+        return ""
+    return (
+        f"Số liệu đến ngày {vi.numeric_date(day)}: kỳ chưa kết thúc (đến hết ngày "
+        f"{vi.numeric_date(period.end)}), số liệu còn thay đổi."
+    )
+
+
 def today(settings: Settings) -> date:
     return datetime.now(settings.tz).date()
 
@@ -82,7 +96,8 @@ def build_report_conn(
     )
     from reports.figures.completeness import gaps, provisional_line
 
-    if line := provisional_line(gaps(conn, settings, period)):
+    lines = [provisional_line(gaps(conn, settings, period)), running_line(period, today(settings))]
+    if line := " ".join(x for x in lines if x):
         report = replace(report, provisional=line)
     return report
 
@@ -118,13 +133,13 @@ def write_files(
         from reports.render.docx import render_docx
 
         if "docx" in formats:
-            docx_path = out_dir / report_file_name(period, "docx", unit)
+            docx_path = out_dir / report_file_name(period, "docx", unit, draft=report.draft)
             render_docx(report, settings, docx_path)
             written.append(docx_path)
     if "xlsx" in formats:
         from reports.render.xlsx import render_xlsx
 
-        xlsx_path = out_dir / report_file_name(period, "xlsx", unit)
+        xlsx_path = out_dir / report_file_name(period, "xlsx", unit, draft=report.draft)
         render_xlsx(
             report,
             settings,
@@ -146,7 +161,7 @@ def write_files(
             written.append(convert_to_pdf(docx_path, out_dir, timeout_s=settings.pdf_timeout_s))
         else:
             with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
-                source = Path(tmp) / report_file_name(period, "docx", unit)
+                source = Path(tmp) / report_file_name(period, "docx", unit, draft=report.draft)
                 render_docx(report, settings, source)
                 written.append(convert_to_pdf(source, out_dir, timeout_s=settings.pdf_timeout_s))
     return written

@@ -30,7 +30,13 @@ from reports.core.files import atomic_output
 from reports.core.model import FIGURE_INFO, Report
 from reports.core.safe_text import malformed_part, safe_context
 from reports.render.docx_chart import chart_xml, fill_chart
-from reports.render.docx_layout import core_properties, size_rules
+from reports.render.docx_layout import (
+    HEADER_PART,
+    core_properties,
+    date_words_or_blank,
+    draft_mark,
+    size_rules,
+)
 from reports.render.sandbox import LimitedSandbox, run_limited
 from reports.render.template_check import TemplateChecker
 from reports.settings.load import Settings
@@ -62,7 +68,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "ky": period_names.period_short,
     "ky_dai": period_names.period_long,
     "ngay": vi.numeric_date,
-    "ngay_thang_nam": vi.date_words,
+    "ngay_thang_nam": date_words_or_blank,
     "ten_ky": period_names.period_label,
 }
 
@@ -73,6 +79,7 @@ CONTEXT_VARIABLES = (
     "ky_hieu",
     "dia_danh",
     "ngay_ban_hanh",
+    "du_thao",
     "chu_the",
     "don_vi",
     "ky",
@@ -142,7 +149,8 @@ def template_context(report: Report) -> dict[str, Any]:
         "so_van_ban": document_number(report.number),
         "ky_hieu": report.reference_prefix,
         "dia_danh": report.place,
-        "ngay_ban_hanh": report.issued_on,
+        "ngay_ban_hanh": None if report.draft else report.issued_on,
+        "du_thao": report.draft,
         "chu_the": report.subject,
         "don_vi": report.unit_name or "",
         "ky": report.period,
@@ -291,6 +299,10 @@ class CompiledTemplate:
             rendered[DOCUMENT_PART] = size_rules(document)
         if core is not None:
             rendered[CORE_PART] = core
+        if context.get("du_thao"):  # "DỰ THẢO" at the top of every page: in every header
+            for info, data in self.members:
+                if HEADER_PART.match(info.filename):
+                    rendered[info.filename] = draft_mark(rendered.get(info.filename, data))
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
             for info, data in self.members:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from reports.core import vi
 from reports.render.fontmetrics import text_width_pt
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -267,3 +268,31 @@ def generated_at_of(package: Path) -> datetime | None:
     if not m:
         return None
     return datetime.strptime(m[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+HEADER_PART = re.compile(r"^word/header\d*\.xml$")
+"""A page header part of the package: every page shows one of them."""
+
+DRAFT_MARK = (
+    '<w:p><w:pPr><w:jc w:val="right"/></w:pPr><w:r><w:rPr>'
+    '<w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:cs="Times New Roman"/>'
+    '<w:b/><w:color w:val="C00000"/><w:sz w:val="26"/></w:rPr><w:t>DỰ THẢO</w:t></w:r></w:p>'
+)
+
+
+def draft_mark(header: bytes) -> bytes:
+    """The header with "DỰ THẢO" (bold, red, right) after what it holds: a draft says it is
+    one on every page. A template without headers gets none (see README "Dự thảo")."""
+    text = header.decode("utf-8")
+    end = text.rfind("</w:hdr>")
+    if end < 0:
+        return header
+    return (text[:end] + DRAFT_MARK + text[end:]).encode("utf-8")
+
+
+def date_words_or_blank(d: date | None) -> str:
+    """``ngày 05 tháng 02 năm 2021``; for a draft (no date of issue yet) the blanks to fill."""
+    if d is None:
+        gap = "\u00a0" * 5
+        return f"ngày {gap} tháng {gap} năm {gap}"
+    return vi.date_words(d)

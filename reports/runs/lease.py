@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 class RunOutcome:
     status: str
     """delivered, already-delivered, busy (another process has it), taken-over (this process
-    lost its lease to another while working), failed"""
+    lost its lease to another while working), failed, not-ended (the period has not ended in
+    the office's time zone: nothing is made or mailed)"""
     message: str
     run_id: int | None = None
     files: list[Path] = field(default_factory=list)
@@ -37,7 +38,7 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        return 6 if self.status == "failed" else 0
+        return {"failed": 6, "not-ended": 2}.get(self.status, 0)
 
 
 class LeaseLost(JobError):

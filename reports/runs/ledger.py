@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.core.files import sha256_file
+from reports.core.period_time import restore_period
 from reports.core.periods import ReportPeriod
 from reports.store.schema import deliveries, run_files, runs
 
@@ -85,7 +86,7 @@ def _run(row: sa.Row[tuple[object, ...]]) -> Run:
     return Run(
         id=m["id"],
         job_id=m["job_id"],
-        period=ReportPeriod(m["period_start"], m["period_end"]),
+        period=restore_period(m["period_start"], m["period_end"], m["kind"], m["cutoff"]),
         unit=m["unit"],
         status=m["status"],
         owner=m["owner"],
@@ -172,6 +173,8 @@ def claim(
                     lease_until=lease,
                     attempt=attempt,
                     started_at=now,
+                    kind=period.kind,
+                    cutoff=period.cutoff,
                 )
             )
     except sa.exc.IntegrityError:

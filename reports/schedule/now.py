@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from reports.accounts.users import audit
 from reports.core import period_names
+from reports.core.period_time import refuse_unended
 from reports.core.periods import ReportPeriod
 from reports.schedule.overrides import effective_job
 from reports.schedule.runner import run_job
@@ -31,6 +32,7 @@ def start_run(
     """Start ``job_id`` for ``period`` (default: the period a run now would report on)."""
     job = effective_job(engine, settings, job_id)
     chosen = period or job.period_for(datetime.now(UTC), settings)
+    refuse_unended(chosen, datetime.now(UTC).astimezone(job.tz).date(), f"Chạy ngay {job.id}")
     audit(
         engine,
         by,

@@ -15,9 +15,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from reports.accounts.users import approver_lookup
-from reports.core.errors import BaocaoError, JobError
+from reports.core.errors import BaocaoError, JobError, UsageError
 from reports.core.model import Report
 from reports.core.period_names import period_short
+from reports.core.period_time import has_ended, refuse_unended
 from reports.core.periods import ReportPeriod
 from reports.figures.completeness import all_zero
 from reports.produce import preflight
@@ -66,6 +67,13 @@ def run_job(
             raise ValueError("run_job: now must be an aware datetime")
         fixed = now
         clock = lambda: fixed  # noqa: E731
+    today = clock().astimezone(job.tz).date()
+    if not has_ended(period, today):  # every door: the scheduler, jobs run, run now, held
+        try:
+            refuse_unended(period, today, f"Công việc {job.id}")
+        except UsageError as exc:
+            log.warning("Job %s for %s refused: the period has not ended", job.id, period.slug())
+            return RunOutcome("not-ended", str(exc))
     me = owner or ledger.default_owner()
     lease_s = settings.scheduler.lease_s
     unit = job.unit or ""
@@ -254,6 +262,8 @@ def _files(
         if run.files and all(f.exists() for f in run.files):
             return report, list(run.files)  # a resumed run mails the files it already wrote
         target = (out_dir or settings.output_dir) / job.id / period.slug()
+        if job.approval:  # each attempt's draft is kept: a new one never overwrites a returned one
+            target = target / f"lan-{run.attempt}"
         if job.form:
             from reports.forms.generate import write_form_files
 

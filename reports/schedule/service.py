@@ -59,7 +59,7 @@ def scheduled_run(job_id: str, **_stored_by_older_versions: Any) -> None:
         from reports.schedule.overrides import effective_job
         from reports.schedule.pause import paused_jobs
 
-        engine = open_store(settings.database_url)
+        engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
         try:
             if job_id in paused_jobs(engine):
                 log.info("job %s is paused (Lịch gửi): its scheduled run is skipped", job_id)
@@ -181,7 +181,9 @@ def build_scheduler(settings: Settings, jobs: list[Job], *, blocking: bool = Tru
     cls = BlockingScheduler if blocking else BackgroundScheduler
     health = _ACTIVE["health"] = Health()
     store = RetryingJobStore(
-        engine=create_engine(settings.database_url),
+        engine=create_engine(
+            settings.database_url, busy_timeout_s=settings.database_busy_timeout_s
+        ),
         retry_s=settings.scheduler.db_retry_s,
         health=health,
     )
@@ -333,7 +335,7 @@ def retry_held_runs(settings: Settings) -> list[str]:
     from reports.store.db import open_store
 
     try:
-        engine = open_store(settings.database_url)
+        engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
     except Exception:  # noqa: BLE001 - the next round tries again; the runs stay held
         log.exception("held runs: the database could not be opened")
         return []

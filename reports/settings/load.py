@@ -41,6 +41,7 @@ from reports.settings.sections import (
 from reports.settings.validate import (
     build,
     completeness_section,
+    database_busy_timeout,
     edxml_section,
     forms_section,
     log_section,
@@ -97,6 +98,8 @@ class Settings:
     jobs_dir: Path
     output_dir: Path
     pdf_timeout_s: float = 120.0
+    database_busy_timeout_s: float = 30.0
+    """How long a SQLite write waits for another one to finish ([database] busy_timeout_s)."""
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
@@ -280,6 +283,7 @@ def settings_from_mapping(
         database_url=normalise_db_url(
             url, "BAOCAO_DB" if _env("BAOCAO_DB", env) else "database.url"
         ),
+        database_busy_timeout_s=database_busy_timeout(database, source),
         timezone=str(timezone),
         office=build(Office, "office", section(raw, "office", source), source),
         signer=build(Signer, "signer", section(raw, "signer", source), source),

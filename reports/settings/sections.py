@@ -201,7 +201,17 @@ class EdxmlSettings:
 class SigningSettings:
     trust_roots: tuple[str, ...] = ()
     """PEM or DER files of the CAs whose certificates may sign a report (a signed PDF's
-    signer must chain to one of them); relative to the settings file."""
+    signer must chain to one of them); relative to the settings file. Never the operating
+    system's store."""
+    other_certs: tuple[str, ...] = ()
+    """Intermediate CA certificates (PEM or DER), e.g. "CA phục vụ các cơ quan Nhà nước G2":
+    the VGCA signing tool embeds only the signer's certificate, so the chain needs them."""
+    allow_unknown_revocation: bool = False
+    """Accept a signature whose certificate's revocation cannot be checked here (an office
+    network without internet): it is then reported "không xác định", never "hợp lệ"."""
+    signer_certificates: tuple[str, ...] = ()
+    """"<user> <SHA-256 of the certificate>" entries: that user signs with that certificate
+    (instead of one whose e-mail address is the user's)."""
 
 
 @dataclass(frozen=True)

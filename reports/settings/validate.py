@@ -220,6 +220,22 @@ def pdf_timeout(raw: Mapping[str, Any], source: Path | None) -> float:
     return float(pdf_timeout)
 
 
+def database_busy_timeout(database: Mapping[str, Any], source: Path | None) -> float:
+    """[database]: only ``url`` and ``busy_timeout_s`` (how long a SQLite write waits for
+    another one to finish before it fails with "database is locked")."""
+    for key in database:
+        if key not in ("url", "busy_timeout_s"):
+            raise ConfigError(
+                f"database.{key}", "không có khóa này; dùng url hoặc busy_timeout_s", source
+            )
+    busy = database.get("busy_timeout_s", 30.0)
+    if isinstance(busy, bool) or not isinstance(busy, int | float) or busy <= 0:
+        raise ConfigError(
+            "database.busy_timeout_s", f"phải là số giây dương, nhận được {busy!r}", source
+        )
+    return float(busy)
+
+
 def template_limits(raw: Mapping[str, Any], source: Path | None) -> tuple[float, int]:
     template = section(raw, "template", source)
     for key in template:
@@ -247,13 +263,25 @@ def signing_section(raw: Mapping[str, Any], base_dir: Path, source: Path | None)
     signing: SigningSettings = build(
         SigningSettings, "signing", section(raw, "signing", source), source
     )
-    for root in signing.trust_roots:
-        if not (base_dir / root).is_file():
+    for key in ("trust_roots", "other_certs"):
+        for name in getattr(signing, key):
+            if not (base_dir / name).is_file():
+                raise ConfigError(
+                    f"signing.{key}", f"không tìm thấy tệp {(base_dir / name).resolve()}", source
+                )
+    for entry in signing.signer_certificates:
+        parts = entry.split()
+        digest = parts[-1].replace(":", "") if len(parts) == 2 else ""
+        if len(digest) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digest):
             raise ConfigError(
-                "signing.trust_roots", f"không tìm thấy tệp {(base_dir / root).resolve()}", source
+                "signing.signer_certificates",
+                f'mỗi dòng là "<người dùng> <SHA-256 của chứng thư số>", nhận được {entry!r}',
+                source,
             )
     signing = replace(
-        signing, trust_roots=tuple(str((base_dir / r).resolve()) for r in signing.trust_roots)
+        signing,
+        trust_roots=tuple(str((base_dir / r).resolve()) for r in signing.trust_roots),
+        other_certs=tuple(str((base_dir / r).resolve()) for r in signing.other_certs),
     )
     return signing
 

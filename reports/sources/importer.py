@@ -15,13 +15,15 @@ import logging
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.core.errors import FileFormatError, InvalidRowsError
+from reports.core import vi
+from reports.core.errors import FileFormatError, InvalidRowsError, UsageError
 from reports.core.files import sha256_file
 from reports.sources.limits import check_tree, lock_imports
 from reports.sources.plan import SheetEnd, SheetStart, prepare, read_in_parallel, read_sheets
@@ -33,6 +35,9 @@ from reports.store import rollup
 from reports.store.schema import day_counts
 
 log = logging.getLogger(__name__)
+
+OFFICE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+"""The zone an import's --as-of is checked in when the caller gives none."""
 
 __all__ = ["ImportResult", "check_sheets", "counts_coverage", "import_files", "kind_from_name"]
 
@@ -68,12 +73,23 @@ def import_files(
     skip_invalid: bool = False,
     now: datetime | None = None,
     as_of: date | None = None,
+    tz: tzinfo = OFFICE_TZ,
 ) -> list[ImportResult]:
     """Import ``paths``; all of them or, if any row of any file is invalid, none.
 
     ``as_of``: the exports' cut-off day, recorded as the day their data covers (otherwise the
-    latest day of their rows; the completeness gate reads it).
+    latest day of their rows; the completeness gate reads it). A day after today in ``tz``
+    (the office's zone) is refused: data cannot cover a day that has not come, and a period
+    it seemed to complete would be sent before its end.
     """
+    if as_of is not None:
+        today = (now or datetime.now(UTC)).astimezone(tz).date()
+        if as_of > today:
+            raise UsageError(
+                f"--as-of: ngày {vi.numeric_date(as_of)} chưa đến (hôm nay "
+                f"{vi.numeric_date(today)}); số liệu không thể tính đến một ngày chưa đến. "
+                "Ghi ngày chốt số liệu của tệp xuất, không muộn hơn hôm nay."
+            )
     with _no_gc():
         try:
             return _import_files(engine, paths, kind, mapping, encoding, skip_invalid, now, as_of)

@@ -20,23 +20,31 @@ log = logging.getLogger(__name__)
 sqlite3.register_adapter(date, date.isoformat)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0011_forms_exchange"
+HEAD_REVISION = "0009_sent_files"
 """Keep equal to the newest file in ``migrations/versions``; a test checks it."""
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA temp_store=MEMORY")
-    cur.execute("PRAGMA cache_size=-200000")
-    cur.close()
+DEFAULT_BUSY_TIMEOUT_S = 30.0
+"""[database] busy_timeout_s when not set."""
 
 
-def create_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created if missing."""
+def _sqlite_pragmas(busy_timeout_s: float) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={max(1, round(busy_timeout_s * 1000))}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute("PRAGMA cache_size=-200000")
+        cur.close()
+
+    return on_connect
+
+
+def create_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Engine:
+    """An engine for ``url``; a SQLite file's folder is created if missing. A SQLite write waits
+    ``busy_timeout_s`` for another writer before failing with "database is locked"."""
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
@@ -52,7 +60,7 @@ def create_engine(url: str) -> Engine:
             "Dùng sqlite:///duong/dan.sqlite hoặc postgresql://user@host:5432/ten_csdl"
         ) from exc
     if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_s))
     return engine
 
 
@@ -162,9 +170,11 @@ def backup_sqlite(url: str, stamp: str) -> Path | None:
     return target
 
 
-def open_store(url: str, *, migrate: bool = True) -> Engine:
+def open_store(
+    url: str, *, migrate: bool = True, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+) -> Engine:
     """Connect, and upgrade the schema when it is behind (cheap when it is current)."""
-    engine = create_engine(url)
+    engine = create_engine(url, busy_timeout_s=busy_timeout_s)
     revision = probe_revision(engine, url)
     check_revision(url, revision, engine)
     if revision != HEAD_REVISION:

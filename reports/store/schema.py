@@ -217,6 +217,8 @@ runs = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("files", sa.Text, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
+    sa.Column("kind", sa.String(16), nullable=True),
+    sa.Column("cutoff", sa.Boolean, nullable=True),
     sa.UniqueConstraint(
         "job_id", "period_start", "period_end", "unit", "attempt", name="uq_runs_job_period"
     ),
@@ -261,12 +263,31 @@ approvals = sa.Table(
     sa.Column("year", sa.Integer, nullable=True),
     sa.Column("issued_on", sa.Date, nullable=True),
     sa.Column("final_files", sa.Text, nullable=True),
+    sa.Column("decided_from", sa.String(255), nullable=True),
+    sa.Column("signed_by", sa.Text, nullable=True),
+    sa.Column("signed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("signature_report", sa.Text, nullable=True),
     sa.Index("ix_approvals_run", "run_id"),
     sa.UniqueConstraint("prefix", "year", "number", name="uq_approvals_number"),
 )
 """One draft of a run waiting for, or given, a decision. ``draft_files`` and ``final_files``
 are JSON lists of {name, sha256}; ``report`` is the composed report the draft was rendered
 from (JSON), so the numbered files are the draft's own content with the number and date."""
+
+sign_links = sa.Table(
+    "sign_links",
+    metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("pdf_sha256", sa.String(64), nullable=False),
+    sa.Column("user_name", sa.String(320), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+)
+"""A single-use, short-lived link for the signer's local signing service (VGCA): it fetches
+the approved PDF and posts the signed one back with it. Only the token's SHA-256 is kept."""
+
 
 document_numbers = sa.Table(
     "document_numbers",

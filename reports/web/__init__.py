@@ -40,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_forms,
         pages_jobs,
         pages_report,
+        pages_sign,
         pages_week,
     )
     from reports.web.security import secret_key, security_headers
@@ -55,7 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if engine is None:
         from reports.store.db import open_store
 
-        engine = open_store(settings.database_url)
+        engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
     app.extensions["baocao"] = {"settings": settings, "engine": engine}
     web = settings.web
     app.config.update(
@@ -88,8 +89,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_jobs,
         pages_admin,
         pages_forms,
+        pages_sign,
     ):
         app.register_blueprint(module.bp)
+    csrf.exempt(pages_sign.upload)  # the signing service has no session: a single-use token
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> tuple[str, int]:

@@ -15,8 +15,9 @@ from reports.core.domain import KINDS
 from reports.core.errors import DataImportError, UploadError
 from reports.figures.datastate import import_log
 from reports.produce import keep
-from reports.sources.check import check_report, import_line, office_mappings
-from reports.sources.importer import import_files, kind_from_name
+from reports.schedule.intake import import_upload
+from reports.sources.check import check_report, office_mappings
+from reports.sources.importer import kind_from_name
 from reports.web.auth import allowed, core
 
 bp = Blueprint("data", __name__, url_prefix="/nhap-du-lieu")
@@ -114,36 +115,19 @@ def do_import(file_id: int) -> Any:
         abort(404)
     if not form.validate_on_submit():
         abort(400)
-    meta = dict(stored.meta)
-    if meta.get("imported"):
+    if stored.meta.get("imported"):
         flash("Tệp này đã được nhập.")
         return redirect(url_for("data.show", file_id=file_id))
-    mapping = office_mappings(settings.base_dir).get(meta.get("mapping", ""))
-    skip = bool(form.skip_invalid.data)
     try:
-        results = import_files(
-            engine, [stored.path], kind=meta.get("kind") or None, mapping=mapping, skip_invalid=skip
+        intake = import_upload(
+            engine, settings, stored, skip_invalid=bool(form.skip_invalid.data), by=g.user.name
         )
     except DataImportError as exc:
         flash(str(exc).replace(str(stored.path), stored.name))
         return redirect(url_for("data.show", file_id=file_id))
-    lines = []
-    for r in results:
-        if r.rejects_path is not None and r.rejects_path.is_file():
-            keep.keep_file(
-                engine,
-                settings,
-                r.rejects_path,
-                keep.REJECTED,
-                name=f"{Path(stored.name).stem}.rejected.csv",
-                by=g.user.name,
-                parent_id=stored.id,
-            )
-        lines.append(import_line(r, stored.name))
-    meta["imported"] = lines
-    keep.update_meta(engine, stored.id, meta)
-    audit(engine, g.user.name, "import", "; ".join(lines))
-    flash("Đã nhập: " + "; ".join(lines))
+    flash("Đã nhập: " + "; ".join(intake.lines))
+    for line in [*intake.warnings, *intake.held]:  # as after `baocao import`
+        flash(line)
     return redirect(url_for("data.show", file_id=file_id))
 
 

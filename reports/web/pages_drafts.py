@@ -7,21 +7,18 @@ request. The users table is where a job's ``approvers`` logins and roles are loo
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 
 from reports import approval
 from reports.accounts.users import audit
-from reports.core.errors import ApprovalError, RenderError
-from reports.produce.keep import files_dir
-from reports.settings.load import Settings
+from reports.core.errors import ApprovalError
+from reports.produce.previews import draft_pages, draft_preview
 from reports.web.auth import allowed, core
 
 bp = Blueprint("drafts", __name__, url_prefix="/drafts")
@@ -51,41 +48,6 @@ def _draft(run_id: int) -> approval.Draft:
         abort(404)
 
 
-def _preview_dir(settings: Settings, d: approval.Draft) -> Path:
-    return files_dir(settings) / "drafts" / str(d.id)
-
-
-def _made(folder: Path) -> list[Path]:
-    """The page images in order (pdftoppm pads the numbers of long documents)."""
-    return sorted(folder.glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
-
-
-def _preview(settings: Settings, d: approval.Draft) -> tuple[list[Path], str | None]:
-    """The pages of the draft's Word file as images (made once per draft), or why there are
-    none."""
-    from reports.render.pdf import convert_to_pdf, soffice
-    from reports.render.preview import page_images
-
-    folder = _preview_dir(settings, d)
-    done = _made(folder)
-    if done:
-        return done, None
-    pdf = next((f.path for f in d.files if f.path.suffix == ".pdf" and f.path.is_file()), None)
-    docx = next((f.path for f in d.files if f.path.suffix == ".docx" and f.path.is_file()), None)
-    try:
-        if pdf is not None:
-            return page_images(pdf, folder), None
-        if docx is None:
-            return [], "Bản dự thảo không có tệp Word để xem trước."
-        if soffice() is None:
-            return [], "Chưa cài LibreOffice trên máy chủ nên chưa xem trước được các trang."
-        with tempfile.TemporaryDirectory(prefix="baocao-web-") as tmp:
-            made = convert_to_pdf(docx, Path(tmp), timeout_s=settings.pdf_timeout_s)
-            return page_images(made, folder), None
-    except RenderError as exc:
-        return [], str(exc)
-
-
 @bp.route("/")
 @allowed("drafts")
 def index() -> Any:
@@ -98,7 +60,11 @@ def index() -> Any:
 def show(run_id: int) -> Any:
     _, settings = core()
     d = _draft(run_id)
-    pages, no_preview = _preview(settings, d) if d.state == approval.PENDING else ([], None)
+    pages, no_preview = (
+        draft_preview(settings, d.id, [f.path for f in d.files])
+        if d.state == approval.PENDING
+        else ([], None)
+    )
     return render_template(
         "draft_show.html",
         d=d,
@@ -115,7 +81,7 @@ def show(run_id: int) -> Any:
 def page(run_id: int, page: int) -> Any:
     _, settings = core()
     d = _draft(run_id)
-    made = _made(_preview_dir(settings, d))
+    made = draft_pages(settings, d.id)
     if not 1 <= page <= len(made):
         abort(404)
     return send_file(made[page - 1], mimetype="image/png")
@@ -151,7 +117,9 @@ def approve(run_id: int) -> Any:
         abort(400)
     before = _draft(run_id)
     try:
-        decision = approval.approve(engine, settings, run_id, g.user.name)
+        decision = approval.approve(
+            engine, settings, run_id, g.user.name, where=f"trang web, {request.remote_addr}"
+        )
     except ApprovalError as exc:
         audit(engine, g.user.name, "draft.approve", f"không duyệt được lần chạy #{run_id}: {exc}")
         return _error(str(exc))
@@ -182,7 +150,14 @@ def return_(run_id: int) -> Any:
     _draft(run_id)
     comment = (form.comment.data or "").strip()
     try:
-        decision = approval.return_draft(engine, settings, run_id, g.user.name, comment)
+        decision = approval.return_draft(
+            engine,
+            settings,
+            run_id,
+            g.user.name,
+            comment,
+            where=f"trang web, {request.remote_addr}",
+        )
     except ApprovalError as exc:
         audit(engine, g.user.name, "draft.return", f"không trả lại được lần chạy #{run_id}: {exc}")
         return _error(str(exc))

@@ -9,9 +9,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, send_fi
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
+from reports.approval.evidence import has_pack
 from reports.core import period_names
 from reports.core.errors import DeliveryError
-from reports.core.periods import ReportPeriod, parse_cli_date
+from reports.core.periods import classify, parse_cli_date
 from reports.produce import keep
 from reports.runs import ledger
 from reports.schedule.now import start_run
@@ -128,9 +129,11 @@ def run_now(job_id: str) -> Any:
         abort(400)
     period = None
     if form.start.data or form.end.data:
-        period = ReportPeriod(
+        period = classify(  # with its kind, as the CLI's --from/--to: a cut-off month stays one
             parse_cli_date(form.start.data or "", "Từ ngày"),
             parse_cli_date(form.end.data or "", "Đến ngày"),
+            settings.periods.cutoffs,
+            settings.report.week_convention,
         )
     chosen, _ = start_run(
         engine, settings, job_id, period, by=g.user.name, force=bool(form.force.data)
@@ -153,7 +156,8 @@ def history() -> Any:
             (n, path.name, sent.get(str(path)), keep.sha256_of(path))
             for n, path in enumerate(run.files)
         ]
-        runs.append({"run": run, "sent": deliveries, "files": files})
+        issued = has_pack(engine, run.id)
+        runs.append({"run": run, "sent": deliveries, "files": files, "issued": issued})
     return render_template(
         "history.html", runs=runs, tz=settings.tz, status=ledger.STATUS_VI, resend=ResendForm()
     )

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired
 
 from reports.accounts.users import audit
 from reports.core import period_names
-from reports.core.periods import ReportPeriod, parse_cli_date, week_before
+from reports.core.periods import classify, parse_cli_date, week_before
 from reports.figures.indicators import list_units
 from reports.produce import keep
 from reports.produce.background import BATCH, batch_progress, start_batch
@@ -79,9 +79,11 @@ def batch_start() -> Any:
     form = BatchForm(prefix="batch")
     if not form.validate_on_submit():
         abort(400)
-    period = ReportPeriod(
+    period = classify(  # with its kind, as the CLI's --from/--to
         parse_cli_date(form.start.data or "", "Từ ngày"),
         parse_cli_date(form.end.data or "", "Đến ngày"),
+        settings.periods.cutoffs,
+        settings.report.week_convention,
     )
     progress = start_batch(
         engine, settings, period, parent=(form.parent.data or "").strip() or None, by=g.user.name
@@ -105,9 +107,11 @@ def generate() -> Any:
     form = _form()
     if not form.validate_on_submit():
         return render_template("report.html", form=form, reports=[]), 400
-    period = ReportPeriod(
+    period = classify(  # with its kind, as the CLI's --from/--to
         parse_cli_date(form.start.data or "", "Từ ngày"),
         parse_cli_date(form.end.data or "", "Đến ngày"),
+        settings.periods.cutoffs,
+        settings.report.week_convention,
     )
     unit = form.unit.data or None
     kept = keep.generate_kept(engine, settings, period, unit=unit, by=g.user.name)

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request
 
 from reports.compose.tables import figure_table
 from reports.core.errors import UsageError
-from reports.core.periods import ReportPeriod, parse_cli_date, week_before
+from reports.core.periods import ReportPeriod, classify, parse_cli_date, week_before
 from reports.figures.cache import week_at_a_glance
 from reports.web.auth import allowed, core
 
@@ -23,7 +23,13 @@ def chosen_period(default: ReportPeriod) -> ReportPeriod:
         return default
     if not (start and end):
         raise UsageError("cần cả ngày đầu kỳ và ngày cuối kỳ")
-    return ReportPeriod(parse_cli_date(start, "Từ ngày"), parse_cli_date(end, "Đến ngày"))
+    _, settings = core()  # with its kind, as the CLI's --from/--to (a cut-off month stays one)
+    return classify(
+        parse_cli_date(start, "Từ ngày"),
+        parse_cli_date(end, "Đến ngày"),
+        settings.periods.cutoffs,
+        settings.report.week_convention,
+    )
 
 
 @bp.route("/")

@@ -13,6 +13,8 @@ from reports.settings.load import Settings
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    # the VGCA signing service on the signer's own PC ("Ký số" on the draft page)
+    "connect-src 'self' wss://127.0.0.1:8987; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 

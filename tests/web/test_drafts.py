@@ -31,6 +31,7 @@ WEEK = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
 LEADERS = ("lanhdao1@ubnd.gov.vn", "lanhdao2@ubnd.gov.vn")
 SPECIALIST = "chuyenvien@ubnd.gov.vn"
 DIRECTOR = "chanhvanphong@ubnd.gov.vn"
+DIRECTOR_PASSWORD = "mat-khau-chanh-vp"
 
 
 def _write_job(s: Settings, approvers: list[str], *extra: str) -> None:
@@ -66,7 +67,7 @@ def mail_app(office: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flas
     monkeypatch.delenv("BAOCAO_SECRET_KEY", raising=False)
     app = make_app(office)
     engine = app.extensions["baocao"]["engine"]
-    accounts.add_user(engine, DIRECTOR, "lanh-dao", "mat-khau-chanh-vp", by="test")
+    accounts.add_user(engine, DIRECTOR, "lanh-dao", DIRECTOR_PASSWORD, by="test")
     yield app
     engine.dispose()
 
@@ -155,7 +156,17 @@ def test_leader_approves_the_number_is_shown_and_recipients_are_mailed_once(
     assert back.status_code == 403
     auth.logout()
 
+    # a lãnh đạo the job does not name cannot approve; the attempt is in Nhật ký
     auth.login("lanhdao")
+    other = auth.post(f"/drafts/{run_id}/duyet", page=page)
+    assert other.status_code == 400
+    assert (
+        f"lanhdao không phải người duyệt của công việc bao-cao-tuan; không duyệt được bản dự "
+        f"thảo của lần chạy #{run_id}. Người duyệt: {DIRECTOR}"
+    ) in other.get_data(as_text=True)
+    auth.logout()
+
+    auth.login(DIRECTOR, DIRECTOR_PASSWORD)
     forms = client.get(page).get_data(as_text=True)
     assert '<button type="submit">Duyệt</button>' in forms
     assert '<button type="submit">Trả lại</button>' in forms
@@ -183,7 +194,8 @@ def test_leader_approves_the_number_is_shown_and_recipients_are_mailed_once(
     with client.get(final[0]) as got:
         assert got.data == frozen.read_bytes()
     logged = [(e.user_name, e.action) for e in accounts.audit_entries(engine)]
-    assert ("lanhdao", "draft.approve") in logged
+    assert (DIRECTOR, "draft.approve") in logged
+    assert ("lanhdao", "draft.approve.refused") in logged
 
 
 def test_return_needs_a_comment_and_reaches_the_specialist(
@@ -192,7 +204,7 @@ def test_return_needs_a_comment_and_reaches_the_specialist(
     run_id = _submit(mail_app, [DIRECTOR])
     client = mail_app.test_client()
     auth = AuthActions(client)
-    auth.login("quantri")
+    auth.login(DIRECTOR, DIRECTOR_PASSWORD)  # only the job's approvers decide (not quantri)
     page = f"/drafts/{run_id}"
     empty = auth.post(f"/drafts/{run_id}/tra-lai", {"comment": "  "}, page=page)
     assert empty.status_code == 400
@@ -216,7 +228,7 @@ def test_return_needs_a_comment_and_reaches_the_specialist(
     assert "trả lại để sửa; không duyệt được" in text and "Traceback" not in text
     engine = mail_app.extensions["baocao"]["engine"]
     logged = [(e.user_name, e.action) for e in accounts.audit_entries(engine)]
-    assert ("quantri", "draft.return") in logged
+    assert (DIRECTOR, "draft.return") in logged
 
 
 def test_the_draft_page_shows_its_pages(mail_app: Flask) -> None:
@@ -263,7 +275,7 @@ def test_a_failed_send_is_told_and_sent_on_to_those_not_reached(
     run_id = _submit(mail_app, [DIRECTOR])
     client = mail_app.test_client()
     auth = AuthActions(client)
-    auth.login("lanhdao")
+    auth.login(DIRECTOR, DIRECTOR_PASSWORD)
     page = f"/drafts/{run_id}"
     smtp_server.handler.reject = {LEADERS[1]}
     first = auth.post(f"/drafts/{run_id}/duyet", page=page, follow_redirects=True)

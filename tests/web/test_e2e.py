@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import need
-from tests.smtp import SmtpServer, free_port
+from tests.conftest import imported_store, need
+from tests.smtp import SmtpServer
 from tests.web.conftest import AROUND, ORDER
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,25 +38,21 @@ FIGURES = (
 )
 
 
-def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(
-                f"baocao web exited: {proc.stderr.read().decode() if proc.stderr else ''}"
-            )
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError("baocao web did not start")
+def _started(proc: subprocess.Popen[bytes]) -> int:
+    """The port ``baocao web --port 0`` says it took (it listens before it says so)."""
+    assert proc.stderr is not None
+    said = []
+    for raw in proc.stderr:
+        said.append(raw.decode())
+        found = re.search(r"Trang web baocao: http://127\.0\.0\.1:(\d+)/", said[-1])
+        if found:
+            return int(found.group(1))
+    raise AssertionError(f"baocao web did not start: {''.join(said)}")
 
 
 @pytest.fixture
 def site(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[tuple[str, Path, SmtpServer]]:
     from reports.sample.city import write_sample
-    from reports.sources.importer import import_files
-    from reports.store.db import open_store
 
     db = tmp_path / "baocao.sqlite"
     jobs = tmp_path / "jobs"
@@ -77,9 +72,7 @@ def site(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[tuple[str, Path, S
         encoding="utf-8",
     )
     files = write_sample(tmp_path / "sample", **AROUND)
-    engine = open_store(f"sqlite:///{db}")
-    import_files(engine, [files[k] for k in ORDER])
-    engine.dispose()
+    imported_store(f"sqlite:///{db}", [([files[k] for k in ORDER], None)]).dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     env["BAOCAO_SETTINGS"] = str(settings)
     base = [sys.executable, "-m", "reports"]
@@ -93,15 +86,14 @@ def site(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[tuple[str, Path, S
     )
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "Đã thêm người dùng quantri (Quản trị)."
-    port = free_port()
     proc = subprocess.Popen(
-        [*base, "web", "--host", "127.0.0.1", "--port", str(port)],
+        [*base, "web", "--host", "127.0.0.1", "--port", "0"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_port(port, proc)
+        port = _started(proc)
         yield f"http://127.0.0.1:{port}", tmp_path, smtp_server
     finally:
         proc.terminate()

@@ -8,26 +8,25 @@ import): one query gives every period at once. The two dossier figures that depe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from reports.core.domain import FIELDS, KINDS
+from reports.core.domain import FIELDS
 from reports.core.model import (
     Directive,
     Figures,
     FigureSet,
     Highlight,
-    RecordSheet,
     UnitFigures,
     add_figures,
 )
 from reports.core.periods import ReportPeriod
-from reports.figures.unit_queries import check_unit, list_units, unit_name, unit_rows
+from reports.figures.records import period_records as period_records
+from reports.figures.unit_queries import check_unit, in_scope, list_units, unit_name, unit_rows
 from reports.store.schema import (
-    RECORD_TABLES,
     ROOT_UNIT,
     day_counts,
     directives,
@@ -83,15 +82,6 @@ _LONG_PERIOD_DAYS = 62
 
 def _scope_key(unit: str | None) -> str:
     return unit if unit else ROOT_UNIT
-
-
-def _in_scope(column: sa.ColumnElement[str], unit: str | None) -> sa.ColumnElement[bool]:
-    if not unit:
-        return sa.true()
-    return sa.or_(
-        column == unit,
-        column.in_(sa.select(unit_scope.c.descendant).where(unit_scope.c.ancestor == unit)),
-    )
 
 
 Counts = dict[str, object]
@@ -161,13 +151,22 @@ def _count_by_key(
                 )
             )
         return {key: int(conn.execute(stmt).scalar_one())}
-    grouped = (
-        sa.select(unit_scope.c.ancestor, sa.func.count())
-        .select_from(dossiers.join(unit_scope, unit_scope.c.descendant == dossiers.c.unit))
-        .where(condition, unit_scope.c.ancestor.in_(keys))
-        .group_by(unit_scope.c.ancestor)
+    # Counted per unit the records name (one small group each), then added up the tree here:
+    # joining the tree to every record would multiply the rows by the depth of the tree.
+    per_unit = (
+        sa.select(dossiers.c.unit, sa.func.count()).where(condition).group_by(dossiers.c.unit)
     )
-    return {str(a): int(n) for a, n in conn.execute(grouped)}
+    counted = {str(u): int(n) for u, n in conn.execute(per_unit) if u is not None}
+    if not counted:
+        return {}
+    out: dict[str, int] = {}
+    scope = sa.select(unit_scope.c.ancestor, unit_scope.c.descendant).where(
+        unit_scope.c.ancestor.in_(sa.bindparam("keys", expanding=True))
+    )
+    for ancestor, descendant in conn.execute(scope, {"keys": list(keys)}):
+        if (n := counted.get(descendant)) is not None:
+            out[ancestor] = out.get(ancestor, 0) + n
+    return out
 
 
 def _completed_condition(period: ReportPeriod) -> sa.ColumnElement[bool]:
@@ -357,7 +356,7 @@ def directives_with_units(
         .order_by(directives.c.approved_on, directives.c.id)
     )
     if unit:
-        stmt = stmt.where(_in_scope(directives.c.unit, unit))
+        stmt = stmt.where(in_scope(directives.c.unit, unit))
     return [(Directive(*row[:6]), row[6]) for row in conn.execute(stmt)]
 
 
@@ -381,7 +380,7 @@ def highlights_with_units(
         highlights.c.unit,
     ).where(highlights.c.date.between(period.start, period.end))
     if unit:
-        stmt = stmt.where(_in_scope(highlights.c.unit, unit))
+        stmt = stmt.where(in_scope(highlights.c.unit, unit))
     out = []
     for id_, day, title, body, field, position, owner in conn.execute(stmt):
         paragraphs = tuple(p.strip() for p in body.replace("\r\n", "\n").split("\n") if p.strip())
@@ -404,41 +403,6 @@ def figures_by_unit(
         return []
     many = compute_figures_many(conn, [period], [code for code, _, _ in listed])
     return [UnitFigures(code, name, up, many[code][0]) for code, name, up in listed]
-
-
-def period_records(
-    conn: Connection,
-    kind: str,
-    period: ReportPeriod,
-    unit: str | None = None,
-    *,
-    by: str | None = None,
-    label: str | None = None,
-) -> RecordSheet:
-    """The period's records of one kind, streamed (read the rows once, inside ``conn``).
-
-    ``by`` picks them by another date column (e.g. the dossiers returned in the period).
-    """
-    spec = KINDS[kind]
-    table = RECORD_TABLES[kind]
-    columns = spec.column_names
-    date_col = table.c[by or spec.date_column]
-    stmt = (
-        sa.select(*(table.c[name] for name in columns))
-        .where(date_col.between(period.start, period.end))
-        .order_by(date_col, table.c.id)
-    )
-    if unit and "unit" in table.c:
-        stmt = stmt.where(_in_scope(table.c.unit, unit))
-
-    def rows() -> Iterator[tuple[object, ...]]:
-        # Options on the statement: Connection.execution_options() would change the connection
-        # itself, and every later statement on it would open a server-side cursor.
-        result = conn.execute(stmt.execution_options(stream_results=True, yield_per=5000))
-        for row in result:
-            yield tuple(row)
-
-    return RecordSheet(kind, label or spec.label, columns, rows())
 
 
 def engine_figure_set(

@@ -59,3 +59,13 @@ def list_units(conn: Connection, parent: str | None = None) -> list[tuple[str, s
             )
         )
     return [(str(c), str(n), p) for c, n, p in conn.execute(stmt)]
+
+
+def in_scope(column: sa.ColumnElement[str], unit: str | None) -> sa.ColumnElement[bool]:
+    """``column`` names ``unit`` or one of its sub-units (always true without a unit)."""
+    if not unit:
+        return sa.true()
+    return sa.or_(
+        column == unit,
+        column.in_(sa.select(unit_scope.c.descendant).where(unit_scope.c.ancestor == unit)),
+    )

@@ -127,7 +127,14 @@ def check_libreoffice(environ: Mapping[str, str]) -> Iterator[Check]:
     if binary is None:
         yield Check("LibreOffice", False, "không tìm thấy soffice trong PATH", fix)
     else:
-        yield Check("LibreOffice", True, binary)
+        from reports.render import office_worker
+
+        kept = (
+            "giữ chạy sẵn (python3-uno), PDF nhanh"
+            if office_worker.available()
+            else "mỗi PDF khởi động LibreOffice riêng (1-2 giây); cài python3-uno để nhanh hơn"
+        )
+        yield Check("LibreOffice", True, f"{binary}; {kept}")
     try:
         listed = subprocess.run(
             ["fc-list", ":", "family"], capture_output=True, text=True, timeout=30, check=False

@@ -124,6 +124,10 @@ def write_files(
     """Render ``report`` in each format into ``out_dir``; each file appears only complete."""
     period, unit = report.period, report.unit_code
     written: list[Path] = []
+    if "pdf" in formats:
+        from reports.render.pdf import warm_up
+
+        warm_up()  # LibreOffice starts while the document is rendered
     docx_path: Path | None = None
     if "docx" in formats or "pdf" in formats:
         from reports.render.docx import render_docx
@@ -178,6 +182,10 @@ def generate(
 
     The report is returned so that whoever mails the files reuses its figures.
     """
+    if "pdf" in formats:
+        from reports.render.pdf import warm_up
+
+        warm_up()  # LibreOffice starts while the figures are counted
     with engine.connect() as conn:
         report = build_report_conn(
             conn,

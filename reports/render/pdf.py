@@ -1,4 +1,9 @@
-"""PDF through LibreOffice headless, with a private profile per conversion and a time limit."""
+"""PDF through LibreOffice headless, with a time limit per document.
+
+With ``python3-uno`` each process keeps one LibreOffice running
+(:mod:`reports.render.office_worker`); without it, each conversion starts its own ``soffice``
+with a private profile.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from pathlib import Path
 from reports.core.children import clean_stale, reap_with_parent, temp_prefix
 from reports.core.errors import RenderError
 from reports.core.files import atomic_output
+from reports.render import office_worker
 
 INSTALL_HINT = (
     "Cài LibreOffice để xuất PDF: apt-get install libreoffice-writer libreoffice-calc "
@@ -24,12 +30,32 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+INPUT_FILTERS = {".docx": "MS Word 2007 XML", ".xlsx": "Calc MS Excel 2007 XML"}
+"""Named so that a file that is not really .docx/.xlsx is an error, not a PDF of its bytes."""
+
+
+def warm_up() -> None:
+    """Start this process's LibreOffice now, while the caller renders (no-op without one)."""
+    binary = soffice()
+    if binary is not None and office_worker.available():
+        office_worker.warm_up(binary)
+
+
 def convert_to_pdf(source: Path, out_dir: Path, *, timeout_s: float = 120.0) -> Path:
     """Convert ``source`` (.docx or .xlsx) to ``out_dir/<stem>.pdf``; complete or not at all."""
     binary = soffice()
     if binary is None:
         raise RenderError(f"Không tìm thấy LibreOffice (soffice). {INSTALL_HINT}")
     target = out_dir / f"{source.stem}.pdf"
+    if source.suffix.lower() not in INPUT_FILTERS:
+        raise RenderError(f"Không chuyển được {source.name} sang PDF: chỉ nhận .docx và .xlsx.")
+    if office_worker.available():
+        return office_worker.convert(binary, source, target, timeout_s=timeout_s)
+    return _convert_alone(binary, source, target, timeout_s)
+
+
+def _convert_alone(binary: str, source: Path, target: Path, timeout_s: float) -> Path:
+    """One ``soffice --convert-to`` for this document alone (no ``python3-uno``)."""
     clean_stale()
     with tempfile.TemporaryDirectory(prefix=temp_prefix("lo")) as work:
         work_dir = Path(work)
@@ -41,6 +67,7 @@ def convert_to_pdf(source: Path, out_dir: Path, *, timeout_s: float = 120.0) -> 
             "--headless",
             "--norestore",
             "--nologo",
+            f"--infilter={INPUT_FILTERS[source.suffix.lower()]}",
             "--convert-to",
             "pdf",
             "--outdir",

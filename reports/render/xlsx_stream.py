@@ -53,26 +53,30 @@ def row_xml(
     attrs += f' outlineLevel="{outline}"' if outline else ""
     parts = [f'<row r="{n}"{attrs}>']
     for letter, value, style in zip(letters, values, styles, strict=True):
-        if value is None or value == "":
-            continue
-        s_attr = f' s="{style}"' if style is not None else ""
-        ref = f"{letter}{n}"
-        if isinstance(value, bool):
-            parts.append(f'<c r="{ref}"{s_attr} t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, int):
-            parts.append(f'<c r="{ref}"{s_attr}><v>{value}</v></c>')
-        elif isinstance(value, float):
-            if math.isfinite(value):
-                parts.append(f'<c r="{ref}"{s_attr}><v>{value!r}</v></c>')
-        elif isinstance(value, date):
-            day = value.date() if isinstance(value, datetime) else value
-            parts.append(f'<c r="{ref}"{s_attr}><v>{(day - _EXCEL_EPOCH).days}</v></c>')
-        else:
-            text = escape(for_cell(str(value)))
-            parts.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is>')
-            parts.append(f'<t xml:space="preserve">{text}</t></is></c>')
+        tail = cell_tail(value, style)
+        if tail is not None:
+            parts.append(f'<c r="{letter}{n}{tail}')
     parts.append("</row>")
     return "".join(parts)
+
+
+def cell_tail(value: object, style: int | None) -> str | None:
+    """A cell's XML after its reference (``<c r="A1`` + this), or None to leave it out: what
+    :func:`row_xml` writes for ``value``. Callers that write many rows cache it per value."""
+    if value is None or value == "":
+        return None
+    s_attr = f'" s="{style}"' if style is not None else '"'
+    if isinstance(value, bool):
+        return f'{s_attr} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f"{s_attr}><v>{value}</v></c>"
+    if isinstance(value, float):
+        return f"{s_attr}><v>{value!r}</v></c>" if math.isfinite(value) else None
+    if isinstance(value, date):
+        day = value.date() if isinstance(value, datetime) else value
+        return f"{s_attr}><v>{(day - _EXCEL_EPOCH).days}</v></c>"
+    text = escape(for_cell(str(value)))
+    return f'{s_attr} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 # CT_Font's children in the order of the Open XML SDK's schema (and of Excel's own files);
@@ -131,7 +135,10 @@ def stream_spills(
     The spilled rows follow the rows openpyxl wrote (the header), so their numbers continue.
     """
     parts = {f"xl/worksheets/sheet{worksheets.index(s.worksheet) + 1}.xml": s for s in spills}
-    with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+    with (
+        zipfile.ZipFile(saved) as zin,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout,
+    ):
         for info in zin.infolist():
             spill = parts.get(info.filename)
             if info.filename == "xl/styles.xml":

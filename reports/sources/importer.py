@@ -14,6 +14,7 @@ import gc
 import logging
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from reports.core.files import sha256_file
 from reports.sources.limits import check_tree, lock_imports
 from reports.sources.plan import SheetEnd, SheetStart, prepare, read_in_parallel, read_sheets
 from reports.sources.plan import kind_from_name as kind_from_name
+from reports.sources.split import ReadAgain
 from reports.sources.validate import SheetTable
 from reports.sources.write import ImportResult, Writer, record_import, write_rejects
 from reports.store import rollup
@@ -89,7 +91,15 @@ def import_files(
                 "Ghi ngày chốt số liệu của tệp xuất, không muộn hơn hôm nay."
             )
     with _no_gc():
-        return _import_files(engine, paths, kind, mapping, encoding, skip_invalid, now, as_of)
+        try:
+            return _import_files(engine, paths, kind, mapping, encoding, skip_invalid, now, as_of)
+        except ReadAgain as exc:
+            # A big file read in parts had a problem, or a part did not end on a whole row:
+            # nothing was kept (one transaction); read it whole, for one reader's exact answer.
+            log.info("reading again without splitting files: %s", exc)
+            return _import_files(
+                engine, paths, kind, mapping, encoding, skip_invalid, now, as_of, ranges=False
+            )
 
 
 def check_sheets(
@@ -116,13 +126,20 @@ def _import_files(
     skip_invalid: bool,
     now: datetime | None,
     as_of: date | None = None,
+    *,
+    ranges: bool = True,
 ) -> list[ImportResult]:
     job = prepare(paths, kind, mapping, encoding, skip_invalid)
     stamp = now or datetime.now(UTC)
     results: list[tuple[tuple[int, int], ImportResult]] = []
     bad: list[tuple[tuple[int, int], SheetTable]] = []
     pending: rollup.Counts = {}
-    writers: dict[int, Writer | None] = {}
+    writers: dict[tuple[int, int], Writer | None] = {}
+    """By sheet (its order): a big file read by several processes has one writer."""
+    sheet_of: dict[int, tuple[int, int]] = {}
+    """The sheet each stream is reading now."""
+    parts_ended: dict[tuple[int, int], SheetEnd] = {}
+    """The parts of a split sheet read so far, merged."""
     tree_changed = False
     # One transaction for every file: rows are written as they are validated, chunk by chunk,
     # and an invalid row anywhere rolls all of it back. Large imports are read and checked by
@@ -131,18 +148,25 @@ def _import_files(
     with (
         ThreadPoolExecutor(1, thread_name_prefix="sha256") as hasher,
         engine.begin() as conn,
-        read_in_parallel(job) as parts,
+        read_in_parallel(job, ranges=ranges) as parts,
     ):
         digests = [hasher.submit(sha256_file, path) for path in paths]
         lock_imports(conn)
         counted_before = conn.execute(sa.select(day_counts.c.unit).limit(1)).first() is not None
         for stream, part in parts:
             if isinstance(part, SheetStart):
-                writers[stream] = None if bad else Writer(conn, part.kind, pending)
+                sheet_of[stream] = part.order
+                if part.order not in writers:
+                    writers[part.order] = None if bad else Writer(conn, part.kind, pending)
             elif isinstance(part, list):
-                if (writer := writers.get(stream)) is not None:
+                if (writer := writers.get(sheet_of[stream])) is not None:
                     writer.add(part)
             else:
+                if part.pieces > 1:
+                    merged = _merge_part(parts_ended, part)
+                    if merged is None:
+                        continue  # other parts of this sheet are still being read
+                    part = merged
                 table = part.table
                 if table.problems and not skip_invalid:
                     bad.append((part.order, table))
@@ -150,7 +174,7 @@ def _import_files(
                     continue
                 if skip_invalid and table.rejected:
                     table.rejects_path = write_rejects(part.path, table, part.sheet_name)
-                if bad or (writer := writers.get(stream)) is None:
+                if bad or (writer := writers.get(part.order)) is None:
                     continue
                 table.sha256 = _digest(digests[part.order[0]], part.path)
                 until, unit = counts_coverage(part.counts)
@@ -179,6 +203,22 @@ def _import_files(
                 rollup.rescope(conn, pending)
             rollup.add_counts(conn, pending)
     return [r for _, r in sorted(results, key=lambda r: r[0])]
+
+
+def _merge_part(ended: dict[tuple[int, int], SheetEnd], part: SheetEnd) -> SheetEnd | None:
+    """The whole sheet once its last part has ended, else None. Parts have no problems (one
+    would have made the import read the file again whole): only totals and counts add up."""
+    seen = ended.get(part.order)
+    if seen is None:
+        ended[part.order] = replace(part, pieces=part.pieces - 1)
+        return None
+    seen.table.total += part.table.total
+    rollup.merge(seen.counts, part.counts)
+    if seen.pieces > 1:
+        ended[part.order] = replace(seen, pieces=seen.pieces - 1)
+        return None
+    del ended[part.order]
+    return replace(seen, pieces=1)
 
 
 def _digest(future: Future[str], path: Path) -> str:

@@ -17,15 +17,20 @@ from reports.core.domain import KINDS, Kind
 from reports.core.errors import BaocaoError, FileFormatError
 from reports.sources.headers import guess_kind, recognise
 from reports.sources.mapping import Mapping, load_mapping
-from reports.sources.readers import Sheet, read_csv, read_xlsx
+from reports.sources.readers import Sheet, csv_encoding, read_csv, read_xlsx
+from reports.sources.split import ReadAgain, Span, spans
 from reports.sources.validate import SheetTable, Validator
 from reports.store import rollup
 
 CHUNK_ROWS = 10_000
 WORKER_BYTES = 32 << 20
 """Imports of more bytes than this are read and checked in other processes."""
+SPLIT_BYTES: int | None = None
+"""A CSV file of more bytes than this (None: :data:`WORKER_BYTES`), alone of its kind, is read
+by all the reading processes."""
 READERS = 2
-"""Reading processes at most (files of one kind always go to the same one)."""
+"""Reading processes at most (files of one kind always go to the same one; a big CSV file,
+the only one of its kind, is split among them by byte ranges)."""
 IN_FLIGHT = 8
 """Chunks each reading process may be ahead of the writing one (bounds the memory)."""
 
@@ -115,11 +120,16 @@ class ReadJob:
     mapping: Mapping | None
     encoding: str | None
     skip_invalid: bool
+    pieces: tuple[Span | None, ...] = ()
+    """For each of ``paths``: the byte range of the file to read, or None for all of it."""
 
 
 @dataclass(frozen=True)
 class SheetStart:
     kind: str
+    order: tuple[int, int] = (0, 0)
+    pieces: int = 1
+    """How many processes read parts of this sheet (each part has its start and end)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,7 @@ class SheetEnd:
     counts: rollup.Counts
     """The units' own counts of the valid rows, taken as they were read (the writer uses them
     when the rows went into an empty table, and otherwise counts only the rows that change)."""
+    pieces: int = 1
 
 
 Part = SheetStart | list[tuple[object, ...]] | SheetEnd
@@ -145,66 +156,128 @@ class _Marshalled:
 
 def read_sheets(job: ReadJob) -> Iterator[Part]:
     """Read and check every sheet of the job: for each, its start, chunks of valid rows (none
-    once a row is bad, unless ``skip_invalid``), and its end with the problems found."""
-    for position, path in job.paths:
-        file = str(path)
-        for number, (kind, sheet, shown) in enumerate(
-            sheets_of(path, file, job.kind, job.encoding)
-        ):
-            try:
-                # no mapping file: the shipped header dictionary, below any title block
-                sheet, found = recognise(kind, sheet, shown, job.mapping, CHUNK_ROWS)
-                validator = Validator(kind, sheet.header, shown, found.mapping)
-                table = SheetTable(shown, kind, "", header=sheet.header, notes=found.notes)
-                counts: rollup.Counts = {}
-                counted = kind.name in rollup.COUNTED_KINDS
-                yield SheetStart(kind.name)
-                for numbers, chunk in sheet.chunks(CHUNK_ROWS):
-                    table.total += len(chunk)
-                    valid = validator.validate(numbers, chunk, table)
-                    if table.problems and not job.skip_invalid:
-                        table.rejected.clear()  # kept only to be written out with --skip-invalid
-                        continue  # keep reading to report every bad row; nothing is written
-                    if counted:
-                        rollup.tally(kind.name, valid, counts)
-                    yield valid
-            finally:
-                sheet.close()
-            sheet_name = sheet.name if shown != file else ""
-            yield SheetEnd(path, sheet_name, (position, number), table, counts)
+    once a row is bad, unless ``skip_invalid``), and its end with the problems found.
+
+    A part of a split file raises :class:`ReadAgain` at its first problem of any kind: the
+    import then reads the file whole, for exactly the problems one reader reports."""
+    for index, (position, path) in enumerate(job.paths):
+        span = job.pieces[index] if job.pieces else None
+        if span is None:
+            yield from _read_file(job, position, path, None)
+            continue
+        try:
+            yield from _read_file(job, position, path, span)
+        except BaocaoError as exc:
+            raise ReadAgain(str(exc)) from exc
 
 
-def _split(job: ReadJob, sizes: Sequence[int]) -> list[ReadJob]:
+def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> Iterator[Part]:
+    file = str(path)
+    if span is not None:
+        kind_name = job.kind or kind_from_name(path)
+        assert kind_name is not None
+        sheets = [(KINDS[kind_name], read_csv(path, file, span=span)[0], file)]
+    else:
+        sheets = sheets_of(path, file, job.kind, job.encoding)
+    pieces = span.count if span else 1
+    for number, (kind, sheet, shown) in enumerate(sheets):
+        try:
+            # no mapping file: the shipped header dictionary, below any title block
+            first_row = sheet.header
+            sheet, found = recognise(kind, sheet, shown, job.mapping, CHUNK_ROWS)
+            if span is not None and sheet.header != first_row:
+                raise ReadAgain(f"{file}: a title block above the header")  # only part 0 has it
+            validator = Validator(kind, sheet.header, shown, found.mapping)
+            table = SheetTable(shown, kind, "", header=sheet.header, notes=found.notes)
+            counts: rollup.Counts = {}
+            counted = kind.name in rollup.COUNTED_KINDS
+            yield SheetStart(kind.name, (position, number), pieces)
+            for numbers, chunk in sheet.chunks(CHUNK_ROWS):
+                table.total += len(chunk)
+                valid = validator.validate(numbers, chunk, table)
+                if table.problems and span is not None:
+                    raise ReadAgain(f"{file}: problems in a part")
+                if table.problems and not job.skip_invalid:
+                    table.rejected.clear()  # kept only to be written out with --skip-invalid
+                    continue  # keep reading to report every bad row; nothing is written
+                if counted:
+                    rollup.tally(kind.name, valid, counts)
+                yield valid
+        finally:
+            sheet.close()
+        sheet_name = sheet.name if shown != file else ""
+        yield SheetEnd(path, sheet_name, (position, number), table, counts, pieces)
+
+
+def _pieces(job: ReadJob, path: Path, size: int) -> list[Span] | None:
+    """Byte ranges of a big CSV file for the reading processes, or None to read it whole."""
+    threshold = WORKER_BYTES if SPLIT_BYTES is None else SPLIT_BYTES
+    if READERS < 2 or size <= threshold or job.skip_invalid:
+        return None
+    try:
+        encoding = csv_encoding(path, str(path), job.encoding)
+    except BaocaoError:
+        return None  # reported by the reader, at the file's turn
+    return spans(path, READERS, encoding)
+
+
+def split_job(job: ReadJob, sizes: Sequence[int], *, ranges: bool = True) -> list[ReadJob]:
     """The job shared among reading processes by kind, so that no two of them ever write the
     same table, balanced by bytes (``sizes``: each file's). A workbook, or a file whose kind
-    its name does not say, may hold any kind: then one process reads everything."""
+    its name does not say, may hold any kind: then one process reads everything. A big CSV
+    file alone of its kind is cut in byte ranges (``ranges``), read side by side: its one
+    sheet is then written by one writer, from all of them."""
     by_kind: dict[str, list[tuple[int, Path]]] = {}
     weight: dict[str, int] = {}
+    size_of: dict[int, int] = {}
     for (position, path), size in zip(job.paths, sizes, strict=True):
         kind = job.kind or kind_from_name(path)
         if path.suffix.lower() not in (".csv", ".txt") or kind is None:
             return [job]
         by_kind.setdefault(kind, []).append((position, path))
         weight[kind] = weight.get(kind, 0) + size
-    groups: list[list[tuple[int, Path]]] = [[] for _ in range(min(READERS, len(by_kind)))]
+        size_of[position] = size
+    items: list[tuple[int, list[tuple[int, Path]], Span | None]] = []
+    for kind, files in by_kind.items():
+        cut = None
+        if ranges and len(files) == 1:
+            cut = _pieces(job, files[0][1], size_of[files[0][0]])
+        if cut:
+            ends = [s.end if s.end is not None else size_of[files[0][0]] for s in cut]
+            items.extend((end - s.start, files, s) for s, end in zip(cut, ends, strict=True))
+        else:
+            items.append((weight[kind], files, None))
+    groups: list[list[tuple[int, Path, Span | None]]] = [
+        [] for _ in range(min(READERS, len(items)))
+    ]
     loads = [0] * len(groups)
-    for kind in sorted(by_kind, key=lambda k: -weight[k]):
+    for load, files, span in sorted(items, key=lambda item: -item[0]):
         lightest = loads.index(min(loads))
-        groups[lightest].extend(by_kind[kind])
-        loads[lightest] += weight[kind]
-    return [replace(job, paths=tuple(sorted(group))) for group in groups]
+        groups[lightest].extend((position, path, span) for position, path in files)
+        loads[lightest] += load
+    jobs = []
+    for group in groups:
+        group.sort(key=lambda g: (g[0], g[2].index if g[2] else 0))
+        jobs.append(
+            replace(
+                job,
+                paths=tuple((position, path) for position, path, _ in group),
+                pieces=tuple(span for _, _, span in group),
+            )
+        )
+    return jobs
 
 
 @contextlib.contextmanager
-def read_in_parallel(job: ReadJob) -> Iterator[Iterator[tuple[int, Part]]]:
+def read_in_parallel(job: ReadJob, *, ranges: bool = True) -> Iterator[Iterator[tuple[int, Part]]]:
     """(stream, part) of every sheet: from this process for a small import, else from
-    reading processes, each a stream of its own."""
+    reading processes, each a stream of its own. Without ``ranges`` no file is cut."""
     sizes = [path.stat().st_size for _, path in job.paths]
     if sum(sizes) <= WORKER_BYTES:
         yield ((0, part) for part in read_sheets(job))
         return
     context = multiprocessing.get_context("spawn")
-    jobs = _split(job, sizes)
+    jobs = split_job(job, sizes, ranges=ranges)
     queue: multiprocessing.Queue[object] = context.Queue(maxsize=IN_FLIGHT * len(jobs))
     workers = [
         context.Process(target=_validate_into, args=(part, stream, queue), daemon=True)
@@ -240,7 +313,7 @@ def _validate_into(job: ReadJob, stream: int, queue: multiprocessing.Queue[objec
                 sent = replace(part, counts=_Marshalled(marshal.dumps(part.counts)))  # type: ignore[arg-type]
             queue.put((stream, sent))
         queue.put((stream, None))
-    except BaocaoError as exc:
+    except (BaocaoError, ReadAgain) as exc:
         queue.put((stream, exc))
     except BaseException as exc:  # noqa: BLE001 - reported to, and raised by, the writer
         queue.put((stream, RuntimeError(f"import reader failed: {exc!r}")))

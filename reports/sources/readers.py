@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports.core.errors import FileFormatError
+from reports.sources.split import SENTINEL, ReadAgain, Span, open_range, with_sentinel
 
 ENCODING_HINT = (
     "Lưu lại tệp dạng 'CSV UTF-8' trong Excel (Save As → CSV UTF-8), "
@@ -123,6 +124,11 @@ def _choose_encoding(path: Path, file: str, encoding: str | None) -> str:
     return "cp1258"
 
 
+def csv_encoding(path: Path, file: str, encoding: str | None) -> str:
+    """The encoding :func:`read_csv` reads ``path`` with (a reading plan decides it once)."""
+    return _choose_encoding(path, file, encoding)
+
+
 def _utf8_line(path: Path) -> int | None:
     """The first line with letters beyond ASCII that is valid UTF-8 (Windows-1258 text never
     is: its tone marks are bytes UTF-8 cannot have after a letter), or None."""
@@ -167,10 +173,16 @@ def _sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet, str]:
-    """Stream a CSV file: rows are read as the importer asks for them, never all at once."""
+def read_csv(
+    path: Path, file: str, encoding: str | None = None, span: Span | None = None
+) -> tuple[Sheet, str]:
+    """Stream a CSV file: rows are read as the importer asks for them, never all at once.
+
+    With ``span``, only that byte range's rows (the header still read from the file's start),
+    numbered as in the whole file; a range that did not end on a whole row raises
+    :class:`ReadAgain` after its last row."""
     try:
-        used = _choose_encoding(path, file, encoding)
+        used = span.file_encoding if span else _choose_encoding(path, file, encoding)
         fh = path.open(encoding=used, newline="")
     except OSError as exc:
         raise FileFormatError(file, f"không mở được tệp ({exc.strerror})") from exc
@@ -192,6 +204,21 @@ def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet,
         raise _decode_error(file, used) from exc
     reader = csv.reader(itertools.chain([first], source), delimiter=_sniff_delimiter(first))
     header = next(reader)
+    offset = 0
+    if span is not None and span.index > 0:
+        fh.close()
+        try:
+            fh = open_range(path, span)
+        except OSError as exc:
+            raise FileFormatError(file, f"không mở được tệp ({exc.strerror})") from exc
+        reader = csv.reader(with_sentinel(lines(), span), delimiter=_sniff_delimiter(first))
+        offset = span.lines_before
+    elif span is not None and not span.last:
+        fh.close()  # the first range: read again from its start, the header included
+        fh = open_range(path, span)
+        reader = csv.reader(with_sentinel(lines(), span), delimiter=_sniff_delimiter(first))
+        next(reader)
+    proving = span is not None and not span.last
 
     @contextlib.contextmanager
     def reading() -> Iterator[None]:
@@ -214,10 +241,18 @@ def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet,
     def batches(size: int) -> Iterator[tuple[list[int], list[list[object]]]]:
         # Rows are taken by the C reader a batch at a time; their line numbers follow from
         # where the batch ends, and from the line breaks inside quoted cells when it has any.
+        proved = False
         with reading():
-            start = reader.line_num
+            start = reader.line_num + offset
             while batch := list(itertools.islice(reader, size)):
-                end = reader.line_num
+                if proving and batch[-1] == [SENTINEL]:
+                    batch.pop()  # the range ended on a whole row
+                    proved = True
+                    if not batch:
+                        break
+                elif proving and any(SENTINEL in cell for cell in batch[-1]):
+                    break  # swallowed into a cell: the range ended inside quotes
+                end = reader.line_num + offset - proved
                 if end - start == len(batch):
                     numbers = list(range(start + 1, end + 1))
                 else:
@@ -229,6 +264,8 @@ def read_csv(path: Path, file: str, encoding: str | None = None) -> tuple[Sheet,
                     batch = [batch[i] for i in kept]
                 if batch:
                     yield numbers, batch  # type: ignore[misc]
+        if proving and not proved:
+            raise ReadAgain(f"{file}: a range did not end on a whole row")
 
     return Sheet("", [h.strip() for h in header], batches, fh.close), used
 

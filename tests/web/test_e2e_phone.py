@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
-from tests.smtp import SmtpServer, free_port
+from tests.smtp import SmtpServer
 from tests.web.conftest import AROUND, ORDER
-from tests.web.test_e2e import ARGS, CHROMIUM, _wait_port
+from tests.web.test_e2e import ARGS, CHROMIUM, _started
 
 SHOTS = Path(os.environ["BAOCAO_SCREENSHOTS"]) if os.environ.get("BAOCAO_SCREENSHOTS") else None
 LEADER, SPECIALIST = "lanhdao@vp.hanoi.gov.vn", "chuyenvien@vp.hanoi.gov.vn"
@@ -83,15 +83,14 @@ def office(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[tuple[str, SmtpS
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    port = free_port()
     proc = subprocess.Popen(
-        [*base, "web", "--host", "127.0.0.1", "--port", str(port)],
+        [*base, "web", "--host", "127.0.0.1", "--port", "0"],  # the port it takes is read back
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_port(port, proc)
+        port = _started(proc)
         yield f"http://127.0.0.1:{port}", smtp_server
     finally:
         proc.terminate()

@@ -309,7 +309,7 @@ def signature_block(doc: Any) -> None:
     cell_para(right, "{{ nguoi_ky.ho_ten }}", size=14, bold=True)
 
 
-def document_defaults(doc: Any) -> None:
+def document_defaults(doc: Any, kind: str = "tuần") -> None:
     """Times New Roman 14 pt, Vietnamese, for every style (no theme fonts), and honest metadata."""
     rpr = doc.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr")[0]
     for child in list(rpr):
@@ -326,16 +326,27 @@ def document_defaults(doc: Any) -> None:
         parse_xml(f'<w:lang {nsdecls("w")} w:val="vi-VN" w:eastAsia="vi-VN" w:bidi="ar-SA"/>')
     )
     props = doc.core_properties
-    props.title = "Báo cáo tuần"
+    props.title = f"Báo cáo {kind}"
     props.subject = "Kết quả chỉ đạo, điều hành nổi bật"
     props.author = "baocao"
-    props.comments = "Mẫu báo cáo tuần (templates/make_template.py)"
+    props.comments = f"Mẫu báo cáo {kind} (templates/make_template.py)"
     props.language = "vi-VN"
+
+
+KINDS = {
+    "bao-cao-tuan.docx": "tuần",
+    "bao-cao-thang.docx": "tháng",
+    "bao-cao-quy.docx": "quý",
+    "bao-cao-6thang.docx": "6 tháng",
+    "bao-cao-nam.docx": "năm",
+}
+"""One template per kind of period (baocao.toml: report.template_docx, template_month, …).
+They share the layout; an office edits each in Word to its own practice."""
 
 
 def build(path: Path) -> None:
     doc = Document()
-    document_defaults(doc)
+    document_defaults(doc, KINDS.get(path.name, "tuần"))
     for style_name in ("Normal", "Table Grid"):
         set_font(doc.styles[style_name], 14 if style_name == "Normal" else 11)
     section = doc.sections[0]
@@ -421,6 +432,15 @@ def build(path: Path) -> None:
     chart_paragraph(doc)
     tag(doc, "{%p endif %}")
 
+    # issue 19: the sections a person writes ("Nhiệm vụ trọng tâm kỳ tới", …); an empty one
+    # is not in phan_viet, so it is never printed empty
+    tag(doc, "{%p for pv in phan_viet %}")
+    para(doc, "{{ pv.so }}. {{ pv.tieu_de }}", bold=True, keep_with_next=True)
+    tag(doc, "{%p for doan in pv.doan %}")
+    para(doc, "{{ doan }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+
     para(doc, "", after=6)
     signature_block(doc)
 
@@ -487,5 +507,6 @@ def _finish_package(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(HERE / "bao-cao-tuan.docx")
-    print(HERE / "bao-cao-tuan.docx")
+    for name in KINDS:
+        build(HERE / name)
+        print(HERE / name)

@@ -85,7 +85,7 @@ def generate(
     if emails:
         from reports.produce import preflight
 
-        preflight.templates(settings, mail=True)  # before any file is written
+        preflight.templates(settings, mail=True, kind=period.kind)  # before any file is written
     report, paths = run_generate(
         engine_of(ctx),
         settings,

@@ -23,7 +23,7 @@ import jinja2.meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from reports.compose.period_words import period_words, trend_series
+from reports.compose.period_words import period_words, trend_series, written_words
 from reports.core import period_names, vi
 from reports.core.errors import RenderError, TemplateError
 from reports.core.files import atomic_output
@@ -100,6 +100,7 @@ CONTEXT_VARIABLES = (
     "muc_so_lieu",
     "tam_tinh",
     "thay_the",
+    "phan_viet",
 )
 """Every variable a template may use (documented in templates/README.md)."""
 
@@ -167,6 +168,7 @@ def template_context(report: Report) -> dict[str, Any]:
         **period_words(report),
         "tam_tinh": report.provisional,
         "thay_the": report.replaces,
+        "phan_viet": written_words(report),
     }
 
 
@@ -383,7 +385,8 @@ def load_template(path: Path) -> CompiledTemplate:
         stat = path.stat()
     except OSError as exc:
         raise TemplateError(
-            path, "không tìm thấy tệp mẫu; kiểm tra paths.templates và report.template_docx"
+            path, "không tìm thấy tệp mẫu; kiểm tra paths.templates và report.template_docx "
+            "(tuần), template_month, template_quarter, template_half, template_year"
         ) from exc
     return _cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
 
@@ -399,6 +402,12 @@ def report_core_properties(report: Report, generated_at: datetime) -> bytes:
     )
 
 
+def template_path(settings: Settings, kind: str) -> Path:
+    """The Word template of a period kind (``report.template_month``, …; a week and a plain
+    range: ``report.template_docx``)."""
+    return settings.templates_dir / settings.report.template_for(kind)
+
+
 def render_docx(
     report: Report,
     settings: Settings,
@@ -408,7 +417,7 @@ def render_docx(
     generated_at: datetime | None = None,
 ) -> Path:
     """Write the report as .docx at ``path`` (complete or not at all)."""
-    source = template or settings.templates_dir / settings.report.template_docx
+    source = template or template_path(settings, report.period.kind)
     compiled = load_template(source)
     data = run_limited(  # in a child process, under time and memory limits
         compiled.path,

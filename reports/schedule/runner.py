@@ -108,7 +108,7 @@ def run_job(
             if job.units == "all":
                 _run_all_units(engine, settings, job, period, outcome, out_dir, me, clock, sleep)
             else:
-                preflight.templates(settings, mail=bool(job.recipients))
+                preflight.templates(settings, mail=bool(job.recipients), kind=period.kind)
                 report, files = _files(engine, settings, job, period, run, out_dir, send_empty)
                 outcome.files = files
                 from reports import approval  # the gate and the approval step (issue 15)

@@ -27,6 +27,7 @@ from reports.settings.sections import (
     LogSettings,
     Office,
     PeriodSettings,
+    SummarySettings,
     ReportSettings,
     SchedulerSettings,
     Signer,
@@ -42,6 +43,7 @@ from reports.settings.validate import (
     log_section,
     pdf_timeout,
     periods_section,
+    summary_section,
     report_section,
     scheduler_section,
     section,
@@ -58,6 +60,7 @@ __all__ = [  # the sections are defined in reports.settings.sections
     "Office",
     "PERIOD_MODES",
     "PeriodSettings",
+    "SummarySettings",
     "ReportSettings",
     "SchedulerSettings",
     "Signer",
@@ -93,6 +96,7 @@ class Settings:
     pdf_timeout_s: float = 120.0
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
+    summary: SummarySettings = field(default_factory=SummarySettings)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     """Working days: the package's holidays with the office's overrides ([calendar])."""
     units: Mapping[str, UnitSettings] = field(default_factory=dict)
@@ -215,6 +219,7 @@ def settings_from_mapping(
         "pdf",
         "scheduler",
         "periods",
+        "summary",
         "calendar",
         "units",
         "web",
@@ -280,6 +285,7 @@ def settings_from_mapping(
         pdf_timeout_s=pdf_timeout(raw, source),
         scheduler=scheduler_section(raw, source),
         periods=periods_section(raw, source),
+        summary=summary_section(raw, source),
         calendar=parse_calendar(section(raw, "calendar", source), source),
         units=units_section(raw, source),
         web=web_section(raw, source),

@@ -104,18 +104,30 @@ def summary_lines(directives: Iterable[Directive], limit: int) -> tuple[FieldLin
     return tuple(lines)
 
 
+def _spread(items: Sequence[Highlight], n: int) -> list[Highlight]:
+    """``n`` of ``items`` (in date order) spread evenly over the period, not its first weeks."""
+    if n >= len(items):
+        return list(items)
+    if n <= 0:
+        return []
+    step = len(items) / n
+    return [items[int(i * step + step / 2)] for i in range(n)]
+
+
 def limited_highlights(items: Iterable[Highlight], limit: int) -> tuple[Highlight, ...]:
-    """Section II of a long period: the highlights placed first (``position``), then the
-    others, at most ``limit``, printed in date order; a headline said twice is kept once."""
-    ranked = sorted(items, key=lambda h: (h.position is None, h.position or 0, h.date, h.id))
+    """Section II of a long period: at most ``limit`` highlights, printed in date order.
+
+    The best placed first (``position`` 1 of each week before position 2, those without one
+    last), and within a place spread over the whole period rather than its first weeks; a
+    headline said twice is kept once."""
     seen: set[str] = set()
-    chosen: list[Highlight] = []
-    for h in ranked:
-        if len(chosen) >= limit:
-            break
+    levels: dict[int | None, list[Highlight]] = {}
+    for h in sorted(items, key=lambda h: (h.date, h.id)):
         key = sentence_key(h.title)
-        if key in seen:
-            continue
-        seen.add(key)
-        chosen.append(h)
+        if key not in seen:
+            seen.add(key)
+            levels.setdefault(h.position, []).append(h)
+    chosen: list[Highlight] = []
+    for position in sorted(levels, key=lambda p: (p is None, p or 0)):
+        chosen += _spread(levels[position], limit - len(chosen))
     return tuple(sorted(chosen, key=lambda h: (h.date, h.id)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from reports.core import vi
 from reports.core.doc_kinds import document_kind, kind_order
@@ -130,4 +131,14 @@ def limited_highlights(items: Iterable[Highlight], limit: int) -> tuple[Highligh
     chosen: list[Highlight] = []
     for position in sorted(levels, key=lambda p: (p is None, p or 0)):
         chosen += _spread(levels[position], limit - len(chosen))
-    return tuple(sorted(chosen, key=lambda h: (h.date, h.id)))
+    said: set[str] = set()
+    out = []
+    for h in sorted(chosen, key=lambda h: (h.date, h.id)):
+        # a paragraph an earlier item already said (the usual closing lines) is said once
+        paragraphs = []
+        for p in h.paragraphs:
+            if (key := sentence_key(p)) not in said:
+                said.add(key)
+                paragraphs.append(p)
+        out.append(replace(h, paragraphs=tuple(paragraphs)))
+    return tuple(out)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from reports.core.domain import FIELDS
 from reports.compose.summary import limited_highlights, summary_lines
+from reports.core.domain import FIELDS
 from reports.core.model import Directive, FieldLine, FigureSet, Highlight, Report
 from reports.core.sections import WrittenSection
 from reports.settings.load import Settings

@@ -74,7 +74,7 @@ def kind_counts(directives: Iterable[Directive]) -> list[tuple[str, int]]:
 
 
 def counts_sentence(directives: Sequence[Directive]) -> str:
-    """"Ban hành 45 quyết định, 12 kế hoạch và 700 công văn."""
+    """ "Ban hành 45 quyết định, 12 kế hoạch và 700 công văn."""
     parts = [f"{vi.number(n)} {kind}" for kind, n in kind_counts(directives)]
     return f"Ban hành {_join(parts)}." if parts else ""
 

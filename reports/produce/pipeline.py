@@ -23,6 +23,7 @@ from reports.core.errors import UsageError
 from reports.core.files import report_file_name
 from reports.core.model import FigureSet, Report, UnitRow
 from reports.core.periods import ReportPeriod
+from reports.core.sections import WrittenSection, declared_sections
 from reports.figures import indicators
 from reports.settings.load import Settings
 
@@ -64,6 +65,7 @@ def build_report_conn(
     unit: str | None = None,
     issued_on: date | None = None,
     show_figures_section: bool | None = None,
+    written: Sequence[WrittenSection] = (),
 ) -> Report:
     indicators.check_unit(conn, unit)
     header: dict[str, Any] = {}
@@ -78,6 +80,7 @@ def build_report_conn(
         indicators.period_highlights(conn, period, unit),
         issued_on=issued_on or today(settings),
         show_figures_section=show_figures_section,
+        written=declared_sections(settings.report.written_sections, tuple(written)),
         **header,
     )
     from reports.figures.completeness import gaps, provisional_line
@@ -158,6 +161,7 @@ def generate(
     out_dir: Path,
     issued_on: date | None = None,
     show_figures_section: bool | None = None,
+    written: Sequence[WrittenSection] = (),
 ) -> tuple[Report, list[Path]]:
     """Build the report and write it in ``formats``: the report, and its files in format order.
 
@@ -171,6 +175,7 @@ def generate(
             unit=unit,
             issued_on=issued_on,
             show_figures_section=show_figures_section,
+            written=written,
         )
         paths = write_files(conn, settings, report, formats=formats, out_dir=out_dir)
     log.info("generated %s for %s: %s", ",".join(formats), period.slug(), paths)

@@ -385,8 +385,9 @@ def load_template(path: Path) -> CompiledTemplate:
         stat = path.stat()
     except OSError as exc:
         raise TemplateError(
-            path, "không tìm thấy tệp mẫu; kiểm tra paths.templates và report.template_docx "
-            "(tuần), template_month, template_quarter, template_half, template_year"
+            path,
+            "không tìm thấy tệp mẫu; kiểm tra paths.templates và report.template_docx "
+            "(tuần), template_month, template_quarter, template_half, template_year",
         ) from exc
     return _cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
 

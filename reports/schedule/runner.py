@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -251,6 +252,9 @@ def _files(
             from reports.approval import prepare_draft
 
             report = prepare_draft(conn, job, report)
+            from reports.approval.written import carried_sections  # issue 19
+
+            report = replace(report, written=carried_sections(conn, job, report))
         if run.files and all(f.exists() for f in run.files):
             return report, list(run.files)  # a resumed run mails the files it already wrote
         target = (out_dir or settings.output_dir) / job.id / period.slug()

@@ -21,8 +21,8 @@ from reports.settings.sections import (
     SchedulerSettings,
     SigningSettings,
     SmtpSettings,
-    UnitSettings,
     SummarySettings,
+    UnitSettings,
     WebSettings,
 )
 
@@ -208,9 +208,7 @@ def summary_section(raw: Mapping[str, Any], source: Path | None) -> SummarySetti
     )
     for key, value in vars(summary).items():
         if not 0 <= value <= 100:
-            raise ConfigError(
-                f"summary.{key}", f"phải từ 0 đến 100, nhận được {value}", source
-            )
+            raise ConfigError(f"summary.{key}", f"phải từ 0 đến 100, nhận được {value}", source)
     return summary
 
 

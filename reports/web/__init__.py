@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_drafts,
         pages_jobs,
         pages_report,
+        pages_sections,
         pages_week,
     )
     from reports.web.security import secret_key, security_headers
@@ -84,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_data,
         pages_report,
         pages_drafts,
+        pages_sections,
         pages_jobs,
         pages_admin,
     ):

@@ -386,20 +386,26 @@ def build(path: Path) -> None:
     para(doc, "", indent=False, after=6)
 
     para(doc, "I. HOẠT ĐỘNG CHỈ ĐẠO, ĐIỀU HÀNH CHUNG", bold=True, keep_with_next=True)
+    # issue 19: a unit's report leaves out the sentences about what the unit does not record
+    # (ghi_nhan; every office records documents); with every kind recorded (the office's
+    # report) the paragraph is the bulletin's, word for word
     para(
         doc,
         "{{ mo_dau }}, {{ chu_the }} đã tiếp nhận, xử lý công việc tại "
-        "{{ so_lieu.documents_received|so }} văn bản hành chính nhà nước; tiếp nhận mới "
+        "{{ so_lieu.documents_received|so }} văn bản hành chính nhà nước"
+        "{% if ghi_nhan.dossiers %}; tiếp nhận mới "
         "{{ so_lieu.dossiers_received|so }} hồ sơ thủ tục hành chính có thời hạn trả kết quả "
         "(đã hoàn thành và trả kết quả {{ so_lieu.dossiers_completed|so }} hồ sơ; "
-        "đang giải quyết {{ so_lieu.dossiers_in_progress|so }} hồ sơ). "
-        "Tiếp {{ so_lieu.receptions|so }} lượt công dân "
-        "({{ so_lieu.reception_persons|so }} người); "
-        "tiếp nhận {{ so_lieu.petitions_received|so }} đơn khiếu nại, tố cáo; "
-        "đã xử lý: {{ so_lieu.petitions_resolved|so }} đơn. "
-        "Các đồng chí Lãnh đạo {{ chu_the }} đã phê duyệt "
+        "đang giải quyết {{ so_lieu.dossiers_in_progress|so }} hồ sơ){% endif %}."
+        "{% if ghi_nhan.receptions %} Tiếp {{ so_lieu.receptions|so }} lượt công dân "
+        "({{ so_lieu.reception_persons|so }} người){% if ghi_nhan.petitions %}; tiếp nhận"
+        "{% endif %}{% elif ghi_nhan.petitions %} Tiếp nhận{% endif %}"
+        "{% if ghi_nhan.petitions %} {{ so_lieu.petitions_received|so }} đơn khiếu nại, tố cáo; "
+        "đã xử lý: {{ so_lieu.petitions_resolved|so }} đơn{% endif %}"
+        "{% if ghi_nhan.receptions or ghi_nhan.petitions %}.{% endif %}"
+        "{% if ghi_nhan.directives %} Các đồng chí Lãnh đạo {{ chu_the }} đã phê duyệt "
         "{{ so_lieu.directives_approved|so }} văn bản chỉ đạo, điều hành "
-        "trên các lĩnh vực{% if linh_vuc %}, cụ thể:{% else %}.{% endif %}",
+        "trên các lĩnh vực{% if linh_vuc %}, cụ thể:{% else %}.{% endif %}{% endif %}",
     )
     tag(doc, "{%p for lv in linh_vuc %}")
     para(doc, "- Lĩnh vực {{ lv.ten }}: {{ lv.noi_dung }}")

@@ -126,9 +126,14 @@ def test_a_wards_report(store: Engine, tmp_path: Path, db_url: str) -> None:
     assert opening.startswith(
         "Trong tháng 9/2025, UBND phường Ba Đình đã tiếp nhận, xử lý công việc tại 5 văn bản "
     )
-    # no directive of its own: the sentence ends, nothing dangles after "cụ thể:"
-    assert opening.endswith("đã phê duyệt 0 văn bản chỉ đạo, điều hành trên các lĩnh vực.")
+    # issue 19: no directive, dossier, reception or petition of its own, ever: no sentence
+    # about them (it used to say "đã phê duyệt 0 văn bản chỉ đạo", "Tiếp 0 lượt công dân")
+    assert opening == (
+        "Trong tháng 9/2025, UBND phường Ba Đình đã tiếp nhận, xử lý công việc tại 5 văn bản "
+        "hành chính nhà nước."
+    )
     assert not any("cụ thể:" in t or "Lĩnh vực" in t for t in texts)
+    assert not any("lượt công dân" in t or "phê duyệt" in t for t in texts)
     # no highlight of its own: no section II, the figures section takes its number
     assert not any("NỔI BẬT" in t for t in texts)
     assert "II. SỐ LIỆU TỔNG HỢP" in texts
@@ -166,7 +171,11 @@ def test_a_departments_report_with_its_settings(store: Engine, tmp_path: Path, d
     assert " tại 4 văn bản " in opening
     assert opening.endswith("đã phê duyệt 1 văn bản chỉ đạo, điều hành trên các lĩnh vực, cụ thể:")
     # its own directive and highlight, not the city's
-    assert "- Lĩnh vực văn hóa - xã hội: Chỉ đạo phòng chống sốt xuất huyết." in texts
+    # a month is summarised (issue 19): counted by kind ("12/SYT" has no kind: a công văn)
+    assert (
+        "- Lĩnh vực văn hóa - xã hội: Ban hành 1 công văn. Chỉ đạo phòng chống sốt xuất huyết."
+        in texts
+    )
     assert not any("của Thành phố" in t for t in texts)
     assert "II. MỘT SỐ HOẠT ĐỘNG CHỈ ĐẠO - ĐIỀU HÀNH NỔI BẬT" in texts
     assert "Ra quân diệt lăng quăng" in texts and "III. SỐ LIỆU TỔNG HỢP" in texts

@@ -114,6 +114,13 @@ class FigureSet:
     first_day: date | None = None
     """The unit's first recorded day: trend points that end before it are gaps, not zeros
     (``None``: no gaps; ``date.max``: nothing recorded yet, every point a gap)."""
+    record_kinds: tuple[str, ...] | None = None
+    """The record kinds the unit has ever had (a unit's report leaves out the sentences and
+    rows of the others); ``None``: every kind (the office's report)."""
+
+    def records(self, kind: str) -> bool:
+        """Whether the report speaks of ``kind`` (documents, dossiers, receptions, …)."""
+        return self.record_kinds is None or kind in self.record_kinds
 
     def recorded(self, period: ReportPeriod) -> bool:
         """Whether ``period`` ends on or after the first record (else its zeros mean nothing)."""

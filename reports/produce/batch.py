@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
@@ -27,6 +27,7 @@ from reports.core.files import unit_file_key
 from reports.core.model import Directive, Highlight, Report, UnitRow
 from reports.core.periods import ReportPeriod
 from reports.figures import indicators
+from reports.figures.recorded import recorded_kinds
 from reports.produce.pipeline import today, write_files
 from reports.settings.load import Settings
 from reports.store.schema import unit_scope
@@ -89,6 +90,8 @@ def compose_unit_reports(
     rows = indicators.unit_rows(conn, codes)
     absorbed = absorbed_units(settings, list(rows.values()), codes)
     sets = indicators.figure_sets(conn, period, codes, settings.report.trend_periods, absorbed)
+    recorded = recorded_kinds(conn, codes, absorbed)  # a unit speaks only of what it records
+    sets = {code: replace(sets[code], record_kinds=recorded[code]) for code in codes}
     scopes = _scopes(conn, codes)
     directives: dict[str, list[Directive]] = {c: [] for c in codes}
     for d, unit in indicators.directives_with_units(conn, period):

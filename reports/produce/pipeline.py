@@ -25,6 +25,7 @@ from reports.core.model import FigureSet, Report, UnitRow
 from reports.core.periods import ReportPeriod
 from reports.core.sections import WrittenSection, declared_sections
 from reports.figures import indicators
+from reports.figures.recorded import recorded_kinds
 from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,10 @@ def unit_figure_set(
     if unit:
         row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
         absorbed = absorbed_units(settings, [row], [unit])
-    return indicators.figure_set(conn, period, unit, settings.report.trend_periods, absorbed)
+    figures = indicators.figure_set(conn, period, unit, settings.report.trend_periods, absorbed)
+    if unit:  # a unit's report speaks only of what the unit records
+        figures = replace(figures, record_kinds=recorded_kinds(conn, [unit], absorbed)[unit])
+    return figures
 
 
 def write_files(

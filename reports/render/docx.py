@@ -101,8 +101,21 @@ CONTEXT_VARIABLES = (
     "tam_tinh",
     "thay_the",
     "phan_viet",
+    "ghi_nhan",
 )
 """Every variable a template may use (documented in templates/README.md)."""
+
+
+RECORDED_KINDS = ("documents", "dossiers", "receptions", "petitions", "directives")
+FIGURE_KINDS = {
+    info.name: "receptions"
+    if info.name.startswith("reception")
+    else "dossiers"
+    if info.name == "on_time_rate"
+    else info.name.split("_")[0]
+    for info in FIGURE_INFO
+}
+"""Each figure's record kind: a unit that never had records of that kind has no row for it."""
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
@@ -124,6 +137,8 @@ def template_context(report: Report) -> dict[str, Any]:
     last_year_known = fs.recorded(report.period.same_period_last_year())
     rows = []
     for info in FIGURE_INFO:
+        if not fs.records(FIGURE_KINDS[info.name]):
+            continue  # a unit's report has no row for what the unit does not record
         cur = fs.current.value(info.name)
         prev = fs.previous.value(info.name) if previous_known else None
         rows.append(
@@ -169,6 +184,7 @@ def template_context(report: Report) -> dict[str, Any]:
         "tam_tinh": report.provisional,
         "thay_the": report.replaces,
         "phan_viet": written_words(report),
+        "ghi_nhan": {kind: fs.records(kind) for kind in RECORDED_KINDS},
     }
 
 

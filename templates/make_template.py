@@ -378,6 +378,16 @@ def build(path: Path) -> None:
         after=2,
     )
     rule(doc, 5.0, 5.0)  # 6.5 cm: about 2/5 of the 16.5 cm line
+    # issue 19: a unit's report to a higher body (Nghị định 30, Phụ lục I, II.9.b)
+    tag(doc, "{%p if kinh_gui %}")
+    para(
+        doc,
+        "Kính gửi: {{ kinh_gui }}.",
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+        before=6,
+    )
+    tag(doc, "{%p endif %}")
     # issue 15: a replacing document and provisional figures say so under the title
     for flag in ("thay_the", "tam_tinh"):
         tag(doc, f"{{%p if {flag} %}}")

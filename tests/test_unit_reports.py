@@ -21,14 +21,14 @@ from reports.store.db import open_store
 from tests.test_cli import run
 
 SEPTEMBER = month_period(2025, 9)
-UNITS_CSV = """code,name,parent,unit_type,place,absorbed
-UBND-HN,UBND thành phố Hà Nội,,,,
-SO-YT,Sở Y tế,UBND-HN,,,
-P-BA-DINH,Phường Ba Đình,UBND-HN,phuong,,P-OLD-A; P-OLD-B
-P-OLD-A,UBND phường Quán Thánh,,,,
-P-OLD-B,UBND phường Trúc Bạch,,,,
-TDP-1,Tổ dân phố số 1,P-BA-DINH,khac,,
-TO-1A,Tổ 1A,TDP-1,khac,,
+UNITS_CSV = """code,name,parent,unit_type,place,absorbed,dissolved_on,signer_name
+UBND-HN,UBND thành phố Hà Nội,,,,,,
+SO-YT,Sở Y tế,UBND-HN,,,,,
+P-BA-DINH,Phường Ba Đình,UBND-HN,phuong,,P-OLD-A; P-OLD-B,,Lê Thị C
+P-OLD-A,UBND phường Quán Thánh,,,,,30/06/2025,Phạm Văn D
+P-OLD-B,UBND phường Trúc Bạch,,,,,30/06/2025,Phạm Văn E
+TDP-1,Tổ dân phố số 1,P-BA-DINH,khac,,,,
+TO-1A,Tổ 1A,TDP-1,khac,,,,
 """
 
 
@@ -137,14 +137,23 @@ def test_a_wards_report(store: Engine, tmp_path: Path, db_url: str) -> None:
     # no highlight of its own: no section II, the figures section takes its number
     assert not any("NỔI BẬT" in t for t in texts)
     assert "II. SỐ LIỆU TỔNG HỢP" in texts
+    # issue 19: to a higher body, "Kính gửi" and "- Như trên;" (Nghị định 30, Phụ lục I
+    # II.9.b); the signer's name from the units table, never blank
+    assert texts[:4] == [
+        "BÁO CÁO",
+        "Kết quả chỉ đạo, điều hành nổi bật của UBND phường Ba Đình tháng 9/2025",
+        "",
+        "Kính gửi: UBND Thành phố.",
+    ]
     assert _signature(document) == [
         "Nơi nhận:",
-        "- UBND Thành phố (để b/c);",
+        "- Như trên;",
         "- Thường trực Đảng ủy, HĐND phường (để b/c);",
         "- Chủ tịch, các Phó Chủ tịch UBND phường;",
         "- Lưu: VT, VP.",
         "KT. CHÁNH VĂN PHÒNG",
         "PHÓ CHÁNH VĂN PHÒNG",
+        "Lê Thị C",
     ]
 
 

@@ -72,6 +72,7 @@ def compose_report(
     signer_name: str | None = None,
     recipients: Sequence[str] | None = None,
     written: Sequence[WrittenSection] = (),
+    addressee: str = "",
 ) -> Report:
     """Assemble everything a renderer needs. ``issued_on`` is passed in: no clock here.
 
@@ -109,4 +110,5 @@ def compose_report(
             else show_figures_section
         ),
         written=tuple(written),
+        addressee=addressee,
     )

@@ -199,6 +199,8 @@ class Report:
     """"Số liệu tạm tính: …" when an expected source does not cover the period; else empty."""
     replaces: str = ""
     """"Văn bản này thay thế …" when the report corrects one already released; else empty."""
+    addressee: str = ""
+    """"Kính gửi: …" when the report goes to a higher body (a unit's report); else empty."""
     written: tuple[WrittenSection, ...] = ()
     """The sections a person writes (:mod:`reports.core.sections`), in the template's order;
     an empty one is left out of the document."""
@@ -206,7 +208,7 @@ class Report:
 
 @dataclass(frozen=True)
 class UnitRow:
-    """A unit as the ``units`` table holds it (the last three columns are optional)."""
+    """A unit as the ``units`` table holds it (the columns after ``parent`` are optional)."""
 
     code: str
     name: str
@@ -215,6 +217,10 @@ class UnitRow:
     place: str | None = None
     absorbed: str | None = None
     """Codes of the units merged into this one, separated by ";" or ","."""
+    dissolved_on: date | None = None
+    """The day the unit ceased to exist: no report of its own for a period starting after."""
+    signer_name: str | None = None
+    """Who signs the unit's own report (``[units.CODE] signer_name`` overrides it)."""
 
 
 @dataclass(frozen=True)

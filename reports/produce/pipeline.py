@@ -19,13 +19,14 @@ from sqlalchemy.engine import Connection, Engine
 from reports.compose.assemble import compose_report
 from reports.compose.unit_profile import absorbed_units, unit_header
 from reports.core.domain import RECORD_KINDS
-from reports.core.errors import UsageError
+from reports.core.errors import ConfigError, UsageError
 from reports.core.files import report_file_name
 from reports.core.model import FigureSet, Report, UnitRow
 from reports.core.periods import ReportPeriod
 from reports.core.sections import WrittenSection, declared_sections
 from reports.figures import indicators
 from reports.figures.recorded import recorded_kinds
+from reports.figures.unit_queries import root_unit
 from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ def build_report_conn(
     written: Sequence[WrittenSection] = (),
 ) -> Report:
     indicators.check_unit(conn, unit)
+    asked = unit
+    if unit and unit == root_unit(conn):
+        unit = None  # the root unit's report is the office's: its figures, header and signer
     header: dict[str, Any] = {}
     if unit:
         row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
@@ -84,6 +88,8 @@ def build_report_conn(
         written=declared_sections(settings.report.written_sections, tuple(written)),
         **header,
     )
+    if asked != unit:
+        report = replace(report, unit_code=asked)
     from reports.figures.completeness import gaps, provisional_line
 
     if line := provisional_line(gaps(conn, settings, period)):
@@ -105,6 +111,26 @@ def unit_figure_set(
     return figures
 
 
+def require_signer(settings: Settings, report: Report) -> None:
+    """A unit's report is never signed by a blank (issue 19): the error says what to fill in."""
+    if not report.unit_code or report.signer_name.strip():
+        return
+    code = report.unit_code
+    if report.unit_name is None:  # the root unit's report is the office's: [signer] name
+        raise ConfigError(
+            "signer.name",
+            f'chưa có tên người ký báo cáo của {code}; ghi name = "Họ và tên" trong [signer]',
+            settings.source,
+        )
+    raise ConfigError(
+        f"units.{code}.signer_name",
+        f"chưa có tên người ký báo cáo của {report.unit_name} ({code}); ghi cột signer_name "
+        f'của đơn vị trong units.csv rồi nhập lại, hoặc signer_name = "Họ và tên" trong '
+        f"[units.{code}] của baocao.toml",
+        settings.source,
+    )
+
+
 def write_files(
     conn: Connection,
     settings: Settings,
@@ -114,6 +140,7 @@ def write_files(
     out_dir: Path,
 ) -> list[Path]:
     """Render ``report`` in each format into ``out_dir``; each file appears only complete."""
+    require_signer(settings, report)
     period, unit = report.period, report.unit_code
     written: list[Path] = []
     docx_path: Path | None = None

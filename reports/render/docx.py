@@ -102,6 +102,7 @@ CONTEXT_VARIABLES = (
     "thay_the",
     "phan_viet",
     "ghi_nhan",
+    "kinh_gui",
 )
 """Every variable a template may use (documented in templates/README.md)."""
 
@@ -185,6 +186,7 @@ def template_context(report: Report) -> dict[str, Any]:
         "thay_the": report.replaces,
         "phan_viet": written_words(report),
         "ghi_nhan": {kind: fs.records(kind) for kind in RECORDED_KINDS},
+        "kinh_gui": report.addressee,
     }
 
 

@@ -162,6 +162,9 @@ class UnitSettings:
     signer_title: str = ""
     signer_name: str = ""
     recipients: tuple[str, ...] = ()
+    addressee: str = ""
+    """"Kính gửi: …" of a report to a higher body; empty: by unit type (a department's or a
+    commune's report goes to ``office.subject``), "-": none."""
     absorbed: tuple[str, ...] = ()
     """Codes of the units merged into this one: their records count in its comparisons."""
 

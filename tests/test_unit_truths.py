@@ -75,3 +75,35 @@ def test_a_unit_report_without_a_signer_says_what_to_fill_in(
     report, _ = generate(store, named, SEPTEMBER, unit="TDP-1", formats=("docx",), out_dir=tmp_path)
     assert report.signer_name == "Đỗ Văn F"
     assert report.addressee == ""  # "khac": no higher body named
+
+
+def test_an_unknown_unit_code_is_refused_with_its_row_and_the_nearest_codes(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    from tests.test_cli import run
+
+    units = tmp_path / "units.csv"
+    units.write_text(
+        "code,name,parent\nUBND-X,UBND quận X,\nP-BA-DINH,Phường Ba Đình,UBND-X\n", encoding="utf-8"
+    )
+    docs = tmp_path / "documents.csv"
+    docs.write_text(
+        "id,received_on,unit\nd1,2025-09-02,P-BA-DINH\nd2,2025-09-03,P-BA-DIHN\n"
+        "d3,2025-09-04,P-BA-DIHN\nd4,2025-09-04,ZZZ\n",
+        encoding="utf-8",
+    )
+    r = run("import", str(units), str(docs), db=sqlite_url)
+    assert r.returncode == 3
+    assert r.stderr == (
+        f"Lỗi: {docs}: 2 dòng không hợp lệ trên 4 dòng; chưa nhập dòng nào của tệp này.\n"
+        f"{docs}:3:unit: mã đơn vị không có trong bảng units; mã gần giống: P-BA-DINH (P-BA-DIHN)\n"
+        f"{docs}:5:unit: mã đơn vị không có trong bảng units (ZZZ)\n"
+        "Thêm các đơn vị này vào units.csv (hoặc sửa mã) rồi nhập lại, hoặc dùng "
+        "--accept-unknown-units để nhập và liệt kê chúng.\n"
+    )
+    r = run("import", str(units), str(docs), "--accept-unknown-units", db=sqlite_url)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1] == (
+        f"{docs} (documents): thêm 4, thay 0, không đổi 0; mã đơn vị không có trong bảng "
+        "units: P-BA-DIHN, ZZZ"
+    )

@@ -14,6 +14,7 @@ import gc
 import logging
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from reports.core.files import sha256_file
 from reports.sources.limits import check_tree, lock_imports
 from reports.sources.plan import SheetEnd, SheetStart, prepare, read_in_parallel, read_sheets
 from reports.sources.plan import kind_from_name as kind_from_name
+from reports.sources.unit_codes import refuse_unknown, unknown_units
 from reports.sources.validate import SheetTable
 from reports.sources.write import ImportResult, Writer, record_import, write_rejects
 from reports.store import rollup
@@ -66,6 +68,7 @@ def import_files(
     skip_invalid: bool = False,
     now: datetime | None = None,
     as_of: date | None = None,
+    accept_unknown_units: bool = False,
 ) -> list[ImportResult]:
     """Import ``paths``; all of them or, if any row of any file is invalid, none.
 
@@ -73,7 +76,9 @@ def import_files(
     latest day of their rows; the completeness gate reads it).
     """
     with _no_gc():
-        return _import_files(engine, paths, kind, mapping, encoding, skip_invalid, now, as_of)
+        return _import_files(
+            engine, paths, kind, mapping, encoding, skip_invalid, now, as_of, accept_unknown_units
+        )
 
 
 def check_sheets(
@@ -100,6 +105,7 @@ def _import_files(
     skip_invalid: bool,
     now: datetime | None,
     as_of: date | None = None,
+    accept_unknown_units: bool = False,
 ) -> list[ImportResult]:
     job = prepare(paths, kind, mapping, encoding, skip_invalid)
     stamp = now or datetime.now(UTC)
@@ -108,6 +114,7 @@ def _import_files(
     pending: rollup.Counts = {}
     writers: dict[int, Writer | None] = {}
     tree_changed = False
+    written: list[tuple[tuple[int, int], SheetTable]] = []
     # One transaction for every file: rows are written as they are validated, chunk by chunk,
     # and an invalid row anywhere rolls all of it back. Large imports are read and checked by
     # other processes while this one writes; the files' SHA-256 are taken by a thread (hashlib
@@ -141,6 +148,7 @@ def _import_files(
                 counts = writer.finish(part.counts)
                 covers = (as_of or until, unit)
                 results.append((part.order, record_import(conn, table, counts, stamp, covers)))
+                written.append((part.order, table))
                 tree_changed |= table.kind.name == "units" and counts[0] + counts[1] > 0
         if bad:
             tables = [t for _, t in sorted(bad, key=lambda b: b[0])]
@@ -151,6 +159,18 @@ def _import_files(
                 more=sum(t.more_problems for t in tables),
                 bad_rows=sum(t.bad_rows for t in tables),
             )
+        if unknown := unknown_units(conn, [t for _, t in written]):
+            if not accept_unknown_units:
+                files = {p.file for p in unknown}
+                raise refuse_unknown(unknown, sum(t.total for _, t in written if t.file in files))
+            codes = {
+                p.file: tuple(sorted({str(x.value) for x in unknown if x.file == p.file}))
+                for p in unknown
+            }
+            results = [
+                (order, replace(r, unknown_units=tuple(sorted(codes.get(r.file, ())))))
+                for order, r in results
+            ]
         # The counts pending are the units' own; they are spread to the units above them at
         # the end, under the final tree. Counts stored before, under another tree, are not:
         # then everything is recounted from the records (which hold this import's rows too).

@@ -17,6 +17,7 @@ from reports.core.domain import KINDS, Kind
 from reports.core.errors import BaocaoError, FileFormatError
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, read_csv, read_xlsx
+from reports.sources.unit_codes import first_unit_rows
 from reports.sources.validate import SheetTable, Validator
 from reports.store import rollup
 
@@ -164,6 +165,7 @@ def read_sheets(job: ReadJob) -> Iterator[Part]:
                         continue  # keep reading to report every bad row; nothing is written
                     if counted:
                         rollup.tally(kind.name, valid, counts)
+                    first_unit_rows(kind, numbers, valid, table)
                     yield valid
             finally:
                 sheet.close()

@@ -57,6 +57,9 @@ class SheetTable:
     rejected: list[tuple[int, list[object], str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     rejects_path: Path | None = None
+    unit_rows: dict[str, int] = field(default_factory=dict)
+    """Each unit code of the valid rows → the first row holding it (an unknown code is
+    refused naming its row: :mod:`reports.sources.unit_codes`)."""
 
 
 class Validator:

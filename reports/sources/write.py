@@ -31,6 +31,8 @@ class ImportResult:
     unchanged: int
     rejected: int = 0
     rejects_path: Path | None = None
+    unknown_units: tuple[str, ...] = ()
+    """Unit codes not in the units table, imported with ``--accept-unknown-units``."""
 
 
 def write_rejects(path: Path, table: SheetTable, sheet_name: str) -> Path:

@@ -31,6 +31,7 @@ from reports.core.model import FIGURE_INFO, Report
 from reports.core.safe_text import malformed_part, safe_context
 from reports.render.docx_chart import chart_xml, fill_chart
 from reports.render.docx_layout import core_properties, size_rules
+from reports.render.docx_tables import size_grid_tables
 from reports.render.sandbox import LimitedSandbox, run_limited
 from reports.render.template_check import TemplateChecker
 from reports.settings.load import Settings
@@ -50,7 +51,9 @@ def _change(value: float | None, unit: str) -> str:
         return "-"
     if unit == "%":  # a change of a rate is in percentage points: "+1,3 điểm %"
         text = vi.percent(abs(value)).removesuffix("%")
-        return ("+" if value > 0 else "-" if value < 0 else "") + f"{text} điểm %"
+        return (
+            "+" if value > 0 else "-" if value < 0 else ""
+        ) + f"{text} điểm\u00a0%"  # "%" never alone on a line
     return vi.signed(value)
 
 
@@ -308,7 +311,7 @@ class CompiledTemplate:
         if document is None:
             document = next((d for i, d in self.members if i.filename == DOCUMENT_PART), None)
         if document is not None:
-            rendered[DOCUMENT_PART] = size_rules(document)
+            rendered[DOCUMENT_PART] = size_grid_tables(size_rules(document))
         if core is not None:
             rendered[CORE_PART] = core
         buffer = io.BytesIO()

@@ -140,7 +140,8 @@ def write_files(
     out_dir: Path,
 ) -> list[Path]:
     """Render ``report`` in each format into ``out_dir``; each file appears only complete."""
-    require_signer(settings, report)
+    if "docx" in formats or "pdf" in formats:  # the signer's name is in the document
+        require_signer(settings, report)
     period, unit = report.period, report.unit_code
     written: list[Path] = []
     docx_path: Path | None = None

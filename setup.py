@@ -16,7 +16,7 @@ from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
 BUNDLE = {
-    "templates": ("bao-cao-tuan.docx", "email.txt.j2", "email.html.j2", "README.md"),
+    "templates": ("bao-cao-*.docx", "email.txt.j2", "email.html.j2", "README.md"),
     "jobs": ("*.toml", "README.md"),
     "mappings": ("*.toml",),
     "docs": ("*.md",),

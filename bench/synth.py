@@ -48,7 +48,7 @@ from reports.sample import words as w  # noqa: E402
 
 SHARE = {"documents": 1406, "directives": 800, "petitions": 215, "receptions": 106, "dossiers": 61}
 HEADERS = {
-    "units": "code,name,parent",
+    "units": "code,name,parent,signer_name",
     "documents": "id,received_on,unit,field,summary",
     "dossiers": "id,received_on,due_on,returned_on,unit,field,online",
     "receptions": "id,held_on,persons,unit",
@@ -280,7 +280,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     t0 = time.perf_counter()
     with (args.out / "units.csv").open("w", encoding="utf-8", newline="") as fh:
         fh.write(HEADERS["units"] + "\n")
-        csv.writer(fh, lineterminator="\n").writerows(unit_tree(args.units))
+        # every unit's own report has a signer (issue 19)
+        csv.writer(fh, lineterminator="\n").writerows(
+            (*row, f"Người ký {row[0]}") for row in unit_tree(args.units)
+        )
     counts = split_counts(args.rows)
     order = sorted(counts, key=lambda k: -counts[k])  # biggest first, to balance the processes
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:

@@ -309,7 +309,7 @@ def signature_block(doc: Any) -> None:
     cell_para(right, "{{ nguoi_ky.ho_ten }}", size=14, bold=True)
 
 
-def document_defaults(doc: Any) -> None:
+def document_defaults(doc: Any, kind: str = "tuần") -> None:
     """Times New Roman 14 pt, Vietnamese, for every style (no theme fonts), and honest metadata."""
     rpr = doc.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr")[0]
     for child in list(rpr):
@@ -326,16 +326,27 @@ def document_defaults(doc: Any) -> None:
         parse_xml(f'<w:lang {nsdecls("w")} w:val="vi-VN" w:eastAsia="vi-VN" w:bidi="ar-SA"/>')
     )
     props = doc.core_properties
-    props.title = "Báo cáo tuần"
+    props.title = f"Báo cáo {kind}"
     props.subject = "Kết quả chỉ đạo, điều hành nổi bật"
     props.author = "baocao"
-    props.comments = "Mẫu báo cáo tuần (templates/make_template.py)"
+    props.comments = f"Mẫu báo cáo {kind} (templates/make_template.py)"
     props.language = "vi-VN"
+
+
+KINDS = {
+    "bao-cao-tuan.docx": "tuần",
+    "bao-cao-thang.docx": "tháng",
+    "bao-cao-quy.docx": "quý",
+    "bao-cao-6thang.docx": "6 tháng",
+    "bao-cao-nam.docx": "năm",
+}
+"""One template per kind of period (baocao.toml: report.template_docx, template_month, …).
+They share the layout; an office edits each in Word to its own practice."""
 
 
 def build(path: Path) -> None:
     doc = Document()
-    document_defaults(doc)
+    document_defaults(doc, KINDS.get(path.name, "tuần"))
     for style_name in ("Normal", "Table Grid"):
         set_font(doc.styles[style_name], 14 if style_name == "Normal" else 11)
     section = doc.sections[0]
@@ -367,6 +378,16 @@ def build(path: Path) -> None:
         after=2,
     )
     rule(doc, 5.0, 5.0)  # 6.5 cm: about 2/5 of the 16.5 cm line
+    # issue 19: a unit's report to a higher body (Nghị định 30, Phụ lục I, II.9.b)
+    tag(doc, "{%p if kinh_gui %}")
+    para(
+        doc,
+        "Kính gửi: {{ kinh_gui }}.",
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+        before=6,
+    )
+    tag(doc, "{%p endif %}")
     # issue 15: a replacing document and provisional figures say so under the title
     for flag in ("thay_the", "tam_tinh"):
         tag(doc, f"{{%p if {flag} %}}")
@@ -375,20 +396,26 @@ def build(path: Path) -> None:
     para(doc, "", indent=False, after=6)
 
     para(doc, "I. HOẠT ĐỘNG CHỈ ĐẠO, ĐIỀU HÀNH CHUNG", bold=True, keep_with_next=True)
+    # issue 19: a unit's report leaves out the sentences about what the unit does not record
+    # (ghi_nhan; every office records documents); with every kind recorded (the office's
+    # report) the paragraph is the bulletin's, word for word
     para(
         doc,
         "{{ mo_dau }}, {{ chu_the }} đã tiếp nhận, xử lý công việc tại "
-        "{{ so_lieu.documents_received|so }} văn bản hành chính nhà nước; tiếp nhận mới "
+        "{{ so_lieu.documents_received|so }} văn bản hành chính nhà nước"
+        "{% if ghi_nhan.dossiers %}; tiếp nhận mới "
         "{{ so_lieu.dossiers_received|so }} hồ sơ thủ tục hành chính có thời hạn trả kết quả "
         "(đã hoàn thành và trả kết quả {{ so_lieu.dossiers_completed|so }} hồ sơ; "
-        "đang giải quyết {{ so_lieu.dossiers_in_progress|so }} hồ sơ). "
-        "Tiếp {{ so_lieu.receptions|so }} lượt công dân "
-        "({{ so_lieu.reception_persons|so }} người); "
-        "tiếp nhận {{ so_lieu.petitions_received|so }} đơn khiếu nại, tố cáo; "
-        "đã xử lý: {{ so_lieu.petitions_resolved|so }} đơn. "
-        "Các đồng chí Lãnh đạo {{ chu_the }} đã phê duyệt "
+        "đang giải quyết {{ so_lieu.dossiers_in_progress|so }} hồ sơ){% endif %}."
+        "{% if ghi_nhan.receptions %} Tiếp {{ so_lieu.receptions|so }} lượt công dân "
+        "({{ so_lieu.reception_persons|so }} người){% if ghi_nhan.petitions %}; tiếp nhận"
+        "{% endif %}{% elif ghi_nhan.petitions %} Tiếp nhận{% endif %}"
+        "{% if ghi_nhan.petitions %} {{ so_lieu.petitions_received|so }} đơn khiếu nại, tố cáo; "
+        "đã xử lý: {{ so_lieu.petitions_resolved|so }} đơn{% endif %}"
+        "{% if ghi_nhan.receptions or ghi_nhan.petitions %}.{% endif %}"
+        "{% if ghi_nhan.directives %} Các đồng chí Lãnh đạo {{ chu_the }} đã phê duyệt "
         "{{ so_lieu.directives_approved|so }} văn bản chỉ đạo, điều hành "
-        "trên các lĩnh vực{% if linh_vuc %}, cụ thể:{% else %}.{% endif %}",
+        "trên các lĩnh vực{% if linh_vuc %}, cụ thể:{% else %}.{% endif %}{% endif %}",
     )
     tag(doc, "{%p for lv in linh_vuc %}")
     para(doc, "- Lĩnh vực {{ lv.ten }}: {{ lv.noi_dung }}")
@@ -420,6 +447,15 @@ def build(path: Path) -> None:
     para(doc, "Xu hướng {{ so_ky_xu_huong }} {{ don_vi_xu_huong }} gần nhất:", before=6, keep_with_next=True)
     chart_paragraph(doc)
     tag(doc, "{%p endif %}")
+
+    # issue 19: the sections a person writes ("Nhiệm vụ trọng tâm kỳ tới", …); an empty one
+    # is not in phan_viet, so it is never printed empty
+    tag(doc, "{%p for pv in phan_viet %}")
+    para(doc, "{{ pv.so }}. {{ pv.tieu_de }}", bold=True, keep_with_next=True)
+    tag(doc, "{%p for doan in pv.doan %}")
+    para(doc, "{{ doan }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
 
     para(doc, "", after=6)
     signature_block(doc)
@@ -487,5 +523,6 @@ def _finish_package(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(HERE / "bao-cao-tuan.docx")
-    print(HERE / "bao-cao-tuan.docx")
+    for name in KINDS:
+        build(HERE / name)
+        print(HERE / name)

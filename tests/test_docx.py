@@ -262,7 +262,7 @@ def test_unknown_filter_names_the_tag_and_the_filters(settings: Settings, tmp_pa
         render_docx(make_report(settings), settings, tmp_path / "x.docx", template=template)
     assert str(info.value) == (
         f"Mẫu báo cáo {template}: bộ lọc không tồn tại: so_luong "
-        "(thẻ “{{ so_lieu.receptions|so_luong }}”, ở đoạn 20 “{{ mo_dau }}, "
+        "(thẻ “{{ so_lieu.receptions|so_luong }}”, ở đoạn 23 “{{ mo_dau }}, "
         "{{ chu_the }} đã tiếp nhận, xử lý công việc…”); các bộ lọc dùng được: so, phan_tram, "
         "gia_tri, thay_doi, ky, ky_dai, ngay, ngay_thang_nam, ten_ky"
     )

@@ -40,8 +40,9 @@ def _write(path: Path, rows: list[list[object]]) -> Path:
 def _units_and_documents(tmp_path: Path, codes: list[str]) -> list[Path]:
     units = _write(
         tmp_path / "units.csv",
-        [["code", "name", "parent"], ["ROOT", "Thành phố", ""]]
-        + [[c, f"Đơn vị {c}", "ROOT"] for c in codes],
+        # issue 19: a unit's own report has a signer, never a blank
+        [["code", "name", "parent", "signer_name"], ["ROOT", "Thành phố", "", "Nguyễn Văn A"]]
+        + [[c, f"Đơn vị {c}", "ROOT", "Trần Văn B"] for c in codes],
     )
     documents = _write(
         tmp_path / "documents.csv",

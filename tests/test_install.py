@@ -28,6 +28,10 @@ ORDER = ["units", "documents", "dossiers", "receptions", "petitions", "directive
 SHIPPED = {
     "reports/_bundled/baocao.toml",
     "reports/_bundled/templates/bao-cao-tuan.docx",
+    "reports/_bundled/templates/bao-cao-thang.docx",
+    "reports/_bundled/templates/bao-cao-quy.docx",
+    "reports/_bundled/templates/bao-cao-6thang.docx",
+    "reports/_bundled/templates/bao-cao-nam.docx",
     "reports/_bundled/templates/email.txt.j2",
     "reports/_bundled/templates/email.html.j2",
     "reports/_bundled/jobs/bao-cao-tuan.toml",

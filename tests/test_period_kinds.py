@@ -101,21 +101,21 @@ CASES = [
         "2021-Q1", False, "monday-to-monday",
         (D(2021, 1, 1), D(2021, 3, 31)), (D(2020, 10, 1), D(2020, 12, 31)),
         (D(2020, 1, 1), D(2020, 3, 31)), (D(2021, 1, 1), D(2021, 3, 31)),
-        "Trong quý I/2021", "quý I/2021", "BC-quy-2021-Q1.docx", ("Q2/2018", "Q1/2021"),
+        "Trong quý I/2021", "quý I/2021", "BC-quy-2021-Q1.docx", ("Quý II/2018", "Quý I/2021"),
     ),
     Case(
         "2021-Q1", True, "monday-to-monday",
         (D(2020, 12, 15), D(2021, 3, 14)), (D(2020, 9, 15), D(2020, 12, 14)),
         (D(2019, 12, 15), D(2020, 3, 14)), (D(2020, 12, 15), D(2021, 3, 14)),
         "Trong quý I/2021", "quý I/2021 (số liệu từ ngày 15/12/2020 đến ngày 14/3/2021)",
-        "BC-quy-2021-Q1.docx", ("Q2/2018", "Q1/2021"),
+        "BC-quy-2021-Q1.docx", ("Quý II/2018", "Quý I/2021"),
     ),
     Case(
         "2021-H1", False, "monday-to-monday",
         (D(2021, 1, 1), D(2021, 6, 30)), (D(2020, 7, 1), D(2020, 12, 31)),
         (D(2020, 1, 1), D(2020, 6, 30)), (D(2021, 1, 1), D(2021, 6, 30)),
         "Trong 6 tháng đầu năm 2021", "6 tháng đầu năm 2021", "BC-6thang-2021-H1.docx",
-        ("H2/2015", "H1/2021"),
+        ("6 tháng cuối năm 2015", "6 tháng đầu năm 2021"),
     ),
     Case(
         "2021-H2", True, "monday-to-monday",
@@ -123,7 +123,7 @@ CASES = [
         (D(2020, 6, 15), D(2020, 12, 14)), (D(2020, 12, 15), D(2021, 12, 14)),
         "Trong 6 tháng cuối năm 2021",
         "6 tháng cuối năm 2021 (số liệu từ ngày 15/6 đến ngày 14/12/2021)",
-        "BC-6thang-2021-H2.docx", ("H1/2016", "H2/2021"),
+        "BC-6thang-2021-H2.docx", ("6 tháng đầu năm 2016", "6 tháng cuối năm 2021"),
     ),
     Case(
         "2021", False, "monday-to-monday",
@@ -289,7 +289,7 @@ def test_gaps_before_the_first_record_are_left_out_of_the_chart(
     with zipfile.ZipFile(paths[0]) as z:
         chart = z.read("word/charts/chart1.xml").decode()
     documents_series = chart.split("</c:ser>")[0].split("<c:val>")[1]
-    # 12 quarters from Q2/2018: the first 7 end before 1/1/2020 and have no point at all
+    # 12 quarters from quý II/2018: the first 7 end before 1/1/2020 and have no point at all
     assert '<c:ptCount val="12"/>' in documents_series
     assert '<c:pt idx="6">' not in documents_series and '<c:pt idx="7">' in documents_series
     # the fixture has no dossiers, petitions or directives: only the documents series is named
@@ -314,7 +314,7 @@ def test_period_option_and_its_errors(two_years: str) -> None:
     data = json.loads(r.stdout)
     assert data["periods"]["current"] == {"from": "2021-01-01", "to": "2021-03-31"}
     assert data["trend"][0] == {
-        "from": "2018-04-01", "to": "2018-06-30", "label": "Q2/2018", "figures": None
+        "from": "2018-04-01", "to": "2018-06-30", "label": "Quý II/2018", "figures": None
     }  # fmt: skip
     r = run("figures", "--period", "2021-Q5", db=two_years)
     assert r.returncode == 2

@@ -138,7 +138,11 @@ def test_counts_follow_every_change_an_import_makes(
         "id,approved_on,field,summary,unit\n"
         "C1,2020-09-21,do_thi,Chỉ đạo 1,Q1\nC2,2020-09-22,kinh_te,Chỉ đạo 2,P1\n",
     )
-    results = import_files(engine, [docs, dossiers, receptions, petitions, directives])
+    # "NEW" is in no units table: refused since issue 19 unless accepted (and then listed)
+    results = import_files(
+        engine, [docs, dossiers, receptions, petitions, directives], accept_unknown_units=True
+    )
+    assert results[0].unknown_units == ("NEW",)
     assert [(r.added, r.replaced, r.unchanged) for r in results] == [
         (1, 3, 1),
         (0, 1, 3),

@@ -30,7 +30,7 @@ AROUND = {"start": date(2020, 8, 1), "end": date(2020, 10, 31)}
 
 # data.md §1, column for column.
 CANONICAL = {
-    "units": ["code", "name", "parent"],
+    "units": ["code", "name", "parent", "signer_name"],  # issue 19: a unit report's signer
     "documents": ["id", "received_on", "unit", "field", "summary"],
     "dossiers": ["id", "received_on", "due_on", "returned_on", "unit", "field", "online"],
     "receptions": ["id", "held_on", "persons", "unit"],

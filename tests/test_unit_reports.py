@@ -21,14 +21,14 @@ from reports.store.db import open_store
 from tests.test_cli import run
 
 SEPTEMBER = month_period(2025, 9)
-UNITS_CSV = """code,name,parent,unit_type,place,absorbed
-UBND-HN,UBND thành phố Hà Nội,,,,
-SO-YT,Sở Y tế,UBND-HN,,,
-P-BA-DINH,Phường Ba Đình,UBND-HN,phuong,,P-OLD-A; P-OLD-B
-P-OLD-A,UBND phường Quán Thánh,,,,
-P-OLD-B,UBND phường Trúc Bạch,,,,
-TDP-1,Tổ dân phố số 1,P-BA-DINH,khac,,
-TO-1A,Tổ 1A,TDP-1,khac,,
+UNITS_CSV = """code,name,parent,unit_type,place,absorbed,dissolved_on,signer_name
+UBND-HN,UBND thành phố Hà Nội,,,,,,
+SO-YT,Sở Y tế,UBND-HN,,,,,
+P-BA-DINH,Phường Ba Đình,UBND-HN,phuong,,P-OLD-A; P-OLD-B,,Lê Thị C
+P-OLD-A,UBND phường Quán Thánh,,,,,30/06/2025,Phạm Văn D
+P-OLD-B,UBND phường Trúc Bạch,,,,,30/06/2025,Phạm Văn E
+TDP-1,Tổ dân phố số 1,P-BA-DINH,khac,,,,
+TO-1A,Tổ 1A,TDP-1,khac,,,,
 """
 
 
@@ -126,20 +126,34 @@ def test_a_wards_report(store: Engine, tmp_path: Path, db_url: str) -> None:
     assert opening.startswith(
         "Trong tháng 9/2025, UBND phường Ba Đình đã tiếp nhận, xử lý công việc tại 5 văn bản "
     )
-    # no directive of its own: the sentence ends, nothing dangles after "cụ thể:"
-    assert opening.endswith("đã phê duyệt 0 văn bản chỉ đạo, điều hành trên các lĩnh vực.")
+    # issue 19: no directive, dossier, reception or petition of its own, ever: no sentence
+    # about them (it used to say "đã phê duyệt 0 văn bản chỉ đạo", "Tiếp 0 lượt công dân")
+    assert opening == (
+        "Trong tháng 9/2025, UBND phường Ba Đình đã tiếp nhận, xử lý công việc tại 5 văn bản "
+        "hành chính nhà nước."
+    )
     assert not any("cụ thể:" in t or "Lĩnh vực" in t for t in texts)
+    assert not any("lượt công dân" in t or "phê duyệt" in t for t in texts)
     # no highlight of its own: no section II, the figures section takes its number
     assert not any("NỔI BẬT" in t for t in texts)
     assert "II. SỐ LIỆU TỔNG HỢP" in texts
+    # issue 19: to a higher body, "Kính gửi" and "- Như trên;" (Nghị định 30, Phụ lục I
+    # II.9.b); the signer's name from the units table, never blank
+    assert texts[:4] == [
+        "BÁO CÁO",
+        "Kết quả chỉ đạo, điều hành nổi bật của UBND phường Ba Đình tháng 9/2025",
+        "",
+        "Kính gửi: UBND Thành phố.",
+    ]
     assert _signature(document) == [
         "Nơi nhận:",
-        "- UBND Thành phố (để b/c);",
+        "- Như trên;",
         "- Thường trực Đảng ủy, HĐND phường (để b/c);",
         "- Chủ tịch, các Phó Chủ tịch UBND phường;",
         "- Lưu: VT, VP.",
         "KT. CHÁNH VĂN PHÒNG",
         "PHÓ CHÁNH VĂN PHÒNG",
+        "Lê Thị C",
     ]
 
 
@@ -166,7 +180,11 @@ def test_a_departments_report_with_its_settings(store: Engine, tmp_path: Path, d
     assert " tại 4 văn bản " in opening
     assert opening.endswith("đã phê duyệt 1 văn bản chỉ đạo, điều hành trên các lĩnh vực, cụ thể:")
     # its own directive and highlight, not the city's
-    assert "- Lĩnh vực văn hóa - xã hội: Chỉ đạo phòng chống sốt xuất huyết." in texts
+    # a month is summarised (issue 19): counted by kind ("12/SYT" has no kind: a công văn)
+    assert (
+        "- Lĩnh vực văn hóa - xã hội: Ban hành 1 công văn. Chỉ đạo phòng chống sốt xuất huyết."
+        in texts
+    )
     assert not any("của Thành phố" in t for t in texts)
     assert "II. MỘT SỐ HOẠT ĐỘNG CHỈ ĐẠO - ĐIỀU HÀNH NỔI BẬT" in texts
     assert "Ra quân diệt lăng quăng" in texts and "III. SỐ LIỆU TỔNG HỢP" in texts

@@ -10,11 +10,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 from python_calamine import CalamineWorkbook
 
 from reports.core.model import Figures, RecordSheet, UnitFigures
 from reports.render.pdf import convert_to_pdf
 from reports.render.xlsx import render_xlsx
+from reports.render.xlsx_cells import NUMBER, PERCENT
 from reports.render.xlsx_stream import row_xml
 from reports.settings.load import Settings
 from tests.conftest import make_report, need
@@ -73,13 +75,13 @@ def test_formats_tables_print_setup_and_properties(settings: Settings, tmp_path:
     path = _write(settings, tmp_path / "bc.xlsx")
     wb = openpyxl.load_workbook(path)
     summary = wb["Tổng hợp"]
-    assert summary["C6"].value == 1406 and summary["C6"].number_format == "#,##0"
+    assert summary["C6"].value == 1406 and summary["C6"].number_format == NUMBER
     rate_row = next(
         r
         for r in summary.iter_rows(min_row=6)
         if r[0].value == "Tỷ lệ đúng hạn (hồ sơ trả kết quả trong kỳ)"
     )
-    assert rate_row[2].number_format == "0.0%"
+    assert rate_row[2].number_format == PERCENT
     assert summary.freeze_panes == "C6"
     assert summary.page_setup.orientation == "landscape" and summary.page_setup.paperSize == 9
     assert summary.print_title_rows == "$5:$5"
@@ -172,7 +174,7 @@ def test_detail_sheets_names_tables_and_shown_words(settings: Settings, tmp_path
     assert ws["A1"].font.b and ws.page_setup.orientation == "landscape"
     assert ws.print_title_rows == "$1:$1" and ws.page_setup.paperSize == 9
     first, second = wb["Tiếp công dân"], wb["Tiếp công dân 2"]
-    assert first["C2"].value == 1500 and first["C2"].number_format == "#,##0"
+    assert first["C2"].value == 1500 and first["C2"].number_format == NUMBER
     assert first.page_setup.orientation == "portrait"
     assert list(first.tables) == ["tbl_receptions"] and list(second.tables) == ["tbl_receptions_2"]
     assert second.tables["tbl_receptions_2"].ref == "A1:E2"  # no rows: one empty body row
@@ -185,3 +187,25 @@ def test_detail_sheets_names_tables_and_shown_words(settings: Settings, tmp_path
 def test_row_xml_leaves_out_empty_and_non_finite_values() -> None:
     xml = row_xml(7, "ABCDE", (None, "", math.nan, 2.5, date(1900, 3, 1)), (None, 3, 3, 4, 5))
     assert xml == '<row r="7"><c r="D7" s="4"><v>2.5</v></c><c r="E7" s="5"><v>61</v></c></row>'
+
+
+def test_the_workbook_shows_vietnamese_numbers_on_an_english_computer(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19: "1.406" and "91,8%" whatever the computer's language (LANG=C.UTF-8 here),
+    and the cells stay numbers."""
+    need(shutil.which("soffice") is not None, "LibreOffice (soffice) not installed")
+    need(shutil.which("pdftotext") is not None, "poppler-utils (pdftotext) not installed")
+    import subprocess
+
+    for name in ("LANG", "LC_ALL", "LC_NUMERIC", "LANGUAGE"):
+        monkeypatch.setenv(name, "C.UTF-8")
+    path = _write(settings, tmp_path / "bc.xlsx")
+    summary = openpyxl.load_workbook(path)["Tổng hợp"]
+    assert summary["C6"].value == 1406 and summary["C6"].data_type == "n"
+    pdf = convert_to_pdf(path, tmp_path / "pdf", timeout_s=180)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "1.406" in text and "1,406" not in text
+    assert "91,8%" in text and "91.8%" not in text

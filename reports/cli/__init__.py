@@ -9,6 +9,7 @@ from reports.cli import (  # noqa: F401 - each registers its commands
     jobs,
     office,
     report,
+    sections,
     web,
 )
 from reports.cli.app import cli, entry, main

@@ -35,6 +35,11 @@ def _import_lines(results: Sequence[Any]) -> list[str]:
     "--skip-invalid", is_flag=True, help="Nhập các dòng hợp lệ, ghi dòng lỗi ra tệp .rejected.csv."
 )
 @click.option(
+    "--accept-unknown-units",
+    is_flag=True,
+    help="Nhập cả các dòng có mã đơn vị không có trong bảng units (và liệt kê các mã đó).",
+)
+@click.option(
     "--as-of",
     "as_of",
     metavar="NGÀY",
@@ -48,6 +53,7 @@ def import_cmd(
     mapping: str | None,
     encoding: str | None,
     skip_invalid: bool,
+    accept_unknown_units: bool,
     as_of: str | None,
 ) -> None:
     """Nhập các tệp CSV/Excel xuất từ các hệ thống (tất cả hoặc không gì cả)."""
@@ -72,6 +78,7 @@ def import_cmd(
         encoding=encoding,
         skip_invalid=skip_invalid,
         as_of=parse_cli_date(as_of, "--as-of") if as_of else None,
+        accept_unknown_units=accept_unknown_units,
     )
     echo_lines(_import_lines(intake.results))
     echo_lines(intake.warnings)  # the official forms' identities, checked after the import

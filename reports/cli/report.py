@@ -12,6 +12,7 @@ import click
 
 from reports.cli.app import cli, echo_lines, engine_of, settings_of
 from reports.cli.period_option import period_options, required_period
+from reports.cli.sections import read_sections
 
 if TYPE_CHECKING:
     from reports.core.periods import ReportPeriod
@@ -42,6 +43,14 @@ if TYPE_CHECKING:
 @click.option(
     "--email", "emails", metavar="ĐỊA_CHỈ,…", help="Gửi ngay các tệp tới những địa chỉ này."
 )
+@click.option(
+    "--sections",
+    "sections_file",
+    type=click.Path(dir_okay=False),
+    metavar="TỆP",
+    help="Các phần do người viết (Đánh giá chung, Nhiệm vụ trọng tâm kỳ tới, Kiến nghị, đề "
+    "xuất): tệp văn bản, mỗi phần bắt đầu bằng dòng '# Tên phần'.",
+)
 @click.pass_context
 def generate(
     ctx: click.Context,
@@ -57,6 +66,7 @@ def generate(
     parent: str | None,
     workers: int | None,
     emails: str | None,
+    sections_file: str | None,
 ) -> None:
     """Viết báo cáo của kỳ (Word, Excel, PDF) và in đường dẫn từng tệp."""
     from reports.core.errors import UsageError
@@ -90,7 +100,7 @@ def generate(
 
         # a send: not of a period still running, and not after writing files for nothing
         refuse_unended(period, datetime.now(UTC).astimezone(settings.tz).date(), "--email")
-        preflight.templates(settings, mail=True)  # before any file is written
+        preflight.templates(settings, mail=True, kind=period.kind)  # before any file is written
     report, paths = run_generate(
         engine_of(ctx),
         settings,
@@ -100,6 +110,7 @@ def generate(
         out_dir=Path(out_dir).resolve() if out_dir else settings.output_dir,
         issued_on=parse_cli_date(issued, "--date") if issued else None,
         show_figures_section=False if no_figures_section else None,
+        written=read_sections(sections_file) if sections_file else (),
     )
     echo_lines([str(p) for p in paths])
     if emails:

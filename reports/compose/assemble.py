@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from reports.compose.summary import limited_highlights, summary_lines
 from reports.core.domain import FIELDS
 from reports.core.model import Directive, FieldLine, FigureSet, Highlight, Report
+from reports.core.sections import WrittenSection
 from reports.settings.load import Settings
 
 
@@ -69,9 +71,21 @@ def compose_report(
     signer_title: str | None = None,
     signer_name: str | None = None,
     recipients: Sequence[str] | None = None,
+    written: Sequence[WrittenSection] = (),
+    addressee: str = "",
 ) -> Report:
-    """Assemble everything a renderer needs. ``issued_on`` is passed in: no clock here."""
+    """Assemble everything a renderer needs. ``issued_on`` is passed in: no clock here.
+
+    A week or a range names every highlighted directive (the bulletin's lines); a month, a
+    quarter, a half-year or a year is summarised (:mod:`reports.compose.summary`).
+    """
     office = settings.office
+    kind = figures.period.kind
+    items, shown = settings.summary.items(kind), settings.summary.highlights(kind)
+    lines = field_lines(directives) if items is None else summary_lines(directives, items)
+    section_two = (
+        order_highlights(highlights) if shown is None else limited_highlights(highlights, shown)
+    )
     return Report(
         period=figures.period,
         issued_on=issued_on,
@@ -88,11 +102,13 @@ def compose_report(
         signer_name=settings.signer.name if signer_name is None else signer_name,
         recipients=settings.report.recipients if recipients is None else tuple(recipients),
         figures=figures,
-        field_lines=field_lines(directives),
-        highlights=order_highlights(highlights),
+        field_lines=lines,
+        highlights=section_two,
         show_figures_section=(
             settings.report.figures_section
             if show_figures_section is None
             else show_figures_section
         ),
+        written=tuple(written),
+        addressee=addressee,
     )

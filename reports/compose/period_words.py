@@ -13,7 +13,7 @@ from reports.core import period_names, vi
 from reports.core.model import Report
 from reports.core.periods import ReportPeriod
 
-_ROMAN = ("I", "II", "III", "IV", "V")
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 
 def period_labels(period: ReportPeriod) -> dict[str, Any]:
@@ -46,16 +46,46 @@ def period_words(report: Report) -> dict[str, Any]:
 
     A section with nothing in it is left out and the next one takes its number.
     """
-    sections = ["chung"]
-    if report.highlights:
-        sections.append("noi_bat")
-    if report.show_figures_section:
-        sections.append("so_lieu")
+    sections = _printed_sections(report)
     number = {name: _ROMAN[i] for i, name in enumerate(sections)}
     return period_labels(report.period) | {
         "muc_noi_bat": number.get("noi_bat", ""),
         "muc_so_lieu": number.get("so_lieu", ""),
     }
+
+
+def _printed_sections(report: Report) -> list[str]:
+    sections = ["chung"]
+    if report.highlights:
+        sections.append("noi_bat")
+    if report.show_figures_section:
+        sections.append("so_lieu")
+    return sections
+
+
+def written_words(report: Report) -> list[dict[str, Any]]:
+    """The sections a person wrote, numbered after the sections baocao writes;
+    an empty one is left out (never printed empty). A bullet is a paragraph "- …"."""
+    before = len(_printed_sections(report))
+    out: list[dict[str, Any]] = []
+    for section in report.written:
+        if section.empty:
+            continue
+        paragraphs: list[str] = []
+        for block in section.blocks:
+            if block.bullets:
+                paragraphs += [f"- {b.strip()}" for b in block.bullets if b.strip()]
+            elif block.text.strip():
+                paragraphs.append(block.text.strip())
+        number = before + len(out)
+        out.append(
+            {
+                "so": _ROMAN[number] if number < len(_ROMAN) else str(number + 1),
+                "tieu_de": section.title.upper(),
+                "doan": paragraphs,
+            }
+        )
+    return out
 
 
 _BAR_SERIES = {

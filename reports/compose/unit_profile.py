@@ -86,8 +86,9 @@ def _defaults(settings: Settings, row: UnitRow) -> dict[str, Any]:
             "reference_prefix": f"BC-{abbreviation(bare)}",
             "signer_authority": "KT. GIÁM ĐỐC" if kind == "so" else "KT. TRƯỞNG BAN",
             "signer_title": "PHÓ GIÁM ĐỐC" if kind == "so" else "PHÓ TRƯỞNG BAN",
+            "addressee": office.subject,
             "recipients": (
-                f"{office.subject} (để b/c);",
+                "Như trên;",
                 f"{office.name.capitalize()} {office.subject};",
                 "Lưu: VT, VP.",
             ),
@@ -102,8 +103,9 @@ def _defaults(settings: Settings, row: UnitRow) -> dict[str, Any]:
             "reference_prefix": "BC-VP",
             "signer_authority": "KT. CHÁNH VĂN PHÒNG",
             "signer_title": "PHÓ CHÁNH VĂN PHÒNG",
+            "addressee": office.subject,
             "recipients": (
-                f"{office.subject} (để b/c);",
+                "Như trên;",
                 f"Thường trực Đảng ủy, HĐND {word} (để b/c);",
                 f"Chủ tịch, các Phó Chủ tịch UBND {word};",
                 "Lưu: VT, VP.",
@@ -118,6 +120,7 @@ def _defaults(settings: Settings, row: UnitRow) -> dict[str, Any]:
         "signer_authority": settings.signer.authority,
         "signer_title": settings.signer.title,
         "recipients": settings.report.recipients,
+        "addressee": "",
     }
 
 
@@ -127,11 +130,13 @@ def unit_header(settings: Settings, row: UnitRow) -> dict[str, Any]:
     own = settings.units.get(row.code, UnitSettings())
     if own.unit_type:
         row = replace(row, unit_type=own.unit_type)
-    values = {**_defaults(settings, row), "signer_name": ""}
+    values = {**_defaults(settings, row), "signer_name": row.signer_name or ""}
     for key in values:
         chosen = getattr(own, key)
         if chosen:
             values[key] = chosen
+    if values["addressee"] == "-":  # [units.CODE] addressee = "-": to no higher body
+        values["addressee"] = ""
     # The document number belongs to the issuing body's own register: left blank to fill in.
     return {
         "unit_name": row.name,

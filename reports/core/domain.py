@@ -148,6 +148,8 @@ KINDS: dict[str, Kind] = {
                 _c("unit_type"),
                 _c("place"),
                 _c("absorbed"),
+                _c("dissolved_on", "date"),
+                _c("signer_name"),
             ),
             "",
         ),

@@ -114,6 +114,13 @@ class FigureSet:
     first_day: date | None = None
     """The unit's first recorded day: trend points that end before it are gaps, not zeros
     (``None``: no gaps; ``date.max``: nothing recorded yet, every point a gap)."""
+    record_kinds: tuple[str, ...] | None = None
+    """The record kinds the unit has ever had (a unit's report leaves out the sentences and
+    rows of the others); ``None``: every kind (the office's report)."""
+
+    def records(self, kind: str) -> bool:
+        """Whether the report speaks of ``kind`` (documents, dossiers, receptions, …)."""
+        return self.record_kinds is None or kind in self.record_kinds
 
     def recorded(self, period: ReportPeriod) -> bool:
         """Whether ``period`` ends on or after the first record (else its zeros mean nothing)."""
@@ -192,6 +199,8 @@ class Report:
     """"Số liệu tạm tính: …" when an expected source does not cover the period; else empty."""
     replaces: str = ""
     """"Văn bản này thay thế …" when the report corrects one already released; else empty."""
+    addressee: str = ""
+    """"Kính gửi: …" when the report goes to a higher body (a unit's report); else empty."""
     written: tuple[WrittenSection, ...] = ()
     """The sections a person writes (:mod:`reports.core.sections`), in the template's order;
     an empty one is left out of the document."""
@@ -202,7 +211,7 @@ class Report:
 
 @dataclass(frozen=True)
 class UnitRow:
-    """A unit as the ``units`` table holds it (the last three columns are optional)."""
+    """A unit as the ``units`` table holds it (the columns after ``parent`` are optional)."""
 
     code: str
     name: str
@@ -211,6 +220,10 @@ class UnitRow:
     place: str | None = None
     absorbed: str | None = None
     """Codes of the units merged into this one, separated by ";" or ","."""
+    dissolved_on: date | None = None
+    """The day the unit ceased to exist: no report of its own for a period starting after."""
+    signer_name: str | None = None
+    """Who signs the unit's own report (``[units.CODE] signer_name`` overrides it)."""
 
 
 @dataclass(frozen=True)

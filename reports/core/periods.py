@@ -448,7 +448,7 @@ PERIOD_KINDS: dict[str, PeriodKind] = {
             following=_quarter_following,
             last_year=lambda p: quarter_period(p.year - 1, p.index, p.cutoff),
             name=lambda p: f"quý {_ROMAN[p.index]}/{p.year}",
-            trend_label=lambda p: f"Q{p.index}/{p.year}",
+            trend_label=lambda p: f"Quý {_ROMAN[p.index]}/{p.year}",
             of_year=lambda y, cut: [quarter_period(y, q, cut) for q in range(1, 5)],
         ),
         PeriodKind(
@@ -460,7 +460,7 @@ PERIOD_KINDS: dict[str, PeriodKind] = {
             following=_half_following,
             last_year=lambda p: half_period(p.year - 1, p.index, p.cutoff),
             name=lambda p: f"{_HALF_WORDS[p.index]} {p.year}",
-            trend_label=lambda p: f"H{p.index}/{p.year}",
+            trend_label=lambda p: f"{_HALF_WORDS[p.index]} {p.year}".capitalize(),
             of_year=lambda y, cut: [half_period(y, h, cut) for h in (1, 2)],
         ),
         PeriodKind(

@@ -10,6 +10,8 @@ becomes markup.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 
 BULLET_MARKS = ("- ", "* ", "+ ", "• ")
@@ -109,3 +111,58 @@ def sections_from_json(data: str | None) -> tuple[WrittenSection, ...]:
         )
         for s in json.loads(data)
     )
+
+
+def section_key(title: str) -> str:
+    """A section's key from its heading, in ASCII: "Kiến nghị, đề xuất" → ``kien_nghi_de_xuat``."""
+    plain = unicodedata.normalize("NFD", title.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "phan"
+
+
+def declared_sections(
+    titles: tuple[str, ...], written: tuple[WrittenSection, ...] = ()
+) -> tuple[WrittenSection, ...]:
+    """The sections a report has: those declared (``report.written_sections``), in that order,
+    each with what was written in it, then any other written section that is not empty (a
+    template or settings changed since it was written: nothing a person wrote is dropped)."""
+    by_key = {s.key: s for s in written}
+    out = [
+        WrittenSection(section_key(t), t, by_key.pop(section_key(t)).blocks)
+        if section_key(t) in by_key
+        else WrittenSection(section_key(t), t)
+        for t in titles
+    ]
+    out += [s for s in by_key.values() if not s.empty]
+    return tuple(out)
+
+
+def sections_from_text_file(text: str) -> tuple[WrittenSection, ...]:
+    """Sections as a person writes them in a text file (``baocao generate --sections FILE``):
+    a line starting with ``#`` is a section's heading, the lines under it its paragraphs and
+    bullet lists (:func:`blocks_from_text`). JSON as stored with a draft is read too."""
+    if text.lstrip().startswith("["):
+        return sections_from_json(text)
+    sections: list[WrittenSection] = []
+    title: str | None = None
+    body: list[str] = []
+
+    def flush() -> None:
+        if title is not None:
+            sections.append(
+                WrittenSection(section_key(title), title, blocks_from_text("\n".join(body)))
+            )
+
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.lstrip().startswith("#"):
+            flush()
+            title, body = line.strip().lstrip("#").strip(), []
+        else:
+            body.append(line)
+    flush()
+    return tuple(sections)
+
+
+def sections_as_text_file(sections: tuple[WrittenSection, ...]) -> str:
+    """The inverse of :func:`sections_from_text_file`: ``# Heading`` then the section's text."""
+    return "\n\n".join(f"# {s.title}\n\n{s.as_text()}".rstrip() for s in sections) + "\n"

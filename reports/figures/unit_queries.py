@@ -28,6 +28,8 @@ def unit_rows(conn: Connection, codes: Sequence[str] | None = None) -> dict[str,
         units.c.unit_type,
         units.c.place,
         units.c.absorbed,
+        units.c.dissolved_on,
+        units.c.signer_name,
     )
     if codes is not None:
         stmt = stmt.where(units.c.code.in_(sa.bindparam("codes", expanding=True)))
@@ -69,3 +71,21 @@ def in_scope(column: sa.ColumnElement[str], unit: str | None) -> sa.ColumnElemen
         column == unit,
         column.in_(sa.select(unit_scope.c.descendant).where(unit_scope.c.ancestor == unit)),
     )
+
+
+def root_unit(conn: Connection) -> str | None:
+    """The unit whose report is the office's own (issue 19): the one unit without a parent
+    that has sub-units (the city's UBND above its departments and wards); None when there is
+    no such single unit. Units without a parent and without sub-units (wards merged away) do
+    not count."""
+    child = sa.alias(units)
+    stmt = (
+        sa.select(units.c.code)
+        .where(
+            units.c.parent.is_(None) | (units.c.parent == ""),
+            sa.exists().where(child.c.parent == units.c.code),
+        )
+        .limit(2)
+    )
+    found = [str(c) for (c,) in conn.execute(stmt)]
+    return found[0] if len(found) == 1 else None

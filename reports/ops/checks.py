@@ -114,7 +114,9 @@ def check_templates(settings: Settings) -> Iterator[Check]:
     from reports.produce import preflight
 
     fix = "sửa mẫu theo thông báo (baocao help templates), hoặc chép lại mẫu đi kèm"
-    yield _guard("Mẫu Word", fix, lambda: str(preflight.word_template(settings)))
+    yield _guard(
+        "Mẫu Word", fix, lambda: ", ".join(str(p) for p in preflight.word_templates(settings))
+    )
     yield _guard(
         "Mẫu thư", fix, lambda: ", ".join(str(p) for p in preflight.mail_templates(settings))
     )

@@ -18,7 +18,7 @@ from reports.core.errors import ConfigError
 from reports.settings.resources import bundled, record_office
 
 COPIED = {
-    "templates": ("bao-cao-tuan.docx", "email.txt.j2", "email.html.j2", "README.md"),
+    "templates": ("bao-cao-*.docx", "email.txt.j2", "email.html.j2", "README.md"),
     "jobs": ("*.toml", "README.md"),
     "mappings": ("*.toml",),
     "docs": ("*.md",),

@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
@@ -27,7 +27,9 @@ from reports.core.files import unit_file_key
 from reports.core.model import Directive, Highlight, Report, UnitRow
 from reports.core.periods import ReportPeriod
 from reports.figures import indicators
-from reports.produce.pipeline import today, write_files
+from reports.figures.recorded import recorded_kinds
+from reports.figures.unit_queries import root_unit
+from reports.produce.pipeline import build_report_conn, today, write_files
 from reports.settings.load import Settings
 from reports.store.schema import unit_scope
 
@@ -85,10 +87,15 @@ def compose_unit_reports(
     if not listed:
         where = f" trực thuộc {parent}" if parent else ""
         raise UsageError(f"Không có đơn vị nào{where} trong bảng units; nhập tệp units.csv trước.")
+    rows = indicators.unit_rows(conn, [code for code, _, _ in listed])
+    # a unit dissolved before the period starts has no report of its own for it
+    listed = [u for u in listed if not _dissolved(rows.get(u[0]), period)]
     codes = [code for code, _, _ in listed]
-    rows = indicators.unit_rows(conn, codes)
+    root = root_unit(conn)
     absorbed = absorbed_units(settings, list(rows.values()), codes)
     sets = indicators.figure_sets(conn, period, codes, settings.report.trend_periods, absorbed)
+    recorded = recorded_kinds(conn, codes, absorbed)  # a unit speaks only of what it records
+    sets = {code: replace(sets[code], record_kinds=recorded[code]) for code in codes}
     scopes = _scopes(conn, codes)
     directives: dict[str, list[Directive]] = {c: [] for c in codes}
     for d, unit in indicators.directives_with_units(conn, period):
@@ -98,17 +105,27 @@ def compose_unit_reports(
     for h, unit in indicators.highlights_with_units(conn, period):
         for owner in scopes.get(unit or "", ()):
             highlights[owner].append(h)
-    return [
-        compose_report(
-            settings,
-            sets[code],
-            directives[code],
-            highlights[code],
-            issued_on=issued_on,
-            **unit_header(settings, rows.get(code) or UnitRow(code, name)),
+    reports = []
+    for code, name, _ in listed:
+        if code == root:  # the root unit's report is the office's (issue 19)
+            office = build_report_conn(conn, settings, period, issued_on=issued_on)
+            reports.append(replace(office, unit_code=code))
+            continue
+        reports.append(
+            compose_report(
+                settings,
+                sets[code],
+                directives[code],
+                highlights[code],
+                issued_on=issued_on,
+                **unit_header(settings, rows.get(code) or UnitRow(code, name)),
+            )
         )
-        for code, name, _ in listed
-    ]
+    return reports
+
+
+def _dissolved(row: UnitRow | None, period: ReportPeriod) -> bool:
+    return row is not None and row.dissolved_on is not None and row.dissolved_on < period.start
 
 
 def _check_folders(codes: Sequence[str]) -> None:

@@ -20,11 +20,14 @@ from reports.compose.assemble import compose_report
 from reports.compose.unit_profile import absorbed_units, unit_header
 from reports.core import vi
 from reports.core.domain import RECORD_KINDS
-from reports.core.errors import UsageError
+from reports.core.errors import ConfigError, UsageError
 from reports.core.files import report_file_name
 from reports.core.model import FigureSet, Report, UnitRow
 from reports.core.periods import ReportPeriod
+from reports.core.sections import WrittenSection, declared_sections
 from reports.figures import indicators
+from reports.figures.recorded import recorded_kinds
+from reports.figures.unit_queries import root_unit
 from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
@@ -78,8 +81,12 @@ def build_report_conn(
     unit: str | None = None,
     issued_on: date | None = None,
     show_figures_section: bool | None = None,
+    written: Sequence[WrittenSection] = (),
 ) -> Report:
     indicators.check_unit(conn, unit)
+    asked = unit
+    if unit and unit == root_unit(conn):
+        unit = None  # the root unit's report is the office's: its figures, header and signer
     header: dict[str, Any] = {}
     if unit:
         row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
@@ -92,8 +99,11 @@ def build_report_conn(
         indicators.period_highlights(conn, period, unit),
         issued_on=issued_on or today(settings),
         show_figures_section=show_figures_section,
+        written=declared_sections(settings.report.written_sections, tuple(written)),
         **header,
     )
+    if asked != unit:
+        report = replace(report, unit_code=asked)
     from reports.figures.completeness import gaps, provisional_line
 
     lines = [provisional_line(gaps(conn, settings, period)), running_line(period, today(settings))]
@@ -110,7 +120,30 @@ def unit_figure_set(
     if unit:
         row = indicators.unit_rows(conn, [unit]).get(unit) or UnitRow(unit, unit)
         absorbed = absorbed_units(settings, [row], [unit])
-    return indicators.figure_set(conn, period, unit, settings.report.trend_periods, absorbed)
+    figures = indicators.figure_set(conn, period, unit, settings.report.trend_periods, absorbed)
+    if unit:  # a unit's report speaks only of what the unit records
+        figures = replace(figures, record_kinds=recorded_kinds(conn, [unit], absorbed)[unit])
+    return figures
+
+
+def require_signer(settings: Settings, report: Report) -> None:
+    """A unit's report is never signed by a blank (issue 19): the error says what to fill in."""
+    if not report.unit_code or report.signer_name.strip():
+        return
+    code = report.unit_code
+    if report.unit_name is None:  # the root unit's report is the office's: [signer] name
+        raise ConfigError(
+            "signer.name",
+            f'chưa có tên người ký báo cáo của {code}; ghi name = "Họ và tên" trong [signer]',
+            settings.source,
+        )
+    raise ConfigError(
+        f"units.{code}.signer_name",
+        f"chưa có tên người ký báo cáo của {report.unit_name} ({code}); ghi cột signer_name "
+        f'của đơn vị trong units.csv rồi nhập lại, hoặc signer_name = "Họ và tên" trong '
+        f"[units.{code}] của baocao.toml",
+        settings.source,
+    )
 
 
 def write_files(
@@ -122,6 +155,8 @@ def write_files(
     out_dir: Path,
 ) -> list[Path]:
     """Render ``report`` in each format into ``out_dir``; each file appears only complete."""
+    if "docx" in formats or "pdf" in formats:  # the signer's name is in the document
+        require_signer(settings, report)
     period, unit = report.period, report.unit_code
     written: list[Path] = []
     if "pdf" in formats:
@@ -177,6 +212,7 @@ def generate(
     out_dir: Path,
     issued_on: date | None = None,
     show_figures_section: bool | None = None,
+    written: Sequence[WrittenSection] = (),
 ) -> tuple[Report, list[Path]]:
     """Build the report and write it in ``formats``: the report, and its files in format order.
 
@@ -194,6 +230,7 @@ def generate(
             unit=unit,
             issued_on=issued_on,
             show_figures_section=show_figures_section,
+            written=written,
         )
         paths = write_files(conn, settings, report, formats=formats, out_dir=out_dir)
     log.info("generated %s for %s: %s", ",".join(formats), period.slug(), paths)

@@ -35,17 +35,27 @@ def mail_templates(settings: Settings) -> list[Path]:
     return found
 
 
-def word_template(settings: Settings) -> Path:
-    """The Word template loads and passes its checks; returns its path."""
-    from reports.render.docx import load_template
+def word_template(settings: Settings, kind: str = "week") -> Path:
+    """The Word template of a period kind loads and passes its checks; returns its path."""
+    from reports.render.docx import load_template, template_path
 
-    path = settings.templates_dir / settings.report.template_docx
+    path = template_path(settings, kind)
     load_template(path)
     return path
 
 
-def templates(settings: Settings, *, mail: bool) -> None:
+def word_templates(settings: Settings) -> list[Path]:
+    """Every kind's Word template (``baocao check``), each once."""
+    paths: list[Path] = []
+    for kind in ("week", "month", "quarter", "half", "year"):
+        path = word_template(settings, kind)
+        if path not in paths:
+            paths.append(path)
+    return paths
+
+
+def templates(settings: Settings, *, mail: bool, kind: str = "week") -> None:
     """The Word template and, when the run mails, the mail templates: before any work."""
-    word_template(settings)
+    word_template(settings, kind)
     if mail:
         mail_templates(settings)

@@ -23,7 +23,7 @@ import jinja2.meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from reports.compose.period_words import period_words, trend_series
+from reports.compose.period_words import period_words, trend_series, written_words
 from reports.core import period_names, vi
 from reports.core.errors import RenderError, TemplateError
 from reports.core.files import atomic_output
@@ -37,6 +37,7 @@ from reports.render.docx_layout import (
     draft_mark,
     size_rules,
 )
+from reports.render.docx_tables import size_grid_tables
 from reports.render.sandbox import LimitedSandbox, run_limited
 from reports.render.template_check import TemplateChecker
 from reports.settings.load import Settings
@@ -56,7 +57,9 @@ def _change(value: float | None, unit: str) -> str:
         return "-"
     if unit == "%":  # a change of a rate is in percentage points: "+1,3 điểm %"
         text = vi.percent(abs(value)).removesuffix("%")
-        return ("+" if value > 0 else "-" if value < 0 else "") + f"{text} điểm %"
+        return (
+            "+" if value > 0 else "-" if value < 0 else ""
+        ) + f"{text} điểm\u00a0%"  # "%" never alone on a line
     return vi.signed(value)
 
 
@@ -107,8 +110,23 @@ CONTEXT_VARIABLES = (
     "muc_so_lieu",
     "tam_tinh",
     "thay_the",
+    "phan_viet",
+    "ghi_nhan",
+    "kinh_gui",
 )
 """Every variable a template may use (documented in templates/README.md)."""
+
+
+RECORDED_KINDS = ("documents", "dossiers", "receptions", "petitions", "directives")
+FIGURE_KINDS = {
+    info.name: "receptions"
+    if info.name.startswith("reception")
+    else "dossiers"
+    if info.name == "on_time_rate"
+    else info.name.split("_")[0]
+    for info in FIGURE_INFO
+}
+"""Each figure's record kind: a unit that never had records of that kind has no row for it."""
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
@@ -130,6 +148,8 @@ def template_context(report: Report) -> dict[str, Any]:
     last_year_known = fs.recorded(report.period.same_period_last_year())
     rows = []
     for info in FIGURE_INFO:
+        if not fs.records(FIGURE_KINDS[info.name]):
+            continue  # a unit's report has no row for what the unit does not record
         cur = fs.current.value(info.name)
         prev = fs.previous.value(info.name) if previous_known else None
         rows.append(
@@ -175,6 +195,9 @@ def template_context(report: Report) -> dict[str, Any]:
         **period_words(report),
         "tam_tinh": report.provisional,
         "thay_the": report.replaces,
+        "phan_viet": written_words(report),
+        "ghi_nhan": {kind: fs.records(kind) for kind in RECORDED_KINDS},
+        "kinh_gui": report.addressee,
     }
 
 
@@ -296,7 +319,7 @@ class CompiledTemplate:
         if document is None:
             document = next((d for i, d in self.members if i.filename == DOCUMENT_PART), None)
         if document is not None:
-            rendered[DOCUMENT_PART] = size_rules(document)
+            rendered[DOCUMENT_PART] = size_grid_tables(size_rules(document))
         if core is not None:
             rendered[CORE_PART] = core
         if context.get("du_thao"):  # "DỰ THẢO" at the top of every page: in every header
@@ -395,7 +418,9 @@ def load_template(path: Path) -> CompiledTemplate:
         stat = path.stat()
     except OSError as exc:
         raise TemplateError(
-            path, "không tìm thấy tệp mẫu; kiểm tra paths.templates và report.template_docx"
+            path,
+            "không tìm thấy tệp mẫu; kiểm tra paths.templates và report.template_docx "
+            "(tuần), template_month, template_quarter, template_half, template_year",
         ) from exc
     return _cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
 
@@ -411,6 +436,12 @@ def report_core_properties(report: Report, generated_at: datetime) -> bytes:
     )
 
 
+def template_path(settings: Settings, kind: str) -> Path:
+    """The Word template of a period kind (``report.template_month``, …; a week and a plain
+    range: ``report.template_docx``)."""
+    return settings.templates_dir / settings.report.template_for(kind)
+
+
 def render_docx(
     report: Report,
     settings: Settings,
@@ -420,7 +451,7 @@ def render_docx(
     generated_at: datetime | None = None,
 ) -> Path:
     """Write the report as .docx at ``path`` (complete or not at all)."""
-    source = template or settings.templates_dir / settings.report.template_docx
+    source = template or template_path(settings, report.period.kind)
     compiled = load_template(source)
     data = run_limited(  # in a child process, under time and memory limits
         compiled.path,

@@ -51,8 +51,11 @@ from reports.render.xlsx_cells import (
     DATE,
     NUMBER,
     PERCENT,
+    SIGNED,
+    SIGNED_PERCENT,
     TEXT,
     TITLE,
+    VI,
     cell,
     header,
     print_setup,
@@ -129,7 +132,7 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
         prev = None if previous is None else previous.value(info.name)
         diff = None if cur is None or prev is None else cur - prev
         ratio = None if info.unit == "%" else _change_ratio(cur, prev)
-        change, change_fmt = _points(diff) if info.unit == "%" else (diff, "+#,##0;-#,##0;0")
+        change, change_fmt = _points(diff) if info.unit == "%" else (diff, SIGNED)
         ws.append(
             [
                 cell(ws, info.label),
@@ -137,7 +140,7 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
                 cell(ws, cur, fmt=fmt),
                 cell(ws, prev, fmt=fmt),
                 cell(ws, change, fmt=change_fmt),
-                cell(ws, ratio, fmt="+0.0%;-0.0%;0.0%"),
+                cell(ws, ratio, fmt=SIGNED_PERCENT),
                 cell(ws, None if last_year is None else last_year.value(info.name), fmt=fmt),
                 cell(ws, fs.year_to_date.value(info.name), fmt=fmt),
             ]
@@ -147,7 +150,7 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
         ws.append([cell(ws, note, font=BOLD if note == NOTES[0] else TEXT)])
 
 
-POINTS = '+0.0" điểm %";-0.0" điểm %";0.0" điểm %"'
+POINTS = VI + '+0.0" điểm %";-0.0" điểm %";0.0" điểm %"'
 """A change of a rate, in percentage points: "+1,3 điểm %" (not "+1,3%", a relative change)."""
 
 NOTES = (

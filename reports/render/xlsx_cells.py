@@ -11,8 +11,16 @@ from openpyxl.utils import get_column_letter
 
 from reports.core.safe_text import for_cell
 
-NUMBER = "#,##0"
-PERCENT = "0.0%"
+NUMBER = r"[>=1000000]#\.###\.##0;[>=1000]#\.##0;0"
+"""1.406 on any computer: the thousands dots are literal characters of the format, not the
+computer's separator (Excel and LibreOffice both show "1.406" in an English Windows too);
+the cell stays a number (sum it, chart it). Counts are never negative."""
+VI = "[$-42A]"
+"""Vietnamese (LCID 0x42A): LibreOffice shows the decimal comma whatever the computer's
+language; a format that needs a decimal separator carries it."""
+PERCENT = VI + "0.0%"
+SIGNED = VI + "+#,##0;-#,##0;0"
+SIGNED_PERCENT = VI + "+0.0%;-0.0%;0.0%"
 DATE = "dd/mm/yyyy"
 BOLD = Font(name="Times New Roman", bold=True)
 TITLE = Font(name="Times New Roman", bold=True, size=14)

@@ -48,8 +48,32 @@ UNITS: tuple[tuple[str, str, str], ...] = (
 )
 """31 units: the city, 10 departments, 12 districts, 8 wards and communes (code, name, parent)."""
 
+_FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương")
+_MIDDLE = ("Văn", "Thị", "Minh", "Thanh", "Quốc", "Thu", "Đức")
+_GIVEN = (
+    "An",
+    "Bình",
+    "Cường",
+    "Dung",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Lan",
+    "Long",
+    "Mai",
+    "Nam",
+    "Sơn",
+    "Tâm",
+)
+
+
+def _signer(i: int) -> str:
+    """Who signs unit ``i``'s own report (issue 19: never blank): a name, the same each run."""
+    return f"{_FAMILY[i % len(_FAMILY)]} {_MIDDLE[i % len(_MIDDLE)]} {_GIVEN[i % len(_GIVEN)]}"
+
+
 HEADERS: dict[str, tuple[str, ...]] = {
-    "units": ("code", "name", "parent"),
+    "units": ("code", "name", "parent", "signer_name"),
     "documents": ("id", "received_on", "unit", "field", "summary"),
     "dossiers": ("id", "received_on", "due_on", "returned_on", "unit", "field", "online"),
     "receptions": ("id", "held_on", "persons", "unit"),
@@ -141,7 +165,7 @@ def write_sample(
         days = [REFERENCE.start + timedelta(days=i) for i in range(REFERENCE.days)]
         quota = reference_quota(ref, [_weight(city, d) for d in days], city.rng)
     rows: dict[str, list[Sequence[object]]] = {kind: [] for kind in HEADERS}
-    rows["units"].extend(UNITS)
+    rows["units"].extend((*u, _signer(i)) for i, u in enumerate(UNITS))
     petitions: list[Petition] = []
 
     day = start

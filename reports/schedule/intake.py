@@ -46,6 +46,7 @@ def import_and_go_on(
     encoding: str | None = None,
     skip_invalid: bool = False,
     as_of: date | None = None,
+    accept_unknown_units: bool = False,
 ) -> Intake:
     """Import ``paths`` (all or nothing, see :func:`~reports.sources.importer.import_files`),
     then try the held runs again: those whose data is now complete are sent."""

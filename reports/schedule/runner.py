@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def run_job(
             if job.units == "all":
                 _run_all_units(engine, settings, job, period, outcome, out_dir, me, clock, sleep)
             else:
-                preflight.templates(settings, mail=bool(job.recipients))
+                preflight.templates(settings, mail=bool(job.recipients), kind=period.kind)
                 report, files = _files(engine, settings, job, period, run, out_dir, send_empty)
                 outcome.files = files
                 from reports import approval  # the gate and the approval step (issue 15)
@@ -259,6 +260,9 @@ def _files(
             from reports.approval import prepare_draft
 
             report = prepare_draft(conn, job, report)
+            from reports.approval.written import carried_sections  # issue 19
+
+            report = replace(report, written=carried_sections(conn, job, report))
         if run.files and all(f.exists() for f in run.files):
             return report, list(run.files)  # a resumed run mails the files it already wrote
         target = (out_dir or settings.output_dir) / job.id / period.slug()

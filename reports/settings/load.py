@@ -34,6 +34,7 @@ from reports.settings.sections import (
     Signer,
     SigningSettings,
     SmtpSettings,
+    SummarySettings,
     UnitSettings,
     WebSettings,
     parse_calendar,
@@ -52,6 +53,7 @@ from reports.settings.validate import (
     section,
     signing_section,
     smtp_section,
+    summary_section,
     template_limits,
     units_section,
     web_section,
@@ -65,6 +67,7 @@ __all__ = [  # the sections are defined in reports.settings.sections
     "Office",
     "PERIOD_MODES",
     "PeriodSettings",
+    "SummarySettings",
     "ReportSettings",
     "SchedulerSettings",
     "Signer",
@@ -102,6 +105,7 @@ class Settings:
     """How long a SQLite write waits for another one to finish ([database] busy_timeout_s)."""
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
+    summary: SummarySettings = field(default_factory=SummarySettings)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     """Working days: the package's holidays with the office's overrides ([calendar])."""
     units: Mapping[str, UnitSettings] = field(default_factory=dict)
@@ -228,6 +232,7 @@ def settings_from_mapping(
         "pdf",
         "scheduler",
         "periods",
+        "summary",
         "calendar",
         "units",
         "web",
@@ -296,6 +301,7 @@ def settings_from_mapping(
         pdf_timeout_s=pdf_timeout(raw, source),
         scheduler=scheduler_section(raw, source),
         periods=periods_section(raw, source),
+        summary=summary_section(raw, source),
         calendar=parse_calendar(section(raw, "calendar", source), source),
         units=units_section(raw, source),
         web=web_section(raw, source),

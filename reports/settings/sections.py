@@ -46,6 +46,47 @@ class ReportSettings:
     figures_section: bool = True
     recipients: tuple[str, ...] = ("Như trên;", "Lưu: VT, TH.")
     template_docx: str = "bao-cao-tuan.docx"
+    """The week's template (and a plain range's)."""
+    template_month: str = "bao-cao-thang.docx"
+    template_quarter: str = "bao-cao-quy.docx"
+    template_half: str = "bao-cao-6thang.docx"
+    template_year: str = "bao-cao-nam.docx"
+    written_sections: tuple[str, ...] = (
+        "Đánh giá chung",
+        "Nhiệm vụ trọng tâm kỳ tới",
+        "Kiến nghị, đề xuất",
+    )
+    """The sections a person writes, in the document's order (a template may declare more)."""
+
+    def template_for(self, kind: str) -> str:
+        """The template file of a period kind (``week`` and ``range``: ``template_docx``)."""
+        name: str = getattr(self, f"template_{kind}", self.template_docx)
+        return name
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    """How long periods are summarised ([summary]): per field, the counts by document kind
+    and at most ``items_<kind>`` directives (highlighted first); in section II at most
+    ``highlights_<kind>`` items, in date order (the rest are in the workbook)."""
+
+    items_month: int = 3
+    items_quarter: int = 4
+    items_half: int = 4
+    items_year: int = 5
+    highlights_month: int = 6
+    highlights_quarter: int = 8
+    highlights_half: int = 8
+    highlights_year: int = 10
+
+    def items(self, kind: str) -> int | None:
+        """Items per field for a long period; None for a week or a range (every highlighted one)."""
+        value: int | None = getattr(self, f"items_{kind}", None)
+        return value
+
+    def highlights(self, kind: str) -> int | None:
+        value: int | None = getattr(self, f"highlights_{kind}", None)
+        return value
 
 
 @dataclass(frozen=True)
@@ -123,6 +164,9 @@ class UnitSettings:
     signer_title: str = ""
     signer_name: str = ""
     recipients: tuple[str, ...] = ()
+    addressee: str = ""
+    """"Kính gửi: …" of a report to a higher body; empty: by unit type (a department's or a
+    commune's report goes to ``office.subject``), "-": none."""
     absorbed: tuple[str, ...] = ()
     """Codes of the units merged into this one: their records count in its comparisons."""
 

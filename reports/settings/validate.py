@@ -25,6 +25,7 @@ from reports.settings.sections import (
     SchedulerSettings,
     SigningSettings,
     SmtpSettings,
+    SummarySettings,
     UnitSettings,
     WebSettings,
 )
@@ -89,6 +90,20 @@ def report_section(raw: Mapping[str, Any], source: Path | None) -> ReportSetting
             "report.trend_periods", f"phải từ 1 đến 104, nhận được {report.trend_periods}", source
         )
 
+    for kind in ("docx", "month", "quarter", "half", "year"):
+        name = getattr(report, f"template_{kind}")
+        if not name.strip().lower().endswith(".docx"):
+            raise ConfigError(
+                f"report.template_{kind}",
+                f"phải là tên một tệp .docx trong paths.templates, nhận được {name!r}",
+                source,
+            )
+    if any(not t.strip() for t in report.written_sections):
+        raise ConfigError(
+            "report.written_sections",
+            f"tên phần không được để trống, nhận được {list(report.written_sections)!r}",
+            source,
+        )
     return report
 
 
@@ -189,6 +204,16 @@ def periods_section(raw: Mapping[str, Any], source: Path | None) -> PeriodSettin
                 source,
             )
     return periods
+
+
+def summary_section(raw: Mapping[str, Any], source: Path | None) -> SummarySettings:
+    summary: SummarySettings = build(
+        SummarySettings, "summary", section(raw, "summary", source), source
+    )
+    for key, value in vars(summary).items():
+        if not 0 <= value <= 100:
+            raise ConfigError(f"summary.{key}", f"phải từ 0 đến 100, nhận được {value}", source)
+    return summary
 
 
 def units_section(raw: Mapping[str, Any], source: Path | None) -> dict[str, UnitSettings]:

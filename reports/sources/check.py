@@ -124,4 +124,6 @@ def import_line(result: ImportResult, name: str | None = None) -> str:
         line += f", loại {vi.number(result.rejected)}"
         if name is None:
             line += f" (xem {result.rejects_path})"
+    if result.unknown_units:
+        line += f"; mã đơn vị không có trong bảng units: {', '.join(result.unknown_units)}"
     return line

@@ -29,6 +29,7 @@ from reports.sources.limits import check_tree, lock_imports
 from reports.sources.plan import SheetEnd, SheetStart, prepare, read_in_parallel, read_sheets
 from reports.sources.plan import kind_from_name as kind_from_name
 from reports.sources.split import ReadAgain
+from reports.sources.unit_codes import refuse_unknown, unknown_units
 from reports.sources.validate import SheetTable
 from reports.sources.write import ImportResult, Writer, record_import, write_rejects
 from reports.store import rollup
@@ -74,6 +75,7 @@ def import_files(
     now: datetime | None = None,
     as_of: date | None = None,
     tz: tzinfo = OFFICE_TZ,
+    accept_unknown_units: bool = False,
 ) -> list[ImportResult]:
     """Import ``paths``; all of them or, if any row of any file is invalid, none.
 
@@ -92,13 +94,32 @@ def import_files(
             )
     with _no_gc():
         try:
-            return _import_files(engine, paths, kind, mapping, encoding, skip_invalid, now, as_of)
+            return _import_files(
+                engine,
+                paths,
+                kind,
+                mapping,
+                encoding,
+                skip_invalid,
+                now,
+                as_of,
+                accept_unknown_units,
+            )
         except ReadAgain as exc:
             # A big file read in parts had a problem, or a part did not end on a whole row:
             # nothing was kept (one transaction); read it whole, for one reader's exact answer.
             log.info("reading again without splitting files: %s", exc)
             return _import_files(
-                engine, paths, kind, mapping, encoding, skip_invalid, now, as_of, ranges=False
+                engine,
+                paths,
+                kind,
+                mapping,
+                encoding,
+                skip_invalid,
+                now,
+                as_of,
+                accept_unknown_units,
+                ranges=False,
             )
 
 
@@ -126,6 +147,7 @@ def _import_files(
     skip_invalid: bool,
     now: datetime | None,
     as_of: date | None = None,
+    accept_unknown_units: bool = False,
     *,
     ranges: bool = True,
 ) -> list[ImportResult]:
@@ -141,6 +163,7 @@ def _import_files(
     parts_ended: dict[tuple[int, int], SheetEnd] = {}
     """The parts of a split sheet read so far, merged."""
     tree_changed = False
+    written: list[tuple[tuple[int, int], SheetTable]] = []
     # One transaction for every file: rows are written as they are validated, chunk by chunk,
     # and an invalid row anywhere rolls all of it back. Large imports are read and checked by
     # other processes while this one writes; the files' SHA-256 are taken by a thread (hashlib
@@ -181,6 +204,7 @@ def _import_files(
                 counts = writer.finish(part.counts)
                 covers = (as_of or until, unit)
                 results.append((part.order, record_import(conn, table, counts, stamp, covers)))
+                written.append((part.order, table))
                 tree_changed |= table.kind.name == "units" and counts[0] + counts[1] > 0
         if bad:
             tables = [t for _, t in sorted(bad, key=lambda b: b[0])]
@@ -191,6 +215,18 @@ def _import_files(
                 more=sum(t.more_problems for t in tables),
                 bad_rows=sum(t.bad_rows for t in tables),
             )
+        if unknown := unknown_units(conn, [t for _, t in written]):
+            if not accept_unknown_units:
+                files = {p.file for p in unknown}
+                raise refuse_unknown(unknown, sum(t.total for _, t in written if t.file in files))
+            codes = {
+                p.file: tuple(sorted({str(x.value) for x in unknown if x.file == p.file}))
+                for p in unknown
+            }
+            results = [
+                (order, replace(r, unknown_units=tuple(sorted(codes.get(r.file, ())))))
+                for order, r in results
+            ]
         # The counts pending are the units' own; they are spread to the units above them at
         # the end, under the final tree. Counts stored before, under another tree, are not:
         # then everything is recounted from the records (which hold this import's rows too).
@@ -214,6 +250,8 @@ def _merge_part(ended: dict[tuple[int, int], SheetEnd], part: SheetEnd) -> Sheet
         return None
     seen.table.total += part.table.total
     rollup.merge(seen.counts, part.counts)
+    for code, row in part.table.unit_rows.items():  # each code's first row in the file
+        seen.table.unit_rows[code] = min(row, seen.table.unit_rows.get(code, row))
     if seen.pieces > 1:
         ended[part.order] = replace(seen, pieces=seen.pieces - 1)
         return None

@@ -19,6 +19,7 @@ from reports.sources.headers import guess_kind, recognise
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, csv_encoding, read_csv, read_xlsx
 from reports.sources.split import ReadAgain, Span, spans
+from reports.sources.unit_codes import first_unit_rows
 from reports.sources.validate import SheetTable, Validator
 from reports.store import rollup
 
@@ -202,6 +203,7 @@ def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> It
                     continue  # keep reading to report every bad row; nothing is written
                 if counted:
                     rollup.tally(kind.name, valid, counts)
+                first_unit_rows(kind, numbers, valid, table)
                 yield valid
         finally:
             sheet.close()

@@ -66,6 +66,9 @@ class SheetTable:
     and those it ignored (reports.sources.headers)."""
     unmapped_fields: set[str] = field(default_factory=set)
     """Lĩnh vực TTHC of dossiers that the procedure-field table does not know."""
+    unit_rows: dict[str, int] = field(default_factory=dict)
+    """Each unit code of the valid rows → the first row holding it (an unknown code is
+    refused naming its row: :mod:`reports.sources.unit_codes`)."""
 
 
 class Validator:

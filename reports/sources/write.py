@@ -33,6 +33,8 @@ class ImportResult:
     rejects_path: Path | None = None
     notes: tuple[str, ...] = ()
     """What else the import says: columns matched and ignored, lĩnh vực without a field."""
+    unknown_units: tuple[str, ...] = ()
+    """Unit codes not in the units table, imported with ``--accept-unknown-units``."""
 
 
 def write_rejects(path: Path, table: SheetTable, sheet_name: str) -> Path:

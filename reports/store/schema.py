@@ -25,6 +25,8 @@ units = sa.Table(
     sa.Column("unit_type", sa.String(32), nullable=True),
     sa.Column("place", sa.Text, nullable=True),
     sa.Column("absorbed", sa.Text, nullable=True),
+    sa.Column("dissolved_on", sa.Date, nullable=True),
+    sa.Column("signer_name", sa.Text, nullable=True),
 )
 
 unit_scope = sa.Table(

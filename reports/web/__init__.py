@@ -51,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_jobs,
         pages_report,
         pages_schedule,
+        pages_sections,
         pages_sign,
         pages_week,
     )
@@ -101,6 +102,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_data,
         pages_report,
         pages_drafts,
+        pages_sections,
         pages_jobs,
         pages_schedule,
         pages_admin,

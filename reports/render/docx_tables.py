@@ -1,0 +1,84 @@
+"""Column widths of the report's grid tables computed from their content (issue 19).
+
+A cell's text breaks only at spaces and after "-"; a word wider than its column is broken
+inside ("30/11/202" / "6"). So each column but the first gets at least the width of its widest
+unbreakable piece (bold headings included, cell margins added), and the first column, the
+labels, takes what is left. Borderless layout tables (header, signature) are not touched.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+from reports.render.fontmetrics import text_width_pt
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NS = {"w": W}
+_PIECES = re.compile(r"[^\s-]+-?")
+MARGIN_TWIPS = 2 * 108 + 60
+"""Left and right cell margins (Word's default 0,19 cm each) and a little air."""
+MIN_FIRST_TWIPS = 2600
+"""The labels' column keeps at least about 4,6 cm."""
+
+
+def _w(name: str) -> str:
+    return f"{{{W}}}{name}"
+
+
+def _piece_twips(cell: Any) -> float:
+    widest = 0.0
+    for p in cell.iter(_w("p")):
+        for r in p.iter(_w("r")):
+            text = "".join(t.text or "" for t in r.iter(_w("t")))
+            size = r.find("w:rPr/w:sz", _NS)
+            pt = int(size.get(_w("val"))) / 2 if size is not None else 11.0
+            bold = r.find("w:rPr/w:b", _NS) is not None
+            for piece in _PIECES.findall(text):
+                widest = max(widest, text_width_pt(piece, pt, bold=bold) * 20)
+    return widest
+
+
+def size_grid_tables(xml: bytes) -> bytes:
+    """``document.xml`` with each grid table's columns widened to their content."""
+    if b"TableGrid" not in xml:
+        return xml
+    root = etree.fromstring(xml)
+    changed = False
+    for tbl in root.iter(_w("tbl")):
+        style = tbl.find("w:tblPr/w:tblStyle", _NS)
+        if style is None or style.get(_w("val")) != "TableGrid":
+            continue
+        cols = tbl.findall("w:tblGrid/w:gridCol", _NS)
+        widths = [int(c.get(_w("w"), "0")) for c in cols]
+        if len(widths) < 2:
+            continue
+        need = [0.0] * len(widths)
+        for tr in tbl.findall("w:tr", _NS):
+            cells = tr.findall("w:tc", _NS)
+            if len(cells) != len(widths):
+                continue
+            for i, tc in enumerate(cells):
+                need[i] = max(need[i], _piece_twips(tc) + MARGIN_TWIPS)
+        total = sum(widths)
+        new = [max(w, int(n) + 1) for w, n in zip(widths, need, strict=True)]
+        new[0] = total - sum(new[1:])
+        if new[0] < MIN_FIRST_TWIPS or new == widths:
+            continue  # nothing to gain, or the labels would be squeezed: keep the template's
+        for col, width in zip(cols, new, strict=True):
+            col.set(_w("w"), str(width))
+        for tr in tbl.findall("w:tr", _NS):
+            cells = tr.findall("w:tc", _NS)
+            if len(cells) == len(new):
+                for tc, width in zip(cells, new, strict=True):
+                    tcw = tc.find("w:tcPr/w:tcW", _NS)
+                    if tcw is not None:
+                        tcw.set(_w("w"), str(width))
+                        tcw.set(_w("type"), "dxa")
+        changed = True
+    if not changed:
+        return xml
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return out

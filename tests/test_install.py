@@ -215,7 +215,7 @@ def test_installed_read_only_from_an_office_folder(
     try:
         assert proc.stderr is not None
         for line in proc.stderr:
-            if "scheduler started with 1 jobs" in line:
+            if "Bộ lập lịch đã chạy với 1 công việc" in line:
                 break
         else:
             raise AssertionError("the scheduler never started")

@@ -30,7 +30,7 @@ def scheduler(ctx: click.Context) -> None:
     click.echo(
         f"Bộ lập lịch đang chạy với các công việc trong {settings.jobs_dir}. Ctrl-C để dừng."
     )
-    serve(engine_of(ctx), settings)
+    serve(None, settings)  # opened there, retried for scheduler.db_retry_s
     click.echo("Đã dừng bộ lập lịch.")
 
 

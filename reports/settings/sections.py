@@ -80,6 +80,11 @@ class SchedulerSettings:
     db_retry_s: float = 600.0
     """How long a database error (locked SQLite, PostgreSQL restarting) is retried before the
     scheduler mails the owner and exits non-zero for the service manager to restart it."""
+    reconcile_s: float = 30.0
+    """How often each scheduler re-reads the jobs (files and the page's edits) and writes its
+    heartbeat: an edited schedule is taken within this long, without a restart."""
+    stale_s: float = 180.0
+    """A scheduler silent longer than this is shown in red on the page and by ``baocao check``."""
 
 
 @dataclass(frozen=True)

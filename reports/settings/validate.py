@@ -170,6 +170,19 @@ def scheduler_section(raw: Mapping[str, Any], source: Path | None) -> SchedulerS
         raise ConfigError(
             "scheduler.lease_s", f"phải ít nhất 10 giây, nhận được {scheduler.lease_s}", source
         )
+    if not 1 <= scheduler.reconcile_s <= 60:
+        raise ConfigError(
+            "scheduler.reconcile_s",
+            f"phải từ 1 đến 60 giây, nhận được {scheduler.reconcile_s}",
+            source,
+        )
+    if scheduler.stale_s <= scheduler.reconcile_s:
+        raise ConfigError(
+            "scheduler.stale_s",
+            f"phải lớn hơn scheduler.reconcile_s ({scheduler.reconcile_s}), "
+            f"nhận được {scheduler.stale_s}",
+            source,
+        )
     return scheduler
 
 

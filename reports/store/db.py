@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 sqlite3.register_adapter(date, date.isoformat)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0008_approval"
+HEAD_REVISION = "0013_heartbeat"
 """Keep equal to the newest file in ``migrations/versions``; a test checks it."""
 
 

@@ -118,3 +118,22 @@ def node_statuses(engine: Engine, stale_s: float, now: datetime | None = None) -
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Banner:
+    ok: bool
+    lines: tuple[str, ...]
+
+
+def scheduler_banner(
+    engine: Engine, stale_s: float, tz: object, now: datetime | None = None
+) -> Banner:
+    """What the page shows about the schedulers: the nodes alive, or a warning (red) when
+    none is, or when one that was running has gone silent past ``stale_s``."""
+    statuses = node_statuses(engine, stale_s, now)
+    if not statuses:
+        return Banner(False, ("Bộ lập lịch: chưa chạy lần nào (baocao scheduler).",))
+    shown = [s for s in statuses if s.alive or s.state == RUNNING] or statuses[:1]
+    ok = all(s.alive for s in shown)
+    return Banner(ok, tuple(f"Bộ lập lịch: {s.words(tz)}" for s in shown))

@@ -133,6 +133,16 @@ def schema_by(engine: Engine) -> str | None:
     return str(value) if value else None
 
 
+def reachable(engine: Engine) -> bool:
+    """Whether a connection to the database answers a trivial query now."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return False
+    return True
+
+
 def probe_revision(engine: Engine, url: str) -> str | None:
     """The stored revision; an unreachable server is a :class:`StoreError` saying what to check."""
     try:

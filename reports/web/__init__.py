@@ -37,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_admin,
         pages_data,
         pages_drafts,
+        pages_health,
         pages_jobs,
         pages_report,
         pages_week,
@@ -86,6 +87,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_drafts,
         pages_jobs,
         pages_admin,
+        pages_health,
     ):
         app.register_blueprint(module.bp)
 

@@ -21,11 +21,14 @@ TOPICS = {
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False))
-def init(folder: str) -> None:
+@click.option(
+    "--systemd", is_flag=True, help="Ghi thêm tệp dịch vụ systemd cho thư mục này (systemd/)."
+)
+def init(folder: str, systemd: bool) -> None:
     """Tạo thư mục văn phòng: baocao.toml, jobs/, templates/, mappings/, data/, out/."""
     from reports.ops.office import init_office, next_steps
 
-    echo_lines(next_steps(init_office(Path(folder))))
+    echo_lines(next_steps(init_office(Path(folder), systemd=systemd)))
 
 
 @cli.group()

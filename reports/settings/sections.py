@@ -182,6 +182,13 @@ class WebSettings:
     login_window_minutes: int = 15
     secure_cookies: bool = False
     """Send the session cookie over HTTPS only (set true behind an HTTPS proxy)."""
+    trusted_proxy: str = ""
+    """The proxy's address as waitress sees it (``127.0.0.1`` for nginx on the same machine):
+    its X-Forwarded-For/-Proto/-Host are honoured, anyone else's are dropped. Empty: none."""
+    connection_limit: int = 500
+    """Open connections waitress accepts at once (idle ones included); more wait in the queue."""
+    channel_timeout_s: int = 20
+    """An idle connection is closed after this long, so idle sockets cannot fill the server."""
 
 
 def parse_calendar(raw: Mapping[str, Any], source: Path | None) -> WorkCalendar:

@@ -273,7 +273,13 @@ def web_section(raw: Mapping[str, Any], source: Path | None) -> WebSettings:
         raise ConfigError(
             "web.upload_max_mb", f"phải là số MB dương, nhận được {web.upload_max_mb}", source
         )
-    for key in ("idle_minutes", "login_max_failures", "login_window_minutes"):
+    for key in (
+        "idle_minutes",
+        "login_max_failures",
+        "login_window_minutes",
+        "connection_limit",
+        "channel_timeout_s",
+    ):
         if getattr(web, key) < 1:
             raise ConfigError(
                 f"web.{key}", f"phải ít nhất là 1, nhận được {getattr(web, key)}", source

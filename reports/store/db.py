@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -41,7 +42,13 @@ def create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:  # created by us, readable by this account only (SQLite's -wal/-shm copy it)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+            except OSError:
+                pass  # a folder not writable: SQLite's own error says so when it is opened
     else:
         kwargs["pool_pre_ping"] = True
     try:

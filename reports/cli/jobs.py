@@ -71,6 +71,39 @@ def jobs_list(ctx: click.Context) -> None:
         )
 
 
+@jobs.command("resume")
+@click.argument("job_id", required=False)
+@click.option("--all", "every", is_flag=True, help="Mọi công việc (cả sau khi khôi phục).")
+@click.pass_context
+def jobs_resume(ctx: click.Context, job_id: str | None, every: bool) -> None:
+    """Cho công việc đã tạm dừng chạy theo lịch trở lại."""
+    from reports.core.errors import UsageError
+    from reports.schedule.pause import resume_all, set_paused
+
+    engine = engine_of(ctx)
+    if every:
+        done = resume_all(engine, by="baocao jobs resume")
+        click.echo(
+            f"Đã cho chạy lại {len(done)} mục tạm dừng." if done else "Không có gì tạm dừng."
+        )
+    elif job_id:
+        set_paused(engine, job_id, False, by="baocao jobs resume")
+        click.echo(f"Đã cho chạy lại {job_id}.")
+    else:
+        raise UsageError("cần mã công việc hoặc --all")
+
+
+@jobs.command("pause")
+@click.argument("job_id")
+@click.pass_context
+def jobs_pause(ctx: click.Context, job_id: str) -> None:
+    """Tạm dừng một công việc trên mọi máy dùng chung cơ sở dữ liệu."""
+    from reports.schedule.pause import set_paused
+
+    set_paused(engine_of(ctx), job_id, True, by="baocao jobs pause")
+    click.echo(f"Đã tạm dừng {job_id}.")
+
+
 @jobs.command("run")
 @click.argument("job_id")
 @period_options()

@@ -78,13 +78,13 @@ def catch_up(
     ``scheduler.catch_up_max`` fire times per job, the newest; the older ones are logged.
     ``stopping`` set (SIGTERM) ends the catch-up after the run in hand.
     """
-    from reports.schedule.pause import paused_jobs
+    from reports.schedule.pause import is_paused, paused_jobs
 
     outcomes: list[RunOutcome] = []
     paused = paused_jobs(engine)
     limit = settings.scheduler.catch_up_max
     for job in jobs:
-        if job.id in paused:
+        if is_paused(paused, job.id):
             continue  # paused from Lịch gửi: no catching up either
         first = since.get(job.id)
         if first is None:

@@ -82,11 +82,11 @@ def scheduled_run(job_id: str, **_stored_by_older_versions: Any) -> None:
 
     def attempt() -> RunOutcome | None:
         from reports.schedule.overrides import effective_job
-        from reports.schedule.pause import paused_jobs
+        from reports.schedule.pause import is_paused, paused_jobs
 
         engine = open_store(settings.database_url)
         try:
-            if job_id in paused_jobs(engine):
+            if is_paused(paused_jobs(engine), job_id):
                 log.info("job %s is paused (Lịch gửi): its scheduled run is skipped", job_id)
                 return None
             edited = effective_job(engine, settings, job_id)  # with the edits made in Lịch gửi
@@ -392,6 +392,11 @@ def retry_held_runs(settings: Settings) -> list[str]:
         log.exception("held runs: the database could not be opened")
         return []
     try:
+        from reports.schedule.pause import ALL, paused_jobs
+
+        if ALL in paused_jobs(engine):
+            log.info("held runs: every job is paused (a restored copy): none is tried")
+            return []
         lines = retry_held(engine, settings)
     except Exception:  # noqa: BLE001 - logged; the scheduler goes on
         log.exception("held runs could not be tried again")

@@ -3,7 +3,7 @@
 The job file stays the definition (and the import/export format); an edit made in the page
 replaces its ``schedule`` and ``[email] to``/``cc`` for every door: the page, ``baocao jobs``
 and the scheduler of every machine sharing the database. A scheduler already running reads the
-new recipients at the next run and the new schedule when it next starts.
+new recipients at the next run and the new schedule within ``scheduler.reconcile_s``.
 """
 
 from __future__ import annotations

@@ -841,3 +841,21 @@ def test_periods_beyond_catch_up_max_are_not_run_and_the_owner_gets_their_comman
             f"  baocao --db {sqlite_url} jobs run bao-cao-tuan --from {start} --to {end}\n" in body
         )
     engine.dispose()
+
+
+def test_mail_date_is_in_the_office_zone_and_a_copy_shows_its_cc(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    from email.utils import parsedate_to_datetime
+
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    job = _job(tmp_path, email={"to": [LEADERS[0]], "cc": [LEADERS[1]]})
+    assert run_job(engine, settings, job, WEEK).status == "delivered"
+    (to_mail,) = smtp_server.handler.to(LEADERS[0])
+    (cc_mail,) = smtp_server.handler.to(LEADERS[1])
+    assert (to_mail["To"], to_mail["Cc"]) == (LEADERS[0], None)
+    assert (cc_mail["To"], cc_mail["Cc"]) == (LEADERS[0], LEADERS[1])
+    for msg in (to_mail, cc_mail):
+        assert parsedate_to_datetime(msg["Date"]).utcoffset() == timedelta(hours=7)
+    engine.dispose()

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from reports.core import vi
@@ -118,6 +119,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             "Báo bộ phận CNTT kèm thời điểm xảy ra."
         )
         return render_template("error.html", code=500, message=message), 500
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError) -> tuple[str, int, dict[str, str]]:
+        # a long import holding SQLite's write lock past its busy timeout, or PostgreSQL
+        # restarting: a clear "try again", never a 500
+        app.logger.warning("database busy or unreachable on %s: %s", request.path, exc.orig)
+        message = (
+            "Hệ thống đang nhập dữ liệu hoặc cơ sở dữ liệu tạm thời bận; "
+            "thử lại sau ít giây."
+        )
+        return (
+            render_template("error.html", code=503, message=message),
+            503,
+            {"Retry-After": "5"},
+        )
 
     @app.errorhandler(BaocaoError)
     def core_error(exc: BaocaoError) -> tuple[str, int]:

@@ -59,3 +59,37 @@ def test_the_banner_lists_every_node_alive(
     auth.login("chuyenvien")
     page = client.get("/").get_data(as_text=True)
     assert page.count("Bộ lập lịch: đang chạy trên máy ") == 2
+
+
+def test_a_login_while_an_import_holds_the_write_lock_is_a_clear_503(
+    web_settings: Settings,
+) -> None:
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from tests.web.conftest import PASSWORDS, csrf_token
+
+    path = web_settings.database_url.removeprefix("sqlite:///")
+    from tests.web.conftest import make_app
+
+    make_app(web_settings).extensions["baocao"]["engine"].dispose()  # the users, added
+    # an engine whose busy timeout is short, so the lock is reached at once
+    quick = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 0.05})
+    app = create_app({"BAOCAO_SETTINGS": web_settings, "BAOCAO_ENGINE": quick, "TESTING": True})
+    client = app.test_client()
+    token = csrf_token(client)
+    importer = sqlite3.connect(path)
+    importer.execute("BEGIN EXCLUSIVE")
+    try:
+        response = client.post(
+            "/dang-nhap",
+            data={"name": "lanhdao", "password": PASSWORDS["lanhdao"], "csrf_token": token},
+        )
+    finally:
+        importer.rollback()
+        importer.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "thử lại sau ít giây" in response.get_data(as_text=True)
+    quick.dispose()

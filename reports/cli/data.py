@@ -128,12 +128,15 @@ def figures(
     """In các số liệu của kỳ, với kỳ trước, cùng kỳ năm trước và lũy kế từ đầu năm."""
     from reports.figures.indicators import check_unit
     from reports.produce.pipeline import unit_figure_set
+    from reports.store.db import empty_store_warning
 
     settings = settings_of(ctx)
     period = required_period(settings, period_text, start, end)
     with engine_of(ctx).connect() as conn:
         check_unit(conn, unit)
         fs = unit_figure_set(conn, settings, period, unit)
+    if warning := empty_store_warning(engine_of(ctx), settings.database_url):
+        click.echo(warning, err=True)
     if as_json:
         click.echo(json.dumps(_figures_json(fs), ensure_ascii=False, indent=2))
     else:
@@ -146,7 +149,10 @@ def figures(
 def units(ctx: click.Context, parent: str | None) -> None:
     """Liệt kê các đơn vị (mã, tên, đơn vị cấp trên)."""
     from reports.figures.indicators import list_units
+    from reports.store.db import empty_store_warning
 
+    if warning := empty_store_warning(engine_of(ctx), settings_of(ctx).database_url):
+        click.echo(warning, err=True)
     with engine_of(ctx).connect() as conn:
         rows = list_units(conn, parent)
     for code, name, parent_code in rows:

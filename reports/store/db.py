@@ -140,6 +140,26 @@ def schema_by(engine: Engine) -> str | None:
     return str(value) if value else None
 
 
+def empty_store_warning(engine: Engine, url: str) -> str | None:
+    """What to say when a read command meets a database that holds no import at all (a wrong
+    ``--db`` or ``--settings`` would otherwise print empty figures in silence); None if it has
+    data."""
+    from reports.store.schema import imports, units
+
+    with engine.connect() as conn:
+        found = (
+            conn.execute(sa.select(imports.c.id).limit(1)).first()
+            or conn.execute(sa.select(units.c.code).limit(1)).first()
+        )
+    if found is not None:
+        return None
+    return (
+        f"Chú ý: cơ sở dữ liệu {safe_url(url)} chưa có dữ liệu nào (chưa nhập lần nào). Kiểm tra "
+        "--db / BAOCAO_DB / --settings có trỏ đúng cơ sở dữ liệu của văn phòng không, "
+        "hoặc nhập dữ liệu bằng 'baocao import'."
+    )
+
+
 def reachable(engine: Engine) -> bool:
     """Whether a connection to the database answers a trivial query now."""
     try:

@@ -125,10 +125,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # a long import holding SQLite's write lock past its busy timeout, or PostgreSQL
         # restarting: a clear "try again", never a 500
         app.logger.warning("database busy or unreachable on %s: %s", request.path, exc.orig)
-        message = (
-            "Hệ thống đang nhập dữ liệu hoặc cơ sở dữ liệu tạm thời bận; "
-            "thử lại sau ít giây."
-        )
+        message = "Hệ thống đang nhập dữ liệu hoặc cơ sở dữ liệu tạm thời bận; thử lại sau ít giây."
         return (
             render_template("error.html", code=503, message=message),
             503,

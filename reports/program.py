@@ -31,9 +31,11 @@ def web(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Chạy trang web của baocao (waitress) cho đến khi dừng (Ctrl-C)."""
     from waitress import serve
 
+    from reports.produce.keep import purge_older_than
     from reports.web import create_app
 
     settings = settings_of(ctx)
+    purge_older_than(engine_of(ctx), settings, settings.web.keep_files_days)
     app = create_app({"BAOCAO_SETTINGS": settings, "BAOCAO_ENGINE": engine_of(ctx)})
     click.echo(f"Trang web baocao: http://{host}:{port}/  (Ctrl-C để dừng)", err=True)
     serve(app, host=host, port=port, threads=threads, ident="baocao", **waitress_options(settings))

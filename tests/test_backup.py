@@ -116,3 +116,22 @@ def test_backup_of_postgresql_uses_pg_dump(pg_url: str, tmp_path: Path) -> None:
     assert written[0].name == "baocao.pgdump"
     assert written[0].stat().st_size > 0
     assert written[0].stat().st_mode & 0o777 == 0o600
+
+
+def test_kept_files_are_deleted_after_the_retention(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from reports.produce import keep
+
+    settings = _office(tmp_path)
+    engine = open_store(settings.database_url)
+    source = tmp_path / "x.csv"
+    source.write_text("id\n1\n", encoding="utf-8")
+    kept = keep.keep_file(engine, settings, source, keep.UPLOAD, by="chuyenvien")
+    assert kept.path.is_file()
+    now = datetime.now(UTC)
+    assert keep.purge_older_than(engine, settings, 30, now=now) == 0
+    assert keep.purge_older_than(engine, settings, 30, now=now + timedelta(days=31)) == 1
+    assert not kept.path.exists()
+    assert keep.get_file(engine, kept.id) is None
+    engine.dispose()

@@ -37,6 +37,7 @@ from reports.schedule.catchup import (
     missed_fire_times,
     stored_next_runs,
 )
+from reports.schedule.housekeeping import purge_kept_files, retry_held_runs
 from reports.schedule.owner_mail import tell_owner_stopped
 from reports.schedule.resilient import Health, retrying
 from reports.schedule.runner import run_job
@@ -369,6 +370,7 @@ def watch(
         if time.monotonic() >= next_held:
             next_held = time.monotonic() + held_every_s
             retry_held_runs(settings)
+            purge_kept_files(settings)
         thread = getattr(scheduler, "_thread", None)
         if not health.failed.is_set() and thread is not None and not thread.is_alive():
             health.fail("luồng lập lịch APScheduler đã dừng")
@@ -377,35 +379,6 @@ def watch(
             log.critical("Bộ lập lịch không thể tiếp tục: %s", health.reason)
             tell_owner_stopped(settings, str(error))
             raise error
-
-
-def retry_held_runs(settings: Settings) -> list[str]:
-    """Try again the runs held for incomplete data (reports.approval.retry_held): those whose
-    data has come are sent, those past their deadline are reported to the owner. A failure is
-    logged; the scheduler goes on."""
-    from reports.schedule.held import retry_held
-    from reports.store.db import open_store
-
-    try:
-        engine = open_store(settings.database_url)
-    except Exception:  # noqa: BLE001 - the next round tries again; the runs stay held
-        log.exception("held runs: the database could not be opened")
-        return []
-    try:
-        from reports.schedule.pause import ALL, paused_jobs
-
-        if ALL in paused_jobs(engine):
-            log.info("held runs: every job is paused (a restored copy): none is tried")
-            return []
-        lines = retry_held(engine, settings)
-    except Exception:  # noqa: BLE001 - logged; the scheduler goes on
-        log.exception("held runs could not be tried again")
-        return []
-    finally:
-        engine.dispose()
-    for line in lines:
-        log.info("held run: %s", line)
-    return lines
 
 
 def next_run_times(

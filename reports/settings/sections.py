@@ -189,6 +189,8 @@ class WebSettings:
     """Open connections waitress accepts at once (idle ones included); more wait in the queue."""
     channel_timeout_s: int = 20
     """An idle connection is closed after this long, so idle sockets cannot fill the server."""
+    keep_files_days: int = 30
+    """Uploads, their rejected rows and the reports made on the page are deleted after this."""
 
 
 def parse_calendar(raw: Mapping[str, Any], source: Path | None) -> WorkCalendar:

@@ -279,6 +279,7 @@ def web_section(raw: Mapping[str, Any], source: Path | None) -> WebSettings:
         "login_window_minutes",
         "connection_limit",
         "channel_timeout_s",
+        "keep_files_days",
     ):
         if getattr(web, key) < 1:
             raise ConfigError(

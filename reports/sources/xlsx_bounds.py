@@ -116,7 +116,8 @@ def _targets(
         return []
     out: list[str] = []
 
-    def start(name: str, attrs: dict[str, str]) -> None:
+    def start(name: str, ordered: list[str]) -> None:
+        attrs = dict(zip(ordered[::2], ordered[1::2], strict=False))
         if _local(name) == "Relationship" and attrs.get("TargetMode") != "External":
             target = attrs.get("Target", "")
             joined = target if target.startswith("/") else posixpath.join(folder, target)
@@ -138,6 +139,7 @@ def _parse(
     end: object = None,
 ) -> None:
     parser = expat.ParserCreate()
+    parser.ordered_attributes = True
     parser.StartElementHandler = start  # type: ignore[assignment]
     if end is not None:
         parser.EndElementHandler = end  # type: ignore[assignment]
@@ -197,38 +199,46 @@ class _Extent:
     def scan(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         _parse(archive, info, self.file, self.start, self.end)
 
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        if local == "sheetData":
-            self.in_data = True
-            return
-        if not self.in_data:
-            return
-        ref = next((v for k, v in attrs.items() if _local(k) == "r"), None)
-        if local == "row":
-            self.row = _row_number(ref, self.file, self.part) if ref else self.row + 1
-            self.column = 0
-            self._grow(self.row, 0)
-        elif local == "c":
+    def start(self, name: str, attrs: list[str]) -> None:
+        # called for every element of the part: kept lean (ordered attributes, no imports)
+        if name == "c" or name.endswith(":c"):
+            if not self.in_data:
+                return
+            ref = _attribute_r(attrs)
             if ref:
                 column, row = _cell_ref(ref, self.file, self.part)
                 self.column = column
-                if row:
-                    self._grow(row, column)
+                if row > self.last_row:
+                    self.last_row = row
             else:
                 self.column += 1
-            self._grow(max(self.row, 1), self.column)
+            if self.column > self.last_column:
+                self.last_column = self.column
+            if self.row > self.last_row:
+                self.last_row = self.row
+            if self.last_column > MAX_COLUMNS or self.last_row * self.last_column > MAX_CELLS:
+                self._refuse()
+        elif name == "row" or name.endswith(":row"):
+            if not self.in_data:
+                return
+            ref = _attribute_r(attrs)
+            self.row = _row_number(ref, self.file, self.part) if ref else self.row + 1
+            self.column = 0
+            if self.row > self.last_row:
+                self.last_row = self.row
+            if self.last_row > MAX_ROWS or self.last_row * max(self.last_column, 1) > MAX_CELLS:
+                self._refuse()
+        elif name == "sheetData" or name.endswith(":sheetData"):
+            self.in_data = True
 
     def end(self, name: str) -> None:
-        if _local(name) == "sheetData":
+        if name == "sheetData" or name.endswith(":sheetData"):
             self.in_data = False
 
-    def _grow(self, row: int, column: int) -> None:
+    def _refuse(self) -> None:
         from reports.core.vi import number
 
         sheet = self.part.rsplit("/", 1)[-1]
-        self.last_row = max(self.last_row, row)
-        self.last_column = max(self.last_column, column)
         if self.last_column > MAX_COLUMNS:
             raise FileFormatError(
                 self.file,
@@ -236,13 +246,21 @@ class _Extent:
                 f"quá giới hạn {number(MAX_COLUMNS)} cột",
                 _HINT,
             )
-        if self.last_row > MAX_ROWS or self.last_row * max(self.last_column, 1) > MAX_CELLS:
-            raise FileFormatError(
-                self.file,
-                f"trang tính {sheet} trải trên {number(self.last_row)} hàng × "
-                f"{number(max(self.last_column, 1))} cột, quá giới hạn {number(MAX_CELLS)} ô",
-                _HINT,
-            )
+        raise FileFormatError(
+            self.file,
+            f"trang tính {sheet} trải trên {number(self.last_row)} hàng × "
+            f"{number(max(self.last_column, 1))} cột, quá giới hạn {number(MAX_CELLS)} ô",
+            _HINT,
+        )
+
+
+def _attribute_r(attrs: list[str]) -> str | None:
+    """The ``r`` attribute, with or without a namespace prefix (``ordered_attributes``)."""
+    for i in range(0, len(attrs), 2):
+        key = attrs[i]
+        if key == "r" or key.endswith(":r"):
+            return attrs[i + 1]
+    return None
 
 
 def _row_number(ref: str, file: str, part: str) -> int:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from reports.cli import cli
 from reports.cli import main as cli_main
 from reports.cli.app import engine_of, settings_of
+from reports.settings.load import Settings
 
 
 @cli.command()
@@ -33,16 +35,40 @@ def web(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Chạy trang web của baocao (waitress) cho đến khi dừng (Ctrl-C)."""
     from waitress import create_server
 
+    from reports.produce.keep import purge_older_than
     from reports.web import create_app
 
-    app = create_app({"BAOCAO_SETTINGS": settings_of(ctx), "BAOCAO_ENGINE": engine_of(ctx)})
+    settings = settings_of(ctx)
+    purge_older_than(engine_of(ctx), settings, settings.web.keep_files_days)
+    app = create_app({"BAOCAO_SETTINGS": settings, "BAOCAO_ENGINE": engine_of(ctx)})
     # bound and listening from here: the address printed is the one taken (port 0: the system's)
-    server = create_server(app, host=host, port=port, threads=threads, ident="baocao")
+    server = create_server(
+        app, host=host, port=port, threads=threads, ident="baocao", **waitress_options(settings)
+    )
     # one socket: its port; a name with several addresses (localhost: IPv4 and IPv6) gets one
     # socket each, and the port asked for
     bound = getattr(server, "effective_port", port)
     click.echo(f"Trang web baocao: http://{host}:{bound}/  (Ctrl-C để dừng)", err=True)
     server.run()
+
+
+def waitress_options(settings: Settings) -> dict[str, Any]:
+    """Bounds on idle and concurrent connections, and the proxy whose headers are trusted
+    (waitress' own handling: headers from anyone else are removed)."""
+    web = settings.web
+    options: dict[str, Any] = {
+        "connection_limit": web.connection_limit,
+        "channel_timeout": web.channel_timeout_s,
+        "cleanup_interval": max(1, min(10, web.channel_timeout_s // 2)),
+        "asyncore_use_poll": True,  # select() fails past 1024 descriptors
+    }
+    if web.trusted_proxy:
+        options.update(
+            trusted_proxy=web.trusted_proxy,
+            trusted_proxy_count=1,
+            trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+        )
+    return options
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from tests.test_cli import run
 
 ALL = [
     "Cấu hình", "Cơ sở dữ liệu", "Mẫu Word", "Mẫu thư", "LibreOffice", "Phông chữ",
-    "Máy chủ thư", "Công việc", "Múi giờ",
+    "Máy chủ thư", "Công việc", "Bộ lập lịch", "Múi giờ",
 ]  # fmt: skip
 
 

@@ -116,3 +116,16 @@ def test_help(args: list[str]) -> None:
     r = run(*args)
     assert r.returncode == 0
     assert "Usage" in r.stdout or "Cách dùng" in r.stdout
+
+
+def test_a_read_command_on_an_empty_database_says_so(sqlite_url: str) -> None:
+    r = run("figures", "--from", "2020-09-21", "--to", "2020-09-28", db=sqlite_url)
+    assert r.returncode == 0
+    assert r.stderr.startswith(f"Chú ý: cơ sở dữ liệu {sqlite_url} chưa có dữ liệu nào")
+
+
+def test_a_settings_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    r = run("--settings", str(tmp_path / "khong-co.toml"), "units")
+    assert r.returncode == 2
+    assert "không tìm thấy tệp" in r.stderr
+    assert not (tmp_path / "data").exists()

@@ -302,3 +302,20 @@ def test_a_csv_that_turns_from_windows_1258_to_utf8_is_never_stored_garbled(
         f"{path}: tệp trộn hai bảng mã: có dòng Windows-1258 nhưng dòng 12002 là UTF-8; "
         "không nhập để tránh lưu chữ bị lỗi phông"
     )
+
+
+def test_rejected_rows_are_spilled_to_disk_and_cross_processes_by_path() -> None:
+    import pickle
+
+    from reports.sources.rejects import RejectedRows
+
+    rows = RejectedRows()
+    for n in range(1, 1_001):
+        rows.append((n, ["=cmd()", None, n], "ngày: không hợp lệ"))
+    assert rows.path is not None and len(rows) == 1_000
+    copy = pickle.loads(pickle.dumps(rows))  # as a SheetEnd from a reading process
+    first = next(iter(copy))
+    assert first == ["1", "'=cmd()", "", "1", "ngày: không hợp lệ"]
+    assert sum(1 for _ in copy) == 1_000
+    copy.release()
+    assert len(copy) == 1_000 and copy.path is None

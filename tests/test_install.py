@@ -217,7 +217,7 @@ def test_installed_read_only_from_an_office_folder(
     )
     # the documentation ships in the wheel
     r = office.run("help", "import", cwd=office.home)
-    assert r.returncode == 0 and "## 1. The canonical import format" in r.stdout
+    assert r.returncode == 0 and "## 1. Định dạng nhập chuẩn" in r.stdout
     r = office.run("help", "settings", cwd=office.home)
     assert r.returncode == 0 and "unit_office = " in r.stdout and "timeout_s = 30.0" in r.stdout
     r = office.run("init", str(folder), cwd=office.home)
@@ -265,7 +265,7 @@ def test_installed_read_only_from_an_office_folder(
     try:
         assert proc.stderr is not None
         for line in proc.stderr:
-            if "scheduler started with 1 jobs" in line:
+            if "Bộ lập lịch đã chạy với 1 công việc" in line:
                 break
         else:
             raise AssertionError("the scheduler never started")

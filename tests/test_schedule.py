@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -448,15 +449,19 @@ def test_sigterm_finishes_the_run_in_hand_then_stops(
     config = _write_settings(tmp_path, sqlite_url, smtp_server.port)
     job = load_jobs(load_settings(config, environ={}).jobs_dir)[0]
     # the service last ran three weeks ago: at least two periods are missed since
-    from reports.schedule.service import build_scheduler, register
+    from reports.schedule.nodes import beat, node_id
 
     now = datetime.now(UTC)
-    with time_machine.travel(now - timedelta(days=21), tick=False):
-        previous = load_settings(config, environ={})
-        stopped = build_scheduler(previous, [job], blocking=False)
-        stopped.start(paused=True)
-        register(stopped, previous, [job])
-        stopped.shutdown(wait=False)
+    # its last heartbeat, three weeks ago, held the job's next run time then
+    then = now - timedelta(days=21)
+    beat(
+        engine,
+        node_id(job_dir := load_settings(config, environ={}).jobs_dir),
+        {job.id: (repr(job.trigger()), job.trigger().get_next_fire_time(None, then))},
+        started_at=then,
+        now=then,
+    )
+    assert job_dir.is_dir()
     seen = job.period_for(now - timedelta(days=21), "monday-to-monday")
     old = ledger.claim(engine, job.id, seen, owner="may-cu:1", now=now, lease_s=60)
     assert old.run is not None
@@ -539,11 +544,10 @@ def test_a_hand_run_for_2020_then_a_first_scheduler_start_mails_nothing(
     assert len(smtp_server.handler.messages) == 2
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(runs)).scalar_one() == 1
-        stored_kwargs = conn.execute(sa.text("SELECT job_state FROM apscheduler_jobs")).scalar_one()
-    import pickle
-
-    state = pickle.loads(stored_kwargs)
-    assert state["kwargs"] == {"job_id": "bao-cao-tuan"}  # no database URL, no settings path
+        (stored_jobs,) = conn.execute(sa.text("SELECT jobs FROM scheduler_nodes")).scalars()
+    # the heartbeat holds the job's schedule and next run time: no database URL, no path
+    assert list(json.loads(stored_jobs)) == ["bao-cao-tuan"]
+    assert str(tmp_path) not in stored_jobs and "sqlite" not in stored_jobs
     engine.dispose()
 
 
@@ -631,7 +635,7 @@ def test_a_write_lock_over_the_fire_time_delays_the_run_until_it_goes(
     settings = load_settings(config, environ={})
     done = threading.Event()
     errors: list[object] = []
-    retried = _Records("retrying in")
+    retried = _Records("thử lại sau")
     with time_machine.travel(datetime(2020, 9, 28, 7, 59, 50, tzinfo=HCM), tick=True) as traveller:
         scheduler = start(engine, settings, paused=True)
         scheduler.add_listener(
@@ -743,7 +747,7 @@ def test_two_schedulers_on_one_postgresql_each_run_with_their_own_settings(
         )  # fmt: skip
         assert proc.stderr is not None
         for line in proc.stderr:
-            if "scheduler started with 1 jobs" in line:
+            if "Bộ lập lịch đã chạy với 1 công việc" in line:
                 break
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
@@ -760,9 +764,11 @@ def test_two_schedulers_on_one_postgresql_each_run_with_their_own_settings(
     ]
     assert not (b_dir / "out").exists()
     with engine.connect() as conn:
-        (state,) = conn.execute(sa.text("SELECT job_state FROM apscheduler_jobs")).scalars()
-    assert b"mat-khau-bi-mat" not in state
-    assert str(tmp_path).encode() not in state
+        states = conn.execute(sa.text("SELECT node, jobs FROM scheduler_nodes")).all()
+    assert len(states) == 2  # one heartbeat per machine, neither removed the other's
+    for node, state in states:
+        assert "mat-khau-bi-mat" not in state + node
+        assert str(tmp_path) not in state + node
     engine.dispose()
 
 
@@ -836,4 +842,22 @@ def test_periods_beyond_catch_up_max_are_not_run_and_the_owner_gets_their_comman
         assert (
             f"  baocao --db {sqlite_url} jobs run bao-cao-tuan --from {start} --to {end}\n" in body
         )
+    engine.dispose()
+
+
+def test_mail_date_is_in_the_office_zone_and_a_copy_shows_its_cc(
+    smtp_server: SmtpServer, tmp_path: Path, sample: list[Path], sqlite_url: str
+) -> None:
+    from email.utils import parsedate_to_datetime
+
+    engine = _store(sqlite_url, sample)
+    settings = load_settings(_write_settings(tmp_path, sqlite_url, smtp_server.port), environ={})
+    job = _job(tmp_path, email={"to": [LEADERS[0]], "cc": [LEADERS[1]]})
+    assert run_job(engine, settings, job, WEEK).status == "delivered"
+    (to_mail,) = smtp_server.handler.to(LEADERS[0])
+    (cc_mail,) = smtp_server.handler.to(LEADERS[1])
+    assert (to_mail["To"], to_mail["Cc"]) == (LEADERS[0], None)
+    assert (cc_mail["To"], cc_mail["Cc"]) == (LEADERS[0], LEADERS[1])
+    for msg in (to_mail, cc_mail):
+        assert parsedate_to_datetime(msg["Date"]).utcoffset() == timedelta(hours=7)
     engine.dispose()

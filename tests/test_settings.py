@@ -70,7 +70,10 @@ def test_bad_values_name_the_setting(tmp_path: Path, text: str, message: str | N
         _load(tmp_path, text)
     f = tmp_path / "baocao.toml"
     if message is None:
-        assert str(info.value).startswith(f"Cấu hình tệp cấu hình ({f}): không đọc được TOML")
+        assert str(info.value) == (
+            f"Cấu hình tệp cấu hình ({f}): sai cú pháp TOML ở dòng 1, cột 8: thiếu dấu ] ở cuối "
+            "tên bảng; sửa dòng đó (baocao help settings)"
+        )
     else:
         assert str(info.value) == message.format(f=f)
 

@@ -191,7 +191,18 @@ def deliver_approved(
     lease = Lease(engine, fresh, settings.scheduler.lease_s, clock, _approval_stands(draft.id))
     try:
         with lease:
-            deliver_run(engine, settings, lease, job.recipients, report, paths, outcome, sleep)
+            deliver_run(
+                engine,
+                settings,
+                lease,
+                job.recipients,
+                report,
+                paths,
+                outcome,
+                sleep,
+                to=job.to,
+                cc=job.cc,
+            )
     except LeaseLost:
         state = d_.draft(engine, run.id).state
         outcome.status = "stopped"

@@ -121,12 +121,15 @@ def figures(
     from reports.compose.figures_json import figures_json
     from reports.figures.indicators import check_unit
     from reports.produce.pipeline import unit_figure_set
+    from reports.store.db import empty_store_warning
 
     settings = settings_of(ctx)
     period = required_period(settings, period_text, start, end)
     with engine_of(ctx).connect() as conn:
         check_unit(conn, unit)
         fs = unit_figure_set(conn, settings, period, unit)
+    if warning := empty_store_warning(engine_of(ctx), settings.database_url):
+        click.echo(warning, err=True)
     if as_json:
         from reports.forms.generate import forms_json
 
@@ -142,7 +145,10 @@ def figures(
 def units(ctx: click.Context, parent: str | None) -> None:
     """Liệt kê các đơn vị (mã, tên, đơn vị cấp trên)."""
     from reports.figures.indicators import list_units
+    from reports.store.db import empty_store_warning
 
+    if warning := empty_store_warning(engine_of(ctx), settings_of(ctx).database_url):
+        click.echo(warning, err=True)
     with engine_of(ctx).connect() as conn:
         rows = list_units(conn, parent)
     for code, name, parent_code in rows:

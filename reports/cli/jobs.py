@@ -30,7 +30,7 @@ def scheduler(ctx: click.Context) -> None:
     click.echo(
         f"Bộ lập lịch đang chạy với các công việc trong {settings.jobs_dir}. Ctrl-C để dừng."
     )
-    serve(engine_of(ctx), settings)
+    serve(None, settings)  # opened there, retried for scheduler.db_retry_s
     click.echo("Đã dừng bộ lập lịch.")
 
 
@@ -95,6 +95,39 @@ def jobs_import(ctx: click.Context, files: tuple[str, ...]) -> None:
 
     kept = import_jobs(engine_of(ctx), settings_of(ctx), [Path(f) for f in files], by="cli")
     click.echo(f"Đã nhập {len(kept)} công việc: {', '.join(j.id for j in kept)}.")
+
+
+@jobs.command("resume")
+@click.argument("job_id", required=False)
+@click.option("--all", "every", is_flag=True, help="Mọi công việc (cả sau khi khôi phục).")
+@click.pass_context
+def jobs_resume(ctx: click.Context, job_id: str | None, every: bool) -> None:
+    """Cho công việc đã tạm dừng chạy theo lịch trở lại."""
+    from reports.core.errors import UsageError
+    from reports.schedule.pause import resume_all, set_paused
+
+    engine = engine_of(ctx)
+    if every:
+        done = resume_all(engine, by="baocao jobs resume")
+        click.echo(
+            f"Đã cho chạy lại {len(done)} mục tạm dừng." if done else "Không có gì tạm dừng."
+        )
+    elif job_id:
+        set_paused(engine, job_id, False, by="baocao jobs resume")
+        click.echo(f"Đã cho chạy lại {job_id}.")
+    else:
+        raise UsageError("cần mã công việc hoặc --all")
+
+
+@jobs.command("pause")
+@click.argument("job_id")
+@click.pass_context
+def jobs_pause(ctx: click.Context, job_id: str) -> None:
+    """Tạm dừng một công việc trên mọi máy dùng chung cơ sở dữ liệu."""
+    from reports.schedule.pause import set_paused
+
+    set_paused(engine_of(ctx), job_id, True, by="baocao jobs pause")
+    click.echo(f"Đã tạm dừng {job_id}.")
 
 
 @jobs.command("run")

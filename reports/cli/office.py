@@ -22,11 +22,14 @@ TOPICS = {
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False))
-def init(folder: str) -> None:
+@click.option(
+    "--systemd", is_flag=True, help="Ghi thêm tệp dịch vụ systemd cho thư mục này (systemd/)."
+)
+def init(folder: str, systemd: bool) -> None:
     """Tạo thư mục văn phòng: baocao.toml, jobs/, templates/, mappings/, data/, out/."""
     from reports.ops.office import init_office, next_steps
 
-    echo_lines(next_steps(init_office(Path(folder))))
+    echo_lines(next_steps(init_office(Path(folder), systemd=systemd)))
 
 
 @cli.group()
@@ -42,6 +45,28 @@ def db_upgrade(ctx: click.Context) -> None:
 
     for line in upgrade_store(settings_of(ctx).database_url):
         click.echo(line)
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.pass_context
+def backup(ctx: click.Context, dest: str) -> None:
+    """Sao lưu khi dịch vụ vẫn chạy: cơ sở dữ liệu, cấu hình, mẫu, công việc vào thư mục DEST."""
+    from reports.ops.backup import backup as make_backup
+
+    for path in make_backup(settings_of(ctx), Path(dest)):
+        click.echo(str(path))
+
+
+@cli.command()
+@click.argument("source", type=click.Path(file_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="Ghi đè cơ sở dữ liệu đã có dữ liệu.")
+@click.pass_context
+def restore(ctx: click.Context, source: str, force: bool) -> None:
+    """Khôi phục bản sao lưu vào cơ sở dữ liệu; mọi công việc tạm dừng cho tới khi resume."""
+    from reports.ops.backup import restore as restore_backup
+
+    echo_lines(restore_backup(settings_of(ctx), Path(source), force=force))
 
 
 @cli.command("help")

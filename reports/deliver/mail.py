@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +89,11 @@ def build_message(
     previous: Figures,
     files: Sequence[Path],
     subject: str | None = None,
+    to: Sequence[str] = (),
+    cc: Sequence[str] = (),
 ) -> EmailMessage:
-    """The mail to one recipient: Vietnamese subject, HTML and text bodies, the files."""
+    """The mail to one recipient: Vietnamese subject, HTML and text bodies, the files. A
+    recipient in ``cc`` sees the message as a copy: ``To:`` the main recipients, ``Cc:`` them."""
     limit = settings.smtp.max_attachment_mb * 1024 * 1024
     attach = sum(f.stat().st_size for f in files) <= limit
     context: dict[str, Any] = {
@@ -108,8 +111,12 @@ def build_message(
         **period_labels(period),
     }
     msg = EmailMessage()
-    _headers(msg, Subject=context["tieu_de"], From=settings.smtp.mail_from, To=recipient)
-    msg["Date"] = formatdate(localtime=True)
+    if recipient in cc and recipient not in to and to:
+        _headers(msg, Subject=context["tieu_de"], From=settings.smtp.mail_from, To=", ".join(to))
+        msg["Cc"] = recipient
+    else:
+        _headers(msg, Subject=context["tieu_de"], From=settings.smtp.mail_from, To=recipient)
+    msg["Date"] = local_date(settings)
     msg["Message-ID"] = make_msgid(domain=_domain(settings.smtp.mail_from))
     from reports.render.sandbox import run_limited
 
@@ -274,10 +281,17 @@ def send(
     )
 
 
+def local_date(settings: Settings) -> str:
+    """The ``Date:`` header in the office's zone (``+0700``), not the server's."""
+    from datetime import datetime
+
+    return format_datetime(datetime.now(settings.tz))
+
+
 def owner_message(settings: Settings, owner: str, subject: str, body: str) -> EmailMessage:
     msg = EmailMessage()
     _headers(msg, Subject=subject, From=settings.smtp.mail_from, To=owner)
-    msg["Date"] = formatdate(localtime=True)
+    msg["Date"] = local_date(settings)
     msg["Message-ID"] = make_msgid(domain=_domain(settings.smtp.mail_from))
     msg.set_content(body)
     return msg

@@ -215,6 +215,35 @@ def check_jobs(settings: Settings) -> Check:
     return _guard("Công việc", "sửa tệp theo thông báo (baocao help jobs)", probe)
 
 
+def check_scheduler(settings: Settings, now: datetime | None = None) -> Check:
+    """The schedulers' heartbeats: alive on which machine, or silent past
+    ``scheduler.stale_s`` (one that never ran is only told)."""
+    import sqlalchemy as sa
+
+    from reports.schedule.nodes import scheduler_banner
+    from reports.store.db import create_engine
+
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return Check("Bộ lập lịch", True, "chưa chạy lần nào")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("scheduler_nodes"):
+                return Check("Bộ lập lịch", True, "chưa chạy lần nào")
+        banner = scheduler_banner(engine, settings.scheduler.stale_s, settings.tz, now)
+    except sa.exc.SQLAlchemyError:
+        # the database check above names the problem and its fix
+        return Check("Bộ lập lịch", True, "chưa biết (không đọc được cơ sở dữ liệu)")
+    finally:
+        engine.dispose()
+    detail = "; ".join(line.removeprefix("Bộ lập lịch: ") for line in banner.lines)
+    if banner.ok or "chưa chạy lần nào" in detail:
+        return Check("Bộ lập lịch", True, detail)
+    fix = "systemctl status baocao-scheduler; journalctl -u baocao-scheduler (baocao help service)"
+    return Check("Bộ lập lịch", False, detail, fix)
+
+
 def check_timezone(settings: Settings, now: datetime | None = None) -> Check:
     moment = (now or datetime.now(UTC)).astimezone(settings.tz)
     return Check(
@@ -266,6 +295,7 @@ def run_checks(
         *check_libreoffice(env),
         check_smtp(settings),
         check_jobs(settings),
+        check_scheduler(settings),
         check_timezone(settings),
         *check_signing(settings),
     ]

@@ -43,7 +43,9 @@ def _copy(src: Path, dest: Path, result: OfficeFolder) -> None:
     result.created.append(dest)
 
 
-def init_office(folder: Path, environ: Mapping[str, str] | None = None) -> OfficeFolder:
+def init_office(
+    folder: Path, environ: Mapping[str, str] | None = None, *, systemd: bool = False
+) -> OfficeFolder:
     """Make (or complete) the office folder ``folder``; nothing existing is overwritten."""
     folder = folder.expanduser().resolve()
     result = OfficeFolder(folder, folder / "baocao.toml")
@@ -56,8 +58,17 @@ def init_office(folder: Path, environ: Mapping[str, str] | None = None) -> Offic
             for pattern in patterns:
                 for src in sorted(bundled(name).glob(pattern)):
                     _copy(src, dest / src.name, result)
-        for name in EMPTY:
-            (folder / name).mkdir(exist_ok=True)
+        for name in EMPTY:  # the database and the reports: this account only
+            (folder / name).mkdir(mode=0o700, exist_ok=True)
+        if systemd:
+            import getpass
+            import sys
+
+            from reports.ops.service_units import write_unit_files
+
+            binary = Path(sys.argv[0]).resolve() if sys.argv[0].endswith("baocao") else None
+            binary = binary or Path(sys.executable).parent / "baocao"
+            result.created += write_unit_files(folder, binary, getpass.getuser())
     except OSError as exc:
         where = exc.filename or folder
         raise ConfigError(
@@ -90,4 +101,13 @@ def next_steps(office: OfficeFolder) -> list[str]:
         "  5. Sửa jobs/*.toml (lịch, người nhận) rồi chạy 'baocao scheduler' như một dịch vụ",
         "     (tệp mẫu systemd: baocao help service).",
     ]
+    units = [p for p in office.created if p.parent.name == "systemd" and p.suffix == ".service"]
+    if units:
+        lines += [
+            "Tệp dịch vụ systemd (chạy bằng root):",
+            *(f"  install -m 0644 {p} /etc/systemd/system/" for p in units),
+            "  install -d -m 0700 /etc/baocao",
+            f"  install -m 0600 {f}/systemd/baocao.env /etc/baocao/",
+            "  systemctl daemon-reload && systemctl enable --now baocao-scheduler baocao-web",
+        ]
     return lines

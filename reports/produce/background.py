@@ -46,6 +46,13 @@ class BatchProgress:
         """Block until the batch has finished (True) or ``timeout`` seconds passed (False)."""
         return self.ended.wait(timeout)
 
+    waiting: bool = True
+    """Queued behind the batches already running (:data:`MAX_RUNNING`)."""
+
+
+MAX_RUNNING = 1
+"""Batches run one at a time (each already uses a process per core); the others wait."""
+_RUNNING = threading.BoundedSemaphore(MAX_RUNNING)
 
 _BATCHES: dict[str, BatchProgress] = {}
 _LOCK = threading.Lock()
@@ -80,6 +87,11 @@ def start_batch(
             progress.failed.append((outcome.code, outcome.error or ""))
 
     def work() -> None:
+        with _RUNNING:  # bounded: a seventh batch waits instead of starting 25 more processes
+            progress.waiting = False
+            run()
+
+    def run() -> None:
         try:
             with tempfile.TemporaryDirectory(prefix="baocao-batch-") as tmp:
                 out = Path(tmp) / "out"

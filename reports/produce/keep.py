@@ -302,3 +302,28 @@ def generate_kept(
                     )
     del report
     return parent
+
+
+def purge_older_than(
+    engine: Engine, settings: Settings, days: int, now: datetime | None = None
+) -> int:
+    """Delete the kept files (uploads, rejected rows, reports, previews, batch zips) older than
+    ``days`` days, rows and files; how many. Approved, numbered files are frozen elsewhere
+    (``frozen_files``) and never purged."""
+    from datetime import timedelta
+
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    with engine.begin() as conn:
+        old = conn.execute(
+            sa.select(stored_files.c.id, stored_files.c.path).where(
+                stored_files.c.created_at < cutoff
+            )
+        ).all()
+        if old:
+            conn.execute(sa.delete(stored_files).where(stored_files.c.id.in_([r.id for r in old])))
+    folder = files_dir(settings).resolve()
+    for row in old:
+        path = Path(row.path)
+        if path.resolve().is_relative_to(folder):  # never outside the kept files' folder
+            path.unlink(missing_ok=True)
+    return len(old)

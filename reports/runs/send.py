@@ -57,6 +57,8 @@ def deliver_run(
     files: list[Path],
     outcome: RunOutcome,
     sleep: Callable[[float], None],
+    to: tuple[str, ...] = (),
+    cc: tuple[str, ...] = (),
 ) -> None:
     """Mail each recipient not yet mailed for the lease's run, recording before and after."""
     run, clock = lease.run, lease.clock
@@ -72,6 +74,8 @@ def deliver_run(
             figures=report.figures.current,
             previous=report.figures.previous,
             files=files,
+            to=to,
+            cc=cc,
         )
         lease.claim_send(recipient)  # raises LeaseLost: the run is not ours (or not approved)
         try:

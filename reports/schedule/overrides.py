@@ -4,6 +4,8 @@ The job file (or the job made on the page, :mod:`reports.schedule.stored`) stays
 definition; an edit made in the page replaces its ``schedule`` (with its ``on_holiday`` rule)
 and ``[email] to``/``cc`` for every door: the page, ``baocao jobs`` and the scheduler of every
 machine sharing the database, which reads them with :func:`effective_jobs`.
+A scheduler already running reads the new recipients at the next run and the new schedule
+within ``scheduler.reconcile_s``.
 """
 
 from __future__ import annotations

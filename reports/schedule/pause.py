@@ -11,6 +11,9 @@ from sqlalchemy.engine import Engine
 from reports.accounts.users import audit
 from reports.store.schema import job_state
 
+ALL = "*"
+"""The job id that pauses every job (a restored copy: ``baocao jobs resume --all``)."""
+
 
 def set_paused(engine: Engine, job_id: str, paused: bool, *, by: str) -> None:
     now = datetime.now(UTC)
@@ -41,3 +44,16 @@ def paused_jobs(engine: Engine) -> set[str]:
                 sa.select(job_state.c.job_id).where(job_state.c.paused.is_(True))
             ).scalars()
         )
+
+
+def is_paused(paused: set[str], job_id: str) -> bool:
+    """Whether ``job_id`` is paused, by itself or with every job (:data:`ALL`)."""
+    return job_id in paused or ALL in paused
+
+
+def resume_all(engine: Engine, *, by: str) -> list[str]:
+    """Resume every paused job (and lift the pause of a restored copy); the ids resumed."""
+    ids = sorted(paused_jobs(engine))
+    for job_id in ids:
+        set_paused(engine, job_id, False, by=by)
+    return ids

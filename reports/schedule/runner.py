@@ -128,7 +128,18 @@ def run_job(
                 )  # fmt: skip
                 if stop is not None:  # held, or waiting for approval, or sent as approved
                     return stop
-                deliver_run(engine, settings, lease, job.recipients, report, files, outcome, sleep)
+                deliver_run(
+                    engine,
+                    settings,
+                    lease,
+                    job.recipients,
+                    report,
+                    files,
+                    outcome,
+                    sleep,
+                    to=job.to,
+                    cc=job.cc,
+                )
     except LeaseLost as exc:
         log.warning("Job %s for %s stopped: %s", job.id, period.slug(), exc)
         outcome.status, outcome.message = "taken-over", str(exc)

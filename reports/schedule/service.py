@@ -1,15 +1,18 @@
-"""The scheduler service: APScheduler 3.x with its job store in the project's database.
+"""The scheduler service: APScheduler 3.x, each node's schedule in its own memory.
 
-- Jobs are (re)added at start with their file's id and ``replace_existing``; jobs whose file is
-  gone are removed.
+- Each node (a machine, or a jobs folder on it) keeps its jobs in APScheduler's MemoryJobStore:
+  a job store is never shared between processes (APScheduler's FAQ: "you can't"), so no node
+  ever removes another's jobs. Every ``scheduler.reconcile_s`` a node re-reads its jobs (its job
+  files with the page's edits, :func:`reports.schedule.overrides.effective_jobs`): a new job is
+  added, an edited schedule taken (``reschedule_job``), a job gone removed, all without a
+  restart; then it writes its heartbeat (:mod:`reports.schedule.nodes`).
+- A fire on every node for the same period is still one run: the run ledger claims it.
 - ``coalesce`` and a long ``misfire_grace_time``: a run missed while the service was down runs
   once when it comes back, not a burst.
-- A whole outage over several run times: at start, every fire time that passed while the job was
-  registered (its stored next run time) and no scheduler was running is run once, oldest first
-  (the ledger makes each exactly-once). A job that was never registered starts from its next
-  fire time, whatever hand-runs the ledger holds.
-- The job store holds the job's id and schedule only: no database URL, no settings path. Each
-  process runs the jobs with its own settings (:func:`register` binds them).
+- A whole outage over several run times: at start, every fire time from the next run time the
+  node last wrote in its heartbeat up to now is run once, oldest first (the ledger makes each
+  exactly-once). A job the node never ran starts from its next fire time.
+- The heartbeat holds job ids, schedules and times only: no database URL, no settings path.
 - A failing job never stops the scheduler: the runner records and reports it; an exception
   escaping anyway is logged by the listener with the job id.
 """
@@ -20,19 +23,42 @@ import logging
 import signal
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from reports.core.errors import SchedulerStopped, StoreError
-from reports.runs.jobs import Job, find_job, load_jobs
+from reports.runs.jobs import Job, find_job
 from reports.runs.lease import RunOutcome
-from reports.schedule.resilient import Health, RetryingJobStore, retrying
+from reports.schedule.catchup import (
+    catch_up,
+    last_fire_time,
+    missed_fire_times,
+    stored_next_runs,
+)
+from reports.schedule.housekeeping import purge_kept_files, retry_held_runs
+from reports.schedule.owner_mail import tell_owner_stopped
+from reports.schedule.resilient import Health, retrying
 from reports.schedule.runner import run_job
 from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "bind",
+    "build_scheduler",
+    "catch_up",
+    "last_fire_time",
+    "missed_fire_times",
+    "next_run_times",
+    "reconcile",
+    "register",
+    "scheduled_run",
+    "serve",
+    "start",
+    "watch",
+]
 
 
 _ACTIVE: dict[str, Any] = {}
@@ -57,11 +83,11 @@ def scheduled_run(job_id: str, **_stored_by_older_versions: Any) -> None:
 
     def attempt() -> RunOutcome | None:
         from reports.schedule.overrides import effective_job
-        from reports.schedule.pause import paused_jobs
+        from reports.schedule.pause import is_paused, paused_jobs
 
         engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
         try:
-            if job_id in paused_jobs(engine):
+            if is_paused(paused_jobs(engine), job_id):
                 log.info("job %s is paused (Lịch gửi): its scheduled run is skipped", job_id)
                 return None
             edited = effective_job(engine, settings, job_id)  # with the edits made in Lịch gửi
@@ -87,108 +113,15 @@ def scheduled_run(job_id: str, **_stored_by_older_versions: Any) -> None:
         log.info("%s", outcome.message)
 
 
-def last_fire_time(job: Job, now: datetime) -> datetime | None:
-    """The job's latest fire time at or before ``now``, within its misfire grace.
-
-    A run APScheduler starts late (the service came back after the fire time) reports on the
-    period of the time it was due, not of the time it started.
-    """
-    since = now - timedelta(seconds=job.misfire_grace_s + 60)
-    times = missed_fire_times(job, since, now, 1)
-    return times[-1] if times else None
-
-
-def missed_fire_times(job: Job, since: datetime, now: datetime, limit: int) -> list[datetime]:
-    """Fire times of ``job`` after ``since`` up to ``now``, the newest ``limit`` of them."""
-    trigger = job.trigger()
-    times: list[datetime] = []
-    previous = None
-    current = trigger.get_next_fire_time(None, since + timedelta(seconds=1))
-    while current is not None and current <= now:
-        times.append(current)
-        previous = current
-        current = trigger.get_next_fire_time(previous, current + timedelta(seconds=1))
-    return times[-limit:]
-
-
-def stored_next_runs(scheduler: Any, jobs: list[Job]) -> dict[str, datetime]:
-    """Each registered job's stored next run time (same schedule only): the first fire time no
-    scheduler has handled. Read before :func:`register` replaces the stored jobs."""
-    stored = {found.id: found for found in scheduler.get_jobs()}
-    since: dict[str, datetime] = {}
-    for job in jobs:
-        old = stored.get(job.id)
-        if old is None or repr(old.trigger) != repr(job.trigger()):
-            continue  # never registered, or another schedule: it starts from its next fire time
-        if old.next_run_time is not None:
-            since[job.id] = old.next_run_time
-    return since
-
-
-def catch_up(
-    engine: Engine,
-    settings: Settings,
-    jobs: list[Job],
-    now: datetime,
-    since: Mapping[str, datetime],
-    *,
-    stopping: threading.Event | None = None,
-    **run_kwargs: Any,
-) -> list[RunOutcome]:
-    """Run, once each and oldest first, every fire time from a job's stored next run time
-    (``since``) up to ``now``: those that passed while no scheduler was running.
-
-    A job without a stored next run time (never registered) has nothing to catch up. At most
-    ``scheduler.catch_up_max`` fire times per job, the newest; the older ones are logged.
-    ``stopping`` set (SIGTERM) ends the catch-up after the run in hand.
-    """
-    from reports.schedule.pause import paused_jobs
-
-    outcomes: list[RunOutcome] = []
-    paused = paused_jobs(engine)
-    limit = settings.scheduler.catch_up_max
-    for job in jobs:
-        if job.id in paused:
-            continue  # paused from Lịch gửi: no catching up either
-        first = since.get(job.id)
-        if first is None:
-            continue  # a new job starts from its next run time
-        fires = missed_fire_times(job, first - timedelta(seconds=1), now, 10**6)
-        if len(fires) > limit:
-            log.warning(
-                "job %s: %d runs were missed; catching up the newest %d (scheduler.catch_up_max), "
-                "from %s; run the older ones by hand with 'baocao jobs run'",
-                job.id, len(fires), limit, fires[-limit],
-            )  # fmt: skip
-            older = [job.period_for(f, settings) for f in fires[:-limit]]
-            tell_owner_skipped(settings, job, older)
-        for fire in fires[-limit:] if limit else []:
-            period = job.period_for(fire, settings)
-            if stopping is not None and stopping.is_set():
-                return outcomes
-            log.info("catching up job %s for %s (missed run at %s)", job.id, period.slug(), fire)
-            outcomes.append(run_job(engine, settings, job, period, **run_kwargs))
-    return outcomes
-
-
 def build_scheduler(settings: Settings, jobs: list[Job], *, blocking: bool = True) -> Any:
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from reports.store.db import create_engine
-
     cls = BlockingScheduler if blocking else BackgroundScheduler
-    health = _ACTIVE["health"] = Health()
-    store = RetryingJobStore(
-        engine=create_engine(
-            settings.database_url, busy_timeout_s=settings.database_busy_timeout_s
-        ),
-        retry_s=settings.scheduler.db_retry_s,
-        health=health,
-    )
+    _ACTIVE["health"] = Health()
     scheduler = cls(
-        jobstores={"default": store},
+        jobstores={"default": {"type": "memory"}},
         executors={"default": {"type": "threadpool", "max_workers": 2}},
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=settings.tz,
@@ -196,9 +129,9 @@ def build_scheduler(settings: Settings, jobs: list[Job], *, blocking: bool = Tru
 
     def on_event(event: Any) -> None:
         if event.code == EVENT_JOB_ERROR:
-            log.error("Job %s raised an exception: %s", event.job_id, event.exception)
+            log.error("Công việc %s gặp lỗi: %s", event.job_id, event.exception)
         else:
-            log.warning("Job %s missed its run at %s", event.job_id, event.scheduled_run_time)
+            log.warning("Công việc %s lỡ lần chạy lúc %s", event.job_id, event.scheduled_run_time)
 
     scheduler.add_listener(on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
@@ -210,22 +143,32 @@ def bind(settings: Settings) -> None:
     _ACTIVE["settings"] = settings
 
 
-def register(scheduler: Any, settings: Settings, jobs: list[Job]) -> None:
-    """Add every job by its id (replacing the stored one); remove jobs no longer on disk."""
-    wanted = {job.id for job in jobs}
-    stored = {found.id: found for found in scheduler.get_jobs()}
-    for job_id in stored:
-        if job_id not in wanted:
-            scheduler.remove_job(job_id)
+def register(
+    scheduler: Any,
+    settings: Settings,
+    jobs: list[Job],
+    since: Mapping[str, datetime] | None = None,
+) -> None:
+    """Make this node's in-memory schedule ``jobs``: add new ones, reschedule edited ones,
+    remove those gone. ``since``: a job's next run time to keep (a run missed while the service
+    was down then runs once, coalesced, within its misfire grace)."""
     bind(settings)
+    wanted = {job.id: job for job in jobs}
+    for found in scheduler.get_jobs():
+        if found.id not in wanted:
+            log.info("công việc %s không còn: bỏ khỏi lịch của máy này", found.id)
+            scheduler.remove_job(found.id)
     for job in jobs:
         trigger = job.trigger()
+        current = scheduler.get_job(job.id)
+        if current is not None:
+            if repr(current.trigger) != repr(trigger):
+                log.info("công việc %s: lịch mới %s", job.id, job.schedule)
+                scheduler.reschedule_job(job.id, trigger=trigger)
+            continue
         keep: dict[str, Any] = {}
-        old = stored.get(job.id)
-        if old is not None and old.next_run_time is not None and repr(old.trigger) == repr(trigger):
-            # Same schedule: keep the stored next run time, even if it passed while the service
-            # was down, so APScheduler runs the missed run once (coalesce, misfire grace).
-            keep["next_run_time"] = old.next_run_time
+        if since and job.id in since:
+            keep["next_run_time"] = since[job.id]
         scheduler.add_job(
             "reports.schedule.service:scheduled_run",
             trigger=trigger,
@@ -239,6 +182,74 @@ def register(scheduler: Any, settings: Settings, jobs: list[Job]) -> None:
         )
 
 
+def heartbeat(scheduler: Any, engine: Engine, settings: Settings, state: str = "running") -> None:
+    """Write this node's heartbeat with each job's trigger and next run time."""
+    from reports.schedule.nodes import beat, node_id
+
+    jobs = None
+    if state == "running":  # a stopped scheduler lists no jobs: the last ones written stay
+        jobs = {j.id: (repr(j.trigger), j.next_run_time) for j in scheduler.get_jobs()}
+    beat(
+        engine,
+        node_id(settings.jobs_dir),
+        jobs,
+        started_at=_ACTIVE.get("started_at") or datetime.now(UTC),
+        state=state,
+    )
+
+
+def reconcile(scheduler: Any, engine: Engine, settings: Settings) -> None:
+    """Re-read the jobs and take their changes, then write the heartbeat; a database error is
+    retried (logged at once), past ``scheduler.db_retry_s`` the scheduler stops."""
+    from reports.schedule.overrides import effective_jobs
+
+    health: Health | None = _ACTIVE.get("health")
+
+    def attempt() -> None:
+        register(scheduler, settings, effective_jobs(engine, settings))
+        heartbeat(scheduler, engine, settings)
+
+    try:
+        retrying(
+            "kiểm tra lịch và ghi nhịp tim",
+            attempt,
+            retry_s=settings.scheduler.db_retry_s,
+            health=health,
+        )
+    except StoreError as exc:
+        if health is not None:
+            health.fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bad job file: logged, the scheduler goes on
+        if health is not None and health.failed.is_set():
+            return
+        log.error("không đọc lại được các công việc: %s", exc)
+
+
+def _keep_reconciling(scheduler: Any, engine: Engine, settings: Settings) -> None:
+    """A daemon thread that reconciles every ``scheduler.reconcile_s`` until the scheduler
+    shuts down (then it writes a last heartbeat, marked stopped)."""
+    from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(settings.scheduler.reconcile_s):
+            reconcile(scheduler, engine, settings)
+
+    def on_shutdown(_event: Any) -> None:
+        stop.set()
+        health: Health | None = _ACTIVE.get("health")
+        if health is not None and health.failed.is_set():
+            return
+        try:
+            heartbeat(scheduler, engine, settings, state="stopped")
+        except Exception as exc:  # noqa: BLE001 - the page shows it silent instead
+            log.warning("could not write the last heartbeat: %s", exc)
+
+    scheduler.add_listener(on_shutdown, EVENT_SCHEDULER_SHUTDOWN)
+    threading.Thread(target=loop, name="baocao-reconcile", daemon=True).start()
+
+
 def start(
     engine: Engine,
     settings: Settings,
@@ -247,31 +258,57 @@ def start(
     stopping: threading.Event | None = None,
     paused: bool = False,
 ) -> Any:
-    """Catch up missed periods, then start a background scheduler with the jobs on disk.
+    """Catch up missed periods, then start a background scheduler with this node's jobs.
 
     ``paused``: the caller adds its listeners, then calls ``resume()`` (a run missed while the
     service was down fires as soon as it resumes).
     """
+    from reports.schedule.nodes import node_id
     from reports.schedule.overrides import effective_jobs
 
-    jobs = effective_jobs(engine, settings)  # the job files, with the edits made in Lịch gửi
+    _ACTIVE["started_at"] = datetime.now(UTC)
+    health = Health()
+
+    def read() -> tuple[list[Job], dict[str, datetime]]:
+        jobs = effective_jobs(engine, settings)  # the job files, with the edits made in Lịch gửi
+        return jobs, stored_next_runs(engine, node_id(settings.jobs_dir), jobs)
+
+    jobs, since = retrying(
+        "đọc các công việc lúc khởi động",
+        read,
+        retry_s=settings.scheduler.db_retry_s,
+        health=health,
+    )
     scheduler = build_scheduler(settings, jobs, blocking=False)
     scheduler.start(paused=True)
-    since = stored_next_runs(scheduler, jobs)
     catch_up(engine, settings, jobs, now or datetime.now(UTC), since, stopping=stopping)
-    register(scheduler, settings, jobs)
-    log.info("scheduler started with %d jobs from %s", len(jobs), settings.jobs_dir)
+    register(scheduler, settings, jobs, since)
+    retrying(
+        "ghi nhịp tim",
+        lambda: heartbeat(scheduler, engine, settings),
+        retry_s=settings.scheduler.db_retry_s,
+        health=_ACTIVE["health"],
+    )
+    _keep_reconciling(scheduler, engine, settings)
+    log.info(
+        "Bộ lập lịch đã chạy với %d công việc trong %s (máy %s)",
+        len(jobs), settings.jobs_dir, node_id(settings.jobs_dir),
+    )  # fmt: skip
     if not paused and not (stopping is not None and stopping.is_set()):
         scheduler.resume()  # stopped during the catch-up: nothing more starts
     return scheduler
 
 
-def serve(engine: Engine, settings: Settings, *, check_every_s: float = 5.0) -> None:
+def serve(engine: Engine | None, settings: Settings, *, check_every_s: float = 5.0) -> None:
     """Run until SIGTERM or Ctrl-C; the run in hand finishes first (a second Ctrl-C aborts).
 
+    ``engine`` None: the database is opened here, retried like any other database error.
     Raises :class:`SchedulerStopped` (the owner mailed) when it cannot go on: a database error
-    outlasted ``scheduler.db_retry_s``, or APScheduler's thread ended.
+    outlasted ``scheduler.db_retry_s`` (at start too), or APScheduler's thread ended.
     """
+    from reports.schedule.resilient import is_retryable
+    from reports.store.db import open_store
+
     stopping = threading.Event()
 
     def stop(signum: int, _frame: object) -> None:
@@ -284,7 +321,23 @@ def serve(engine: Engine, settings: Settings, *, check_every_s: float = 5.0) -> 
     signal.signal(signal.SIGINT, stop)
     scheduler = None
     try:
-        scheduler = start(engine, settings, stopping=stopping)
+        try:
+            if engine is None:
+                url = settings.database_url
+                engine = retrying(
+                    "mở cơ sở dữ liệu",
+                    lambda: open_store(url, busy_timeout_s=settings.database_busy_timeout_s),
+                    retry_s=settings.scheduler.db_retry_s,
+                    health=None,
+                )
+            scheduler = start(engine, settings, stopping=stopping)
+        except Exception as exc:
+            if not (isinstance(exc, StoreError) or is_retryable(exc)):
+                raise
+            error = SchedulerStopped(str(getattr(exc, "orig", None) or exc))
+            log.critical("Bộ lập lịch không khởi động được: %s", error.reason)
+            tell_owner_stopped(settings, str(error))
+            raise error from exc
         watch(scheduler, settings, stopping, check_every_s)
         log.info("stop requested: finishing the run in hand, then stopping")
     except KeyboardInterrupt:
@@ -317,81 +370,15 @@ def watch(
         if time.monotonic() >= next_held:
             next_held = time.monotonic() + held_every_s
             retry_held_runs(settings)
+            purge_kept_files(settings)
         thread = getattr(scheduler, "_thread", None)
         if not health.failed.is_set() and thread is not None and not thread.is_alive():
             health.fail("luồng lập lịch APScheduler đã dừng")
         if health.failed.is_set():
             error = SchedulerStopped(health.reason)
-            log.critical("scheduler cannot go on: %s", health.reason)
+            log.critical("Bộ lập lịch không thể tiếp tục: %s", health.reason)
             tell_owner_stopped(settings, str(error))
             raise error
-
-
-def retry_held_runs(settings: Settings) -> list[str]:
-    """Try again the runs held for incomplete data (reports.approval.retry_held): those whose
-    data has come are sent, those past their deadline are reported to the owner. A failure is
-    logged; the scheduler goes on."""
-    from reports.schedule.held import retry_held
-    from reports.store.db import open_store
-
-    try:
-        engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
-    except Exception:  # noqa: BLE001 - the next round tries again; the runs stay held
-        log.exception("held runs: the database could not be opened")
-        return []
-    try:
-        lines = retry_held(engine, settings)
-    except Exception:  # noqa: BLE001 - logged; the scheduler goes on
-        log.exception("held runs could not be tried again")
-        return []
-    finally:
-        engine.dispose()
-    for line in lines:
-        log.info("held run: %s", line)
-    return lines
-
-
-def tell_owner_stopped(settings: Settings, problem: str) -> None:
-    from reports.core.errors import DeliveryError
-    from reports.deliver import mail
-
-    owners = {settings.smtp.owner} | {job.owner for job in _loaded_jobs(settings)}
-    for owner in sorted(o for o in owners if o):
-        msg = mail.owner_message(settings, owner, "[baocao] Bộ lập lịch đã dừng", problem + "\n")
-        try:
-            mail.send(settings.smtp, msg, owner)
-        except DeliveryError as exc:
-            log.error("could not tell owner %s that the scheduler stopped: %s", owner, exc)
-
-
-def tell_owner_skipped(settings: Settings, job: Job, periods: list[Any]) -> None:
-    """The periods older than ``scheduler.catch_up_max`` are not run: the owner gets the
-    commands that run them (nobody else is mailed)."""
-    from reports.core.errors import DeliveryError
-    from reports.deliver import mail
-    from reports.runs.send import rerun_command
-
-    owner = job.owner or settings.smtp.owner
-    if not owner:
-        return
-    body = (
-        f"Bộ lập lịch đã không chạy trong {len(periods) + settings.scheduler.catch_up_max} kỳ "
-        f"của công việc {job.id}; chỉ chạy bù {settings.scheduler.catch_up_max} kỳ gần nhất "
-        "(scheduler.catch_up_max). Các kỳ cũ hơn chưa gửi; nếu cần, chạy bằng lệnh:\n"
-        + "".join(f"  {rerun_command(job, p, settings)}\n" for p in periods)
-    )
-    subject = f"[baocao] {job.id}: {len(periods)} kỳ cũ chưa chạy bù"
-    try:
-        mail.send(settings.smtp, mail.owner_message(settings, owner, subject, body), owner)
-    except DeliveryError as exc:
-        log.error("could not tell owner %s about skipped periods of %s: %s", owner, job.id, exc)
-
-
-def _loaded_jobs(settings: Settings) -> list[Job]:
-    try:
-        return load_jobs(settings.jobs_dir, settings.smtp.owner, settings.calendar)
-    except Exception:  # noqa: BLE001 - the owner from the settings is told all the same
-        return []
 
 
 def next_run_times(

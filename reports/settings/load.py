@@ -206,7 +206,13 @@ def load_settings(
     try:
         raw = tomllib.loads(source.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("tệp cấu hình", f"không đọc được TOML: {exc}", source) from exc
+        from reports.settings.toml_errors import toml_error_words
+
+        raise ConfigError(
+            "tệp cấu hình",
+            f"sai cú pháp TOML ở {toml_error_words(str(exc))}; sửa dòng đó (baocao help settings)",
+            source,
+        ) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError("tệp cấu hình", "phải lưu ở dạng UTF-8", source) from exc
     except OSError as exc:

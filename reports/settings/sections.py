@@ -123,6 +123,11 @@ class SchedulerSettings:
     db_retry_s: float = 600.0
     """How long a database error (locked SQLite, PostgreSQL restarting) is retried before the
     scheduler mails the owner and exits non-zero for the service manager to restart it."""
+    reconcile_s: float = 30.0
+    """How often each scheduler re-reads the jobs (files and the page's edits) and writes its
+    heartbeat: an edited schedule is taken within this long, without a restart."""
+    stale_s: float = 180.0
+    """A scheduler silent longer than this is shown in red on the page and by ``baocao check``."""
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,15 @@ class WebSettings:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses (or networks) of the reverse proxies whose ``X-Forwarded-For`` names the
     user's address; from any other address the header is ignored."""
+    trusted_proxy: str = ""
+    """The proxy's address as waitress sees it (``127.0.0.1`` for nginx on the same machine):
+    its X-Forwarded-For/-Proto/-Host are honoured, anyone else's are dropped. Empty: none."""
+    connection_limit: int = 500
+    """Open connections waitress accepts at once (idle ones included); more wait in the queue."""
+    channel_timeout_s: int = 20
+    """An idle connection is closed after this long, so idle sockets cannot fill the server."""
+    keep_files_days: int = 30
+    """Uploads, their rejected rows and the reports made on the page are deleted after this."""
 
 
 def parse_calendar(raw: Mapping[str, Any], source: Path | None) -> WorkCalendar:

@@ -189,6 +189,19 @@ def scheduler_section(raw: Mapping[str, Any], source: Path | None) -> SchedulerS
         raise ConfigError(
             "scheduler.lease_s", f"phải ít nhất 10 giây, nhận được {scheduler.lease_s}", source
         )
+    if not 1 <= scheduler.reconcile_s <= 60:
+        raise ConfigError(
+            "scheduler.reconcile_s",
+            f"phải từ 1 đến 60 giây, nhận được {scheduler.reconcile_s}",
+            source,
+        )
+    if scheduler.stale_s <= scheduler.reconcile_s:
+        raise ConfigError(
+            "scheduler.stale_s",
+            f"phải lớn hơn scheduler.reconcile_s ({scheduler.reconcile_s}), "
+            f"nhận được {scheduler.stale_s}",
+            source,
+        )
     return scheduler
 
 
@@ -317,7 +330,14 @@ def web_section(raw: Mapping[str, Any], source: Path | None) -> WebSettings:
         raise ConfigError(
             "web.upload_max_mb", f"phải là số MB dương, nhận được {web.upload_max_mb}", source
         )
-    for key in ("idle_minutes", "login_max_failures", "login_window_minutes"):
+    for key in (
+        "idle_minutes",
+        "login_max_failures",
+        "login_window_minutes",
+        "connection_limit",
+        "channel_timeout_s",
+        "keep_files_days",
+    ):
         if getattr(web, key) < 1:
             raise ConfigError(
                 f"web.{key}", f"phải ít nhất là 1, nhận được {getattr(web, key)}", source

@@ -24,6 +24,7 @@ def first_unit_rows(
     kind: Kind, numbers: Sequence[int], valid: Sequence[tuple[object, ...]], table: SheetTable
 ) -> None:
     """Note in ``table`` the first row of each unit code met in a chunk of valid rows."""
+    rejected = set(table.rejected.take_recent())  # this chunk's, with --skip-invalid
     if kind.name == "units" or "unit" not in kind.column_names or not valid:
         return
     at = kind.column_names.index("unit")
@@ -32,7 +33,6 @@ def first_unit_rows(
         return
     rows: Sequence[int] = numbers
     if len(valid) != len(numbers):  # --skip-invalid: the rejected rows are not in ``valid``
-        rejected = {n for n, _, _ in table.rejected}
         rows = [n for n in numbers if n not in rejected]
     for n, record in zip(rows, valid, strict=False):
         code = record[at]

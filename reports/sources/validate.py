@@ -19,6 +19,7 @@ from reports.sources import values as v
 from reports.sources.dossier_words import parse_channel, parse_mode, parse_status
 from reports.sources.limits import text_rules
 from reports.sources.mapping import Mapping
+from reports.sources.rejects import RejectedRows
 
 MAX_PROBLEMS = 1_000
 """Problems listed at most per table; the rest are counted ("… và 1.999.899 lỗi khác")."""
@@ -58,7 +59,8 @@ class SheetTable:
     more_problems: int = 0
     """Problems found beyond those kept."""
     bad_rows: int = 0
-    rejected: list[tuple[int, list[object], str]] = field(default_factory=list)
+    rejected: RejectedRows = field(default_factory=RejectedRows)
+    """Spilled to a temporary file as found (:mod:`reports.sources.rejects`)."""
     header: list[str] = field(default_factory=list)
     rejects_path: Path | None = None
     notes: list[str] = field(default_factory=list)

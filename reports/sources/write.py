@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from reports.core.files import atomic_output
-from reports.core.safe_text import for_csv
 from reports.sources.validate import SheetTable
 from reports.store import rollup
 from reports.store.schema import RECORD_TABLES, imports
@@ -43,9 +42,8 @@ def write_rejects(path: Path, table: SheetTable, sheet_name: str) -> Path:
     with atomic_output(target) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["dong", *table.header, "loi"])
-        for rownum, cells, reason in table.rejected:
-            # never a live formula when the file is opened in a spreadsheet (reports.core.safe_text)
-            writer.writerow([rownum, *("" if c is None else for_csv(c) for c in cells), reason])
+        writer.writerows(table.rejected)  # rendered safe as spilled (reports.sources.rejects)
+    table.rejected.release()  # the spill file; the count stays for the import log
     return target
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 sqlite3.register_adapter(date, date.isoformat)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0010_written_sections"
+HEAD_REVISION = "0013_heartbeat"
 """Keep equal to the newest file in ``migrations/versions``; a test checks it."""
 
 
@@ -49,7 +50,13 @@ def create_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:  # created by us, readable by this account only (SQLite's -wal/-shm copy it)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+            except OSError:
+                pass  # a folder not writable: SQLite's own error says so when it is opened
     else:
         kwargs["pool_pre_ping"] = True
     try:
@@ -139,6 +146,36 @@ def schema_by(engine: Engine) -> str | None:
     except sa.exc.SQLAlchemyError:
         return None
     return str(value) if value else None
+
+
+def empty_store_warning(engine: Engine, url: str) -> str | None:
+    """What to say when a read command meets a database that holds no import at all (a wrong
+    ``--db`` or ``--settings`` would otherwise print empty figures in silence); None if it has
+    data."""
+    from reports.store.schema import imports, units
+
+    with engine.connect() as conn:
+        found = (
+            conn.execute(sa.select(imports.c.id).limit(1)).first()
+            or conn.execute(sa.select(units.c.code).limit(1)).first()
+        )
+    if found is not None:
+        return None
+    return (
+        f"Chú ý: cơ sở dữ liệu {safe_url(url)} chưa có dữ liệu nào (chưa nhập lần nào). Kiểm tra "
+        "--db / BAOCAO_DB / --settings có trỏ đúng cơ sở dữ liệu của văn phòng không, "
+        "hoặc nhập dữ liệu bằng 'baocao import'."
+    )
+
+
+def reachable(engine: Engine) -> bool:
+    """Whether a connection to the database answers a trivial query now."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return False
+    return True
 
 
 def probe_revision(engine: Engine, url: str) -> str | None:

@@ -421,6 +421,21 @@ job_overrides = sa.Table(
 """A job's schedule and recipients as edited in Lịch gửi (JSON lists of addresses), over its
 job file: the page, the CLI and every scheduler sharing the database use them."""
 
+scheduler_nodes = sa.Table(
+    "scheduler_nodes",
+    metadata,
+    sa.Column("node", sa.String(200), primary_key=True),
+    sa.Column("host", sa.String(200), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("beat_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, server_default="running"),
+    sa.Column("jobs", sa.Text, nullable=False, server_default="{}"),
+)
+"""Each scheduler node's heartbeat (machine and jobs folder): when it last checked in, and the
+next run time of each of its jobs as JSON ``{job_id: [trigger, next_iso]}``, from which its
+next start catches up. Each node keeps its schedule in memory; no job store is shared."""
+
 run_files = sa.Table(
     "run_files",
     metadata,

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
@@ -48,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_data,
         pages_drafts,
         pages_forms,
+        pages_health,
         pages_jobs,
         pages_report,
         pages_schedule,
@@ -108,6 +110,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages_admin,
         pages_forms,
         pages_sign,
+        pages_health,
     ):
         app.register_blueprint(module.bp)
     csrf.exempt(pages_sign.upload)  # the signing service has no session: a single-use token
@@ -150,6 +153,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             "Báo bộ phận CNTT kèm thời điểm xảy ra."
         )
         return render_template("error.html", code=500, message=message), 500
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError) -> tuple[str, int, dict[str, str]]:
+        # a long import holding SQLite's write lock past its busy timeout, or PostgreSQL
+        # restarting: a clear "try again", never a 500
+        app.logger.warning("database busy or unreachable on %s: %s", request.path, exc.orig)
+        message = "Hệ thống đang nhập dữ liệu hoặc cơ sở dữ liệu tạm thời bận; thử lại sau ít giây."
+        return (
+            render_template("error.html", code=503, message=message),
+            503,
+            {"Retry-After": "5"},
+        )
 
     @app.errorhandler(BaocaoError)
     def core_error(exc: BaocaoError) -> tuple[str, int]:

@@ -66,6 +66,8 @@ def _draft(run_id: int) -> approval.Draft:
         abort(404)
 
 
+@bp.route("/")
+@allowed("drafts")
 def index() -> Any:
     engine, _ = core()
     return render_template(

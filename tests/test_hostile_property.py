@@ -50,7 +50,11 @@ def _write(path: Path, rows: list[list[object]]) -> Path:
 
 def _files(folder: Path, texts: list[str]) -> list[Path]:
     name, title, body, summary = texts
-    units = _write(folder / "units.csv", [["code", "name", "parent"], ["U1", name, ""]])
+    # a unit's report is never signed blank (issue 19): the signer's name is hostile text too
+    units = _write(
+        folder / "units.csv",
+        [["code", "name", "parent", "signer_name"], ["U1", name, "", f"Nguyễn Văn A {name}"]],
+    )
     directives = _write(
         folder / "directives.csv",
         [

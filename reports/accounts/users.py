@@ -393,30 +393,48 @@ def audit_entries(engine: Engine, limit: int = 200) -> list[AuditEntry]:
 
 def approver_lookup(engine: Engine) -> Callable[[str], Sequence[str]]:
     """A job's ``approvers`` entry (a login or a role key such as ``lanh-dao``) → mail
-    addresses of active users. The users table has no mail column: a login stands for an
-    address only when it is one; a user without one is an error that says so."""
+    addresses of active users: each user's mail address, else a login that is one; a user
+    without either is an error that says so."""
+
+    def address(name: str, email: str | None) -> str | None:
+        return email or (name if "@" in name else None)
 
     def lookup(name: str) -> Sequence[str]:
         with engine.connect() as conn:
             if name in ROLES:
                 rows = conn.execute(
-                    sa.select(users.c.name).where(users.c.role == name, users.c.active)
-                ).scalars()
-                found = sorted(n for n in rows if "@" in n)
+                    sa.select(users.c.name, users.c.email).where(
+                        users.c.role == name, users.c.active
+                    )
+                ).all()
+                found = sorted({a for r in rows if (a := address(r.name, r.email))})
                 if not found:
                     raise ApprovalError(
-                        f"Vai trò {name!r} ({ROLES[name]}) không có người dùng nào có tên đăng "
-                        "nhập là địa chỉ thư; ghi địa chỉ thư vào approvers trong tệp công việc."
+                        f"Vai trò {name!r} ({ROLES[name]}) không có người dùng nào có địa chỉ "
+                        "thư; thêm địa chỉ thư cho người dùng (Người dùng) hoặc ghi địa chỉ thư "
+                        "vào approvers trong tệp công việc."
                     )
                 return found
             row = conn.execute(
-                sa.select(users.c.name, users.c.active).where(users.c.name == name)
+                sa.select(users.c.name, users.c.email, users.c.active).where(users.c.name == name)
             ).first()
         if row is None or not row.active:
             return []
+        if found_address := address(row.name, row.email):
+            return [found_address]
         raise ApprovalError(
-            f"Người dùng {name!r} không có địa chỉ thư (tên đăng nhập không phải địa chỉ thư); "
-            "ghi địa chỉ thư vào approvers trong tệp công việc."
+            f"Người dùng {name!r} không có địa chỉ thư; thêm địa chỉ thư cho người dùng (Người "
+            "dùng) hoặc ghi địa chỉ thư vào approvers trong tệp công việc."
         )
 
     return lookup
+
+
+def addresses_of(engine: Engine, name: str) -> set[str]:
+    """What names a user among a job's approvers: the login and the user's mail address."""
+    found = {name.strip()}
+    with engine.connect() as conn:
+        email = conn.execute(sa.select(users.c.email).where(users.c.name == name.strip())).scalar()
+    if email:
+        found.add(str(email))
+    return found

@@ -6,22 +6,24 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from reports.accounts.users import audit
+from reports.accounts.users import addresses_of, audit
 from reports.approval.core import Draft
 from reports.core.errors import ApprovalError
 
 ACTION_VI = {"approve": "duyệt", "return": "trả lại", "sign": "ký"}
 
 
-def is_approver(d: Draft, who: str) -> bool:
-    """``who`` (a login or a mail address) is one of the draft's approvers."""
-    return who.strip().casefold() in {a.casefold() for a in d.approvers}
+def is_approver(d: Draft, who: str, engine: Engine | None = None) -> bool:
+    """``who`` (a login or a mail address; with ``engine``, also the user's mail address) is
+    one of the draft's approvers."""
+    names = addresses_of(engine, who) if engine is not None and who.strip() else {who.strip()}
+    return bool({n.casefold() for n in names} & {a.casefold() for a in d.approvers})
 
 
 def require_approver(engine: Engine, d: Draft, who: str, action: str, where: str = "") -> None:
     """Raise :class:`ApprovalError` (and record the attempt) unless ``who`` may ``action``
     the draft ``d``."""
-    if is_approver(d, who):
+    if is_approver(d, who, engine):
         return
     verb = ACTION_VI[action]
     message = (

@@ -59,6 +59,7 @@ def import_and_go_on(
         skip_invalid=skip_invalid,
         as_of=as_of,
         tz=settings.tz,  # a day after today in the office's zone is refused
+        accept_unknown_units=accept_unknown_units,
     )
     warnings = (
         import_warnings(engine, settings) if any(r.kind == "dossiers" for r in results) else []

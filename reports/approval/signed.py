@@ -114,7 +114,8 @@ def check_signed(
     anchor = signer.first_name(next(iter(path.iter_certs(include_root=True)))) if path else ""
     report = signer.describe(settings, status, f"hợp lệ (chuỗi tin cậy đến {anchor})")
     signer.require_signer(settings, report, approver)
-    if report.signed_at is None or report.signed_at < approved_at:
+    # a PDF signing time has whole seconds: a signature in the approval's own second is after it
+    if report.signed_at is None or report.signed_at < approved_at.replace(microsecond=0):
         when = (
             f"{report.signed_at.astimezone(settings.tz):%H:%M %d/%m/%Y}"
             if report.signed_at

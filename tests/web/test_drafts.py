@@ -132,8 +132,9 @@ def test_a_login_without_an_address_is_told_to_write_one(mail_app: Flask) -> Non
     with pytest.raises(ApprovalError) as info:
         approval.resolve_approvers(["lanhdao"], lookup)
     assert str(info.value) == (
-        "Người dùng 'lanhdao' không có địa chỉ thư (tên đăng nhập không phải địa chỉ thư); "
-        "ghi địa chỉ thư vào approvers trong tệp công việc."
+        # users have a mail address since issue 21: the message says where to write it
+        "Người dùng 'lanhdao' không có địa chỉ thư; thêm địa chỉ thư cho người dùng (Người "
+        "dùng) hoặc ghi địa chỉ thư vào approvers trong tệp công việc."
     )
     assert approval.resolve_approvers([DIRECTOR], lookup) == (DIRECTOR,)
     with pytest.raises(ApprovalError, match="'ai-do': không có người dùng hay vai trò này"):

@@ -92,35 +92,15 @@ def import_files(
                 f"{vi.numeric_date(today)}); số liệu không thể tính đến một ngày chưa đến. "
                 "Ghi ngày chốt số liệu của tệp xuất, không muộn hơn hôm nay."
             )
+    args = (engine, paths, kind, mapping, encoding, skip_invalid, now, as_of, accept_unknown_units)
     with _no_gc():
         try:
-            return _import_files(
-                engine,
-                paths,
-                kind,
-                mapping,
-                encoding,
-                skip_invalid,
-                now,
-                as_of,
-                accept_unknown_units,
-            )
+            return _import_files(*args)
         except ReadAgain as exc:
             # A big file read in parts had a problem, or a part did not end on a whole row:
             # nothing was kept (one transaction); read it whole, for one reader's exact answer.
             log.info("reading again without splitting files: %s", exc)
-            return _import_files(
-                engine,
-                paths,
-                kind,
-                mapping,
-                encoding,
-                skip_invalid,
-                now,
-                as_of,
-                accept_unknown_units,
-                ranges=False,
-            )
+            return _import_files(*args, ranges=False)
 
 
 def check_sheets(

@@ -45,7 +45,7 @@ from reports.core.period_names import (
     trend_label,
     trend_unit,
 )
-from reports.core.safe_text import for_cell, malformed_file
+from reports.core.safe_text import for_cell
 from reports.render.xlsx_cells import (
     BOLD,
     DATE,
@@ -63,7 +63,7 @@ from reports.render.xlsx_cells import (
     widths_of,
 )
 from reports.render.xlsx_records import records_sheet
-from reports.render.xlsx_stream import Spill, row_xml, stream_spills
+from reports.render.xlsx_stream import SharedStrings, Spill, row_xml, stream_spills
 from reports.render.xlsx_units import MAX_OUTLINE, SUBTOTAL, unit_rows
 from reports.settings.load import Settings
 
@@ -359,12 +359,13 @@ def render_xlsx(
         spills = [_unit_sheet(wb, report, units, Path(work))]
         _trend_sheet(wb, report)
         names = {u.code: u.name for u in units}
-        spills += [records_sheet(wb, sheet, used, Path(work), names) for sheet in records]
+        shared = SharedStrings()
+        spills += [records_sheet(wb, s, used, Path(work), names, shared) for s in records]
         saved = Path(work) / "saved.xlsx"
         wb.save(saved)
         with atomic_output(path) as tmp:
-            stream_spills(saved, tmp, wb.worksheets, spills)
-            if (broken := malformed_file(tmp)) is not None:  # never record or send it (#13)
+            # checked well-formed on the way: never record or send a broken file (#13)
+            if (broken := stream_spills(saved, tmp, wb.worksheets, spills, shared)) is not None:
                 raise RenderError(
                     f"Tệp Excel {path.name} tạo ra bị hỏng ({broken}); không ghi tệp."
                 )

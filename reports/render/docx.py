@@ -38,8 +38,9 @@ from reports.render.docx_layout import (
     size_rules,
 )
 from reports.render.docx_tables import size_grid_tables
-from reports.render.sandbox import LimitedSandbox, run_limited
+from reports.render.sandbox import LimitedSandbox, start_limited
 from reports.render.template_check import TemplateChecker
+from reports.render.template_words import in_vietnamese, line_text, runtime_place, tags_naming
 from reports.settings.load import Settings
 
 CHART_PART = "word/charts/chart1.xml"
@@ -217,64 +218,6 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
-def _line_text(xml: str, lineno: int | None, limit: int = 160) -> str:
-    if not lineno:
-        return ""
-    lines = xml.splitlines()
-    text = re.sub(r"<[^>]+>", "", lines[lineno - 1]) if 0 < lineno <= len(lines) else ""
-    return " ".join(text.split())[:limit]
-
-
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
-
-
-def _tags_naming(text: str, names: list[str]) -> str:
-    """The tags in ``text`` that mention one of ``names`` (all tags if none does)."""
-    tags = [" ".join(tag.split()) for tag in _TAG.findall(text)]
-    chosen = [t for t in tags if any(re.search(rf"\b{re.escape(n)}\b", t) for n in names)]
-    if chosen:
-        return ", ".join(chosen)
-    return f"trong đoạn “{text[:160]}”"
-
-
-def _runtime_place(exc: BaseException, source: str) -> str:
-    """Where a render-time error happened: the tag (or paragraph text) of the template line.
-
-    Jinja rewrites tracebacks so that the template's own frames carry the template line;
-    paragraphs start on their own line (see ``_compile``), so the line is one paragraph.
-    """
-    lineno = None
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            lineno = tb.tb_lineno
-        tb = tb.tb_next
-    text = _line_text(source, lineno, limit=len(source))
-    names = re.findall(r"'([^']+)'", str(exc))
-    return _tags_naming(text, names) if text else "(không xác định được dòng)"
-
-
-_JINJA_SAYS = (
-    (re.compile(r"^'[^']+' has no attribute '([^']+)'$"), "không có trường “{0}”"),
-    (re.compile(r"^'[^']+' object has no attribute '([^']+)'$"), "không có trường “{0}”"),
-    (re.compile(r"^'([^']+)' is undefined$"), "“{0}” không có giá trị"),
-    (
-        re.compile(r"^access to attribute '([^']+)' of '([^']+)' object is unsafe\.?$"),
-        "không được dùng thuộc tính “{0}” của giá trị kiểu {1}",
-    ),
-)
-
-
-def _in_vietnamese(exc: BaseException) -> str:
-    """Jinja's message for the usual mistakes in Vietnamese; others as they are."""
-    text = str(exc)
-    for pattern, words in _JINJA_SAYS:
-        match = pattern.match(text)
-        if match:
-            return words.format(*match.groups())
-    return text
-
-
 @dataclass
 class CompiledTemplate:
     path: Path
@@ -291,25 +234,25 @@ class CompiledTemplate:
             try:
                 xml = template.render(context)
             except SecurityError as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
                     self.path,
-                    f"thẻ không an toàn, không được phép: {where} ({_in_vietnamese(exc)})",
+                    f"thẻ không an toàn, không được phép: {where} ({in_vietnamese(exc)})",
                 ) from exc
             except jinja2.UndefinedError as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"biến không tồn tại: {where} ({_in_vietnamese(exc)})"
+                    self.path, f"biến không tồn tại: {where} ({in_vietnamese(exc)})"
                 ) from exc
             except jinja2.TemplateError as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"lỗi khi điền thẻ {where} ({_in_vietnamese(exc)})"
+                    self.path, f"lỗi khi điền thẻ {where} ({in_vietnamese(exc)})"
                 ) from exc
             except (TypeError, ValueError, AttributeError) as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"thẻ dùng sai giá trị: {where} ({_in_vietnamese(exc)})"
+                    self.path, f"thẻ dùng sai giá trị: {where} ({in_vietnamese(exc)})"
                 ) from exc
             rendered[name] = _unpatch(xml).encode("utf-8")
         if chart is not None and self.has_chart:
@@ -376,29 +319,29 @@ def _compile(path: Path) -> CompiledTemplate:
             parsed = env.parse(source)
             compiled = env.from_string(parsed)
         except jinja2.TemplateAssertionError as exc:  # e.g. a filter that does not exist
-            line = _line_text(source, exc.lineno, limit=len(source))
+            line = line_text(source, exc.lineno, limit=len(source))
             missing = re.fullmatch(r"No filter named '([^']+)'\.?", exc.message or "")
             if missing is None:
                 raise TemplateError(
-                    path, f"thẻ sai: {_tags_naming(line, [])} ({_in_vietnamese(exc)})"
+                    path, f"thẻ sai: {tags_naming(line, [])} ({in_vietnamese(exc)})"
                 ) from exc
             raise TemplateError(
                 path,
                 f"bộ lọc không tồn tại: {missing.group(1)} "
-                f"(thẻ {_tags_naming(line, [missing.group(1)])}); "
+                f"(thẻ {tags_naming(line, [missing.group(1)])}); "
                 f"các bộ lọc dùng được: {', '.join(FILTERS)}",
             ) from exc
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 path,
-                f"thẻ sai cú pháp tại: {_line_text(source, exc.lineno)}",
+                f"thẻ sai cú pháp tại: {line_text(source, exc.lineno)}",
             ) from exc
         unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - known)
         if unknown:
             raise TemplateError(
                 path,
                 f"biến không tồn tại: {', '.join(unknown)} "
-                f"(thẻ {_tags_naming(re.sub(r'<[^>]+>', '', source), unknown)}); "
+                f"(thẻ {tags_naming(re.sub(r'<[^>]+>', '', source), unknown)}); "
                 f"các biến dùng được: {', '.join(CONTEXT_VARIABLES)}",
             )
         templates[info.filename] = compiled
@@ -451,9 +394,23 @@ def render_docx(
     generated_at: datetime | None = None,
 ) -> Path:
     """Write the report as .docx at ``path`` (complete or not at all)."""
+    return start_docx(report, settings, path, template, generated_at=generated_at)()
+
+
+def start_docx(
+    report: Report,
+    settings: Settings,
+    path: Path,
+    template: Path | None = None,
+    *,
+    generated_at: datetime | None = None,
+) -> Callable[[], Path]:
+    """:func:`render_docx` started: the template is filled in the template child while the
+    caller goes on; the function returned waits for it and writes the file. Call it in every
+    case (it frees the child), even when the caller's own work failed."""
     source = template or template_path(settings, report.period.kind)
     compiled = load_template(source)
-    data = run_limited(  # in a child process, under time and memory limits
+    pending = start_limited(  # in a child process, under time and memory limits
         compiled.path,
         fill_docx,
         str(compiled.path),
@@ -463,11 +420,16 @@ def render_docx(
         timeout_s=settings.template_timeout_s,
         memory_mb=settings.template_memory_mb,
     )
-    if (broken := malformed_part(data)) is not None:  # never record or send a corrupt file
-        raise RenderError(f"Tệp Word {path.name} tạo ra bị hỏng ({broken}); không ghi tệp.")
-    with atomic_output(path) as tmp:
-        tmp.write_bytes(data)
-    return path
+
+    def finish() -> Path:
+        data = pending.result()
+        if (broken := malformed_part(data)) is not None:  # never record or send a corrupt file
+            raise RenderError(f"Tệp Word {path.name} tạo ra bị hỏng ({broken}); không ghi tệp.")
+        with atomic_output(path) as tmp:
+            tmp.write_bytes(data)
+        return path
+
+    return finish
 
 
 def fill_docx(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import islice, repeat
 from operator import add, itemgetter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from openpyxl import Workbook
@@ -269,21 +271,44 @@ def _write_rows(
     return count
 
 
-def records_sheet(
-    wb: Workbook,
-    sheet: RecordSheet,
-    used: set[str],
-    spill_dir: Path,
-    unit_names: Mapping[str, str],
-    shared: SharedStrings | None = None,
-) -> Spill:
-    """A detail sheet as an Excel table; its rows are streamed (see :mod:`.xlsx_stream`).
+@dataclass(frozen=True)
+class SpilledSheet:
+    """A detail sheet's rows, written as sheet XML at ``path`` (see :func:`spill_records`);
+    :func:`records_sheet` makes the sheet around them. Picklable: a child process may write
+    them (:mod:`reports.produce.details`)."""
 
-    The unit's name stands beside its code; long text wraps, each row as tall as it needs.
-    """
-    ws = wb.create_sheet(_sheet_title(sheet.label, used))
-    types = {c.name: c.type for c in KINDS[sheet.kind].columns}
-    source = list(sheet.columns)
+    kind: str
+    label: str
+    columns: tuple[str, ...]
+    count: int
+    path: Path
+
+
+@dataclass(frozen=True)
+class SpilledDetails:
+    """Every detail sheet of a workbook, spilled, with the shared texts their cells number
+    and the cell-format ids they use (:func:`detail_styles`)."""
+
+    sheets: list[SpilledSheet]
+    shared: list[str]
+    styles: dict[str, int]
+
+
+def detail_styles(wb: Workbook) -> dict[str, int]:
+    """The detail cells' format ids, registered in ``wb``. Registered first in a new workbook,
+    they have the same ids in every workbook: rows spilled by another process fit."""
+    book = SimpleNamespace(parent=wb)  # a cell's styles live in its sheet's workbook
+    return {
+        "date": style_id(book, DATE),
+        "int": style_id(book, NUMBER),
+        "text": style_id(book, None),
+        "wrapped": style_id(book, None, align=WRAP_TOP),
+    }
+
+
+def _shown_columns(source: Sequence[str]) -> list[str]:
+    """The record's columns as the sheet shows them: the unit's name beside its code, and
+    "Trả kết quả" after the return date of a kind with a due date."""
     timed = "due_on" in source and "returned_on" in source
     columns: list[str] = []
     for c in source:
@@ -292,22 +317,44 @@ def records_sheet(
             columns.append("unit_name")
         elif c == "returned_on" and timed:
             columns.append("on_time")
+    return columns
+
+
+def spill_records(
+    sheet: RecordSheet,
+    spill: Path,
+    styles: Mapping[str, int],
+    unit_names: Mapping[str, str],
+    shared: SharedStrings | None = None,
+) -> SpilledSheet:
+    """Write the sheet's rows at ``spill`` (long text wraps, each row as tall as it needs)."""
+    types = {c.name: c.type for c in KINDS[sheet.kind].columns}
+    columns = _shown_columns(list(sheet.columns))
+    widths = [_COLUMN_WIDTHS.get(c, 14) for c in columns]
+    cell_styles = [
+        styles["wrapped"] if c in WRAPPED else styles.get(types.get(c, "text"), styles["text"])
+        for c in columns
+    ]
+    wrap_at = [(i, widths[i]) for i, c in enumerate(columns) if c in WRAPPED]
+    translations = [(i, f) for i, c in enumerate(columns) if (f := _translate(types.get(c, "")))]
+    count = _write_rows(
+        spill, sheet, columns, cell_styles, wrap_at, translations, unit_names, shared
+    )
+    return SpilledSheet(sheet.kind, sheet.label, tuple(sheet.columns), count, spill)
+
+
+def records_sheet(wb: Workbook, spilled: SpilledSheet, used: set[str]) -> Spill:
+    """A detail sheet as an Excel table around its spilled rows (see :mod:`.xlsx_stream`)."""
+    ws = wb.create_sheet(_sheet_title(spilled.label, used))
+    columns = _shown_columns(spilled.columns)
     widths = [_COLUMN_WIDTHS.get(c, 14) for c in columns]
     widths_of(ws, widths)
     ws.freeze_panes = "A2"
     print_setup(ws, landscape=sum(widths) > 100, title_rows="1:1")  # A4 portrait: ~100
     headings = [_COLUMN_LABELS.get(c, c) for c in columns]
     ws.append(header(ws, headings))
-    by_type = {"date": style_id(ws, DATE), "int": style_id(ws, NUMBER)}
-    text, wrapped = style_id(ws, None), style_id(ws, None, align=WRAP_TOP)
-    styles = [wrapped if c in WRAPPED else by_type.get(types.get(c, "text"), text) for c in columns]
-    wrap_at = [(i, widths[i]) for i, c in enumerate(columns) if c in WRAPPED]
-    translations = [(i, f) for i, c in enumerate(columns) if (f := _translate(types.get(c, "")))]
-    letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
-    spill = spill_dir / f"sheet-{len(wb.worksheets)}.xml"
-    count = _write_rows(spill, sheet, columns, styles, wrap_at, translations, unit_names, shared)
-    ref = f"A1:{letters[-1]}{max(count, 1) + 1}"
-    name = _unused(f"tbl_{re.sub(r'[^A-Za-z0-9_]', '_', sheet.kind)}", used, limit=200, sep="_")
+    ref = f"A1:{get_column_letter(len(columns))}{max(spilled.count, 1) + 1}"
+    name = _unused(f"tbl_{re.sub(r'[^A-Za-z0-9_]', '_', spilled.kind)}", used, limit=200, sep="_")
     table = Table(displayName=name, ref=ref)
     # write-only mode cannot read the headings back from the sheet: name the columns here
     table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headings, start=1)]
@@ -317,4 +364,4 @@ def records_sheet(
         # openpyxl warns on every write-only add_table; the columns are named just above.
         warnings.filterwarnings("ignore", "In write-only mode you must add table columns")
         ws.add_table(table)
-    return Spill(ws, spill)
+    return Spill(ws, spilled.path)

@@ -13,7 +13,7 @@ import math
 import re
 import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -92,8 +92,8 @@ class SharedStrings:
     a third of an inline string's bytes. Texts that rarely repeat stay inline, so the table
     holds only what the columns' caches hold anyway."""
 
-    def __init__(self) -> None:
-        self.numbers: dict[str, int] = {}
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self.numbers: dict[str, int] = {text: n for n, text in enumerate(texts)}
 
     def cell_tail(self, text: str, style: int | None) -> str:
         """:func:`cell_tail` of a non-empty ``text``, as a reference into the table."""

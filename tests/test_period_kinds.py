@@ -88,14 +88,14 @@ CASES = [
         "2021-03", False, "monday-to-monday",
         (D(2021, 3, 1), D(2021, 3, 31)), (D(2021, 2, 1), D(2021, 2, 28)),
         (D(2020, 3, 1), D(2020, 3, 31)), (D(2021, 1, 1), D(2021, 3, 31)),
-        "Trong tháng 3/2021", "tháng 3/2021", "BC-thang-2021-03.docx", ("T4/2020", "T3/2021"),
+        "Trong tháng 3/2021", "tháng 3/2021", "BC-thang-2021-03.docx", ("Tháng 4/2020", "Tháng 3/2021"),
     ),
     Case(
         "2021-03", True, "monday-to-monday",
         (D(2021, 2, 15), D(2021, 3, 14)), (D(2021, 1, 15), D(2021, 2, 14)),
         (D(2020, 2, 15), D(2020, 3, 14)), (D(2020, 12, 15), D(2021, 3, 14)),
         "Trong tháng 3/2021", "tháng 3/2021 (số liệu từ ngày 15/02 đến ngày 14/3/2021)",
-        "BC-thang-2021-03.docx", ("T4/2020", "T3/2021"),
+        "BC-thang-2021-03.docx", ("Tháng 4/2020", "Tháng 3/2021"),
     ),
     Case(
         "2021-Q1", False, "monday-to-monday",
@@ -264,8 +264,9 @@ def test_section_three_names_the_periods(two_years: str, tmp_path: Path) -> None
         "Chỉ tiêu",
         "Tháng 3/2021",
         "Tháng 2/2021",
-        "Tăng/giảm",
+        "%\u00a0so với kỳ trước",  # issue 19: was the absolute "Tăng/giảm"
         "Cùng kỳ tháng 3/2020",
+        "%\u00a0so với cùng kỳ",
         "Lũy kế từ đầu năm",
     ]
     texts = [p.text for p in document.paragraphs]
@@ -305,7 +306,7 @@ def test_from_to_spanning_a_month_is_that_month(two_years: str) -> None:
     assert data["figures"]["current"]["documents_received"] == expected(
         D(2021, 3, 1), D(2021, 3, 31)
     )
-    assert [t["label"] for t in data["trend"]][-2:] == ["T2/2021", "T3/2021"]
+    assert [t["label"] for t in data["trend"]][-2:] == ["Tháng 2/2021", "Tháng 3/2021"]
 
 
 def test_period_option_and_its_errors(two_years: str) -> None:

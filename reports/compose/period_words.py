@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from reports.core import period_names, vi
-from reports.core.model import Report
+from reports.core.model import Figures, Report
 from reports.core.periods import ReportPeriod
 
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -32,7 +32,9 @@ def period_labels(period: ReportPeriod) -> dict[str, Any]:
         "ten_cot": {
             "ky_nay": period_names.period_heading(period),
             "ky_truoc": period_names.period_heading(previous),
+            "so_ky_truoc": "%\u00a0so với kỳ trước",  # "%" never alone on a line
             "cung_ky": f"Cùng kỳ {period_names.period_label(last_year)}",
+            "so_cung_ky": "%\u00a0so với cùng kỳ",
             "luy_ke": (
                 f"Lũy kế từ {vi.numeric_date(ytd.start)}" if period.cutoff else "Lũy kế từ đầu năm"
             ),
@@ -102,10 +104,11 @@ Series = dict[str, list[int | None]]
 def trend_series(report: Report) -> tuple[list[str], Series, Series]:
     """Labels, bar and line series of the trend chart.
 
-    Periods before the unit's first record are gaps (``None``), and a series with no data at
-    all is left out, so the legend lists only what the chart shows.
+    Only the periods that have data: none that ended before the first record (issue 19: a
+    year's chart was mostly empty); a series with no data at all is left out, so the legend
+    lists only what the chart shows.
     """
-    points = report.figures.trend_points()
+    points: tuple[tuple[ReportPeriod, Figures | None], ...] = report.figures.trend_with_data()
     labels = [period_names.trend_label(p) for p, _ in points]
 
     def series(names: dict[str, str]) -> Series:

@@ -276,11 +276,11 @@ _TREND = (
 
 
 def _trend_sheet(wb: Workbook, report: Report) -> None:
-    """The trend: each period by its label (``T3/2021``, ``Tuần 11``, as the Word report's
+    """The trend: each period by its label (``Tháng 3/2021``, ``Tuần 11``, as the Word report's
     chart) beside its real start and end dates, and two charts of it."""
     ws = wb.create_sheet("Xu hướng")
-    # before the unit's first record a point is empty, not 0
-    trend: Sequence[tuple[Any, Figures | None]] = report.figures.trend_points()
+    # only the periods that have data: none before the unit's first record (issue 19)
+    trend: Sequence[tuple[Any, Figures | None]] = report.figures.trend_with_data()
     widths_of(ws, (12, 12, 12, *([14] * len(_TREND))))
     ws.freeze_panes = "D2"
     print_setup(ws, landscape=True, title_rows="1:1")

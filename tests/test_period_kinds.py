@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from reports.core.period_names import trend_label
 from reports.core.periods import parse_period
 from reports.figures.indicators import figure_set
 from reports.produce.pipeline import generate
@@ -237,7 +238,10 @@ def test_report_wording_and_file_name(case: Case, two_years: str, tmp_path: Path
     assert not any("NỔI BẬT" in t for t in texts)
     assert "II. SỐ LIỆU TỔNG HỢP" in texts
     labels = _chart_labels(paths[0])
-    assert (labels[0], labels[-1]) == case.labels and len(labels) == 12
+    # issue 19: only the periods that have data, none ending before the first record (FIRST)
+    with_data = [p for p in period.trend(12) if p.end >= FIRST]
+    assert labels == [trend_label(p) for p in with_data] and labels[-1] == case.labels[1]
+    assert len(labels) < 12 or labels[0] == case.labels[0]
     assert report.period == period
 
 
@@ -290,9 +294,11 @@ def test_gaps_before_the_first_record_are_left_out_of_the_chart(
     with zipfile.ZipFile(paths[0]) as z:
         chart = z.read("word/charts/chart1.xml").decode()
     documents_series = chart.split("</c:ser>")[0].split("<c:val>")[1]
-    # 12 quarters from quý II/2018: the first 7 end before 1/1/2020 and have no point at all
-    assert '<c:ptCount val="12"/>' in documents_series
-    assert '<c:pt idx="6">' not in documents_series and '<c:pt idx="7">' in documents_series
+    # 12 quarters from quý II/2018: the first 7 end before 1/1/2020 and are not on the chart
+    # at all (issue 19: a chart shows only the periods that have data)
+    assert '<c:ptCount val="5"/>' in documents_series
+    assert all(f'<c:pt idx="{i}">' in documents_series for i in range(5))
+    assert "Quý I/2020" in chart and "Quý IV/2019" not in chart
     # the fixture has no dossiers, petitions or directives: only the documents series is named
     assert chart.count("<c:ser>") == 1 and "Hồ sơ TTHC" not in chart
 
@@ -357,4 +363,5 @@ def test_generate_with_a_period_names_the_file_by_its_kind(two_years: str, tmp_p
     assert r.returncode == 0, r.stderr
     assert r.stdout == f"{tmp_path / 'BC-6thang-2021-H1.docx'}\n"
     texts = [p.text for p in docx.Document(str(tmp_path / "BC-6thang-2021-H1.docx")).paragraphs]
-    assert "Xu hướng 12 kỳ 6 tháng gần nhất:" in texts
+    # the chart shows 2020-H1, 2020-H2 and 2021-H1: the periods that have data (issue 19)
+    assert "Xu hướng 3 kỳ 6 tháng gần nhất:" in texts

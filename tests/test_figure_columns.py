@@ -81,7 +81,9 @@ def _settings(tmp_path: Path, url: str) -> Settings:
     )
 
 
-def _generate(url: str, tmp_path: Path, text: str, formats: tuple[str, ...] = ("docx",)) -> list[Path]:
+def _generate(
+    url: str, tmp_path: Path, text: str, formats: tuple[str, ...] = ("docx",)
+) -> list[Path]:
     settings = _settings(tmp_path, url)
     period = parse_period(text, settings.periods.cutoffs, "monday-to-monday")
     engine = open_store(url)
@@ -240,4 +242,3 @@ def test_the_month_table_prints_whole_in_the_pdf(store: str, tmp_path: Path) -> 
     assert not re.search(r"điểm\s*$", text, re.M)
     dates = re.findall(r"\d{1,2}/\d{1,2}/\d+", text)
     assert dates and all(len(d.rsplit("/", 1)[1]) == 4 for d in dates), dates
-

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 import shutil
 import zipfile
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 

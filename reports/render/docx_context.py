@@ -13,7 +13,6 @@ from reports.core.model import FIGURE_INFO, Report
 from reports.render.docx_figtable import COLUMN_FLAGS
 from reports.render.docx_layout import date_words_or_blank
 
-
 STOCKS = frozenset(info.name for info in FIGURE_INFO if info.stock)
 NO_VALUE = ""
 """A cell with no value at all (a stock figure's year to date), unlike "-" (not known)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+
 def line_text(xml: str, lineno: int | None, limit: int = 160) -> str:
     if not lineno:
         return ""

@@ -104,13 +104,13 @@ def _shape_table(table: str) -> str | None:
         out.append(table[pos : m.start()])
         cells = cells_of[r]
         new_cells = []
-        for source, key, added in plan:
+        for source, key, new in plan:
             cell = cells[source]
-            if added is not None:
+            if new is not None:
                 if m.end() <= loop.start():
-                    cell = _with_text(cell, f"{{{{ ten_cot.{added} }}}}")
+                    cell = _with_text(cell, f"{{{{ ten_cot.{new} }}}}")
                 elif r in body:
-                    cell = _with_text(cell, f"{{{{ {var}.{added}|so_sanh({var}.don_vi) }}}}")
+                    cell = _with_text(cell, f"{{{{ {var}.{new}|so_sanh({var}.don_vi) }}}}")
                 else:
                     cell = _with_text(cell, "")
             new_cells.append(_guarded(cell, key))
@@ -120,7 +120,7 @@ def _shape_table(table: str) -> str | None:
         pos = m.end()
     out.append(table[pos:])
     shaped = "".join(out)
-    total = sum(int(_WIDTH.search(g).group(1)) for g in grid)  # type: ignore[union-attr]
+    total = sum(int(w.group(1)) if (w := _WIDTH.search(g)) else 0 for g in grid)
     cols = "".join(_guarded(grid[source], key) for source, key, _ in plan)
     first, last = shaped.find(grid[0]), shaped.rfind(grid[-1]) + len(grid[-1])
     shaped = shaped[:first] + cols + shaped[last:]

@@ -5,6 +5,7 @@ counted here directly from the records, and charts that start at the first recor
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from reports.store import rollup
 from reports.store.db import open_store
 from reports.store.schema import documents, dossiers
 from tests.conftest import need
+from tests.test_cli import run
 
 D = date
 FIRST, LAST = D(2019, 7, 1), D(2021, 12, 31)
@@ -229,11 +231,13 @@ def test_charts_start_at_the_first_record(store: str, tmp_path: Path) -> None:
     assert _chart_labels(half) == ["6 tháng cuối năm 2019", "6 tháng đầu năm 2020"]
 
 
-def test_the_month_table_prints_whole_in_the_pdf(store: str, tmp_path: Path) -> None:
-    """Through LibreOffice: the seven columns fit, "+x,x điểm %" and the dates stay whole."""
+@pytest.mark.parametrize("text", ["2021-03", "2021-W12"])
+def test_the_table_prints_whole_in_the_pdf(text: str, store: str, tmp_path: Path) -> None:
+    """Through LibreOffice: the seven columns fit, "+x,x điểm %" and the dates stay whole
+    (a week's headings "22/3-29/3/2021" are the widest)."""
     need(shutil.which("soffice") is not None, "LibreOffice (soffice) not installed")
     need(shutil.which("pdftotext") is not None, "poppler-utils (pdftotext) not installed")
-    pdf = convert_to_pdf(_generate(store, tmp_path, "2021-03")[0], tmp_path / "pdf")
+    pdf = convert_to_pdf(_generate(store, tmp_path, text)[0], tmp_path / "pdf")
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -242,3 +246,15 @@ def test_the_month_table_prints_whole_in_the_pdf(store: str, tmp_path: Path) -> 
     assert not re.search(r"điểm\s*$", text, re.M)
     dates = re.findall(r"\d{1,2}/\d{1,2}/\d+", text)
     assert dates and all(len(d.rsplit("/", 1)[1]) == 4 for d in dates), dates
+
+
+def test_figures_on_the_terminal_and_in_json_repeat_no_column(store: str) -> None:
+    r = run("figures", "--period", "2021", db=store)
+    assert r.returncode == 0, r.stderr
+    heads = [c.strip() for c in r.stdout.splitlines()[0].split("  ") if c.strip()]
+    assert heads == ["Chỉ tiêu", "Năm 2021", "Năm 2020"]
+    r = run("figures", "--period", "2021-H2", "--json", db=store)
+    assert r.returncode == 0, r.stderr
+    ytd = json.loads(r.stdout)["figures"]["year_to_date"]
+    assert ytd["dossiers_in_progress"] is None and ytd["dossiers_overdue_open"] is None
+    assert ytd["documents_received"] == _docs(D(2021, 1, 1), D(2021, 12, 31))

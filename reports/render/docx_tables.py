@@ -23,6 +23,9 @@ MARGIN_TWIPS = 2 * 108 + 60
 """Left and right cell margins (Word's default 0,19 cm each) and a little air."""
 MIN_FIRST_TWIPS = 2600
 """The labels' column keeps at least about 4,6 cm."""
+LEAST_FIRST_TWIPS = 1700
+"""…and, when the value columns need it not to break a date or a "+5,5 điểm %", down to
+3 cm (the labels wrap to more lines, which a reader minds less than "29/3/202" / "1")."""
 
 
 def _w(name: str) -> str:
@@ -54,15 +57,18 @@ def _shared(widths: list[int], need: list[float], total: int) -> list[int] | Non
     """Columns of ``total`` width: each value column at least its content (and the
     template's width when there is room), the labels the rest. ``None`` when the labels would
     keep less than :data:`MIN_FIRST_TWIPS` and the template's widths fit."""
-    for floor in (widths, [0] * len(widths)):  # the template's widths when there is room
+    tries = ((widths, MIN_FIRST_TWIPS), ([0] * len(widths), MIN_FIRST_TWIPS))
+    if sum(widths) > total:  # columns were added to the template's
+        tries += (([0] * len(widths), LEAST_FIRST_TWIPS),)
+    for floor, least in tries:  # the template's widths when there is room
         new = [max(w, int(n) + 1) for w, n in zip(floor, need, strict=True)]
         new[0] = total - sum(new[1:])
-        if new[0] >= MIN_FIRST_TWIPS:
+        if new[0] >= least:
             return new
     if sum(widths) <= total:
         return None
-    # columns added to the template's: the value columns share what the labels leave
-    rest = total - MIN_FIRST_TWIPS
+    # still too narrow: the value columns share what the labels leave
+    rest = total - LEAST_FIRST_TWIPS
     values = [int(n) + 1 for n in need[1:]]
     scaled = [v * rest // sum(values) for v in values]
     return [total - sum(scaled), *scaled]

@@ -57,9 +57,9 @@ def _shared(widths: list[int], need: list[float], total: int) -> list[int] | Non
     """Columns of ``total`` width: each value column at least its content (and the
     template's width when there is room), the labels the rest. ``None`` when the labels would
     keep less than :data:`MIN_FIRST_TWIPS` and the template's widths fit."""
-    tries = ((widths, MIN_FIRST_TWIPS), ([0] * len(widths), MIN_FIRST_TWIPS))
+    tries = [(widths, MIN_FIRST_TWIPS), ([0] * len(widths), MIN_FIRST_TWIPS)]
     if sum(widths) > total:  # columns were added to the template's
-        tries += (([0] * len(widths), LEAST_FIRST_TWIPS),)
+        tries.append(([0] * len(widths), LEAST_FIRST_TWIPS))
     for floor, least in tries:  # the template's widths when there is room
         new = [max(w, int(n) + 1) for w, n in zip(floor, need, strict=True)]
         new[0] = total - sum(new[1:])

@@ -258,3 +258,21 @@ def test_figures_on_the_terminal_and_in_json_repeat_no_column(store: str) -> Non
     ytd = json.loads(r.stdout)["figures"]["year_to_date"]
     assert ytd["dossiers_in_progress"] is None and ytd["dossiers_overdue_open"] is None
     assert ytd["documents_received"] == _docs(D(2021, 1, 1), D(2021, 12, 31))
+
+
+def test_the_comparisons_are_named_once() -> None:
+    """For templates (``so_sanh_so_lieu``): a year's previous period is named once and a period
+    that starts the year has no "lũy kế"."""
+    from reports.compose.period_words import comparisons_phrase
+
+    def phrase(text: str) -> str:
+        return comparisons_phrase(parse_period(text, {}, "monday-to-monday"))
+
+    assert phrase("2021") == "so với cùng kỳ năm trước (năm 2020)"
+    assert phrase("2021-H1") == (
+        "so với kỳ trước (6 tháng cuối năm 2020) và cùng kỳ năm trước (6 tháng đầu năm 2020)"
+    )
+    assert phrase("2021-03") == (
+        "so với kỳ trước (tháng 2/2021), cùng kỳ năm trước (tháng 3/2020) "
+        "và lũy kế (01/01-31/3/2021)"
+    )

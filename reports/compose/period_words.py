@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reports.compose.columns import shown_columns
 from reports.core import period_names, vi
 from reports.core.model import Figures, Report
 from reports.core.periods import ReportPeriod
@@ -40,7 +41,24 @@ def period_labels(period: ReportPeriod) -> dict[str, Any]:
             ),
         },
         "don_vi_xu_huong": period_names.trend_unit(period),
+        "so_sanh_so_lieu": comparisons_phrase(period),
     }
+
+
+def comparisons_phrase(period: ReportPeriod) -> str:
+    """What section III compares the period with, naming each period once (issue 19):
+    "so với kỳ trước (tháng 2/2021), cùng kỳ năm trước (tháng 3/2020) và lũy kế
+    (01/01-31/3/2021)"; a year: "so với cùng kỳ năm trước (năm 2020)" (its previous period
+    *is* last year's, and it is its own year to date)."""
+    shown = shown_columns(period)
+    parts = []
+    if shown.last_year:
+        parts.append(f"kỳ trước ({period_names.period_label(period.previous())})")
+    parts.append(f"cùng kỳ năm trước ({period_names.period_label(period.same_period_last_year())})")
+    if shown.year_to_date:
+        parts.append(f"lũy kế ({period_names.period_short(period.year_to_date())})")
+    head = ", ".join(parts[:-1])
+    return "so với " + (f"{head} và {parts[-1]}" if head else parts[-1])
 
 
 def period_words(report: Report) -> dict[str, Any]:

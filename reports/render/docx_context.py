@@ -77,6 +77,7 @@ CONTEXT_VARIABLES = (
     "trich_yeu_ky",
     "ten_cot",
     "don_vi_xu_huong",
+    "so_sanh_so_lieu",
     "muc_noi_bat",
     "muc_so_lieu",
     "tam_tinh",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -23,17 +22,29 @@ import jinja2.meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from reports.compose.period_words import period_words, trend_series, written_words
-from reports.core import period_names, vi
+from reports.compose.period_words import trend_series
+from reports.core import period_names
 from reports.core.errors import RenderError, TemplateError
 from reports.core.files import atomic_output
-from reports.core.model import FIGURE_INFO, Report
+from reports.core.model import Report
 from reports.core.safe_text import malformed_part, safe_context
 from reports.render.docx_chart import chart_xml, fill_chart
+from reports.render.docx_context import (
+    CONTEXT_VARIABLES,
+    FILTERS,
+    template_context,
+)
+from reports.render.docx_errors import (
+    all_errors,
+    in_vietnamese,
+    line_text,
+    runtime_place,
+    tags_naming,
+)
+from reports.render.docx_figtable import shape_figure_tables
 from reports.render.docx_layout import (
     HEADER_PART,
     core_properties,
-    date_words_or_blank,
     draft_mark,
     size_rules,
 )
@@ -46,159 +57,11 @@ CHART_PART = "word/charts/chart1.xml"
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
 _RENDERED_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
-
-
-def _value(value: float | None, unit: str) -> str:
-    return vi.percent(value) if unit == "%" else vi.number(value)
-
-
-def _change(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "%":  # a change of a rate is in percentage points: "+1,3 điểm %"
-        text = vi.percent(abs(value)).removesuffix("%")
-        return (
-            "+" if value > 0 else "-" if value < 0 else ""
-        ) + f"{text} điểm\u00a0%"  # "%" never alone on a line
-    return vi.signed(value)
-
-
-FILTERS: dict[str, Callable[..., str]] = {
-    "so": vi.number,
-    "phan_tram": vi.percent,
-    "gia_tri": _value,
-    "thay_doi": _change,
-    "ky": period_names.period_short,
-    "ky_dai": period_names.period_long,
-    "ngay": vi.numeric_date,
-    "ngay_thang_nam": date_words_or_blank,
-    "ten_ky": period_names.period_label,
-}
-
-CONTEXT_VARIABLES = (
-    "co_quan_chu_quan",
-    "co_quan",
-    "so_van_ban",
-    "ky_hieu",
-    "dia_danh",
-    "ngay_ban_hanh",
-    "du_thao",
-    "chu_the",
-    "don_vi",
-    "ky",
-    "ky_truoc",
-    "cung_ky",
-    "luy_ke",
-    "so_lieu",
-    "so_lieu_ky_truoc",
-    "so_lieu_cung_ky",
-    "so_lieu_luy_ke",
-    "linh_vuc",
-    "noi_bat",
-    "hien_so_lieu",
-    "bang_so_lieu",
-    "so_ky_xu_huong",
-    "nguoi_ky",
-    "noi_nhan",
-    "loai_ky",
-    "ten_ky",
-    "mo_dau",
-    "trich_yeu_ky",
-    "ten_cot",
-    "don_vi_xu_huong",
-    "muc_noi_bat",
-    "muc_so_lieu",
-    "tam_tinh",
-    "thay_the",
-    "phan_viet",
-    "ghi_nhan",
-    "kinh_gui",
-)
-"""Every variable a template may use (documented in templates/README.md)."""
-
-
-RECORDED_KINDS = ("documents", "dossiers", "receptions", "petitions", "directives")
-FIGURE_KINDS = {
-    info.name: "receptions"
-    if info.name.startswith("reception")
-    else "dossiers"
-    if info.name == "on_time_rate"
-    else info.name.split("_")[0]
-    for info in FIGURE_INFO
-}
-"""Each figure's record kind: a unit that never had records of that kind has no row for it."""
-
-
-def _diff(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b
-
-
-def document_number(number: str | None) -> str:
-    """ND30: numbers below 10 take a leading zero ("05"); no number leaves a blank to fill in."""
-    if not number:
-        return "\u00a0" * 6
-    return f"{int(number):02d}" if number.isdigit() else number
-
-
-def template_context(report: Report) -> dict[str, Any]:
-    """The variables of the Word template, from a composed report (pure)."""
-    fs = report.figures
-    # A comparison period that ended before the first record shows "-", not a zero.
-    previous_known = fs.recorded(report.period.previous())
-    last_year_known = fs.recorded(report.period.same_period_last_year())
-    rows = []
-    for info in FIGURE_INFO:
-        if not fs.records(FIGURE_KINDS[info.name]):
-            continue  # a unit's report has no row for what the unit does not record
-        cur = fs.current.value(info.name)
-        prev = fs.previous.value(info.name) if previous_known else None
-        rows.append(
-            {
-                "chi_tieu": info.label,
-                "don_vi": info.unit,
-                "ky_nay": cur,
-                "ky_truoc": prev,
-                "thay_doi": _diff(cur, prev),
-                "cung_ky": fs.last_year.value(info.name) if last_year_known else None,
-                "luy_ke": fs.year_to_date.value(info.name),
-            }
-        )
-    return {
-        "co_quan_chu_quan": report.parent_body,
-        "co_quan": report.issuing_body,
-        "so_van_ban": document_number(report.number),
-        "ky_hieu": report.reference_prefix,
-        "dia_danh": report.place,
-        "ngay_ban_hanh": None if report.draft else report.issued_on,
-        "du_thao": report.draft,
-        "chu_the": report.subject,
-        "don_vi": report.unit_name or "",
-        "ky": report.period,
-        "ky_truoc": report.period.previous(),
-        "cung_ky": report.period.same_period_last_year(),
-        "luy_ke": report.period.year_to_date(),
-        "so_lieu": fs.current.as_dict(),
-        "so_lieu_ky_truoc": fs.previous.as_dict(),
-        "so_lieu_cung_ky": fs.last_year.as_dict(),
-        "so_lieu_luy_ke": fs.year_to_date.as_dict(),
-        "linh_vuc": [{"ten": line.label, "noi_dung": line.text} for line in report.field_lines],
-        "noi_bat": [{"tieu_de": h.title, "doan": list(h.paragraphs)} for h in report.highlights],
-        "hien_so_lieu": report.show_figures_section,
-        "bang_so_lieu": rows,
-        "so_ky_xu_huong": len(fs.trend),
-        "nguoi_ky": {
-            "tham_quyen": report.signer_authority,
-            "chuc_vu": report.signer_title,
-            "ho_ten": report.signer_name,
-        },
-        "noi_nhan": list(report.recipients),
-        **period_words(report),
-        "tam_tinh": report.provisional,
-        "thay_the": report.replaces,
-        "phan_viet": written_words(report),
-        "ghi_nhan": {kind: fs.records(kind) for kind in RECORDED_KINDS},
-        "kinh_gui": report.addressee,
-    }
+__all__ = [  # the context's names, for the callers that know them from here
+    "CONTEXT_VARIABLES",
+    "FILTERS",
+    "template_context",
+]
 
 
 ChartData = tuple[list[str], dict[str, list[int | None]], dict[str, list[int | None]]]
@@ -217,64 +80,6 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
-def _line_text(xml: str, lineno: int | None, limit: int = 160) -> str:
-    if not lineno:
-        return ""
-    lines = xml.splitlines()
-    text = re.sub(r"<[^>]+>", "", lines[lineno - 1]) if 0 < lineno <= len(lines) else ""
-    return " ".join(text.split())[:limit]
-
-
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
-
-
-def _tags_naming(text: str, names: list[str]) -> str:
-    """The tags in ``text`` that mention one of ``names`` (all tags if none does)."""
-    tags = [" ".join(tag.split()) for tag in _TAG.findall(text)]
-    chosen = [t for t in tags if any(re.search(rf"\b{re.escape(n)}\b", t) for n in names)]
-    if chosen:
-        return ", ".join(chosen)
-    return f"trong đoạn “{text[:160]}”"
-
-
-def _runtime_place(exc: BaseException, source: str) -> str:
-    """Where a render-time error happened: the tag (or paragraph text) of the template line.
-
-    Jinja rewrites tracebacks so that the template's own frames carry the template line;
-    paragraphs start on their own line (see ``_compile``), so the line is one paragraph.
-    """
-    lineno = None
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            lineno = tb.tb_lineno
-        tb = tb.tb_next
-    text = _line_text(source, lineno, limit=len(source))
-    names = re.findall(r"'([^']+)'", str(exc))
-    return _tags_naming(text, names) if text else "(không xác định được dòng)"
-
-
-_JINJA_SAYS = (
-    (re.compile(r"^'[^']+' has no attribute '([^']+)'$"), "không có trường “{0}”"),
-    (re.compile(r"^'[^']+' object has no attribute '([^']+)'$"), "không có trường “{0}”"),
-    (re.compile(r"^'([^']+)' is undefined$"), "“{0}” không có giá trị"),
-    (
-        re.compile(r"^access to attribute '([^']+)' of '([^']+)' object is unsafe\.?$"),
-        "không được dùng thuộc tính “{0}” của giá trị kiểu {1}",
-    ),
-)
-
-
-def _in_vietnamese(exc: BaseException) -> str:
-    """Jinja's message for the usual mistakes in Vietnamese; others as they are."""
-    text = str(exc)
-    for pattern, words in _JINJA_SAYS:
-        match = pattern.match(text)
-        if match:
-            return words.format(*match.groups())
-    return text
-
-
 @dataclass
 class CompiledTemplate:
     path: Path
@@ -291,25 +96,25 @@ class CompiledTemplate:
             try:
                 xml = template.render(context)
             except SecurityError as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
                     self.path,
-                    f"thẻ không an toàn, không được phép: {where} ({_in_vietnamese(exc)})",
+                    f"thẻ không an toàn, không được phép: {where} ({in_vietnamese(exc)})",
                 ) from exc
             except jinja2.UndefinedError as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"biến không tồn tại: {where} ({_in_vietnamese(exc)})"
+                    self.path, f"biến không tồn tại: {where} ({in_vietnamese(exc)})"
                 ) from exc
             except jinja2.TemplateError as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"lỗi khi điền thẻ {where} ({_in_vietnamese(exc)})"
+                    self.path, f"lỗi khi điền thẻ {where} ({in_vietnamese(exc)})"
                 ) from exc
             except (TypeError, ValueError, AttributeError) as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"thẻ dùng sai giá trị: {where} ({_in_vietnamese(exc)})"
+                    self.path, f"thẻ dùng sai giá trị: {where} ({in_vietnamese(exc)})"
                 ) from exc
             rendered[name] = _unpatch(xml).encode("utf-8")
         if chart is not None and self.has_chart:
@@ -338,14 +143,6 @@ def _unpatch(xml: str) -> str:
     return xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
 
 
-def _all_errors(errors: list[str]) -> str:
-    """One mistake as it is; several as a numbered list, all from one run."""
-    if len(errors) == 1:
-        return errors[0]
-    lines = "\n".join(f"{i}. {e}" for i, e in enumerate(errors, start=1))
-    return f"{len(errors)} lỗi, sửa tất cả rồi chạy lại:\n{lines}"
-
-
 def _compile(path: Path) -> CompiledTemplate:
     from docxtpl import DocxTemplate
 
@@ -364,41 +161,42 @@ def _compile(path: Path) -> CompiledTemplate:
         if _RENDERED_PARTS.match(info.filename) and b"{" in data:
             checker.check_part(info.filename, data)
     if checker.errors:
-        raise TemplateError(path, _all_errors(checker.errors))
+        raise TemplateError(path, all_errors(checker.errors))
     for info, data in members:
         if not _RENDERED_PARTS.match(info.filename):
             continue
         xml = data.decode("utf-8")
         if "{" not in xml:
             continue
-        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patcher.patch_xml(xml))
+        patched = shape_figure_tables(patcher.patch_xml(xml))  # the figures table's columns
+        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
         try:
             parsed = env.parse(source)
             compiled = env.from_string(parsed)
         except jinja2.TemplateAssertionError as exc:  # e.g. a filter that does not exist
-            line = _line_text(source, exc.lineno, limit=len(source))
+            line = line_text(source, exc.lineno, limit=len(source))
             missing = re.fullmatch(r"No filter named '([^']+)'\.?", exc.message or "")
             if missing is None:
                 raise TemplateError(
-                    path, f"thẻ sai: {_tags_naming(line, [])} ({_in_vietnamese(exc)})"
+                    path, f"thẻ sai: {tags_naming(line, [])} ({in_vietnamese(exc)})"
                 ) from exc
             raise TemplateError(
                 path,
                 f"bộ lọc không tồn tại: {missing.group(1)} "
-                f"(thẻ {_tags_naming(line, [missing.group(1)])}); "
+                f"(thẻ {tags_naming(line, [missing.group(1)])}); "
                 f"các bộ lọc dùng được: {', '.join(FILTERS)}",
             ) from exc
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 path,
-                f"thẻ sai cú pháp tại: {_line_text(source, exc.lineno)}",
+                f"thẻ sai cú pháp tại: {line_text(source, exc.lineno)}",
             ) from exc
         unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - known)
         if unknown:
             raise TemplateError(
                 path,
                 f"biến không tồn tại: {', '.join(unknown)} "
-                f"(thẻ {_tags_naming(re.sub(r'<[^>]+>', '', source), unknown)}); "
+                f"(thẻ {tags_naming(re.sub(r'<[^>]+>', '', source), unknown)}); "
                 f"các biến dùng được: {', '.join(CONTEXT_VARIABLES)}",
             )
         templates[info.filename] = compiled

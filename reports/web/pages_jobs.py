@@ -24,7 +24,7 @@ from reports.core import period_names
 from reports.core.cron import DAY_WORDS
 from reports.core.errors import DeliveryError
 from reports.produce import keep
-from reports.produce.background import BATCH
+from reports.produce.background import BATCH, BatchProgress, recent_work
 from reports.runs import ledger
 from reports.runs.jobs import Job
 from reports.schedule.now import start_run, why_not_run
@@ -219,6 +219,8 @@ def history() -> Any:
         status=ledger.STATUS_VI,
         resend=ResendForm(),
         batches=list(keep.recent(engine, BATCH, 10)),
+        reports=list(keep.recent(engine, keep.REPORT_MAIN, 10)),
+        work=[(w, isinstance(w, BatchProgress)) for w in recent_work()],
     )
 
 

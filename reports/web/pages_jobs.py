@@ -45,6 +45,7 @@ from reports.schedule.words import (
 from reports.web.auth import allowed, core
 from reports.web.pages_schedule import NewJobForm
 from reports.web.period_form import Picked, read_period
+from reports.web.steps import say
 
 bp = Blueprint("jobs", __name__)
 
@@ -234,7 +235,7 @@ def resend_one(run_id: int) -> Any:
     try:
         message_id = resend(engine, settings, run_id, form.recipient.data, by=g.user.name)
     except DeliveryError as exc:
-        flash(f"Không gửi lại được tới {form.recipient.data}: {exc}")
+        flash(f"Không gửi lại được tới {form.recipient.data}: {say(exc)}")
     else:
         flash(f"Đã gửi lại tới {form.recipient.data} (Message-ID {message_id}).")
     return redirect(url_for("jobs.history"))

@@ -5,6 +5,7 @@ again on Báo cáo and in Lịch sử."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask
@@ -72,3 +73,29 @@ def test_a_report_that_cannot_be_written_says_why_on_its_progress_page(
     assert 'http-equiv="refresh"' not in page
     assert "không viết được" in page
     assert "chưa có tên người ký báo cáo của" in page and "UBND-BA-DINH" in page
+
+
+def test_the_typed_quarter_and_the_quarter_preset_give_the_same_report(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    import time_machine
+    from docx import Document
+
+    from reports.produce import keep
+
+    engine = app.extensions["baocao"]["engine"]
+    texts = []
+    with time_machine.travel(datetime(2020, 10, 5, 9, 0).astimezone(), tick=False):
+        auth.login("chuyenvien")
+        for fields in ({"ky_go": "2020-Q3"}, {"ky": "quy-truoc"}):
+            started = auth.post("/bao-cao/", {**fields, "don_vi": ""}, page="/bao-cao/")
+            assert started.status_code == 302, started.get_data(as_text=True)
+            progress = background.report_progress(started.headers["Location"].rsplit("/", 1)[1])
+            assert progress is not None and progress.wait(240) and progress.error is None
+            assert progress.report_id is not None
+            kept = keep.get_file(engine, progress.report_id)
+            assert kept is not None
+            assert (kept.meta["from"], kept.meta["to"]) == ("2020-07-01", "2020-09-30")
+            texts.append([p.text for p in Document(str(kept.path)).paragraphs])
+    assert texts[0] == texts[1]
+    assert any("quý III" in t for t in texts[0]), texts[0][:12]

@@ -153,7 +153,7 @@ def test_unknown_units_bad_rows_and_a_wrong_encoding_on_nhap_du_lieu(
         f"/nhap-du-lieu/{file_id.group(1)}/nhap", {}, page=f"/nhap-du-lieu/{file_id.group(1)}"
     )
     done = client.get(done.headers["Location"])
-    _no_cli_words(done, "mã đơn vị không có trong bảng units", "tải tệp units.csv")
+    _no_cli_words(done, "mã đơn vị không có trong bảng units", "Tải tệp units.csv có các")
     # invalid rows imported without skipping them: the page's own button is named
     bad = tmp_path / "documents.csv"
     bad.write_text("id,received_on,unit\nVB-Y,31/09/2020,UBND-BA-DINH\n", encoding="utf-8")

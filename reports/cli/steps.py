@@ -41,7 +41,10 @@ CLI_STEPS: dict[Step, str] = {
 
 def cli_words(thing: BaocaoError | Said) -> str:
     """A core error or message and what to do next on the command line."""
-    said = thing.said if isinstance(thing, BaocaoError) else thing
+    if isinstance(thing, BaocaoError):  # the whole message (a setting's file included)
+        said = Said(str(thing), thing.step, dict(thing.step_args))
+    else:
+        said = thing
     if said.step is None:
         return said.text
     words = CLI_STEPS[said.step].format(**said.step_args)

@@ -120,6 +120,12 @@ class ConfigError(BaocaoError):
         where = f" ({self.source})" if self.source else ""
         super().__init__(f"Cấu hình {setting}{where}: {problem}")
 
+    @property
+    def said(self) -> Said:
+        """Without the settings file's place: the setting's name is what a reader acts on
+        (the CLI prints the whole message, file included)."""
+        return Said(f"Cấu hình {self.setting}: {self.problem}", self.step, dict(self.step_args))
+
 
 class UsageError(BaocaoError):
     """A command-line value the core cannot use (a date, a period, a format)."""

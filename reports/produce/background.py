@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from reports.accounts.users import audit
 from reports.core import period_names
-from reports.core.errors import BaocaoError
+from reports.core.errors import BaocaoError, Said
 from reports.core.periods import ReportPeriod
 from reports.produce import keep
 from reports.produce.batch import UnitOutcome, generate_all_units
@@ -63,7 +63,8 @@ class BatchProgress(Work):
     parent: str | None
     total: int | None = None
     done: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, Said]] = field(default_factory=list)
+    """Each unit that failed, and why (for a door to word)."""
     zip_id: int | None = None
 
 
@@ -162,7 +163,7 @@ def start_batch(
     def on_done(outcome: UnitOutcome) -> None:
         progress.done += 1
         if not outcome.ok:
-            progress.failed.append((outcome.code, outcome.error or ""))
+            progress.failed.append((outcome.code, outcome.said or Said(outcome.error or "")))
 
     def run() -> None:
         with tempfile.TemporaryDirectory(prefix="baocao-batch-") as tmp:

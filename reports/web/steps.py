@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reports.core.errors import BaocaoError, ConfigError, Said, Step
+from reports.core.errors import BaocaoError, Said, Step
 
 PAGE_STEPS: dict[Step, str] = {
     Step.REDRAFT: (
@@ -70,9 +70,7 @@ def say(thing: BaocaoError | Said | BaseException | None) -> str:
     """What the page shows for a core error or message: no CLI command, option or server path."""
     if thing is None:
         return ""
-    if isinstance(thing, ConfigError):  # the setting's name, not the file's place on the server
-        said = Said(f"Cấu hình {thing.setting}: {thing.problem}", thing.step, thing.step_args)
-    elif isinstance(thing, BaocaoError):
+    if isinstance(thing, BaocaoError):  # a ConfigError's: without the settings file's place
         said = thing.said
     elif isinstance(thing, Said):
         said = thing

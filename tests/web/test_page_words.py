@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from reports.cli.steps import CLI_STEPS, cli_words
-from reports.core.errors import Step, UsageError
+from reports.core.errors import ConfigError, Step, UsageError
 from reports.core.periods import ReportPeriod
 from reports.produce import background
 from reports.runs.jobs import find_job
@@ -59,6 +59,10 @@ def test_every_step_has_words_on_both_doors_and_the_page_s_have_no_cli_words() -
         "Không có đơn vị 'X' trong cơ sở dữ liệu. Chọn đơn vị trong danh sách, hoặc tải tệp "
         "units.csv lên trang Nhập dữ liệu."
     )
+    # a setting's error: the CLI names the file, the page only the setting
+    setting = ConfigError("signer.name", "chưa có tên", "/srv/vp/baocao.toml")
+    assert cli_words(setting) == "Cấu hình signer.name (/srv/vp/baocao.toml): chưa có tên"
+    assert say(setting) == "Cấu hình signer.name: chưa có tên"
 
 
 @pytest.fixture
@@ -179,7 +183,8 @@ def test_a_locked_database_and_a_report_that_cannot_be_signed(
     web_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("BAOCAO_SECRET_KEY", raising=False)
-    app = make_app(replace(web_settings, database_busy_timeout_s=0.2))
+    toml = web_settings.base_dir / "baocao.toml"  # the settings' file: never named on the page
+    app = make_app(replace(web_settings, database_busy_timeout_s=0.2, source=toml))
     client = app.test_client()
     auth = AuthActions(client)
     auth.login("chuyenvien")
@@ -216,5 +221,14 @@ def test_a_locked_database_and_a_report_that_cannot_be_signed(
     assert progress is not None and progress.wait(240) and progress.error
     page = client.get(started.headers["Location"])
     text = _no_cli_words(page, "Cấu hình units.UBND-BA-DINH.signer_name:")
-    assert str(web_settings.base_dir) not in text and ".toml (" not in text
+    assert str(web_settings.base_dir) not in text and str(toml) not in text
+    # the same unit in a batch of its branch: its row of the failed units says the same
+    form = {"batch-tu": "21/09/2020", "batch-den": "28/09/2020", "batch-parent": "UBND-BA-DINH"}
+    batch = auth.post("/bao-cao/tat-ca", form, page="/bao-cao/")
+    done = background.batch_progress(batch.headers["Location"].rsplit("/", 1)[1])
+    assert done is not None and done.wait(240) and done.error is None
+    assert [code for code, _ in done.failed] == ["UBND-BA-DINH"]
+    text = _no_cli_words(client.get(batch.headers["Location"]), "Các đơn vị lỗi")
+    assert "Cấu hình units.UBND-BA-DINH.signer_name: chưa có tên người ký" in " ".join(text.split())
+    assert str(web_settings.base_dir) not in text and str(toml) not in text
     engine.dispose()

@@ -30,6 +30,7 @@ from reports.settings.load import PROJECT_ROOT, Settings, load_settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.store.schema import runs
+from reports.web.steps import say
 from tests.conftest import imported_store, mail_settings
 from tests.smtp import SmtpServer
 
@@ -170,7 +171,8 @@ def test_permanent_rejection_tells_the_owner_and_a_rerun_sends_only_the_rest(
     assert outcome.status == "failed" and outcome.exit_code == 6
     # the database is not the settings' default one: the command names it, to work when pasted
     command = f"baocao --db {sqlite_url} jobs run bao-cao-tuan --from 2020-09-21 --to 2020-09-28"
-    assert outcome.message.endswith(f"\nChạy lại: {command}")
+    assert cli_words(outcome.said).endswith(f"\nChạy lại: {command}")
+    assert "baocao" not in say(outcome.said)  # the page's words: Chạy ngay at Lịch gửi
     (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
     assert told["Subject"] == "[baocao] Lỗi công việc bao-cao-tuan kỳ 21/9-28/9/2020"
     body = told.get_content().replace("\r\n", "\n")

@@ -9,6 +9,7 @@ CLI_STEPS: dict[Step, str] = {
     Step.REDRAFT: "Dùng --force để tạo lại.",
     Step.RESEND: "Dùng --force để gửi lại.",
     Step.RERUN: ("Chạy lại công việc: baocao jobs run {job} --from {start} --to {end} --force"),
+    Step.RUN_AGAIN: "\nChạy lại: {command}",
     Step.AFTER_IMPORT: (
         "Sau khi nhập dữ liệu, chạy lại: {command}\nGửi dù số liệu bằng 0: {command} --send-empty"
     ),
@@ -48,4 +49,6 @@ def cli_words(thing: BaocaoError | Said) -> str:
     if said.step is None:
         return said.text
     words = CLI_STEPS[said.step].format(**said.step_args)
+    if words.startswith("\n"):  # on a line of its own
+        return said.text + words
     return f"{said.text}{chr(10) if chr(10) in said.text + words else ' '}{words}"

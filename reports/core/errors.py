@@ -40,6 +40,8 @@ class Step(StrEnum):
     """The period was sent already: send it again to everyone."""
     RERUN = "rerun"
     """The files sent are gone: run the job again for the period (job, start, end)."""
+    RUN_AGAIN = "run-again"
+    """A run failed: run it again once fixed (command: the CLI's, as pasted into a shell)."""
     AFTER_IMPORT = "after-import"
     """All figures are 0: import the data, then run again, or send anyway (job, start, end)."""
     ACCEPT_UNKNOWN_UNITS = "accept-unknown-units"

@@ -160,10 +160,9 @@ def run_job(
         if not ledger.finish(engine, run, ledger.FAILED, now=clock(), error=error):
             log.warning("Job %s for %s: run #%d was taken over", job.id, period.slug(), run.id)
         log.error("Job %s for %s failed: %s", job.id, period.slug(), error)
-        outcome.message = (
-            f"Công việc {job.id} kỳ {period_short(period)} lỗi: {error}\n"
-            f"Chạy lại: {rerun_command(job, period, settings)}"
-        )
+        outcome.message = f"Công việc {job.id} kỳ {period_short(period)} lỗi: {error}"
+        outcome.step = Step.RUN_AGAIN
+        outcome.step_args = {"command": rerun_command(job, period, settings)}
         tell_owner(settings, job, period, error, sleep)
         return outcome
     if not ledger.finish(engine, run, ledger.DELIVERED, now=clock()):

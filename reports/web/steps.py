@@ -20,6 +20,7 @@ PAGE_STEPS: dict[Step, str] = {
     Step.RERUN: (
         "Chạy lại kỳ này: ở Lịch gửi, chọn kỳ, chọn «Gửi lại dù kỳ này đã gửi» rồi bấm Chạy ngay."
     ),
+    Step.RUN_AGAIN: "Sửa xong thì bấm Chạy ngay ở Lịch gửi cho kỳ này.",
     Step.AFTER_IMPORT: (
         "Tải dữ liệu lên ở trang Nhập dữ liệu, rồi bấm Chạy ngay ở Lịch gửi cho kỳ này."
     ),

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from reports.approval.core import (
     dump_files,
     report_of,
 )
-from reports.core.errors import ApprovalError
+from reports.core.errors import ApprovalError, Said, Step
 from reports.core.files import DRAFT_PREFIX, atomic_output, safe_name
 from reports.core.model import Report
 from reports.runs import ledger
@@ -46,9 +46,16 @@ from reports.store.schema import approvals, runs
 @dataclass
 class Decision:
     message: str
+    """Door-neutral; ``step`` is what to do next, worded by each door."""
     draft: Draft
     sent: list[str]
     failed: dict[str, str]
+    step: Step | None = None
+    step_args: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def said(self) -> Said:
+        return Said(self.message, self.step, self.step_args)
 
     @property
     def exit_code(self) -> int:
@@ -161,9 +168,8 @@ def approve(
         )
     if d.state in (RETURNED, REVOKED, VOID):
         raise ApprovalError(
-            f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}; không duyệt được. "
-            "Xem bản chờ duyệt mới nhất bằng 'baocao drafts'."
-        )
+            f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}; không duyệt được."
+        ).leads_to(Step.SEE_DRAFTS)
     run: ledger.Run | None = None
     if d.state == PENDING:
         if changed := _changed_files(d):
@@ -196,11 +202,12 @@ def approve(
     if job.signed_pdf and not any(f.path.name.endswith("-da-ky.pdf") for f in d.final_files):
         d = draft(engine, run_id)
         return Decision(
-            f"Văn bản số {d.reference} đã duyệt; chờ bản PDF đã ký: tải {_pdf_of(d)}, ký bằng "
-            f"công cụ ký số của cơ quan, rồi gửi lại: baocao sign {run_id} TEP_DA_KY.pdf",
+            f"Văn bản số {d.reference} đã duyệt; chờ bản PDF đã ký.",
             d,
             [],
             {},
+            Step.SIGN,
+            {"pdf": str(_pdf_of(d)), "run": str(run_id)},
         )
     if d.state == APPROVED and run is None:  # approved before, not all delivered
         claim = ledger.claim(
@@ -220,7 +227,14 @@ def approve(
         run = claim.run
     assert run is not None
     outcome = deliver_approved(engine, settings, job, run, draft(engine, run_id), now, sleep)
-    return Decision(outcome.message, draft(engine, run_id), outcome.sent, outcome.failed)
+    return Decision(
+        outcome.message,
+        draft(engine, run_id),
+        outcome.sent,
+        outcome.failed,
+        outcome.step,
+        outcome.step_args,
+    )
 
 
 def _busy(engine: Engine, run_id: int) -> Decision:
@@ -329,8 +343,8 @@ def _keep(
             )
         ).rowcount
         if claimed != 1:
-            raise ApprovalError(
-                f"Lần chạy #{d.run_id} không còn chờ duyệt; không duyệt. Xem 'baocao runs'."
+            raise ApprovalError(f"Lần chạy #{d.run_id} không còn chờ duyệt; không duyệt.").leads_to(
+                Step.SEE_RUNS
             )
     return True
 
@@ -360,14 +374,15 @@ def return_draft(
 
     now = now or datetime.now(UTC)
     if not comment.strip():
-        raise ApprovalError('Trả lại cần ý kiến: --comment "điều cần sửa".')
+        raise ApprovalError("Trả lại cần ý kiến (điều cần sửa).").leads_to(Step.COMMENT)
     d = draft(engine, run_id)
     require_approver(engine, d, by, "return", where)
     if d.state == RELEASED:
-        raise ApprovalError(
-            f"Văn bản số {d.reference} đã phát hành; không thu hồi được. Để sửa, ban hành văn "
-            f"bản thay thế: baocao jobs run {d.job_id} --from {d.period.start.isoformat()} "
-            f"--to {d.period.end.isoformat()} --force"
+        raise ApprovalError(f"Văn bản số {d.reference} đã phát hành; không thu hồi được.").leads_to(
+            Step.REPLACE,
+            job=d.job_id,
+            start=d.period.start.isoformat(),
+            end=d.period.end.isoformat(),
         )
     if d.state not in (PENDING, APPROVED):
         raise ApprovalError(f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}.")
@@ -386,9 +401,8 @@ def return_draft(
         ).rowcount
         if changed != 1:
             raise ApprovalError(
-                f"Bản dự thảo của lần chạy #{run_id} vừa được người khác xử lý; xem lại bằng "
-                "'baocao drafts'."
-            )
+                f"Bản dự thảo của lần chạy #{run_id} vừa được người khác xử lý."
+            ).leads_to(Step.SEE_DRAFTS)
         conn.execute(
             sa.update(runs)
             .where(runs.c.id == run_id, runs.c.status != ledger.DELIVERED)

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from reports.accounts.users import approver_lookup
-from reports.core.errors import BaocaoError, JobError, UsageError
+from reports.core.errors import BaocaoError, JobError, Step, UsageError
 from reports.core.model import Report
 from reports.core.period_names import period_short
 from reports.core.period_time import has_ended, refuse_unended
@@ -74,7 +74,7 @@ def run_job(
             refuse_unended(period, today, f"Công việc {job.id}")
         except UsageError as exc:
             log.warning("Job %s for %s refused: the period has not ended", job.id, period.slug())
-            return RunOutcome("not-ended", str(exc))
+            return RunOutcome("not-ended", str(exc), step=exc.step, step_args=dict(exc.step_args))
     me = owner or ledger.default_owner()
     lease_s = settings.scheduler.lease_s
     unit = job.unit or ""
@@ -93,9 +93,10 @@ def run_job(
         return RunOutcome(
             "awaiting",
             f"Công việc {job.id} kỳ {period_short(period)} đang chờ duyệt (lần chạy "
-            f"#{claim.awaiting.id}); không tạo lại bản dự thảo (dùng --force để tạo lại).",
+            f"#{claim.awaiting.id}); không tạo lại bản dự thảo.",
             claim.awaiting.id,
             list(claim.awaiting.files),
+            step=Step.REDRAFT,
         )
     if claim.already_delivered is not None:
         done = claim.already_delivered
@@ -104,9 +105,10 @@ def run_job(
             "already-delivered",
             f"Công việc {job.id} kỳ {period_short(period)} đã gửi lúc "
             f"{local_time(when, job)}; "
-            "không gửi lại (dùng --force để gửi lại).",
+            "không gửi lại.",
             done.id,
             list(done.files),
+            step=Step.RESEND,
         )
     run = claim.run
     assert run is not None
@@ -158,10 +160,9 @@ def run_job(
         if not ledger.finish(engine, run, ledger.FAILED, now=clock(), error=error):
             log.warning("Job %s for %s: run #%d was taken over", job.id, period.slug(), run.id)
         log.error("Job %s for %s failed: %s", job.id, period.slug(), error)
-        outcome.message = (
-            f"Công việc {job.id} kỳ {period_short(period)} lỗi: {error}\n"
-            f"Chạy lại: {rerun_command(job, period, settings)}"
-        )
+        outcome.message = f"Công việc {job.id} kỳ {period_short(period)} lỗi: {error}"
+        outcome.step = Step.RUN_AGAIN
+        outcome.step_args = {"command": rerun_command(job, period, settings)}
         tell_owner(settings, job, period, error, sleep)
         return outcome
     if not ledger.finish(engine, run, ledger.DELIVERED, now=clock()):
@@ -307,11 +308,8 @@ def _empty(
     ledger.finish(engine, run, ledger.FAILED, now=clock(), error=problem)
     rerun = rerun_command(job, period, settings)
     outcome.status = "empty"
-    outcome.message = (
-        f"Công việc {job.id} kỳ {period_short(period)}: {problem}.\n"
-        f"Sau khi nhập dữ liệu, chạy lại: {rerun}\n"
-        f"Gửi dù số liệu bằng 0: {rerun} --send-empty"
-    )
+    outcome.message = f"Công việc {job.id} kỳ {period_short(period)}: {problem}."
+    outcome.step, outcome.step_args = Step.AFTER_IMPORT, {"command": rerun}
     log.warning("Job %s for %s not mailed: all figures are 0", job.id, period.slug())
     tell_owner(settings, job, period, problem, sleep, empty=True)
     return outcome

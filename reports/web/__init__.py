@@ -19,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 from reports.core import vi
 from reports.core.errors import BaocaoError
 from reports.core.period_names import period_name, period_short
+from reports.web.steps import page_words, say
 
 csrf = CSRFProtect()
 
@@ -91,7 +92,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     csrf.init_app(app)
     app.after_request(security_headers)
-    app.jinja_env.globals.update(vi=vi, period_short=period_short, period_name=period_name)
+    app.jinja_env.globals.update(
+        vi=vi, period_short=period_short, period_name=period_name, say=say, page_words=page_words
+    )
     app.jinja_env.filters["so"] = vi.number
     app.jinja_env.filters["ngay"] = lambda d: f"{d:%d/%m/%Y}" if d else "-"
     app.jinja_env.filters["luc"] = lambda t: (
@@ -168,6 +171,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(BaocaoError)
     def core_error(exc: BaocaoError) -> tuple[str, int]:
-        return render_template("error.html", code=400, message=str(exc)), 400
+        return render_template("error.html", code=400, message=say(exc)), 400
 
     return app

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from reports.core.errors import SchedulerStopped, StoreError
+from reports.render import pdf_gate
 from reports.runs.jobs import Job, find_job
 from reports.runs.lease import RunOutcome
 from reports.schedule.catchup import (
@@ -141,6 +142,7 @@ def bind(settings: Settings) -> None:
     """The settings this process's scheduled runs use (``register`` binds them; a test or a
     one-off caller of :func:`scheduled_run` binds them itself)."""
     _ACTIVE["settings"] = settings
+    pdf_gate.configure(settings.pdf.max_parallel, None)  # runs wait in line, however long
 
 
 def register(

@@ -264,6 +264,17 @@ class SigningSettings:
 
 
 @dataclass(frozen=True)
+class PdfSettings:
+    timeout_s: float = 120.0
+    """A conversion taking longer is stopped (LibreOffice hung)."""
+    max_parallel: int = 1
+    """Conversions running at once in one process (the web server: however many pages ask);
+    the others wait in line."""
+    wait_s: float = 60.0
+    """How long a web page waits in that line before it says "đang bận, thử lại sau"."""
+
+
+@dataclass(frozen=True)
 class WebSettings:
     base_url: str = ""
     """The address of the web page as leaders reach it (``https://baocao.vp.gov.vn``); links in

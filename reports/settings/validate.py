@@ -248,16 +248,6 @@ def units_section(raw: Mapping[str, Any], source: Path | None) -> dict[str, Unit
     return units
 
 
-def pdf_timeout(raw: Mapping[str, Any], source: Path | None) -> float:
-    pdf = section(raw, "pdf", source)
-    pdf_timeout = pdf.get("timeout_s", 120.0)
-    if not isinstance(pdf_timeout, int | float) or pdf_timeout <= 0:
-        raise ConfigError(
-            "pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source
-        )
-    return float(pdf_timeout)
-
-
 def database_busy_timeout(database: Mapping[str, Any], source: Path | None) -> float:
     """[database]: only ``url`` and ``busy_timeout_s`` (how long a SQLite write waits for
     another one to finish before it fails with "database is locked")."""

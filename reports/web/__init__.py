@@ -17,8 +17,9 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from reports.core import vi
-from reports.core.errors import BaocaoError
+from reports.core.errors import BaocaoError, BusyError
 from reports.core.period_names import period_name, period_short
+from reports.render import pdf_gate
 
 csrf = CSRFProtect()
 
@@ -74,6 +75,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
     app.extensions["baocao"] = {"settings": settings, "engine": engine}
+    # conversions to PDF queue in this process; a page waits [pdf] wait_s at most ("đang bận")
+    pdf_gate.configure(settings.pdf.max_parallel, settings.pdf.wait_s)
     web = settings.web
     app.config.update(
         SECRET_KEY=secret_key(settings),
@@ -165,6 +168,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             503,
             {"Retry-After": "5"},
         )
+
+    @app.errorhandler(BusyError)
+    def busy(exc: BusyError) -> tuple[str, int, dict[str, str]]:
+        # heavy work queued past [pdf] wait_s: "đang bận, thử lại sau", never a 500
+        return render_template("error.html", code=503, message=str(exc)), 503, {"Retry-After": "30"}
 
     @app.errorhandler(BaocaoError)
     def core_error(exc: BaocaoError) -> tuple[str, int]:

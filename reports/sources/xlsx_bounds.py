@@ -14,10 +14,8 @@ relationships name, wherever they are in the zip, and any other part that holds 
 ``sheetData``; such a part that is not well-formed XML, or declares a DOCTYPE (entities), is
 refused, since calamine's more lenient reader would still take cells from it.
 
-Speed (``bench/xlsx_check.py``): a sheet the relationships name is inflated and parsed in one
-pass; the element handler only puts aside the references of cells written as Excel writes them
-and measures them in batches with our own patterns over the joined values (never over the XML).
-A 72 MB sheet of 1.8M cells takes ~2.5 s of CPU (calamine reads it in ~1.4 s).
+Speed (``bench/xlsx_check.py``): one pass per sheet; references as Excel writes them are
+measured in batches by patterns over the joined values (never over the XML).
 """
 
 from __future__ import annotations
@@ -212,13 +210,12 @@ _BATCH = 4096
 class _Extent:
     """The last row and column a part's cells reach, as calamine would place them.
 
-    Every ``c`` and ``row`` element of the part counts, with or without a namespace prefix,
-    wherever it is (a worksheet has them only in ``sheetData``; elsewhere they only make the
-    bound larger, never smaller). The handler is the hot loop (once per element of a sheet of
-    millions of cells): a cell whose first attribute is ``r`` only has its reference put
-    aside; at each row (or every few thousand cells) the references put aside are measured
-    together (the largest column and row), and any reference not as Excel writes it, or a
-    cell without one, is placed one by one as before."""
+    ``c`` and ``row`` elements count from the first ``sheetData`` on, prefixed or not (after
+    it they only make the bound larger; before it, and in parts without one such as
+    ``calcChain.xml``, calamine reads none). The handler is the hot loop: a cell whose first
+    attribute is ``r`` only has its reference put aside; every few thousand, or before a cell
+    placed one by one (no ``r``, or a reference not as Excel writes it), they are measured
+    together."""
 
     def __init__(self, file: str, part: str) -> None:
         self.file, self.part = file, part
@@ -234,9 +231,13 @@ class _Extent:
         pending = self.pending
         put_aside = pending.append
         cell, row = self.cell, self.row_start
+        in_data = False  # from the first sheetData on (calamine reads no cell before it)
 
         def start(name: str, attrs: list[str]) -> None:
+            nonlocal in_data
             if name == "c":
+                if not in_data:
+                    return
                 if attrs and attrs[0] == "r":
                     put_aside(attrs[1])
                     if len(pending) >= _BATCH:
@@ -244,10 +245,17 @@ class _Extent:
                 else:
                     cell(attrs)
             elif name == "row":
-                row(attrs)
+                if in_data:
+                    row(attrs)
+            elif name == "sheetData":
+                in_data = True
             elif ":" in name:
                 local = name.rpartition(":")[2]
-                if local == "c":
+                if local == "sheetData":
+                    in_data = True
+                elif not in_data:
+                    return
+                elif local == "c":
                     cell(attrs)
                 elif local == "row":
                     row(attrs)

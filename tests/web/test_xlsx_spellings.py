@@ -166,6 +166,17 @@ BATCHED: dict[str, tuple[str, str | None]] = {
         _sheet('<row r="1">' + '<c r="ALL1"/>' * 5000 + '</row><row r="2"><c/></row>'),
         None,
     ),
+    "c elements before sheetData are no cells (calamine reads none)": (
+        f'<worksheet xmlns="{NS}"><x><c r="XFD1"/></x><sheetData><row r="1"><c r="A1"/>'
+        "</row></sheetData></worksheet>",
+        None,
+    ),
+    "cells after sheetData still count": (
+        _sheet('<row r="1"><c r="A1"/></row>').replace(
+            "</worksheet>", '<x><c r="XFD1"/></x></worksheet>'
+        ),
+        "dùng tới cột thứ 16.384, quá giới hạn 1.000 cột",
+    ),
     "a cell past Excel's last row": (
         _sheet('<row r="1"><c r="A1"/><c r="A1048577"/></row>'),
         "dùng tới hàng thứ 1.048.577, quá hàng cuối của Excel (1.048.576)",

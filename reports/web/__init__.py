@@ -150,7 +150,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[str, int]:
-        app.logger.exception("unexpected error on %s", request.path)
+        app.logger.exception("lỗi không mong đợi ở trang %s", request.path)
         message = (
             "Đã có lỗi không mong đợi; chi tiết đã ghi vào nhật ký của máy chủ. "
             "Báo bộ phận CNTT kèm thời điểm xảy ra."
@@ -161,7 +161,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     def database_busy(exc: OperationalError) -> tuple[str, int, dict[str, str]]:
         # a long import holding SQLite's write lock past its busy timeout, or PostgreSQL
         # restarting: a clear "try again", never a 500
-        app.logger.warning("database busy or unreachable on %s: %s", request.path, exc.orig)
+        app.logger.warning(
+            "cơ sở dữ liệu bận hoặc không kết nối được ở trang %s: %s", request.path, exc.orig
+        )
         message = "Hệ thống đang nhập dữ liệu hoặc cơ sở dữ liệu tạm thời bận; thử lại sau ít giây."
         return (
             render_template("error.html", code=503, message=message),

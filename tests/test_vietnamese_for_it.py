@@ -117,3 +117,16 @@ def test_the_log_lines_an_operator_reads_are_vietnamese() -> None:
         if ENGLISH & {w.lower() for w in re.findall(r"(?<![\w@.'-])[A-Za-z]+(?![\w@.'-])", text)}
     ]
     assert english == []
+
+
+@pytest.mark.parametrize("name", ["report-format.md", "service.md", "data.md"])
+def test_the_docs_for_the_office_and_its_it_staff_are_vietnamese(name: str) -> None:
+    """Outside code (fenced blocks, `inline`), no line has an English function word."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / name).read_text(encoding="utf-8")
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    english = []
+    for line in prose.splitlines():
+        words = re.findall(r"(?<![\w@./'-])[A-Za-z]+(?![\w@./'-])", re.sub(r"`[^`]*`", "", line))
+        if ENGLISH & {w.lower() for w in words}:
+            english.append(line)
+    assert english == []

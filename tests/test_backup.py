@@ -262,3 +262,19 @@ def test_kept_files_are_deleted_after_the_retention(tmp_path: Path) -> None:
     assert not kept.path.exists()
     assert keep.get_file(engine, kept.id) is None
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "schema"),
+    [
+        ("postgresql+psycopg://u@h/db?options=-csearch_path%3Dvp", "vp"),
+        ("postgresql+psycopg://u@h/db?options=-c%20search_path%3Dvp%2Cpublic", "vp"),
+        ("postgresql+psycopg://u@h/db?options=--search-path%3D%22%24user%22%2Cvp", "vp"),
+        ("postgresql+psycopg://u@h/db?options=-cstatement_timeout%3D5000", None),
+        ("postgresql+psycopg://u@h/db", None),
+    ],
+)
+def test_the_schema_a_url_names_is_the_one_backed_up(url: str, schema: str | None) -> None:
+    from reports.ops.backup import pg_schema
+
+    assert pg_schema(url) == schema

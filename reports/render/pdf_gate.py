@@ -4,7 +4,8 @@ at once never start six LibreOffice conversions.
 At most ``[pdf] max_parallel`` conversions run at once; the others wait in line, first come
 first served. A web request waits at most ``[pdf] wait_s`` (the web door sets it), then gets a
 Vietnamese "đang bận, thử lại sau" (:class:`~reports.core.errors.BusyError`) instead of a
-page that never ends; the CLI and the scheduler wait as long as it takes.
+page that never ends; the CLI and the scheduler wait as long as it takes, and so does an
+approval making its frozen files (:func:`patient`): its number is already taken.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ class Gate:
         with self._cond:
             ticket = next(self._tickets)
             self._line.append(ticket)
-            deadline = None if self.wait_s is None else time.monotonic() + self.wait_s
+            wait_s = None if getattr(_local, "patient", False) else self.wait_s
+            deadline = None if wait_s is None else time.monotonic() + wait_s
             try:
                 while self._line[0] != ticket or self._running >= self.size:
                     left = None if deadline is None else deadline - time.monotonic()
@@ -71,6 +73,21 @@ class Gate:
             with self._cond:
                 self._running -= 1
                 self._cond.notify_all()
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def patient() -> Iterator[None]:
+    """Conversions made by this thread in the block wait their turn however long it takes:
+    work that must not stop half-way (an approval, numbered, making its frozen files)."""
+    before = getattr(_local, "patient", False)
+    _local.patient = True
+    try:
+        yield
+    finally:
+        _local.patient = before
 
 
 conversions = Gate()

@@ -155,3 +155,24 @@ def test_six_report_pages_at_once_queue_for_one_conversion_or_are_told_busy(
     page = clients[0].get("/bao-cao/").get_data(as_text=True)
     assert "Báo cáo" in page
     clients[0].application.extensions["baocao"]["engine"].dispose()
+
+
+def test_an_approval_making_its_frozen_pdf_waits_its_turn_however_long() -> None:
+    """Numbered already, an approval never stops half-way on "đang bận" (pdf_gate.patient)."""
+    gate = pdf_gate.Gate(size=1, wait_s=0.1)
+    released = threading.Event()
+
+    def hold() -> None:
+        with gate.held("another.docx"):
+            released.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    _wait_until(lambda: gate.running == 1)
+    threading.Timer(0.5, released.set).start()
+    started = time.monotonic()
+    with pdf_gate.patient(), gate.held("bao-cao-co-so.docx"):
+        assert time.monotonic() - started >= 0.4  # it waited past wait_s, not refused
+    holder.join(10)
+    with pytest.raises(BusyError), gate.held("a.docx"), gate.held("b.docx"):
+        pass  # outside patient() the limit holds again

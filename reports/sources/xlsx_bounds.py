@@ -20,13 +20,10 @@ measured in batches by patterns over the joined values (never over the XML).
 
 from __future__ import annotations
 
-import contextlib
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 from xml.parsers import expat
 
 from reports.core.errors import FileFormatError
@@ -165,8 +162,11 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, targ
     extent as it is inflated (one pass); any other part that mentions ``sheetData`` is parsed
     once the mention is seen."""
     if target:
-        with _opened(archive, info, file) as fh:
-            head = fh.read(4)
+        try:
+            with archive.open(info) as fh:
+                head = fh.read(4)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise _broken(file, info.filename, str(exc)) from exc
         if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") or head[:2] in (
             b"\xff\xfe",
             b"\xfe\xff",
@@ -188,15 +188,6 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, targ
         raise _broken(file, info.filename, str(exc)) from exc
     if must_parse:
         _Extent(file, info.filename).scan(archive, info)
-
-
-@contextlib.contextmanager
-def _opened(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> Iterator[IO[bytes]]:
-    try:
-        with archive.open(info) as fh:
-            yield fh
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise _broken(file, info.filename, str(exc)) from exc
 
 
 _PLAIN = re.compile(r"(?:[A-Z]{1,3}[0-9]{1,7},)*")

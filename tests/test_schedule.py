@@ -790,13 +790,13 @@ def test_one_log_line_per_delivery(
     smtp_server.handler.reject.add(LEADERS[1])
     with caplog.at_level(logging.INFO, logger="reports"):
         run_job(engine, mail_settings(settings, smtp_server), _job(tmp_path), WEEK)
-    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("delivery ")]
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("thư báo cáo ")]
     assert len(lines) == 2
     assert lines[0].startswith(
-        f"delivery bao-cao-tuan 2020-09-21_2020-09-28 to {LEADERS[0]}: sent (<"
+        f"thư báo cáo bao-cao-tuan 2020-09-21_2020-09-28 tới {LEADERS[0]}: đã gửi (<"
     )
     assert lines[1].startswith(
-        f"delivery bao-cao-tuan 2020-09-21_2020-09-28 to {LEADERS[1]}: failed: "
+        f"thư báo cáo bao-cao-tuan 2020-09-21_2020-09-28 tới {LEADERS[1]}: lỗi: "
     )
     engine.dispose()
 

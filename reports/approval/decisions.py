@@ -7,8 +7,6 @@ and the other is told; approving twice numbers and sends nothing twice.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -34,9 +32,9 @@ from reports.approval.core import (
     dump_files,
     report_of,
 )
+from reports.approval.final_files import final_files, same_as_approved
 from reports.core.errors import ApprovalError, Said, Step
-from reports.core.files import DRAFT_PREFIX, atomic_output, safe_name
-from reports.core.model import Report
+from reports.core.files import safe_name
 from reports.runs import ledger
 from reports.runs.jobs import Job, find_job
 from reports.settings.load import Settings
@@ -77,62 +75,6 @@ def _void(engine: Engine, d: Draft) -> None:
             .where(approvals.c.id == d.id, approvals.c.state.in_([PENDING, APPROVED]))
             .values(state=VOID)
         )
-
-
-def _final_files(
-    settings: Settings,
-    report: Report,
-    numbered: Report,
-    d: Draft,
-    folder: Path,
-    copy: bool = False,
-) -> list[Path]:
-    """The numbered files: the Word report rendered again from the draft's own report with the
-    number and date; the workbook as approved (it carries neither); the PDF from the new .docx.
-    ``copy``: every file as approved (an official form carries no number)."""
-    from reports.render.docx import render_docx
-
-    out: list[Path] = []
-    docx: Path | None = None
-    for f in d.files:
-        target = folder / f.path.name.removeprefix(DRAFT_PREFIX)  # no longer a draft
-        if copy:
-            with atomic_output(target) as tmp_path:
-                shutil.copyfile(f.path, tmp_path)
-            out.append(target)
-        elif f.path.suffix == ".docx":
-            docx = render_docx(numbered, settings, target)
-            out.append(docx)
-        elif f.path.suffix == ".pdf":
-            from reports.render.pdf import convert_to_pdf
-
-            with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
-                source = docx or render_docx(
-                    numbered, settings, Path(tmp) / target.with_suffix(".docx").name
-                )
-                out.append(convert_to_pdf(source, folder, timeout_s=settings.pdf_timeout_s))
-        else:
-            with atomic_output(target) as tmp_path:
-                shutil.copyfile(f.path, tmp_path)
-            out.append(target)
-    return out
-
-
-def _same_as_approved(settings: Settings, report: Report, d: Draft, f: FileRecord) -> None:
-    """The numbered report differs from the approved draft by its number and date only: the
-    draft rendered again now (rendering is deterministic) must be the approved file."""
-    from reports.render.docx import render_docx
-    from reports.render.docx_layout import generated_at_of
-
-    with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
-        again = render_docx(
-            report, settings, Path(tmp) / f.path.name, generated_at=generated_at_of(f.path)
-        )
-        if register.sha256(again.read_bytes()) != f.sha256:
-            raise ApprovalError(
-                f"Mẫu báo cáo đã thay đổi sau khi gửi duyệt lần chạy #{d.run_id}: bản có số sẽ "
-                "khác bản đã duyệt; không duyệt. Chạy lại công việc để gửi duyệt bản mới."
-            )
 
 
 def approve(
@@ -186,7 +128,7 @@ def approve(
         report = report_of(engine, d.id)
         for f in d.files:
             if f.path.suffix == ".docx" and not job.form:
-                _same_as_approved(settings, report, d, f)
+                same_as_approved(settings, report, d, f)
         issued = now.astimezone(settings.tz).date()
         if not _number(engine, d, by, where, now, issued) or not _freeze(
             engine, settings, job, draft(engine, run_id), now
@@ -292,7 +234,7 @@ def _freeze(engine: Engine, settings: Settings, job: Job, d: Draft, now: datetim
         f"so-{d.number:02d}-{safe_name(d.prefix)}-{d.issued_on.year}"
     )
     try:
-        paths = _final_files(settings, report, numbered, d, folder, copy=bool(job.form))
+        paths = final_files(settings, report, numbered, d, folder, copy=bool(job.form))
         return _keep(engine, settings, job, d, [(p, p.read_bytes()) for p in paths], now)
     except BaseException:
         with engine.begin() as conn:  # undecided again; the draft keeps its number (no gap)

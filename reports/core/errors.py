@@ -247,6 +247,10 @@ class RenderError(BaocaoError):
     exit_code = 5
 
 
+class BusyError(RenderError):
+    """Heavy work (a conversion to PDF) waited in line past its limit: try again later."""
+
+
 class DeliveryError(BaocaoError):
     """Mail could not be delivered."""
 

@@ -91,7 +91,7 @@ class Lease:
     def _beat(self) -> None:
         while not self._stop.wait(max(self.lease_s / 3, 1.0)):
             if self._overdue():
-                log.warning("run #%d passed its deadline: its lease is not renewed", self.run.id)
+                log.warning("lần chạy #%d đã quá hạn: không gia hạn quyền giữ", self.run.id)
                 self.lost = True
                 return
             try:
@@ -101,7 +101,7 @@ class Lease:
                     self.lost = True
                     return
             except Exception:  # noqa: BLE001 - a database hiccup: the next beat tries again
-                log.warning("could not renew the lease of run #%d", self.run.id, exc_info=True)
+                log.warning("không gia hạn được quyền giữ lần chạy #%d", self.run.id, exc_info=True)
 
     def _overdue(self) -> bool:
         return self.max_s is not None and (self.clock() - self.started).total_seconds() > self.max_s

@@ -73,7 +73,7 @@ def run_job(
         try:
             refuse_unended(period, today, f"Công việc {job.id}")
         except UsageError as exc:
-            log.warning("Job %s for %s refused: the period has not ended", job.id, period.slug())
+            log.warning("Công việc %s kỳ %s bị từ chối: kỳ chưa kết thúc", job.id, period.slug())
             return RunOutcome("not-ended", str(exc), step=exc.step, step_args=dict(exc.step_args))
     me = owner or ledger.default_owner()
     lease_s = settings.scheduler.lease_s
@@ -143,7 +143,7 @@ def run_job(
                     cc=job.cc,
                 )
     except LeaseLost as exc:
-        log.warning("Job %s for %s stopped: %s", job.id, period.slug(), exc)
+        log.warning("Công việc %s kỳ %s dừng: %s", job.id, period.slug(), exc)
         outcome.status, outcome.message = "taken-over", str(exc)
         return outcome
     except EmptyPeriod as exc:
@@ -153,25 +153,37 @@ def run_job(
     except Exception as exc:  # noqa: BLE001 - recorded and reported, never kills the scheduler
         if is_retryable(exc):
             raise  # the database, not the run: the caller retries, the run resumes where it was
-        log.exception("Job %s for %s crashed", job.id, period.slug())
+        log.exception("Công việc %s kỳ %s gặp lỗi không mong đợi", job.id, period.slug())
         outcome.failed["*"] = f"{exc.__class__.__name__}: {exc}"
     if outcome.failed:
         error = "; ".join(f"{k}: {v}" if k != "*" else v for k, v in outcome.failed.items())
         if not ledger.finish(engine, run, ledger.FAILED, now=clock(), error=error):
-            log.warning("Job %s for %s: run #%d was taken over", job.id, period.slug(), run.id)
-        log.error("Job %s for %s failed: %s", job.id, period.slug(), error)
+            log.warning(
+                "Công việc %s kỳ %s: lần chạy #%d đã được máy khác nhận lại",
+                job.id,
+                period.slug(),
+                run.id,
+            )
+        log.error("Công việc %s kỳ %s lỗi: %s", job.id, period.slug(), error)
         outcome.message = f"Công việc {job.id} kỳ {period_short(period)} lỗi: {error}"
         outcome.step = Step.RUN_AGAIN
         outcome.step_args = {"command": rerun_command(job, period, settings)}
         tell_owner(settings, job, period, error, sleep)
         return outcome
     if not ledger.finish(engine, run, ledger.DELIVERED, now=clock()):
-        log.warning("Job %s for %s: run #%d was taken over", job.id, period.slug(), run.id)
+        log.warning(
+            "Công việc %s kỳ %s: lần chạy #%d đã được máy khác nhận lại",
+            job.id,
+            period.slug(),
+            run.id,
+        )
     outcome.status = "delivered"
     outcome.message = (
         f"Công việc {job.id} kỳ {period_short(period)}: đã gửi {len(outcome.sent)} người nhận."
     )
-    log.info("Job %s for %s delivered to %d recipients", job.id, period.slug(), len(outcome.sent))
+    log.info(
+        "Công việc %s kỳ %s: đã gửi cho %d người nhận", job.id, period.slug(), len(outcome.sent)
+    )
     return outcome
 
 
@@ -236,7 +248,9 @@ def _run_all_units(
                     sleep,
                 )
         except LeaseLost as exc:
-            log.warning("Job %s for %s, unit %s stopped: %s", job.id, period.slug(), unit.code, exc)
+            log.warning(
+                "Công việc %s kỳ %s, đơn vị %s dừng: %s", job.id, period.slug(), unit.code, exc
+            )
             outcome.sent.extend(unit_outcome.sent)
             continue  # the process that took it over finishes this unit
         outcome.sent.extend(unit_outcome.sent)
@@ -310,6 +324,6 @@ def _empty(
     outcome.status = "empty"
     outcome.message = f"Công việc {job.id} kỳ {period_short(period)}: {problem}."
     outcome.step, outcome.step_args = Step.AFTER_IMPORT, {"command": rerun}
-    log.warning("Job %s for %s not mailed: all figures are 0", job.id, period.slug())
+    log.warning("Công việc %s kỳ %s không gửi thư: mọi số liệu đều bằng 0", job.id, period.slug())
     tell_owner(settings, job, period, problem, sleep, empty=True)
     return outcome

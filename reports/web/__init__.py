@@ -17,8 +17,9 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from reports.core import vi
-from reports.core.errors import BaocaoError
+from reports.core.errors import BaocaoError, BusyError
 from reports.core.period_names import period_name, period_short
+from reports.render import pdf_gate
 from reports.web.steps import page_words, say
 
 csrf = CSRFProtect()
@@ -75,6 +76,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
     app.extensions["baocao"] = {"settings": settings, "engine": engine}
+    # conversions to PDF queue in this process; a page waits [pdf] wait_s at most ("đang bận")
+    pdf_gate.configure(settings.pdf.max_parallel, settings.pdf.wait_s)
     web = settings.web
     app.config.update(
         SECRET_KEY=secret_key(settings),
@@ -150,7 +153,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[str, int]:
-        app.logger.exception("unexpected error on %s", request.path)
+        app.logger.exception("lỗi không mong đợi ở trang %s", request.path)
         message = (
             "Đã có lỗi không mong đợi; chi tiết đã ghi vào nhật ký của máy chủ. "
             "Báo bộ phận CNTT kèm thời điểm xảy ra."
@@ -161,13 +164,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     def database_busy(exc: OperationalError) -> tuple[str, int, dict[str, str]]:
         # a long import holding SQLite's write lock past its busy timeout, or PostgreSQL
         # restarting: a clear "try again", never a 500
-        app.logger.warning("database busy or unreachable on %s: %s", request.path, exc.orig)
+        app.logger.warning(
+            "cơ sở dữ liệu bận hoặc không kết nối được ở trang %s: %s", request.path, exc.orig
+        )
         message = "Hệ thống đang nhập dữ liệu hoặc cơ sở dữ liệu tạm thời bận; thử lại sau ít giây."
         return (
             render_template("error.html", code=503, message=message),
             503,
             {"Retry-After": "5"},
         )
+
+    @app.errorhandler(BusyError)
+    def busy(exc: BusyError) -> tuple[str, int, dict[str, str]]:
+        # heavy work queued past [pdf] wait_s: "đang bận, thử lại sau", never a 500
+        return render_template("error.html", code=503, message=str(exc)), 503, {"Retry-After": "30"}
 
     @app.errorhandler(BaocaoError)
     def core_error(exc: BaocaoError) -> tuple[str, int]:

@@ -86,7 +86,7 @@ def upload(token: str) -> Any:
     if not parts:
         return jsonify({"Status": 1, "Message": "Không nhận được tệp PDF đã ký."})
     field, stored = parts[0]
-    log.info("signed PDF posted in multipart field %r", field)
+    log.info("nhận tệp PDF đã ký trong trường %r của biểu mẫu", field)
     try:
         decision = receive_signed(engine, settings, token, stored.read())
     except ApprovalError as exc:

@@ -24,6 +24,7 @@ from reports.core.errors import BaocaoError, Said
 from reports.core.periods import ReportPeriod
 from reports.produce import keep
 from reports.produce.batch import UnitOutcome, generate_all_units
+from reports.render import pdf_gate
 from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,9 @@ def _in_background(work: Work, run: Callable[[], None]) -> None:
 
     def queued() -> None:
         try:
-            with TURNS:  # bounded: a seventh batch waits instead of starting 25 more processes
+            # bounded: a seventh batch waits instead of starting 25 more processes; no page
+            # waits on this thread, so its conversions wait their turn however long it takes
+            with TURNS, pdf_gate.patient():
                 work.waiting = False
                 run()
         except Exception as exc:  # noqa: BLE001 - shown on the page; the server keeps running

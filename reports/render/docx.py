@@ -37,9 +37,27 @@ from reports.render.docx_layout import (
     draft_mark,
     size_rules,
 )
+from reports.render.docx_names import (
+    CONTEXT_VARIABLES,
+    ITEM_FIELDS,
+    RECORD_FIELDS,
+    RECORDED_KINDS,
+)
+from reports.render.docx_sections import (
+    expand_placeholders,
+    muc,
+    written_context,
+)
 from reports.render.docx_tables import size_grid_tables
 from reports.render.sandbox import LimitedSandbox, run_limited
-from reports.render.template_check import TemplateChecker
+from reports.render.template_check import SECTION_FUNCTION, TemplateChecker
+from reports.render.template_errors import (
+    all_errors,
+    in_vietnamese,
+    line_text,
+    runtime_place,
+    tags_naming,
+)
 from reports.settings.load import Settings
 
 CHART_PART = "word/charts/chart1.xml"
@@ -75,49 +93,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "ten_ky": period_names.period_label,
 }
 
-CONTEXT_VARIABLES = (
-    "co_quan_chu_quan",
-    "co_quan",
-    "so_van_ban",
-    "ky_hieu",
-    "dia_danh",
-    "ngay_ban_hanh",
-    "du_thao",
-    "chu_the",
-    "don_vi",
-    "ky",
-    "ky_truoc",
-    "cung_ky",
-    "luy_ke",
-    "so_lieu",
-    "so_lieu_ky_truoc",
-    "so_lieu_cung_ky",
-    "so_lieu_luy_ke",
-    "linh_vuc",
-    "noi_bat",
-    "hien_so_lieu",
-    "bang_so_lieu",
-    "so_ky_xu_huong",
-    "nguoi_ky",
-    "noi_nhan",
-    "loai_ky",
-    "ten_ky",
-    "mo_dau",
-    "trich_yeu_ky",
-    "ten_cot",
-    "don_vi_xu_huong",
-    "muc_noi_bat",
-    "muc_so_lieu",
-    "tam_tinh",
-    "thay_the",
-    "phan_viet",
-    "ghi_nhan",
-    "kinh_gui",
-)
-"""Every variable a template may use (documented in templates/README.md)."""
 
-
-RECORDED_KINDS = ("documents", "dossiers", "receptions", "petitions", "directives")
 FIGURE_KINDS = {
     info.name: "receptions"
     if info.name.startswith("reception")
@@ -214,65 +190,8 @@ def _environment() -> SandboxedEnvironment:
         undefined=jinja2.StrictUndefined, autoescape=True
     )
     env.filters.update(FILTERS)
+    env.globals[SECTION_FUNCTION] = muc
     return env
-
-
-def _line_text(xml: str, lineno: int | None, limit: int = 160) -> str:
-    if not lineno:
-        return ""
-    lines = xml.splitlines()
-    text = re.sub(r"<[^>]+>", "", lines[lineno - 1]) if 0 < lineno <= len(lines) else ""
-    return " ".join(text.split())[:limit]
-
-
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
-
-
-def _tags_naming(text: str, names: list[str]) -> str:
-    """The tags in ``text`` that mention one of ``names`` (all tags if none does)."""
-    tags = [" ".join(tag.split()) for tag in _TAG.findall(text)]
-    chosen = [t for t in tags if any(re.search(rf"\b{re.escape(n)}\b", t) for n in names)]
-    if chosen:
-        return ", ".join(chosen)
-    return f"trong đoạn “{text[:160]}”"
-
-
-def _runtime_place(exc: BaseException, source: str) -> str:
-    """Where a render-time error happened: the tag (or paragraph text) of the template line.
-
-    Jinja rewrites tracebacks so that the template's own frames carry the template line;
-    paragraphs start on their own line (see ``_compile``), so the line is one paragraph.
-    """
-    lineno = None
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            lineno = tb.tb_lineno
-        tb = tb.tb_next
-    text = _line_text(source, lineno, limit=len(source))
-    names = re.findall(r"'([^']+)'", str(exc))
-    return _tags_naming(text, names) if text else "(không xác định được dòng)"
-
-
-_JINJA_SAYS = (
-    (re.compile(r"^'[^']+' has no attribute '([^']+)'$"), "không có trường “{0}”"),
-    (re.compile(r"^'[^']+' object has no attribute '([^']+)'$"), "không có trường “{0}”"),
-    (re.compile(r"^'([^']+)' is undefined$"), "“{0}” không có giá trị"),
-    (
-        re.compile(r"^access to attribute '([^']+)' of '([^']+)' object is unsafe\.?$"),
-        "không được dùng thuộc tính “{0}” của giá trị kiểu {1}",
-    ),
-)
-
-
-def _in_vietnamese(exc: BaseException) -> str:
-    """Jinja's message for the usual mistakes in Vietnamese; others as they are."""
-    text = str(exc)
-    for pattern, words in _JINJA_SAYS:
-        match = pattern.match(text)
-        if match:
-            return words.format(*match.groups())
-    return text
 
 
 @dataclass
@@ -282,6 +201,11 @@ class CompiledTemplate:
     templates: dict[str, jinja2.Template]
     sources: dict[str, str]
     has_chart: bool
+    sections: tuple[str, ...] = ()
+    """The written sections the template declares (``muc("…")``), in its order."""
+    numbers_sections: bool = True
+    """It numbers highlights and figures as sections of their own (``muc_noi_bat``,
+    ``muc_so_lieu``): the written sections come after them, else after I."""
 
     def render(
         self, context: dict[str, Any], chart: ChartData | None, core: bytes | None = None
@@ -291,25 +215,25 @@ class CompiledTemplate:
             try:
                 xml = template.render(context)
             except SecurityError as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
                     self.path,
-                    f"thẻ không an toàn, không được phép: {where} ({_in_vietnamese(exc)})",
+                    f"thẻ không an toàn, không được phép: {where} ({in_vietnamese(exc)})",
                 ) from exc
             except jinja2.UndefinedError as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"biến không tồn tại: {where} ({_in_vietnamese(exc)})"
+                    self.path, f"biến không tồn tại: {where} ({in_vietnamese(exc)})"
                 ) from exc
             except jinja2.TemplateError as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"lỗi khi điền thẻ {where} ({_in_vietnamese(exc)})"
+                    self.path, f"lỗi khi điền thẻ {where} ({in_vietnamese(exc)})"
                 ) from exc
             except (TypeError, ValueError, AttributeError) as exc:
-                where = _runtime_place(exc, self.sources[name])
+                where = runtime_place(exc, self.sources[name])
                 raise TemplateError(
-                    self.path, f"thẻ dùng sai giá trị: {where} ({_in_vietnamese(exc)})"
+                    self.path, f"thẻ dùng sai giá trị: {where} ({in_vietnamese(exc)})"
                 ) from exc
             rendered[name] = _unpatch(xml).encode("utf-8")
         if chart is not None and self.has_chart:
@@ -338,14 +262,6 @@ def _unpatch(xml: str) -> str:
     return xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
 
 
-def _all_errors(errors: list[str]) -> str:
-    """One mistake as it is; several as a numbered list, all from one run."""
-    if len(errors) == 1:
-        return errors[0]
-    lines = "\n".join(f"{i}. {e}" for i, e in enumerate(errors, start=1))
-    return f"{len(errors)} lỗi, sửa tất cả rồi chạy lại:\n{lines}"
-
-
 def _compile(path: Path) -> CompiledTemplate:
     from docxtpl import DocxTemplate
 
@@ -358,53 +274,58 @@ def _compile(path: Path) -> CompiledTemplate:
     env = _environment()
     templates: dict[str, jinja2.Template] = {}
     sources: dict[str, str] = {}
-    known = set(CONTEXT_VARIABLES)
-    checker = TemplateChecker(env, CONTEXT_VARIABLES, list(FILTERS))
+    known = set(CONTEXT_VARIABLES) | {SECTION_FUNCTION}
+    checker = TemplateChecker(env, CONTEXT_VARIABLES, list(FILTERS), RECORD_FIELDS, ITEM_FIELDS)
     for info, data in members:
         if _RENDERED_PARTS.match(info.filename) and b"{" in data:
             checker.check_part(info.filename, data)
     if checker.errors:
-        raise TemplateError(path, _all_errors(checker.errors))
+        raise TemplateError(path, all_errors(checker.errors))
     for info, data in members:
         if not _RENDERED_PARTS.match(info.filename):
             continue
         xml = data.decode("utf-8")
         if "{" not in xml:
             continue
+        if info.filename == DOCUMENT_PART:
+            xml = expand_placeholders(data).decode("utf-8")
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patcher.patch_xml(xml))
         try:
             parsed = env.parse(source)
             compiled = env.from_string(parsed)
         except jinja2.TemplateAssertionError as exc:  # e.g. a filter that does not exist
-            line = _line_text(source, exc.lineno, limit=len(source))
+            line = line_text(source, exc.lineno, limit=len(source))
             missing = re.fullmatch(r"No filter named '([^']+)'\.?", exc.message or "")
             if missing is None:
                 raise TemplateError(
-                    path, f"thẻ sai: {_tags_naming(line, [])} ({_in_vietnamese(exc)})"
+                    path, f"thẻ sai: {tags_naming(line, [])} ({in_vietnamese(exc)})"
                 ) from exc
             raise TemplateError(
                 path,
                 f"bộ lọc không tồn tại: {missing.group(1)} "
-                f"(thẻ {_tags_naming(line, [missing.group(1)])}); "
+                f"(thẻ {tags_naming(line, [missing.group(1)])}); "
                 f"các bộ lọc dùng được: {', '.join(FILTERS)}",
             ) from exc
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 path,
-                f"thẻ sai cú pháp tại: {_line_text(source, exc.lineno)}",
+                f"thẻ sai cú pháp tại: {line_text(source, exc.lineno)}",
             ) from exc
         unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - known)
         if unknown:
             raise TemplateError(
                 path,
                 f"biến không tồn tại: {', '.join(unknown)} "
-                f"(thẻ {_tags_naming(re.sub(r'<[^>]+>', '', source), unknown)}); "
+                f"(thẻ {tags_naming(re.sub(r'<[^>]+>', '', source), unknown)}); "
                 f"các biến dùng được: {', '.join(CONTEXT_VARIABLES)}",
             )
         templates[info.filename] = compiled
         sources[info.filename] = source
     has_chart = any(info.filename == CHART_PART for info, _ in members)
-    return CompiledTemplate(path, members, templates, sources, has_chart)
+    numbered = bool(checker.used & {"muc_noi_bat", "muc_so_lieu"})
+    return CompiledTemplate(
+        path, members, templates, sources, has_chart, tuple(checker.sections), numbered
+    )
 
 
 @lru_cache(maxsize=16)
@@ -457,7 +378,10 @@ def render_docx(
         compiled.path,
         fill_docx,
         str(compiled.path),
-        safe_context(template_context(report)),
+        safe_context(
+            template_context(report)
+            | written_context(report, compiled.sections, compiled.numbers_sections)
+        ),
         trend_chart(report) if report.show_figures_section else None,
         report_core_properties(report, generated_at or datetime.now(UTC)),
         timeout_s=settings.template_timeout_s,

@@ -34,9 +34,7 @@ class UploadForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     skip_invalid = BooleanField("Bỏ qua các dòng lỗi, nhập các dòng hợp lệ")
-    accept_unknown_units = BooleanField(
-        "Vẫn nhập, ghi nhận các mã đơn vị chưa có trong danh mục"
-    )
+    accept_unknown_units = BooleanField("Vẫn nhập, ghi nhận các mã đơn vị chưa có trong danh mục")
 
 
 def _upload_form() -> UploadForm:
@@ -135,7 +133,8 @@ def do_import(file_id: int) -> Any:
         # the codes accepted (the CLI's --accept-unknown-units), without uploading again.
         meta = dict(stored.meta)
         meta["unknown_units"] = [
-            {"where": f"{stored.name}:{p.row}:{p.column}", "code": str(p.value), "problem": p.problem}
+            {"where": f"{stored.name}:{p.row}:{p.column}", "code": str(p.value)}
+            | {"problem": p.problem}
             for p in exc.problems
         ]
         meta["skip_invalid"] = bool(form.skip_invalid.data)

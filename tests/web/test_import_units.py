@@ -49,7 +49,10 @@ def test_unknown_units_are_refused_then_accepted_with_the_checkbox(
     refused = auth.post(f"{show}/nhap", {}, page=show)
     assert refused.status_code == 302
     page = html.unescape(client.get(show).get_data(as_text=True))
-    assert "Chưa nhập: 2 mã đơn vị chưa có trong danh mục đơn vị (UBND-BA-DINHH, PHUONG-MOI-LAP)." in page
+    assert (
+        "Chưa nhập: 2 mã đơn vị chưa có trong danh mục đơn vị (UBND-BA-DINHH, PHUONG-MOI-LAP)."
+        in page
+    )
     assert "<td>ho-so.csv:3:unit</td><td>UBND-BA-DINHH</td>" in page
     assert "mã gần giống: UBND-BA-DINH" in page
     assert "<td>ho-so.csv:4:unit</td><td>PHUONG-MOI-LAP</td>" in page

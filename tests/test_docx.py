@@ -269,7 +269,7 @@ def test_unknown_filter_names_the_tag_and_the_filters(settings: Settings, tmp_pa
         f"Mẫu báo cáo {template}: bộ lọc không tồn tại: so_luong "
         "(thẻ “{{ so_lieu.receptions|so_luong }}”, ở đoạn 23 “{{ mo_dau }}, "
         "{{ chu_the }} đã tiếp nhận, xử lý công việc…”); các bộ lọc dùng được: so, phan_tram, "
-        "gia_tri, thay_doi, ky, ky_dai, ngay, ngay_thang_nam, ten_ky"
+        "gia_tri, thay_doi, ky, ky_dai, ngay, ngay_thang_nam, ten_ky, in_hoa"
     )
 
 

@@ -52,6 +52,7 @@ def period_words(report: Report) -> dict[str, Any]:
     return period_labels(report.period) | {
         "muc_noi_bat": number.get("noi_bat", ""),
         "muc_so_lieu": number.get("so_lieu", ""),
+        "ten_ky_toi": next_period_words(report.period),
     }
 
 

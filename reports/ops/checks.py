@@ -31,8 +31,10 @@ class Check:
 
     def lines(self) -> list[str]:
         mark = "✔" if self.ok else "✘"
-        detail = " ".join(self.detail.split())  # a driver's message may span lines
-        out = [f"{mark} {self.name}: {detail}"]
+        # one line each, under the first (a template's numbered list of mistakes)
+        detail = [" ".join(line.split()) for line in self.detail.splitlines() if line.strip()]
+        first, *more = detail or [""]
+        out = [f"{mark} {self.name}: {first}", *(f"    {line}" for line in more)]
         if not self.ok and self.fix:
             out.append(f"    cách sửa: {self.fix}")
         return out

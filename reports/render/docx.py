@@ -91,6 +91,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "ngay": vi.numeric_date,
     "ngay_thang_nam": date_words_or_blank,
     "ten_ky": period_names.period_label,
+    "in_hoa": str.upper,
 }
 
 

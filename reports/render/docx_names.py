@@ -39,6 +39,7 @@ CONTEXT_VARIABLES = (
     "don_vi_xu_huong",
     "muc_noi_bat",
     "muc_so_lieu",
+    "ten_ky_toi",
     "tam_tinh",
     "thay_the",
     "phan_viet",

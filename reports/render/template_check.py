@@ -39,8 +39,14 @@ _DICT_METHODS = frozenset({"items", "keys", "values", "get"})
 def nearest(name: str, candidates: Iterable[str]) -> list[str]:
     """Up to three of ``candidates`` spelt like ``name`` (a typo, a letter left out)."""
     by_fold = {c.casefold(): c for c in candidates}
-    found = difflib.get_close_matches(name.casefold(), list(by_fold), n=3, cutoff=0.6)
-    return [by_fold[f] for f in found]
+    scored = []
+    for fold, candidate in by_fold.items():
+        matcher = difflib.SequenceMatcher(None, name.casefold(), fold)
+        if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
+            scored.append((matcher.ratio(), candidate))
+    scored = sorted((s for s in scored if s[0] >= 0.6), key=lambda s: -s[0])
+    # a clear typo ("chu_thee") gets its one name, not the also-rans ("thay_the")
+    return [c for score, c in scored[:3] if score >= scored[0][0] - 0.15]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The written sections a report of a period kind has: the settings' and its template's."""
+"""The written sections a report of a period kind has: its template's and the settings'."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ from reports.settings.load import Settings
 
 
 def written_titles(settings: Settings, kind: str) -> tuple[str, ...]:
-    """The sections a report of this kind has: ``report.written_sections``, then those its
-    Word template declares (a title in both is one section)."""
-    titles = list(settings.report.written_sections)
+    """The sections a report of this kind has: those its Word template declares
+    (``muc("…")``), in the template's order, then those of ``report.written_sections`` it does
+    not have; a title in both is one section (its key, :func:`section_key`)."""
     try:
         declared = load_template(template_path(settings, kind)).sections
     except TemplateError:  # a broken template says so when a report is rendered
         declared = ()
-    keys = {section_key(t) for t in titles}
-    for title in declared:
+    titles: list[str] = []
+    keys: set[str] = set()
+    for title in (*declared, *settings.report.written_sections):
         if section_key(title) not in keys:
             titles.append(title)
             keys.add(section_key(title))

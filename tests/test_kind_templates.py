@@ -18,6 +18,7 @@ from reports.render.docx import render_docx
 from reports.render.template_sections import written_titles
 from reports.settings.load import PROJECT_ROOT, Settings
 from tests.conftest import make_report
+from tests.test_cli import run
 
 WRITTEN = sections_from_text_file(
     "# Đánh giá chung\nCơ bản hoàn thành nhiệm vụ.\n\n"
@@ -161,6 +162,9 @@ def test_a_section_the_template_declares_is_editable_and_printed_when_filled(
     at = texts.index("III. TÌNH HÌNH AN NINH, TRẬT TỰ")  # II is Đánh giá chung; the rest empty
     assert texts[at + 1 : at + 3] == ["Giữ vững an ninh.", "- Không để bị động."]
     assert _bold(paragraphs[at]) and not _bold(paragraphs[at + 1])
+    # the heading never ends a page; the section's paragraphs flow across pages
+    assert paragraphs[at].paragraph_format.keep_with_next
+    assert not paragraphs[at + 1].paragraph_format.keep_with_next
     assert texts.count("III. TÌNH HÌNH AN NINH, TRẬT TỰ") == 1  # not again in phan_viet
 
     empty = replace(month, written=declared_sections(written_titles(s, "month"), given[:1]))
@@ -185,3 +189,23 @@ def test_a_section_in_the_settings_and_the_template_is_one(
     texts = [p.text for p in _paragraphs(render_docx(report, s, tmp_path / "bc.docx"))]
     assert texts.count("IV. KIẾN NGHỊ, ĐỀ XUẤT") == 1
     assert texts.count("Đề nghị A.") == 1
+
+
+def test_generate_takes_a_template_declared_section_from_a_file(tmp_path: Path) -> None:
+    template = template_declaring(tmp_path, "bao-cao-thang.docx", f'{{{{ muc("{SECURITY}") }}}}')
+    (tmp_path / "baocao.toml").write_text(
+        f'[paths]\ntemplates = "{PROJECT_ROOT / "templates"}"\n'
+        f'[report]\ntemplate_month = "{template}"\n[signer]\nname = "Nguyễn Văn A"\n',
+        encoding="utf-8",
+    )
+    given = tmp_path / "phan-viet.txt"
+    given.write_text(f"# {SECURITY}\nGiữ vững an ninh.\n", encoding="utf-8")
+    r = run(
+        "generate", "--period", "2021-03", "--format", "docx", "--out", str(tmp_path),
+        "--sections", str(given), db=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        env={"BAOCAO_SETTINGS": str(tmp_path / "baocao.toml")},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    texts = [p.text for p in docx.Document(r.stdout.strip()).paragraphs]
+    at = texts.index("II. TÌNH HÌNH AN NINH, TRẬT TỰ")
+    assert texts[at + 1] == "Giữ vững an ninh."

@@ -120,7 +120,7 @@ def test_a_wards_report(store: Engine, tmp_path: Path, db_url: str) -> None:
         "Ba Đình, ngày 05 tháng 10 năm 2025",
     ]
     texts = [p.text for p in document.paragraphs]
-    assert texts[1] == "Kết quả chỉ đạo, điều hành nổi bật của UBND phường Ba Đình tháng 9/2025"
+    assert texts[1] == "Kết quả chỉ đạo, điều hành của UBND phường Ba Đình tháng 9/2025"
     opening = next(t for t in texts if t.startswith("Trong tháng 9/2025, "))
     # its own records and those four levels down (3 + 2), not the department's or the city's
     assert opening.startswith(
@@ -141,7 +141,7 @@ def test_a_wards_report(store: Engine, tmp_path: Path, db_url: str) -> None:
     # II.9.b); the signer's name from the units table, never blank
     assert texts[:4] == [
         "BÁO CÁO",
-        "Kết quả chỉ đạo, điều hành nổi bật của UBND phường Ba Đình tháng 9/2025",
+        "Kết quả chỉ đạo, điều hành của UBND phường Ba Đình tháng 9/2025",
         "",
         "Kính gửi: UBND Thành phố.",
     ]

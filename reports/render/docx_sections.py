@@ -80,7 +80,7 @@ def expand_placeholders(xml: bytes) -> bytes:
             _clone(p, f"{{%p if {call}.doan %}}"),
             _clone(p, f"{{{{ {call}.so }}}}. {{{{ {call}.tieu_de }}}}", bold=True, keep=True),
             _clone(p, f"{{%p for doan in {call}.doan %}}"),
-            _clone(p, "{{ doan }}", bold=False),
+            _clone(p, "{{ doan }}", bold=False, keep=False),
             _clone(p, "{%p endfor %}"),
             _clone(p, "{%p endif %}"),
         ]
@@ -95,12 +95,16 @@ def expand_placeholders(xml: bytes) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
-def _clone(p: Any, text: str, *, bold: bool | None = None, keep: bool = False) -> Any:
-    """A paragraph with ``p``'s paragraph and first run's formatting and the one run ``text``."""
+def _clone(p: Any, text: str, *, bold: bool | None = None, keep: bool | None = None) -> Any:
+    """A paragraph with ``p``'s paragraph and first run's formatting and the one run ``text``;
+    ``bold`` and ``keep`` (with the next paragraph: a heading) set or cleared when given."""
     q = etree.Element(_q("p"), nsmap=p.nsmap)
     ppr = p.find(_q("pPr"))
     if ppr is not None:
         q.append(copy.deepcopy(ppr))
+        if keep is False:  # a section's paragraphs flow across pages
+            for old in list(q.iter(_q("keepNext"))):
+                old.getparent().remove(old)
     if keep:
         qppr = q.find(_q("pPr"))
         if qppr is None:

@@ -466,11 +466,8 @@ def highlights(doc: Any, heading: str) -> None:
 def figures_section(doc: Any, heading: str) -> None:
     tag(doc, "{%p if hien_so_lieu %}")
     para(doc, heading, bold=True, keep_with_next=True)
-    para(
-        doc,
-        "Số liệu {{ trich_yeu_ky }} so với kỳ trước ({{ ky_truoc|ten_ky }}), cùng kỳ năm trước "
-        "({{ cung_ky|ten_ky }}) và lũy kế ({{ luy_ke|ky }}):",
-    )
+    # each compared period named once (a year's previous period is last year's)
+    para(doc, "Số liệu {{ trich_yeu_ky }} {{ so_sanh_so_lieu }}:")
     figures_table(doc)
     para(
         doc,

@@ -197,7 +197,11 @@ def test_figures_section_and_native_chart(settings: Settings, tmp_path: Path) ->
     table = docx.Document(str(path)).tables[1]
     assert table.rows[0]._tr.xpath("w:trPr/w:tblHeader")  # headings repeat on the next page
     first = [c.text for c in table.rows[1].cells]
-    assert first == ["Văn bản hành chính tiếp nhận, xử lý", "1.406", "1.300", "+106", "0", "1.406"]
+    # issue 19: "Tăng/giảm" became "% so với kỳ trước" and "% so với cùng kỳ" was added
+    # ("-": last year's figure is 0, no ratio)
+    assert first == [
+        "Văn bản hành chính tiếp nhận, xử lý", "1.406", "1.300", "+8,2%", "0", "-", "1.406"
+    ]  # fmt: skip
     off = render_docx(
         make_report(settings, show_figures_section=False), settings, tmp_path / "n.docx"
     )
@@ -269,7 +273,7 @@ def test_unknown_filter_names_the_tag_and_the_filters(settings: Settings, tmp_pa
         f"Mẫu báo cáo {template}: bộ lọc không tồn tại: so_luong "
         "(thẻ “{{ so_lieu.receptions|so_luong }}”, ở đoạn 23 “{{ mo_dau }}, "
         "{{ chu_the }} đã tiếp nhận, xử lý công việc…”); các bộ lọc dùng được: so, phan_tram, "
-        "gia_tri, thay_doi, ky, ky_dai, ngay, ngay_thang_nam, ten_ky, in_hoa"
+        "gia_tri, thay_doi, ky, ky_dai, ngay, ngay_thang_nam, ten_ky, so_sanh, in_hoa"
     )
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from reports.compose.columns import shown_columns
 from reports.core import period_names, vi
-from reports.core.model import Report
+from reports.core.model import Figures, Report
 from reports.core.periods import ReportPeriod
 
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -33,13 +34,32 @@ def period_labels(period: ReportPeriod) -> dict[str, Any]:
         "ten_cot": {
             "ky_nay": period_names.period_heading(period),
             "ky_truoc": period_names.period_heading(previous),
+            "so_ky_truoc": "%\u00a0so với kỳ trước",  # "%" never alone on a line
             "cung_ky": f"Cùng kỳ {period_names.period_label(last_year)}",
+            "so_cung_ky": "%\u00a0so với cùng kỳ",
             "luy_ke": (
                 f"Lũy kế từ {vi.numeric_date(ytd.start)}" if period.cutoff else "Lũy kế từ đầu năm"
             ),
         },
         "don_vi_xu_huong": period_names.trend_unit(period),
+        "so_sanh_so_lieu": comparisons_phrase(period),
     }
+
+
+def comparisons_phrase(period: ReportPeriod) -> str:
+    """What section III compares the period with, naming each period once (issue 19):
+    "so với kỳ trước (tháng 2/2021), cùng kỳ năm trước (tháng 3/2020) và lũy kế
+    (01/01-31/3/2021)"; a year: "so với cùng kỳ năm trước (năm 2020)" (its previous period
+    *is* last year's, and it is its own year to date)."""
+    shown = shown_columns(period)
+    parts = []
+    if shown.last_year:
+        parts.append(f"kỳ trước ({period_names.period_label(period.previous())})")
+    parts.append(f"cùng kỳ năm trước ({period_names.period_label(period.same_period_last_year())})")
+    if shown.year_to_date:
+        parts.append(f"lũy kế ({period_names.period_short(period.year_to_date())})")
+    head = ", ".join(parts[:-1])
+    return "so với " + (f"{head} và {parts[-1]}" if head else parts[-1])
 
 
 def period_words(report: Report) -> dict[str, Any]:
@@ -123,10 +143,11 @@ Series = dict[str, list[int | None]]
 def trend_series(report: Report) -> tuple[list[str], Series, Series]:
     """Labels, bar and line series of the trend chart.
 
-    Periods before the unit's first record are gaps (``None``), and a series with no data at
-    all is left out, so the legend lists only what the chart shows.
+    Only the periods that have data: none that ended before the first record (issue 19: a
+    year's chart was mostly empty); a series with no data at all is left out, so the legend
+    lists only what the chart shows.
     """
-    points = report.figures.trend_points()
+    points: tuple[tuple[ReportPeriod, Figures | None], ...] = report.figures.trend_with_data()
     labels = [period_names.trend_label(p) for p, _ in points]
 
     def series(names: dict[str, str]) -> Series:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from reports.compose.assemble import compose_report
 from reports.compose.unit_profile import absorbed_units, unit_header
-from reports.core.errors import BaocaoError, UsageError
+from reports.core.errors import BaocaoError, Said, UsageError
 from reports.core.files import unit_file_key
 from reports.core.model import Directive, Highlight, Report, UnitRow
 from reports.core.periods import ReportPeriod
@@ -42,6 +42,8 @@ class UnitOutcome:
     name: str
     paths: tuple[Path, ...] = ()
     error: str | None = None
+    said: Said | None = None
+    """The error as the core said it, with its next step, for a door to word."""
 
     @property
     def ok(self) -> bool:
@@ -173,7 +175,7 @@ def _render_one(report: Report, formats: Sequence[str], out_dir: Path) -> UnitOu
             raise RuntimeError(f"files of unit {code!r} outside its folder: {paths}")
         return UnitOutcome(code, name, tuple(paths))
     except BaocaoError as exc:
-        return UnitOutcome(code, name, error=str(exc))
+        return UnitOutcome(code, name, error=str(exc), said=exc.said)
     except OSError as exc:
         return UnitOutcome(code, name, error=f"không ghi được {exc.filename}: {exc.strerror}")
     except Exception as exc:  # noqa: BLE001 - one unit failing must not stop the others

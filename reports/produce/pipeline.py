@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -155,8 +155,11 @@ def write_files(
     *,
     formats: Sequence[str],
     out_dir: Path,
+    on_step: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Render ``report`` in each format into ``out_dir``; each file appears only complete."""
+    """Render ``report`` in each format into ``out_dir``; each file appears only complete.
+    ``on_step`` hears each format's name as its file is begun (a page's progress)."""
+    step = on_step or (lambda _: None)
     if "docx" in formats or "pdf" in formats:  # the signer's name is in the document
         require_signer(settings, report)
     period, unit = report.period, report.unit_code
@@ -170,12 +173,14 @@ def write_files(
         from reports.render.docx import render_docx
 
         if "docx" in formats:
+            step("docx")
             docx_path = out_dir / report_file_name(period, "docx", unit, draft=report.draft)
             render_docx(report, settings, docx_path)
             written.append(docx_path)
     if "xlsx" in formats:
         from reports.render.xlsx import render_xlsx
 
+        step("xlsx")
         xlsx_path = out_dir / report_file_name(period, "xlsx", unit, draft=report.draft)
         render_xlsx(
             report,
@@ -194,6 +199,7 @@ def write_files(
     if "pdf" in formats:
         from reports.render.pdf import convert_to_pdf
 
+        step("pdf")
         if docx_path is not None:
             written.append(convert_to_pdf(docx_path, out_dir, timeout_s=settings.pdf_timeout_s))
         else:
@@ -215,15 +221,19 @@ def generate(
     issued_on: date | None = None,
     show_figures_section: bool | None = None,
     written: Sequence[WrittenSection] = (),
+    on_step: Callable[[str], None] | None = None,
 ) -> tuple[Report, list[Path]]:
     """Build the report and write it in ``formats``: the report, and its files in format order.
 
-    The report is returned so that whoever mails the files reuses its figures.
+    The report is returned so that whoever mails the files reuses its figures. ``on_step``
+    hears ``"figures"``, then each format (:func:`write_files`).
     """
     if "pdf" in formats:
         from reports.render.pdf import warm_up
 
         warm_up()  # LibreOffice starts while the figures are counted
+    if on_step:
+        on_step("figures")
     with engine.connect() as conn:
         report = build_report_conn(
             conn,
@@ -234,6 +244,8 @@ def generate(
             show_figures_section=show_figures_section,
             written=written,
         )
-        paths = write_files(conn, settings, report, formats=formats, out_dir=out_dir)
+        paths = write_files(
+            conn, settings, report, formats=formats, out_dir=out_dir, on_step=on_step
+        )
     log.info("generated %s for %s: %s", ",".join(formats), period.slug(), paths)
     return report, paths

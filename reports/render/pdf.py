@@ -2,7 +2,8 @@
 
 With ``python3-uno`` each process keeps one LibreOffice running
 (:mod:`reports.render.office_worker`); without it, each conversion starts its own ``soffice``
-with a private profile.
+with a private profile. Either way at most ``[pdf] max_parallel`` conversions run at once in a
+process (:mod:`reports.render.pdf_gate`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from reports.core.children import clean_stale, reap_with_parent, temp_prefix
 from reports.core.errors import RenderError
 from reports.core.files import atomic_output
-from reports.render import office_worker
+from reports.render import office_worker, pdf_gate
 
 INSTALL_HINT = (
     "Cài LibreOffice để xuất PDF: apt-get install libreoffice-writer libreoffice-calc "
@@ -49,9 +50,10 @@ def convert_to_pdf(source: Path, out_dir: Path, *, timeout_s: float = 120.0) -> 
     target = out_dir / f"{source.stem}.pdf"
     if source.suffix.lower() not in INPUT_FILTERS:
         raise RenderError(f"Không chuyển được {source.name} sang PDF: chỉ nhận .docx và .xlsx.")
-    if office_worker.available():
-        return office_worker.convert(binary, source, target, timeout_s=timeout_s)
-    return _convert_alone(binary, source, target, timeout_s)
+    with pdf_gate.conversions.held(source.name):  # never more at once than [pdf] max_parallel
+        if office_worker.available():
+            return office_worker.convert(binary, source, target, timeout_s=timeout_s)
+        return _convert_alone(binary, source, target, timeout_s)
 
 
 def _convert_alone(binary: str, source: Path, target: Path, timeout_s: float) -> Path:

@@ -14,13 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.core.errors import FileFormatError
+from reports.core.errors import FileFormatError, Step
 from reports.sources.split import SENTINEL, ReadAgain, Span, open_range, with_sentinel
 
-ENCODING_HINT = (
-    "Lưu lại tệp dạng 'CSV UTF-8' trong Excel (Save As → CSV UTF-8), "
-    "hoặc chỉ rõ bảng mã bằng --encoding cp1258"
-)
+ENCODING_HINT = "Lưu lại tệp dạng 'CSV UTF-8' trong Excel (Save As → CSV UTF-8)."
+"""Door-neutral; the CLI adds its --encoding (:data:`reports.core.errors.Step.ENCODING`)."""
 
 
 Batches = Callable[[int], Iterator[tuple[list[int], list[list[object]]]]]
@@ -119,7 +117,7 @@ def _choose_encoding(path: Path, file: str, encoding: str | None) -> str:
             f"không phải UTF-8 (byte lỗi ở dòng {bad_line}) và cũng không giống Windows-1258; "
             "không nhập để tránh lưu chữ bị lỗi phông",
             ENCODING_HINT,
-        )
+        ).leads_to(Step.ENCODING)
     _refuse_mixed(path, file)
     return "cp1258"
 
@@ -286,11 +284,12 @@ def _end_lines(rows: list[list[str]], start: int) -> list[int]:
 def _decode_error(file: str, encoding: str, line: int | None = None) -> FileFormatError:
     where = f" (byte lỗi ở dòng {line})" if line else ""
     utf8 = encoding.lower().replace("-", "").startswith("utf8")
-    return FileFormatError(
+    error = FileFormatError(
         file,
         f"không đọc được theo bảng mã {encoding}{where}",
         ENCODING_HINT if utf8 else "Kiểm tra lại bảng mã của tệp (thường là utf-8 hoặc cp1258).",
     )
+    return error.leads_to(Step.ENCODING) if utf8 else error
 
 
 def read_xlsx(path: Path, file: str, legacy: bool = False) -> list[Sheet]:

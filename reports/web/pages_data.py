@@ -19,6 +19,7 @@ from reports.schedule.intake import import_upload
 from reports.sources.check import check_report, office_mappings
 from reports.sources.importer import kind_from_name
 from reports.web.auth import allowed, core
+from reports.web.steps import say
 
 bp = Blueprint("data", __name__, url_prefix="/nhap-du-lieu")
 
@@ -77,7 +78,7 @@ def upload() -> Any:
         try:
             stored = keep.store_upload(engine, settings, item.stream, name, by=g.user.name)
         except UploadError as exc:
-            return render_template("data.html", form=form, uploads=[], log=[], error=str(exc)), 400
+            return render_template("data.html", form=form, uploads=[], log=[], error=say(exc)), 400
         kind = form.kind.data or kind_from_name(Path(name))
         meta: dict[str, Any] = {"kind": kind or "", "mapping": form.mapping.data or ""}
         meta.update(
@@ -145,7 +146,7 @@ def do_import(file_id: int) -> Any:
         )
         return redirect(url_for("data.show", file_id=file_id))
     except DataImportError as exc:
-        flash(str(exc).replace(str(stored.path), stored.name))
+        flash(say(exc).replace(str(stored.path), stored.name))
         return redirect(url_for("data.show", file_id=file_id))
     flash("Đã nhập: " + "; ".join(intake.lines))
     for line in [*intake.warnings, *intake.held]:  # as after `baocao import`

@@ -50,8 +50,11 @@ EDITABLE = (PENDING, RETURNED, APPROVED, REVOKED)
 
 
 def draft_sections(settings: Settings, report: Report) -> tuple[WrittenSection, ...]:
-    """The sections the draft's page shows: those the settings declare, with what is written."""
-    return declared_sections(settings.report.written_sections, report.written)
+    """The sections the draft's page shows: those the settings and the period kind's Word
+    template declare, with what is written."""
+    from reports.render.template_sections import written_titles
+
+    return declared_sections(written_titles(settings, report.period.kind), report.written)
 
 
 def _render_files(settings: Settings, report: Report, d: Draft) -> list[Path]:

@@ -7,6 +7,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from reports.compose.columns import shown_columns
@@ -71,6 +72,7 @@ def period_words(report: Report) -> dict[str, Any]:
     return period_labels(report.period) | {
         "muc_noi_bat": number.get("noi_bat", ""),
         "muc_so_lieu": number.get("so_lieu", ""),
+        "ten_ky_toi": next_period_words(report.period),
     }
 
 
@@ -83,10 +85,28 @@ def _printed_sections(report: Report) -> list[str]:
     return sections
 
 
-def written_words(report: Report) -> list[dict[str, Any]]:
-    """The sections a person wrote, numbered after the sections baocao writes;
-    an empty one is left out (never printed empty). A bullet is a paragraph "- …"."""
-    before = len(_printed_sections(report))
+def next_period_words(period: ReportPeriod) -> str:
+    """What the period after this one is called in a section's title ("Nhiệm vụ trọng tâm
+    kỳ tới"): ``tháng 10/2020``, ``quý IV/2020``, ``6 tháng cuối năm 2020``, ``năm 2021``;
+    a week ``tuần tới``, a plain range ``kỳ tới``."""
+    if period.kind == "week":
+        return "tuần tới"
+    if period.rules.name is None:
+        return "kỳ tới"
+    return period_names.period_name(period.following())
+
+
+def section_heading(title: str, period: ReportPeriod) -> str:
+    """A written section's title for this period: "kỳ tới" names the next period."""
+    return re.sub(r"\bkỳ tới\b", next_period_words(period), title, flags=re.IGNORECASE)
+
+
+def written_words(report: Report, *, after_sections: bool = True) -> list[dict[str, Any]]:
+    """The sections a person wrote, numbered after the sections baocao writes (I, II, III
+    as the week's template numbers them; ``after_sections=False``: after I alone, where a
+    template has baocao's results as one section); an empty one is left out (never printed
+    empty). A bullet is a paragraph "- …"."""
+    before = len(_printed_sections(report)) if after_sections else 1
     out: list[dict[str, Any]] = []
     for section in report.written:
         if section.empty:
@@ -100,8 +120,9 @@ def written_words(report: Report) -> list[dict[str, Any]]:
         number = before + len(out)
         out.append(
             {
+                "key": section.key,
                 "so": _ROMAN[number] if number < len(_ROMAN) else str(number + 1),
-                "tieu_de": section.title.upper(),
+                "tieu_de": section_heading(section.title, report.period).upper(),
                 "doan": paragraphs,
             }
         )

@@ -189,6 +189,16 @@ class InvalidRowsError(DataImportError):
         self.leads_to(Step.SKIP_INVALID)
 
 
+class UnknownUnitsError(InvalidRowsError):
+    """Unit codes not in the units table: the import is refused unless it accepts them
+    (``--accept-unknown-units``, or the page's checkbox), each code at its first row."""
+
+    @property
+    def codes(self) -> list[str]:
+        """The unknown codes, each once, in the order met."""
+        return list(dict.fromkeys(str(p.value) for p in self.problems))
+
+
 class FileFormatError(DataImportError):
     """The file itself cannot be read: wrong type, encoding, missing columns."""
 

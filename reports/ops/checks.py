@@ -7,6 +7,7 @@ check connects, says EHLO, starts TLS as configured and logs in when a user is s
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import smtplib
 import subprocess
@@ -33,11 +34,23 @@ class Check:
 
     def lines(self) -> list[str]:
         mark = "✘" if not self.ok else "⚠" if self.warn else "✔"
-        detail = " ".join(self.detail.split())  # a driver's message may span lines
-        out = [f"{mark} {self.name}: {detail}"]
+        # a driver's message may span lines: one line; a numbered list (a template's
+        # mistakes): one line each, under the first
+        detail: list[str] = []
+        for line in self.detail.splitlines():
+            text = " ".join(line.split())
+            if detail and text and not _NUMBERED.match(text):
+                detail[-1] += " " + text
+            elif text:
+                detail.append(text)
+        first, *more = detail or [""]
+        out = [f"{mark} {self.name}: {first}", *(f"    {line}" for line in more)]
         if (not self.ok or self.warn) and self.fix:
             out.append(f"    cách sửa: {self.fix}")
         return out
+
+
+_NUMBERED = re.compile(r"\d+\. ")
 
 
 def _guard(name: str, fix: str, probe: Callable[[], str]) -> Check:

@@ -83,6 +83,8 @@ def build_report_conn(
     show_figures_section: bool | None = None,
     written: Sequence[WrittenSection] = (),
 ) -> Report:
+    from reports.render.template_sections import written_titles  # the template's sections too
+
     indicators.check_unit(conn, unit)
     asked = unit
     if unit and unit == root_unit(conn):
@@ -99,7 +101,7 @@ def build_report_conn(
         indicators.period_highlights(conn, period, unit),
         issued_on=issued_on or today(settings),
         show_figures_section=show_figures_section,
-        written=declared_sections(settings.report.written_sections, tuple(written)),
+        written=declared_sections(written_titles(settings, period.kind), tuple(written)),
         **header,
     )
     if asked != unit:

@@ -32,6 +32,8 @@ from reports.render.docx_chart import chart_xml, fill_chart
 from reports.render.docx_context import (
     CONTEXT_VARIABLES,
     FILTERS,
+    ITEM_FIELDS,
+    RECORD_FIELDS,
     template_context,
 )
 from reports.render.docx_errors import (
@@ -48,9 +50,10 @@ from reports.render.docx_layout import (
     draft_mark,
     size_rules,
 )
+from reports.render.docx_sections import expand_placeholders, muc, written_context
 from reports.render.docx_tables import size_grid_tables
 from reports.render.sandbox import LimitedSandbox, run_limited
-from reports.render.template_check import TemplateChecker
+from reports.render.template_check import SECTION_FUNCTION, TemplateChecker
 from reports.settings.load import Settings
 
 CHART_PART = "word/charts/chart1.xml"
@@ -77,6 +80,7 @@ def _environment() -> SandboxedEnvironment:
         undefined=jinja2.StrictUndefined, autoescape=True
     )
     env.filters.update(FILTERS)
+    env.globals[SECTION_FUNCTION] = muc
     return env
 
 
@@ -87,6 +91,11 @@ class CompiledTemplate:
     templates: dict[str, jinja2.Template]
     sources: dict[str, str]
     has_chart: bool
+    sections: tuple[str, ...] = ()
+    """The written sections the template declares (``muc("…")``), in its order."""
+    numbers_sections: bool = True
+    """It numbers highlights and figures as sections of their own (``muc_noi_bat``,
+    ``muc_so_lieu``): the written sections come after them, else after I."""
 
     def render(
         self, context: dict[str, Any], chart: ChartData | None, core: bytes | None = None
@@ -155,8 +164,8 @@ def _compile(path: Path) -> CompiledTemplate:
     env = _environment()
     templates: dict[str, jinja2.Template] = {}
     sources: dict[str, str] = {}
-    known = set(CONTEXT_VARIABLES)
-    checker = TemplateChecker(env, CONTEXT_VARIABLES, list(FILTERS))
+    known = set(CONTEXT_VARIABLES) | {SECTION_FUNCTION}
+    checker = TemplateChecker(env, CONTEXT_VARIABLES, list(FILTERS), RECORD_FIELDS, ITEM_FIELDS)
     for info, data in members:
         if _RENDERED_PARTS.match(info.filename) and b"{" in data:
             checker.check_part(info.filename, data)
@@ -168,6 +177,8 @@ def _compile(path: Path) -> CompiledTemplate:
         xml = data.decode("utf-8")
         if "{" not in xml:
             continue
+        if info.filename == DOCUMENT_PART:  # {{ muc("…") }} paragraphs: whole sections
+            xml = expand_placeholders(data).decode("utf-8")
         patched = shape_figure_tables(patcher.patch_xml(xml))  # the figures table's columns
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
         try:
@@ -202,7 +213,10 @@ def _compile(path: Path) -> CompiledTemplate:
         templates[info.filename] = compiled
         sources[info.filename] = source
     has_chart = any(info.filename == CHART_PART for info, _ in members)
-    return CompiledTemplate(path, members, templates, sources, has_chart)
+    numbered = bool(checker.used & {"muc_noi_bat", "muc_so_lieu"})
+    return CompiledTemplate(
+        path, members, templates, sources, has_chart, tuple(checker.sections), numbered
+    )
 
 
 @lru_cache(maxsize=16)
@@ -255,7 +269,10 @@ def render_docx(
         compiled.path,
         fill_docx,
         str(compiled.path),
-        safe_context(template_context(report)),
+        safe_context(
+            template_context(report)
+            | written_context(report, compiled.sections, compiled.numbers_sections)
+        ),
         trend_chart(report) if report.show_figures_section else None,
         report_core_properties(report, generated_at or datetime.now(UTC)),
         timeout_s=settings.template_timeout_s,

@@ -9,7 +9,7 @@ from typing import Any
 from reports.compose.columns import change, change_text, has_year_to_date, shown_columns
 from reports.compose.period_words import period_words, written_words
 from reports.core import period_names, vi
-from reports.core.model import FIGURE_INFO, Report
+from reports.core.model import FIGURE_INFO, Figures, Report
 from reports.render.docx_figtable import COLUMN_FLAGS
 from reports.render.docx_layout import date_words_or_blank
 
@@ -44,6 +44,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "ngay_thang_nam": date_words_or_blank,
     "ten_ky": period_names.period_label,
     "so_sanh": change_text,
+    "in_hoa": str.upper,
 }
 
 CONTEXT_VARIABLES = (
@@ -80,6 +81,7 @@ CONTEXT_VARIABLES = (
     "so_sanh_so_lieu",
     "muc_noi_bat",
     "muc_so_lieu",
+    "ten_ky_toi",
     "tam_tinh",
     "thay_the",
     "phan_viet",
@@ -100,6 +102,34 @@ FIGURE_KINDS = {
     for info in FIGURE_INFO
 }
 """Each figure's record kind: a unit that never had records of that kind has no row for it."""
+
+_FIGURE_FIELDS = tuple(Figures().as_dict())
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ("so_lieu", "so_lieu_ky_truoc", "so_lieu_cung_ky", "so_lieu_luy_ke"), _FIGURE_FIELDS
+    ),
+    "nguoi_ky": ("tham_quyen", "chuc_vu", "ho_ten"),
+    "ten_cot": ("ky_nay", "ky_truoc", "so_ky_truoc", "cung_ky", "so_cung_ky", "luy_ke"),
+    "ghi_nhan": RECORDED_KINDS,
+}
+"""The fields of the variables that are records: a field spelt wrong is a template error."""
+ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    "linh_vuc": ("ten", "noi_dung"),
+    "noi_bat": ("tieu_de", "doan"),
+    "bang_so_lieu": (
+        "chi_tieu",
+        "don_vi",
+        "ky_nay",
+        "ky_truoc",
+        "thay_doi",
+        "so_ky_truoc",
+        "cung_ky",
+        "so_cung_ky",
+        "luy_ke",
+    ),  # fmt: skip
+    "phan_viet": ("key", "so", "tieu_de", "doan"),
+}
+"""The fields of each item of the lists (``lv`` in ``for lv in linh_vuc``)."""
 
 
 def _diff(a: float | None, b: float | None) -> float | None:

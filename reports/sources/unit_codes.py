@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from reports.core.domain import Kind
-from reports.core.errors import InvalidRowsError, RowProblem, Step
+from reports.core.errors import RowProblem, Step, UnknownUnitsError
 from reports.sources.validate import SheetTable
 from reports.store.schema import units
 
@@ -72,9 +72,9 @@ def unknown_units(conn: Connection, tables: Sequence[SheetTable]) -> list[RowPro
     return problems
 
 
-def refuse_unknown(problems: Sequence[RowProblem], total: int) -> InvalidRowsError:
+def refuse_unknown(problems: Sequence[RowProblem], total: int) -> UnknownUnitsError:
     files = ", ".join(dict.fromkeys(p.file for p in problems))
-    error = InvalidRowsError(files, problems, total)
+    error = UnknownUnitsError(files, problems, total)
     # the usual closing line leads to skipping invalid rows; an unknown code has its own ways out
     error.args = (
         str(error).rsplit("\n", 1)[0]

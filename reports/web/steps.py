@@ -25,7 +25,8 @@ PAGE_STEPS: dict[Step, str] = {
         "Tải dữ liệu lên ở trang Nhập dữ liệu, rồi bấm Chạy ngay ở Lịch gửi cho kỳ này."
     ),
     Step.ACCEPT_UNKNOWN_UNITS: (
-        "Tải tệp units.csv có các đơn vị này lên trước, rồi tải lại tệp này."
+        "Tải tệp units.csv có các đơn vị này lên trước rồi bấm Nhập lại, hoặc đánh dấu «Vẫn "
+        "nhập, ghi nhận các mã đơn vị chưa có trong danh mục» rồi bấm Nhập."
     ),
     Step.SKIP_INVALID: (
         "Hoặc nhập các dòng hợp lệ (nút «Nhập các dòng hợp lệ» sau khi tải lên) rồi tải về các "

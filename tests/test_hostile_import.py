@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from reports.core.errors import FileFormatError, InvalidRowsError, StoreError
@@ -319,3 +321,14 @@ def test_rejected_rows_are_spilled_to_disk_and_cross_processes_by_path() -> None
     assert sum(1 for _ in copy) == 1_000
     copy.release()
     assert len(copy) == 1_000 and copy.path is None
+
+
+@given(st.from_regex(r"[A-Z]{1,3}[0-9]{1,7}", fullmatch=True))
+def test_a_plain_cell_reference_is_read_as_the_full_reader_reads_it(ref: str) -> None:
+    # the bounds scan reads plain references (B12) in C, the rest in Python: the same place
+    from reports.sources import xlsx_bounds
+
+    simple = xlsx_bounds._SIMPLE_REF(ref)
+    assert simple is not None
+    fast = (xlsx_bounds._COLUMN[simple[1]], int(simple[2]))
+    assert fast == xlsx_bounds._cell_ref(ref, "f.xlsx", "sheet1.xml")

@@ -18,6 +18,7 @@ refused, since calamine's more lenient reader would still take cells from it.
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 from pathlib import Path
 from xml.parsers import expat
@@ -200,13 +201,23 @@ class _Extent:
         _parse(archive, info, self.file, self.start, self.end)
 
     def start(self, name: str, attrs: list[str]) -> None:
-        # called for every element of the part: kept lean (ordered attributes, no imports)
-        if name == "c" or name.endswith(":c"):
+        # called for every element of the part: kept lean (ordered attributes, no imports,
+        # the element's local name looked up once per distinct name)
+        local = _LOCAL.get(name)
+        if local is None:
+            local = _local_kind(name)
+        if local is _OTHER:
+            return
+        if local is _CELL:
             if not self.in_data:
                 return
-            ref = _attribute_r(attrs)
+            ref = attrs[1] if attrs and attrs[0] == "r" else _attribute_r(attrs)
             if ref:
-                column, row = _cell_ref(ref, self.file, self.part)
+                simple = _SIMPLE_REF(ref)
+                if simple is not None:
+                    column, row = _COLUMN[simple[1]], int(simple[2])
+                else:
+                    column, row = _cell_ref(ref, self.file, self.part)
                 self.column = column
                 if row > self.last_row:
                     self.last_row = row
@@ -218,7 +229,7 @@ class _Extent:
                 self.last_row = self.row
             if self.last_column > MAX_COLUMNS or self.last_row * self.last_column > MAX_CELLS:
                 self._refuse()
-        elif name == "row" or name.endswith(":row"):
+        elif local is _ROW:
             if not self.in_data:
                 return
             ref = _attribute_r(attrs)
@@ -228,11 +239,14 @@ class _Extent:
                 self.last_row = self.row
             if self.last_row > MAX_ROWS or self.last_row * max(self.last_column, 1) > MAX_CELLS:
                 self._refuse()
-        elif name == "sheetData" or name.endswith(":sheetData"):
+        else:  # sheetData
             self.in_data = True
 
     def end(self, name: str) -> None:
-        if name == "sheetData" or name.endswith(":sheetData"):
+        local = _LOCAL.get(name)
+        if local is None:
+            local = _local_kind(name)
+        if local is _DATA:
             self.in_data = False
 
     def _refuse(self) -> None:
@@ -252,6 +266,43 @@ class _Extent:
             f"{number(max(self.last_column, 1))} cột, quá giới hạn {number(MAX_CELLS)} ô",
             _HINT,
         )
+
+
+_CELL, _ROW, _DATA, _OTHER = "c", "row", "sheetData", ""
+_LOCAL: dict[str, str] = {}
+"""Element name → what :class:`_Extent` makes of it (one of the four above)."""
+
+
+def _local_kind(name: str) -> str:
+    if name == "c" or name.endswith(":c"):
+        kind = _CELL
+    elif name == "row" or name.endswith(":row"):
+        kind = _ROW
+    elif name == "sheetData" or name.endswith(":sheetData"):
+        kind = _DATA
+    else:
+        kind = _OTHER
+    if len(_LOCAL) < 10_000:  # a hostile part may use any number of names
+        _LOCAL[name] = kind
+    return kind
+
+
+_SIMPLE_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})").fullmatch
+"""A plain reference (``B12``) read in C; anything else goes through :func:`_cell_ref`."""
+
+
+class _Columns(dict[str, int]):
+    """Column letters → number, worked out once per distinct letters."""
+
+    def __missing__(self, letters: str) -> int:
+        column = 0
+        for ch in letters:
+            column = column * 26 + ord(ch) - 64
+        self[letters] = column
+        return column
+
+
+_COLUMN = _Columns()
 
 
 def _attribute_r(attrs: list[str]) -> str | None:

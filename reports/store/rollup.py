@@ -175,8 +175,8 @@ def spread(counts: Counts, scope: Mapping[str, Sequence[str]]) -> Counts:
         return out
     out = {unit: dict(days) for unit, days in counts.items()}
     for unit, parent in parents:
-        if (days := out.get(unit)) is not None:
-            _add_days(out.setdefault(parent, {}), days)
+        if (sums := out.get(unit)) is not None:
+            _add_days(out.setdefault(parent, {}), sums)
     return out
 
 

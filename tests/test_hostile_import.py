@@ -319,4 +319,3 @@ def test_rejected_rows_are_spilled_to_disk_and_cross_processes_by_path() -> None
     assert sum(1 for _ in copy) == 1_000
     copy.release()
     assert len(copy) == 1_000 and copy.path is None
-

@@ -7,8 +7,9 @@ module, the one above both, wires them into one command.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import click
 
@@ -43,7 +44,12 @@ def web(ctx: click.Context, host: str, port: int, threads: int) -> None:
     app = create_app({"BAOCAO_SETTINGS": settings, "BAOCAO_ENGINE": engine_of(ctx)})
     # bound and listening from here: the address printed is the one taken (port 0: the system's)
     server = create_server(
-        app, host=host, port=port, threads=threads, ident="baocao", **waitress_options(settings)
+        behind_proxies(app, settings.web.trusted_proxies),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="baocao",
+        **waitress_options(settings),
     )
     # one socket: its port; a name with several addresses (localhost: IPv4 and IPv6) gets one
     # socket each, and the port asked for
@@ -52,9 +58,15 @@ def web(ctx: click.Context, host: str, port: int, threads: int) -> None:
     server.run()
 
 
+PROXY_HEADERS = frozenset({"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"})
+"""What a trusted proxy may tell: the user's address, the scheme (https) and the host."""
+
+
 def waitress_options(settings: Settings) -> dict[str, Any]:
     """Bounds on idle and concurrent connections, and the proxy whose headers are trusted
-    (waitress' own handling: headers from anyone else are removed)."""
+    (waitress' own handling: headers from anyone else are removed). ``[web] trusted_proxies``
+    naming one address is waitress' ``trusted_proxy``; several, or a network, are handled by
+    :func:`behind_proxies` (which must then wrap the app) with waitress' own translation."""
     web = settings.web
     options: dict[str, Any] = {
         "connection_limit": web.connection_limit,
@@ -62,13 +74,54 @@ def waitress_options(settings: Settings) -> dict[str, Any]:
         "cleanup_interval": max(1, min(10, web.channel_timeout_s // 2)),
         "asyncore_use_poll": True,  # select() fails past 1024 descriptors
     }
-    if web.trusted_proxy:
+    single = one_proxy_address(web.trusted_proxies)
+    if single is not None:
         options.update(
-            trusted_proxy=web.trusted_proxy,
+            trusted_proxy=single,
             trusted_proxy_count=1,
-            trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+            trusted_proxy_headers=set(PROXY_HEADERS),
         )
+    elif web.trusted_proxies:
+        # behind_proxies() translates or clears per request; waitress would clear them first
+        options["clear_untrusted_proxy_headers"] = False
     return options
+
+
+def one_proxy_address(proxies: Sequence[str]) -> str | None:
+    """The address when ``proxies`` is one address (not a network), as waitress compares it."""
+    import ipaddress
+
+    if len(proxies) != 1:
+        return None
+    network = ipaddress.ip_network(proxies[0], strict=False)
+    return str(network.network_address) if network.num_addresses == 1 else None
+
+
+def behind_proxies(app: WSGIApplication, proxies: Sequence[str]) -> WSGIApplication:
+    """``app`` with several trusted proxies (or networks): a request from inside them gets
+    waitress' translation of the X-Forwarded-* headers, anyone else's are removed. With none,
+    or one address (waitress' ``trusted_proxy`` does it), ``app`` itself."""
+    import ipaddress
+
+    from waitress.proxy_headers import proxy_headers_middleware
+
+    if not proxies or one_proxy_address(proxies) is not None:
+        return app
+    networks = [ipaddress.ip_network(p, strict=False) for p in proxies]
+    trusted = proxy_headers_middleware(
+        app, trusted_proxy="*", trusted_proxy_count=1, trusted_proxy_headers=set(PROXY_HEADERS)
+    )
+    untrusted = proxy_headers_middleware(app, trusted_proxy=None)  # clears every proxy header
+
+    def dispatch(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            peer = ipaddress.ip_address(environ.get("REMOTE_ADDR", ""))
+        except ValueError:
+            return untrusted(environ, start_response)  # type: ignore[no-any-return]
+        chosen = trusted if any(peer in net for net in networks) else untrusted
+        return chosen(environ, start_response)  # type: ignore[no-any-return]
+
+    return dispatch
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Build templates/bao-cao-tuan.docx, the default Word template (Nghị định 30/2020, Phụ lục I).
+"""Build the Word templates, one per kind of period (Nghị định 30/2020, Phụ lục I).
 
     python templates/make_template.py
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -333,31 +334,85 @@ def document_defaults(doc: Any, kind: str = "tuần") -> None:
     props.language = "vi-VN"
 
 
-KINDS = {
-    "bao-cao-tuan.docx": "tuần",
-    "bao-cao-thang.docx": "tháng",
-    "bao-cao-quy.docx": "quý",
-    "bao-cao-6thang.docx": "6 tháng",
-    "bao-cao-nam.docx": "năm",
+@dataclass(frozen=True)
+class Layout:
+    """One kind of period's document: its words and which structure it has.
+
+    The week is the city's bulletin (I. general activity with the figures, II. highlights,
+    III. figures table, then the written sections). A month, a quarter, half a year and a year
+    are reports an office files: I. the period's results (1. the figures and the fields,
+    2. highlights, 3. the table), then II, III… the sections a person writes, each placed by
+    the template with ``{{ muc("…") }}``; "kỳ tới" in their titles names the next period.
+    """
+
+    kind: str
+    subject: str
+    """The trích yếu under "BÁO CÁO"."""
+    results: str = ""
+    """Heading I of a long period's report; empty: the week's structure."""
+    sections: tuple[str, ...] = ()
+    """The written sections the template places itself (``muc``), in order."""
+
+
+LONG_SECTIONS = ("Đánh giá chung", "Nhiệm vụ trọng tâm kỳ tới", "Kiến nghị, đề xuất")
+LAYOUTS = {
+    "bao-cao-tuan.docx": Layout(
+        "tuần", "Kết quả chỉ đạo, điều hành nổi bật của {{ chu_the }} {{ trich_yeu_ky }}"
+    ),
+    "bao-cao-thang.docx": Layout(
+        "tháng",
+        "Kết quả chỉ đạo, điều hành của {{ chu_the }} {{ trich_yeu_ky }}",
+        "I. KẾT QUẢ CHỈ ĐẠO, ĐIỀU HÀNH NỔI BẬT {{ ten_ky|in_hoa }}",
+        LONG_SECTIONS,
+    ),
+    "bao-cao-quy.docx": Layout(
+        "quý",
+        "Tình hình, kết quả công tác chỉ đạo, điều hành của {{ chu_the }} {{ trich_yeu_ky }}",
+        "I. TÌNH HÌNH, KẾT QUẢ CHỈ ĐẠO, ĐIỀU HÀNH {{ ten_ky|in_hoa }}",
+        LONG_SECTIONS,
+    ),
+    "bao-cao-6thang.docx": Layout(
+        "6 tháng",
+        "Sơ kết công tác chỉ đạo, điều hành {{ trich_yeu_ky }}; nhiệm vụ trọng tâm "
+        "{{ ten_ky_toi }}",
+        "I. KẾT QUẢ CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH {{ ten_ky|in_hoa }}",
+        LONG_SECTIONS,
+    ),
+    "bao-cao-nam.docx": Layout(
+        "năm",
+        "Tổng kết công tác chỉ đạo, điều hành {{ trich_yeu_ky }}; nhiệm vụ trọng tâm "
+        "{{ ten_ky_toi }}",
+        "I. KẾT QUẢ CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH {{ ten_ky|in_hoa }}",
+        LONG_SECTIONS,
+    ),
 }
-"""One template per kind of period (baocao.toml: report.template_docx, template_month, …).
-They share the layout; an office edits each in Word to its own practice."""
+"""One template per kind of period (baocao.toml: report.template_docx, template_month, …),
+each with its own structure; an office edits each in Word to its own practice."""
+KINDS = {name: layout.kind for name, layout in LAYOUTS.items()}
 
 
-def build(path: Path) -> None:
-    doc = Document()
-    document_defaults(doc, KINDS.get(path.name, "tuần"))
-    for style_name in ("Normal", "Table Grid"):
-        set_font(doc.styles[style_name], 14 if style_name == "Normal" else 11)
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
-    section.header_distance = Mm(10)
-    page_number_header(section)
+FIGURES_SENTENCE = (
+    "{{ mo_dau }}, {{ chu_the }} đã tiếp nhận, xử lý công việc tại "
+    "{{ so_lieu.documents_received|so }} văn bản hành chính nhà nước"
+    "{% if ghi_nhan.dossiers %}; tiếp nhận mới "
+    "{{ so_lieu.dossiers_received|so }} hồ sơ thủ tục hành chính có thời hạn trả kết quả "
+    "(đã hoàn thành và trả kết quả {{ so_lieu.dossiers_completed|so }} hồ sơ; "
+    "đang giải quyết {{ so_lieu.dossiers_in_progress|so }} hồ sơ){% endif %}."
+    "{% if ghi_nhan.receptions %} Tiếp {{ so_lieu.receptions|so }} lượt công dân "
+    "({{ so_lieu.reception_persons|so }} người){% if ghi_nhan.petitions %}; tiếp nhận"
+    "{% endif %}{% elif ghi_nhan.petitions %} Tiếp nhận{% endif %}"
+    "{% if ghi_nhan.petitions %} {{ so_lieu.petitions_received|so }} đơn khiếu nại, tố cáo; "
+    "đã xử lý: {{ so_lieu.petitions_resolved|so }} đơn{% endif %}"
+    "{% if ghi_nhan.receptions or ghi_nhan.petitions %}.{% endif %}"
+    "{% if ghi_nhan.directives %} Các đồng chí Lãnh đạo {{ chu_the }} đã phê duyệt "
+    "{{ so_lieu.directives_approved|so }} văn bản chỉ đạo, điều hành "
+    "trên các lĩnh vực{% if linh_vuc %}, cụ thể:{% else %}.{% endif %}{% endif %}"
+)
+"""The bulletin's figures paragraph, word for word (format.md §2). A unit's report leaves out
+the sentences about what the unit does not record (ghi_nhan; every office records documents)."""
 
-    header_block(doc)
+
+def title_block(doc: Any, layout: Layout) -> None:
     para(
         doc,
         "BÁO CÁO",
@@ -370,7 +425,7 @@ def build(path: Path) -> None:
     )
     para(
         doc,
-        "Kết quả chỉ đạo, điều hành nổi bật của {{ chu_the }} {{ trich_yeu_ky }}",
+        layout.subject,
         size=14,
         bold=True,
         align=WD_ALIGN_PARAGRAPH.CENTER,
@@ -395,39 +450,10 @@ def build(path: Path) -> None:
         tag(doc, "{%p endif %}")
     para(doc, "", indent=False, after=6)
 
-    para(doc, "I. HOẠT ĐỘNG CHỈ ĐẠO, ĐIỀU HÀNH CHUNG", bold=True, keep_with_next=True)
-    # issue 19: a unit's report leaves out the sentences about what the unit does not record
-    # (ghi_nhan; every office records documents); with every kind recorded (the office's
-    # report) the paragraph is the bulletin's, word for word
-    para(
-        doc,
-        "{{ mo_dau }}, {{ chu_the }} đã tiếp nhận, xử lý công việc tại "
-        "{{ so_lieu.documents_received|so }} văn bản hành chính nhà nước"
-        "{% if ghi_nhan.dossiers %}; tiếp nhận mới "
-        "{{ so_lieu.dossiers_received|so }} hồ sơ thủ tục hành chính có thời hạn trả kết quả "
-        "(đã hoàn thành và trả kết quả {{ so_lieu.dossiers_completed|so }} hồ sơ; "
-        "đang giải quyết {{ so_lieu.dossiers_in_progress|so }} hồ sơ){% endif %}."
-        "{% if ghi_nhan.receptions %} Tiếp {{ so_lieu.receptions|so }} lượt công dân "
-        "({{ so_lieu.reception_persons|so }} người){% if ghi_nhan.petitions %}; tiếp nhận"
-        "{% endif %}{% elif ghi_nhan.petitions %} Tiếp nhận{% endif %}"
-        "{% if ghi_nhan.petitions %} {{ so_lieu.petitions_received|so }} đơn khiếu nại, tố cáo; "
-        "đã xử lý: {{ so_lieu.petitions_resolved|so }} đơn{% endif %}"
-        "{% if ghi_nhan.receptions or ghi_nhan.petitions %}.{% endif %}"
-        "{% if ghi_nhan.directives %} Các đồng chí Lãnh đạo {{ chu_the }} đã phê duyệt "
-        "{{ so_lieu.directives_approved|so }} văn bản chỉ đạo, điều hành "
-        "trên các lĩnh vực{% if linh_vuc %}, cụ thể:{% else %}.{% endif %}{% endif %}",
-    )
-    tag(doc, "{%p for lv in linh_vuc %}")
-    para(doc, "- Lĩnh vực {{ lv.ten }}: {{ lv.noi_dung }}")
-    tag(doc, "{%p endfor %}")
 
+def highlights(doc: Any, heading: str) -> None:
     tag(doc, "{%p if noi_bat %}")
-    para(
-        doc,
-        "{{ muc_noi_bat }}. MỘT SỐ HOẠT ĐỘNG CHỈ ĐẠO - ĐIỀU HÀNH NỔI BẬT",
-        bold=True,
-        keep_with_next=True,
-    )
+    para(doc, heading, bold=True, keep_with_next=True)
     tag(doc, "{%p for nb in noi_bat %}")
     para(doc, "{{ nb.tieu_de }}", bold=True, keep_with_next=True)
     tag(doc, "{%p for doan in nb.doan %}")
@@ -436,20 +462,26 @@ def build(path: Path) -> None:
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
 
+
+def figures_section(doc: Any, heading: str) -> None:
     tag(doc, "{%p if hien_so_lieu %}")
-    para(doc, "{{ muc_so_lieu }}. SỐ LIỆU TỔNG HỢP", bold=True, keep_with_next=True)
+    para(doc, heading, bold=True, keep_with_next=True)
+    # each compared period named once (a year's previous period is last year's)
+    para(doc, "Số liệu {{ trich_yeu_ky }} {{ so_sanh_so_lieu }}:")
+    figures_table(doc)
     para(
         doc,
-        "Số liệu {{ trich_yeu_ky }} so với kỳ trước ({{ ky_truoc|ten_ky }}), cùng kỳ năm trước "
-        "({{ cung_ky|ten_ky }}) và lũy kế ({{ luy_ke|ky }}):",
+        "Xu hướng {{ so_ky_xu_huong }} {{ don_vi_xu_huong }} gần nhất:",
+        before=6,
+        keep_with_next=True,
     )
-    figures_table(doc)
-    para(doc, "Xu hướng {{ so_ky_xu_huong }} {{ don_vi_xu_huong }} gần nhất:", before=6, keep_with_next=True)
     chart_paragraph(doc)
     tag(doc, "{%p endif %}")
 
-    # issue 19: the sections a person writes ("Nhiệm vụ trọng tâm kỳ tới", …); an empty one
-    # is not in phan_viet, so it is never printed empty
+
+def written_loop(doc: Any) -> None:
+    """The sections a person writes that the template does not place itself; an empty one is
+    not in phan_viet, so it is never printed empty."""
     tag(doc, "{%p for pv in phan_viet %}")
     para(doc, "{{ pv.so }}. {{ pv.tieu_de }}", bold=True, keep_with_next=True)
     tag(doc, "{%p for doan in pv.doan %}")
@@ -457,6 +489,54 @@ def build(path: Path) -> None:
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
 
+
+def week_body(doc: Any) -> None:
+    para(doc, "I. HOẠT ĐỘNG CHỈ ĐẠO, ĐIỀU HÀNH CHUNG", bold=True, keep_with_next=True)
+    para(doc, FIGURES_SENTENCE)
+    tag(doc, "{%p for lv in linh_vuc %}")
+    para(doc, "- Lĩnh vực {{ lv.ten }}: {{ lv.noi_dung }}")
+    tag(doc, "{%p endfor %}")
+    highlights(doc, "{{ muc_noi_bat }}. MỘT SỐ HOẠT ĐỘNG CHỈ ĐẠO - ĐIỀU HÀNH NỔI BẬT")
+    figures_section(doc, "{{ muc_so_lieu }}. SỐ LIỆU TỔNG HỢP")
+    written_loop(doc)
+
+
+def long_body(doc: Any, layout: Layout) -> None:
+    """I. the period's results in numbered parts (a part with nothing is left out and the
+    next takes its number), then the written sections, numbered from II."""
+    para(doc, layout.results, bold=True, keep_with_next=True)
+    para(doc, "1. Công tác chỉ đạo, điều hành chung", bold=True, keep_with_next=True)
+    para(doc, FIGURES_SENTENCE)
+    tag(doc, "{%p for lv in linh_vuc %}")
+    para(doc, "- Lĩnh vực {{ lv.ten }}: {{ lv.noi_dung }}")
+    tag(doc, "{%p endfor %}")
+    highlights(doc, "2. Một số hoạt động chỉ đạo, điều hành nổi bật")
+    figures_section(doc, "{{ 3 if noi_bat else 2 }}. Số liệu tổng hợp")
+    for title in layout.sections:
+        para(doc, f'{{{{ muc("{title}") }}}}', bold=True, keep_with_next=True)
+    written_loop(doc)
+
+
+def build(path: Path) -> None:
+    layout = LAYOUTS[path.name]
+    doc = Document()
+    document_defaults(doc, layout.kind)
+    for style_name in ("Normal", "Table Grid"):
+        set_font(doc.styles[style_name], 14 if style_name == "Normal" else 11)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.header_distance = Mm(10)
+    page_number_header(section)
+
+    header_block(doc)
+    title_block(doc, layout)
+    if layout.results:
+        long_body(doc, layout)
+    else:
+        week_body(doc)
     para(doc, "", after=6)
     signature_block(doc)
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from reports import approval
 from reports.approval import register
+from reports.cli.steps import cli_words
 from reports.compose import report_json
 from reports.core.errors import ApprovalError
 from reports.core.periods import ReportPeriod
@@ -26,6 +27,7 @@ from reports.schedule.runner import run_job
 from reports.settings.load import Settings
 from reports.store.db import open_store
 from reports.store.schema import approvals
+from reports.web.steps import say
 from tests.conftest import imported_store, mail_settings, make_report
 from tests.smtp import SmtpServer
 
@@ -139,10 +141,16 @@ def test_approval_run_mails_only_the_approver_then_approve_sends_the_numbered_fi
     s = _approval_settings(settings, smtp_server)
     outcome = run_job(engine, s, _job(s), WEEK)
     assert outcome.status == "awaiting", outcome.message
-    assert outcome.message == (
+    # the message is the same on every door; each door adds what to do (issue 21)
+    assert cli_words(outcome.said) == (
         f"Công việc bao-cao-tuan kỳ 21/9-28/9/2020: bản dự thảo chờ duyệt (lần chạy "
         f"#{outcome.run_id}); đã gửi thư cho 1 người duyệt. Duyệt: baocao approve "
         f'{outcome.run_id}; trả lại: baocao return {outcome.run_id} --comment "…"'
+    )
+    assert say(outcome.said) == (
+        f"Công việc bao-cao-tuan kỳ 21/9-28/9/2020: bản dự thảo chờ duyệt (lần chạy "
+        f"#{outcome.run_id}); đã gửi thư cho 1 người duyệt. Duyệt hoặc trả lại ở trang Duyệt "
+        "báo cáo."
     )
     handler = smtp_server.handler
     assert [m["X-Envelope-To"] for m in handler.messages] == [APPROVER]
@@ -477,7 +485,10 @@ def test_approving_again_after_a_failed_send_mails_only_those_not_reached(
     first = approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON)
     assert first.exit_code == 6 and first.sent == [LEADERS[0]]
     assert first.message.startswith("Văn bản số 01/BC-VP: lỗi khi gửi (lanhdao2@ubnd.gov.vn: ")
-    assert first.message.endswith(f"Gửi tiếp những người còn lại: baocao approve {run_id}")
+    assert cli_words(first.said).endswith(f"Gửi tiếp những người còn lại: baocao approve {run_id}")
+    assert say(first.said).endswith(
+        "Gửi tiếp những người còn lại: bấm Duyệt… ở văn bản này lần nữa."
+    )
     smtp_server.handler.reject = set()
     again = approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON)
     assert again.exit_code == 0 and again.draft.state == approval.RELEASED

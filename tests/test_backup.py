@@ -118,6 +118,133 @@ def test_backup_of_postgresql_uses_pg_dump(pg_url: str, tmp_path: Path) -> None:
     assert written[0].stat().st_mode & 0o777 == 0o600
 
 
+def _counts(url: str) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("units", "documents", "runs", "job_state")
+            }
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_backup_is_of_its_schema_and_restores_into_it_paused(
+    pg_url: str, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    import sqlalchemy as sa
+
+    from reports.ops.backup import pg_schema
+    from reports.schedule.pause import paused_jobs
+    from reports.schedule.service import bind, scheduled_run
+    from tests.conftest import need
+
+    need(shutil.which("pg_restore") is not None, "pg_restore (apt-get install postgresql-client)")
+    schema = pg_schema(pg_url)
+    assert schema is not None and schema.startswith("t_")
+    settings = _office(tmp_path).with_database(pg_url)
+    files = write_sample(tmp_path / "csv", start=date(2020, 1, 1), end=date(2020, 3, 31))
+    engine = open_store(pg_url)
+    import_files(engine, [files[k] for k in ORDER])
+    engine.dispose()
+    before = _counts(pg_url)
+    assert before["documents"] > 100 and before["job_state"] == 0
+    saved = tmp_path / "bk"
+    backup(settings, saved)
+    manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pg_schema"] == schema
+    listing = subprocess.run(
+        ["pg_restore", "--list", str(saved / "baocao.pgdump")],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"SCHEMA - {schema} " in listing
+    assert " public " not in listing  # only the URL's schema, not the whole database
+
+    # the schema is lost; restored into it: the same rows, every job paused
+    admin_url = pg_url.split("?")[0]
+    admin = sa.create_engine(admin_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    lines = restore(settings, saved)
+    assert "baocao jobs resume --all" in lines[-1]
+    after = _counts(pg_url)
+    assert {k: after[k] for k in ("units", "documents", "runs")} == {
+        k: before[k] for k in ("units", "documents", "runs")
+    }
+    engine = open_store(pg_url)
+    assert paused_jobs(engine) == {"*"}
+    bind(settings)
+    scheduled_run("tuan")
+    assert ledger.history(engine, "tuan") == []  # a restored copy mails no one
+    engine.dispose()
+
+    # into another schema of the same database: refused while the saved one is there ...
+    other = f"{schema}_b"
+    other_url = pg_url.replace(f"search_path%3D{schema}", f"search_path%3D{other}")
+    assert pg_schema(other_url) == other
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{other}"'))
+    try:
+        with pytest.raises(StoreError) as err:
+            restore(settings.with_database(other_url), saved)
+        assert f"lược đồ PostgreSQL '{schema}'" in str(err.value)
+        assert _counts(pg_url)["documents"] == before["documents"]  # untouched
+        # ... and restored, then renamed, once it is gone
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        restore(settings.with_database(other_url), saved)
+        assert _counts(other_url)["documents"] == before["documents"]
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{other}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        admin.dispose()
+
+
+def test_the_reports_made_and_the_pages_files_are_backed_up_and_restored(tmp_path: Path) -> None:
+    from reports.produce import keep
+
+    settings = _office(tmp_path)
+    engine = open_store(settings.database_url)
+    settings.output_dir.mkdir(parents=True, exist_ok=True)
+    (settings.output_dir / "tuan" / "2026").mkdir(parents=True)
+    sent = settings.output_dir / "tuan" / "2026" / "bao-cao-tuan.docx"
+    sent.write_bytes(b"PK frozen report")
+    upload = tmp_path / "x.csv"
+    upload.write_text("id\n1\n", encoding="utf-8")
+    kept = keep.keep_file(engine, settings, upload, keep.UPLOAD, by="chuyenvien")
+    engine.dispose()
+    saved = tmp_path / "bk"
+    names = {p.name for p in backup(settings, saved)}
+    assert {"out", "web-files"} <= names
+    copy = saved / "out" / "tuan" / "2026" / "bao-cao-tuan.docx"
+    assert copy.read_bytes() == b"PK frozen report"
+    assert copy.stat().st_mode & 0o777 == 0o600
+    assert (saved / "web-files" / kept.path.name).read_bytes() == b"id\n1\n"
+    # lost: restored where the settings put them
+    import shutil
+
+    shutil.rmtree(settings.output_dir)
+    kept.path.unlink()
+    restore(settings, saved, force=True)
+    assert sent.read_bytes() == b"PK frozen report"
+    assert kept.path.read_text(encoding="utf-8") == "id\n1\n"
+    # a folder already holding files is not merged into without --force
+    elsewhere = _office(tmp_path, "may-moi")
+    (elsewhere.output_dir / "cu").mkdir(parents=True)
+    (elsewhere.output_dir / "cu" / "a.docx").write_bytes(b"old")
+    with pytest.raises(StoreError) as err:
+        restore(elsewhere, saved)
+    assert f"thư mục {elsewhere.output_dir} đã có tệp" in str(err.value)
+
+
 def test_kept_files_are_deleted_after_the_retention(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
@@ -135,3 +262,19 @@ def test_kept_files_are_deleted_after_the_retention(tmp_path: Path) -> None:
     assert not kept.path.exists()
     assert keep.get_file(engine, kept.id) is None
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "schema"),
+    [
+        ("postgresql+psycopg://u@h/db?options=-csearch_path%3Dvp", "vp"),
+        ("postgresql+psycopg://u@h/db?options=-c%20search_path%3Dvp%2Cpublic", "vp"),
+        ("postgresql+psycopg://u@h/db?options=--search-path%3D%22%24user%22%2Cvp", "vp"),
+        ("postgresql+psycopg://u@h/db?options=-cstatement_timeout%3D5000", None),
+        ("postgresql+psycopg://u@h/db", None),
+    ],
+)
+def test_the_schema_a_url_names_is_the_one_backed_up(url: str, schema: str | None) -> None:
+    from reports.ops.backup import pg_schema
+
+    assert pg_schema(url) == schema

@@ -46,8 +46,8 @@ def test_unknown_unit(sqlite_url: str) -> None:
     )
     assert r.returncode == 2
     assert r.stderr == (
-        "Lỗi: --unit: không có đơn vị 'KHONG-CO' trong cơ sở dữ liệu; "
-        "xem danh sách bằng 'baocao units' hoặc nhập tệp units.csv\n"
+        "Lỗi: Không có đơn vị 'KHONG-CO' trong cơ sở dữ liệu. "
+        "Xem danh sách bằng 'baocao units' hoặc nhập tệp units.csv.\n"
     )
 
 

@@ -291,11 +291,13 @@ def test_cli_drafts_approve_return_and_import_as_of(
     bad = _baocao(config, "approve", "9")
     assert bad.returncode == 7
     assert bad.stderr == (
-        "Lỗi: Lần chạy #9 không có bản dự thảo nào; xem các bản chờ duyệt bằng 'baocao drafts'.\n"
+        "Lỗi: Lần chạy #9 không có bản dự thảo nào. Xem các bản chờ duyệt bằng 'baocao drafts'.\n"
     )
     no_comment = _baocao(config, "return", "1", "--comment", " ")
     assert no_comment.returncode == 7
-    assert no_comment.stderr == 'Lỗi: Trả lại cần ý kiến: --comment "điều cần sửa".\n'
+    assert no_comment.stderr == (
+        'Lỗi: Trả lại cần ý kiến (điều cần sửa). Ghi ý kiến: --comment "điều cần sửa".\n'
+    )
     office = ZoneInfo("Asia/Ho_Chi_Minh")  # the register numbers by the office's year
     years = {datetime.now(office).year}
     done = _baocao(config, "approve", "1", "--by", APPROVER)

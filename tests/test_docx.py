@@ -13,6 +13,7 @@ import pytest
 from docx.shared import Mm, Pt
 
 from reports.core.errors import RenderError, TemplateError
+from reports.core.model import Figures
 from reports.render.docx import CONTEXT_VARIABLES, FILTERS, render_docx, template_context
 from reports.render.pdf import convert_to_pdf
 from reports.settings.load import PROJECT_ROOT, Settings, settings_from_mapping
@@ -196,7 +197,11 @@ def test_figures_section_and_native_chart(settings: Settings, tmp_path: Path) ->
     table = docx.Document(str(path)).tables[1]
     assert table.rows[0]._tr.xpath("w:trPr/w:tblHeader")  # headings repeat on the next page
     first = [c.text for c in table.rows[1].cells]
-    assert first == ["Văn bản hành chính tiếp nhận, xử lý", "1.406", "1.300", "+106", "0", "1.406"]
+    # issue 19: "Tăng/giảm" became "% so với kỳ trước" and "% so với cùng kỳ" was added
+    # ("-": last year's figure is 0, no ratio)
+    assert first == [
+        "Văn bản hành chính tiếp nhận, xử lý", "1.406", "1.300", "+8,2%", "0", "-", "1.406"
+    ]  # fmt: skip
     off = render_docx(
         make_report(settings, show_figures_section=False), settings, tmp_path / "n.docx"
     )
@@ -224,20 +229,24 @@ def test_unknown_variable_fails_before_writing(settings: Settings, tmp_path: Pat
         render_docx(make_report(settings), settings, out, template=template)
     assert str(info.value) == (
         f"Mẫu báo cáo {template}: biến không tồn tại: ten_la (thẻ “{{{{ ten_la }}}}”, ở đoạn 10 "
-        "“Kết quả chỉ đạo, điều hành nổi bật của {{ ten_la }} {{…”); các biến dùng được: "
-        + ", ".join(CONTEXT_VARIABLES)
+        "“Kết quả chỉ đạo, điều hành nổi bật của {{ ten_la }} {{…”); tên gần giống: ten_ky, ten_cot"
     )
     assert not out.parent.exists()
 
 
-def test_unknown_key_fails_at_render_naming_the_tag(settings: Settings, tmp_path: Path) -> None:
+def test_unknown_field_fails_before_writing_naming_the_tag(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A figure's name spelt wrong is found when the template is checked (not one at a time
+    when a report is filled), with its paragraph and the figures there are."""
     template = _template_with(tmp_path, "{{ so_lieu.receptions|so }}", "{{ so_lieu.luot_tiep|so }}")
     out = tmp_path / "x.docx"
     with pytest.raises(TemplateError) as info:
         render_docx(make_report(settings), settings, out, template=template)
     assert str(info.value) == (
-        f"Mẫu báo cáo {template}: biến không tồn tại: {{{{ so_lieu.luot_tiep|so }}}} "
-        "(không có trường “luot_tiep”)"
+        f"Mẫu báo cáo {template}: trường không tồn tại: so_lieu.luot_tiep "
+        "(thẻ “{{ so_lieu.luot_tiep|so }}”, ở đoạn 23 “{{ mo_dau }}, {{ chu_the }} đã tiếp nhận, "
+        "xử lý công việc…”); các trường của so_lieu: " + ", ".join(Figures().as_dict())
     )
     assert list(tmp_path.glob("x*")) == []
 
@@ -264,7 +273,7 @@ def test_unknown_filter_names_the_tag_and_the_filters(settings: Settings, tmp_pa
         f"Mẫu báo cáo {template}: bộ lọc không tồn tại: so_luong "
         "(thẻ “{{ so_lieu.receptions|so_luong }}”, ở đoạn 23 “{{ mo_dau }}, "
         "{{ chu_the }} đã tiếp nhận, xử lý công việc…”); các bộ lọc dùng được: so, phan_tram, "
-        "gia_tri, thay_doi, ky, ky_dai, ngay, ngay_thang_nam, ten_ky"
+        "gia_tri, thay_doi, ky, ky_dai, ngay, ngay_thang_nam, ten_ky, so_sanh, in_hoa"
     )
 
 

@@ -56,6 +56,9 @@ WORD = {
         "{{ range(10**10)|list }}",
         "2 lỗi, sửa tất cả rồi chạy lại:\n1. biến không tồn tại: range",
     ),
+    # so_lieu.update is refused by the template check (so_lieu has no field "update"): a
+    # list, whose items the check does not name, still reaches the immutable sandbox
+    "mutation": ("{{ linh_vuc.append(1) }}", "thẻ không an toàn, không được phép"),
 }
 
 

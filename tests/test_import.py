@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from reports.cli.steps import cli_words
 from reports.core.errors import FileFormatError, InvalidRowsError
 from reports.core.periods import ReportPeriod
 from reports.figures.indicators import figure_set
@@ -64,8 +65,11 @@ def test_bad_date_rejects_the_whole_file_naming_file_row_and_column(
         f"{f}:4:received_on: ngày không tồn tại; viết 2020-09-21 hoặc 21/09/2020 (ngày trước, "
         "tháng sau), có thể kèm giờ 14:30 (31/09/2020)\n"
         f"{f}:5:received_on: thiếu giá trị bắt buộc\n"
-        "Sửa các ô trên rồi nhập lại, hoặc dùng --skip-invalid để nhập các dòng hợp lệ và ghi "
-        "các dòng bị loại ra tệp bên cạnh."
+        "Sửa các ô trên rồi nhập lại."
+    )
+    assert cli_words(info.value).endswith(
+        "\nSửa các ô trên rồi nhập lại.\nHoặc dùng --skip-invalid để nhập các dòng hợp lệ và "
+        "ghi các dòng bị loại ra tệp bên cạnh."
     )
     assert doc_ids(engine) == []
 
@@ -146,8 +150,9 @@ def test_garbled_legacy_encoding_is_refused(engine: Engine, tmp_path: Path) -> N
     assert str(info.value) == (
         f"{f}: không phải UTF-8 (byte lỗi ở dòng 2) và cũng không giống Windows-1258; không nhập "
         "để tránh lưu chữ bị lỗi phông\nLưu lại tệp dạng 'CSV UTF-8' trong Excel (Save As → CSV "
-        "UTF-8), hoặc chỉ rõ bảng mã bằng --encoding cp1258"
+        "UTF-8)."
     )
+    assert cli_words(info.value).endswith("\nHoặc chỉ rõ bảng mã bằng --encoding cp1258.")
     assert doc_ids(engine) == []
 
 

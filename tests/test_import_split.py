@@ -4,20 +4,27 @@ trusted."""
 
 from __future__ import annotations
 
+import io
 import logging
 import random
+import unicodedata
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 import reports.sources.plan as plan
+import reports.sources.readers as readers
 from reports.core.errors import InvalidRowsError
 from reports.sources.importer import import_files
+from reports.sources.readers import nfc_lines
 from reports.sources.split import spans
 from reports.store.db import open_store
 from reports.store.schema import day_counts, documents, imports
+from tests.test_import import cp1258_bytes
 
 
 def _documents(path: Path, rows: int, *, seed: int = 7, extra: str = "") -> Path:
@@ -131,3 +138,68 @@ def test_a_stray_quote_that_fools_the_byte_scan_is_caught_by_the_proof(
     whole = _import(tmp_path, "whole.sqlite", [source], monkeypatch, split=False)
     assert _stored(split) == _stored(whole)
     assert len(_stored(split)[0]) == 3000
+
+
+def _lines_one_by_one(text: str) -> list[str]:
+    """The reference: the file's lines as a text file with ``newline=""`` gives them, each
+    composed to NFC on its own."""
+    return [unicodedata.normalize("NFC", line) for line in io.StringIO(text, newline="")]
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", "ê", "e\u0302\u0301", "\u0301", "\n", "\r", "\r\n", ",", '"', "đ"]),
+        max_size=60,
+    ),
+    st.integers(min_value=1, max_value=9),
+)
+def test_lines_cut_from_blocks_are_the_lines_read_one_by_one(parts: list[str], block: int) -> None:
+    # tiny blocks: every cut falls somewhere odd (between CR and LF, inside a tone mark's
+    # sequence, in a line longer than a block)
+    text = "".join(parts)
+    saved = readers._TEXT_BLOCK
+    readers._TEXT_BLOCK = block
+    try:
+        got = list(nfc_lines(io.StringIO(text, newline="")))
+    finally:
+        readers._TEXT_BLOCK = saved
+    assert got == _lines_one_by_one(text)
+
+
+def test_a_windows_1258_file_split_three_ways_is_composed_as_one_reader_composes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Excel's "CSV (Comma delimited)" on a Vietnamese Windows: tone marks as combining
+    # characters, composed to NFC as read, across many blocks of text and three ranges
+    rows = ["id,received_on,unit,field,summary\r\n"]
+    for n in range(4000):
+        summary = '"Quyết định, về việc\r\nkiểm tra"' if n % 13 == 0 else "Quyết định số ủy ban"
+        rows.append(f"VB-{n},2020-09-{n % 28 + 1:02d},P-{n % 5},kinh_te,{summary}\r\n")
+    source = tmp_path / "documents.csv"
+    source.write_bytes(cp1258_bytes("".join(rows)))
+    assert spans(source, 3, "cp1258") is not None
+    split = _import(tmp_path, "split.sqlite", [source], monkeypatch, split=True)
+    whole = _import(tmp_path, "whole.sqlite", [source], monkeypatch, split=False)
+    assert _stored(split) == _stored(whole)
+    stored = _stored(split)[0]
+    assert len(stored) == 4000
+    assert {r.summary for r in stored} == {  # type: ignore[attr-defined]
+        "Quyết định, về việc\r\nkiểm tra",
+        "Quyết định số ủy ban",
+    }
+
+
+def test_a_file_with_bare_cr_line_ends_names_the_row_of_its_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # old Mac line ends and no LF at all: lines are still cut whole, rows numbered as shown
+    rows = ["id,received_on,unit,field,summary\r"]
+    rows += [
+        f"VB-{n},2020-09-02,P-1,kinh_te,Công văn số {n} về việc kiểm tra\r" for n in range(3000)
+    ]
+    rows[2500] = "VB-2499,2020-02-31,P-1,kinh_te,ngày sai\r"
+    source = tmp_path / "documents.csv"
+    source.write_text("".join(rows), encoding="utf-8", newline="")
+    with pytest.raises(InvalidRowsError) as info:
+        _import(tmp_path, "cr.sqlite", [source], monkeypatch, split=True)
+    assert f"{source}:2501:" in str(info.value)

@@ -158,7 +158,7 @@ def test_two_nodes_keep_their_jobs_and_run_each_period_once_across_an_outage(
         with admin.connect() as conn:
             conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
         # two jobs, two leaders each: four deliveries in all, whichever node claimed each run
-        _wait_for(lines, "delivery ", 4, 240)
+        _wait_for(lines, "thư báo cáo ", 4, 240)
         assert all(node.proc.poll() is None for node in nodes), "a scheduler stopped"
         with engine.connect() as conn:
             states = conn.execute(sa.text("SELECT state FROM scheduler_nodes")).scalars().all()
@@ -170,7 +170,7 @@ def test_two_nodes_keep_their_jobs_and_run_each_period_once_across_an_outage(
     for log in logs.values():
         assert "mất cơ sở dữ liệu" in log  # the outage was seen and retried, not fatal
         assert "Bộ lập lịch không thể tiếp tục" not in log
-    assert sum(log.count("delivery ") for log in logs.values()) == 4, logs
+    assert sum(log.count("thư báo cáo ") for log in logs.values()) == 4, logs
     assert [len(smtp_server.handler.to(r)) for r in LEADERS] == [2, 2]
     for job_id in ("bao-cao-tuan", "bao-cao-b"):
         ((run, sent),) = ledger.history(engine, job_id)

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from reports.core.period_names import period_name, trend_label
 from reports.core.periods import parse_period
 from reports.figures.indicators import figure_set
 from reports.produce.pipeline import generate
@@ -28,6 +29,16 @@ from tests.test_cli import run
 
 D = date
 FIRST, LAST = D(2020, 1, 1), D(2021, 12, 31)
+BULLETIN = "Kết quả chỉ đạo, điều hành nổi bật của UBND Thành phố {subject}"
+SUBJECT_LINES = {
+    "week": BULLETIN,
+    "range": BULLETIN,
+    "month": "Kết quả chỉ đạo, điều hành của UBND Thành phố {subject}",
+    "quarter": "Tình hình, kết quả công tác chỉ đạo, điều hành của UBND Thành phố {subject}",
+    "half": "Sơ kết công tác chỉ đạo, điều hành {subject}; nhiệm vụ trọng tâm {next}",
+    "year": "Tổng kết công tác chỉ đạo, điều hành {subject}; nhiệm vụ trọng tâm {next}",
+}
+"""The trích yếu of each kind's own template."""
 """The fixture's records run over these two years."""
 
 
@@ -88,14 +99,14 @@ CASES = [
         "2021-03", False, "monday-to-monday",
         (D(2021, 3, 1), D(2021, 3, 31)), (D(2021, 2, 1), D(2021, 2, 28)),
         (D(2020, 3, 1), D(2020, 3, 31)), (D(2021, 1, 1), D(2021, 3, 31)),
-        "Trong tháng 3/2021", "tháng 3/2021", "BC-thang-2021-03.docx", ("T4/2020", "T3/2021"),
+        "Trong tháng 3/2021", "tháng 3/2021", "BC-thang-2021-03.docx", ("Tháng 4/2020", "Tháng 3/2021"),
     ),
     Case(
         "2021-03", True, "monday-to-monday",
         (D(2021, 2, 15), D(2021, 3, 14)), (D(2021, 1, 15), D(2021, 2, 14)),
         (D(2020, 2, 15), D(2020, 3, 14)), (D(2020, 12, 15), D(2021, 3, 14)),
         "Trong tháng 3/2021", "tháng 3/2021 (số liệu từ ngày 15/02 đến ngày 14/3/2021)",
-        "BC-thang-2021-03.docx", ("T4/2020", "T3/2021"),
+        "BC-thang-2021-03.docx", ("Tháng 4/2020", "Tháng 3/2021"),
     ),
     Case(
         "2021-Q1", False, "monday-to-monday",
@@ -226,7 +237,9 @@ def test_report_wording_and_file_name(case: Case, two_years: str, tmp_path: Path
     assert [p.name for p in paths] == [case.file]
     document = docx.Document(str(paths[0]))
     texts = [p.text for p in document.paragraphs]
-    assert texts[1] == f"Kết quả chỉ đạo, điều hành nổi bật của UBND Thành phố {case.subject}"
+    # each kind has its own trích yếu (issue 19: a template per kind, its own structure)
+    following = period_name(period.following())
+    assert texts[1] == SUBJECT_LINES[period.kind].format(subject=case.subject, next=following)
     n = f"{expected(*case.current):,}".replace(",", ".")
     opening = [t for t in texts if t.startswith(f"{case.opening}, UBND Thành phố")]
     assert opening and opening[0].startswith(
@@ -234,10 +247,15 @@ def test_report_wording_and_file_name(case: Case, two_years: str, tmp_path: Path
     )
     # no directive in the fixture: no "cụ thể:" with nothing after it, no empty section II
     assert opening[0].endswith("điều hành trên các lĩnh vực.")
-    assert not any("NỔI BẬT" in t for t in texts)
-    assert "II. SỐ LIỆU TỔNG HỢP" in texts
+    assert not any(t.startswith(("II. MỘT SỐ HOẠT ĐỘNG", "2. Một số hoạt động")) for t in texts)
+    # the table takes the highlights' number: section II of a week, part 2 of a longer report
+    table = "II. SỐ LIỆU TỔNG HỢP" if period.kind in ("week", "range") else "2. Số liệu tổng hợp"
+    assert table in texts
     labels = _chart_labels(paths[0])
-    assert (labels[0], labels[-1]) == case.labels and len(labels) == 12
+    # issue 19: only the periods that have data, none ending before the first record (FIRST)
+    with_data = [p for p in period.trend(12) if p.end >= FIRST]
+    assert labels == [trend_label(p) for p in with_data] and labels[-1] == case.labels[1]
+    assert len(labels) < 12 or labels[0] == case.labels[0]
     assert report.period == period
 
 
@@ -264,8 +282,9 @@ def test_section_three_names_the_periods(two_years: str, tmp_path: Path) -> None
         "Chỉ tiêu",
         "Tháng 3/2021",
         "Tháng 2/2021",
-        "Tăng/giảm",
+        "%\u00a0so với kỳ trước",  # issue 19: was the absolute "Tăng/giảm"
         "Cùng kỳ tháng 3/2020",
+        "%\u00a0so với cùng kỳ",
         "Lũy kế từ đầu năm",
     ]
     texts = [p.text for p in document.paragraphs]
@@ -289,9 +308,11 @@ def test_gaps_before_the_first_record_are_left_out_of_the_chart(
     with zipfile.ZipFile(paths[0]) as z:
         chart = z.read("word/charts/chart1.xml").decode()
     documents_series = chart.split("</c:ser>")[0].split("<c:val>")[1]
-    # 12 quarters from quý II/2018: the first 7 end before 1/1/2020 and have no point at all
-    assert '<c:ptCount val="12"/>' in documents_series
-    assert '<c:pt idx="6">' not in documents_series and '<c:pt idx="7">' in documents_series
+    # 12 quarters from quý II/2018: the first 7 end before 1/1/2020 and are not on the chart
+    # at all (issue 19: a chart shows only the periods that have data)
+    assert '<c:ptCount val="5"/>' in documents_series
+    assert all(f'<c:pt idx="{i}">' in documents_series for i in range(5))
+    assert "Quý I/2020" in chart and "Quý IV/2019" not in chart
     # the fixture has no dossiers, petitions or directives: only the documents series is named
     assert chart.count("<c:ser>") == 1 and "Hồ sơ TTHC" not in chart
 
@@ -305,7 +326,7 @@ def test_from_to_spanning_a_month_is_that_month(two_years: str) -> None:
     assert data["figures"]["current"]["documents_received"] == expected(
         D(2021, 3, 1), D(2021, 3, 31)
     )
-    assert [t["label"] for t in data["trend"]][-2:] == ["T2/2021", "T3/2021"]
+    assert [t["label"] for t in data["trend"]][-2:] == ["Tháng 2/2021", "Tháng 3/2021"]
 
 
 def test_period_option_and_its_errors(two_years: str) -> None:
@@ -356,4 +377,5 @@ def test_generate_with_a_period_names_the_file_by_its_kind(two_years: str, tmp_p
     assert r.returncode == 0, r.stderr
     assert r.stdout == f"{tmp_path / 'BC-6thang-2021-H1.docx'}\n"
     texts = [p.text for p in docx.Document(str(tmp_path / "BC-6thang-2021-H1.docx")).paragraphs]
-    assert "Xu hướng 12 kỳ 6 tháng gần nhất:" in texts
+    # the chart shows 2020-H1, 2020-H2 and 2021-H1: the periods that have data (issue 19)
+    assert "Xu hướng 3 kỳ 6 tháng gần nhất:" in texts

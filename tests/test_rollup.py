@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Connection, Engine
 
 from reports.sources.importer import import_files
@@ -198,3 +200,42 @@ def test_a_tree_imported_with_records_counts_them_once(
             sa.select(sa.func.sum(day_counts.c.documents)).where(day_counts.c.unit == "Q2")
         ).scalar_one()
     assert q2 == 41  # its own 20, P1's 20 and W1
+
+
+@given(
+    st.lists(st.integers(min_value=-1, max_value=8), min_size=1, max_size=9),
+    st.booleans(),
+    st.dictionaries(
+        st.sampled_from(["U0", "U1", "U2", "U3", "U5", "U8", "NEW", ROOT_UNIT]),
+        st.dictionaries(
+            st.sampled_from(["2020-09-01", "2020-09-02"]),
+            st.lists(st.integers(-3, 3), min_size=2, max_size=2),
+            min_size=1,
+        ),
+        min_size=1,
+    ),
+)
+def test_counts_spread_up_the_tree_as_up_the_closure(
+    parent_of: list[int], cycle: bool, own: rollup.Counts
+) -> None:
+    # Each unit's own days added to every unit of its closure (the definition), against the
+    # sums passed up from parent to parent; a cycle in the tree keeps the definition.
+    parents = {f"U{i}": f"U{p}" if 0 <= p < i else None for i, p in enumerate(parent_of)}
+    if cycle and len(parents) > 2:
+        parents["U1"], parents["U2"] = "U2", "U1"
+    scope: dict[str, tuple[str, ...]] = {ROOT_UNIT: (ROOT_UNIT,)}
+    for code in parents:
+        chain: list[str] = []
+        node: str | None = code
+        while node and node not in chain:
+            chain.append(node)
+            node = parents.get(node)
+        scope[code] = (*chain, ROOT_UNIT)
+    expected: dict[str, dict[str, list[int]]] = {}
+    for unit, days in own.items():
+        for above in scope.get(unit, (unit, ROOT_UNIT) if unit else (ROOT_UNIT,)):
+            for day, values in days.items():
+                target = expected.setdefault(above, {}).setdefault(day, [0, 0])
+                target[0] += values[0]
+                target[1] += values[1]
+    assert rollup.spread(own, scope) == expected

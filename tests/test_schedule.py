@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import time_machine
 from sqlalchemy.engine import Engine
 
+from reports.cli.steps import cli_words
 from reports.core.errors import JobError
 from reports.core.periods import ReportPeriod
 from reports.runs import ledger
@@ -29,6 +30,7 @@ from reports.settings.load import PROJECT_ROOT, Settings, load_settings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
 from reports.store.schema import runs
+from reports.web.steps import say
 from tests.conftest import imported_store, mail_settings
 from tests.smtp import SmtpServer
 
@@ -169,7 +171,8 @@ def test_permanent_rejection_tells_the_owner_and_a_rerun_sends_only_the_rest(
     assert outcome.status == "failed" and outcome.exit_code == 6
     # the database is not the settings' default one: the command names it, to work when pasted
     command = f"baocao --db {sqlite_url} jobs run bao-cao-tuan --from 2020-09-21 --to 2020-09-28"
-    assert outcome.message.endswith(f"\nChạy lại: {command}")
+    assert cli_words(outcome.said).endswith(f"\nChạy lại: {command}")
+    assert "baocao" not in say(outcome.said)  # the page's words: Chạy ngay at Lịch gửi
     (told,) = smtp_server.handler.to("it@vp.hanoi.gov.vn")
     assert told["Subject"] == "[baocao] Lỗi công việc bao-cao-tuan kỳ 21/9-28/9/2020"
     body = told.get_content().replace("\r\n", "\n")
@@ -431,8 +434,9 @@ def test_times_in_messages_are_the_office_s_local_time(
     again = run_job(engine, s, job, WEEK, now=sent_at + timedelta(hours=1))
     assert again.message == (
         "Công việc bao-cao-tuan kỳ 21/9-28/9/2020 đã gửi lúc 08:05 28/09/2020 "
-        "(Asia/Ho_Chi_Minh); không gửi lại (dùng --force để gửi lại)."
+        "(Asia/Ho_Chi_Minh); không gửi lại."
     )
+    assert cli_words(again.said) == again.message + " Dùng --force để gửi lại."
     with pytest.raises(ValueError):
         run_job(engine, s, job, WEEK, now=datetime(2020, 9, 28, 8, 5))
 
@@ -564,7 +568,7 @@ def test_an_all_zero_period_tells_the_owner_and_mails_no_leader(
     config = settings.source
     command = f"baocao --settings {config} --db {sqlite_url} jobs run bao-cao-tuan --from 2021-03-15 --to 2021-03-22"
     assert (outcome.status, outcome.exit_code) == ("empty", 0)
-    assert outcome.message == (
+    assert cli_words(outcome.said) == (
         "Công việc bao-cao-tuan kỳ 15/3-22/3/2021: mọi số liệu kỳ 15/3-22/3/2021 đều bằng 0 "
         "(chưa nhập dữ liệu của kỳ này?); không gửi cho người nhận.\n"
         f"Sau khi nhập dữ liệu, chạy lại: {command}\n"
@@ -786,13 +790,13 @@ def test_one_log_line_per_delivery(
     smtp_server.handler.reject.add(LEADERS[1])
     with caplog.at_level(logging.INFO, logger="reports"):
         run_job(engine, mail_settings(settings, smtp_server), _job(tmp_path), WEEK)
-    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("delivery ")]
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("thư báo cáo ")]
     assert len(lines) == 2
     assert lines[0].startswith(
-        f"delivery bao-cao-tuan 2020-09-21_2020-09-28 to {LEADERS[0]}: sent (<"
+        f"thư báo cáo bao-cao-tuan 2020-09-21_2020-09-28 tới {LEADERS[0]}: đã gửi (<"
     )
     assert lines[1].startswith(
-        f"delivery bao-cao-tuan 2020-09-21_2020-09-28 to {LEADERS[1]}: failed: "
+        f"thư báo cáo bao-cao-tuan 2020-09-21_2020-09-28 tới {LEADERS[1]}: lỗi: "
     )
     engine.dispose()
 

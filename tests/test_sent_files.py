@@ -212,7 +212,7 @@ def test_a_week_ending_tomorrow_is_not_run_and_a_future_as_of_is_refused(
         assert code == 2, out + err
         assert err == (
             "Công việc bao-cao-tuan: kỳ từ 21/9/2020 đến 28/9/2020 chưa kết thúc (hôm nay "
-            "27/9/2020); không gửi báo cáo của kỳ chưa kết thúc. Gửi từ ngày 28/9/2020; xem "
+            "27/9/2020); không gửi báo cáo của kỳ chưa kết thúc. Gửi từ ngày 28/9/2020. Xem "
             "trước bằng 'baocao generate' (ghi rõ số liệu đến ngày nào).\n"
         )
         assert smtp_server.handler.messages == []

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from reports import approval
 from reports.approval.signed import accept_signed
+from reports.cli.steps import cli_words
 from reports.core.errors import ApprovalError
 from reports.core.periods import ReportPeriod
 from reports.runs.jobs import find_job
@@ -22,6 +23,7 @@ from reports.schedule.runner import run_job
 from reports.settings.load import PROJECT_ROOT, Settings, SigningSettings
 from reports.sources.importer import import_files
 from reports.store.db import open_store
+from reports.web.steps import say
 from tests import pki as pki_
 from tests.conftest import mail_settings, need
 from tests.smtp import SmtpServer
@@ -94,9 +96,13 @@ def test_a_signed_pdf_of_the_approved_report_is_accepted_and_another_refused(
     assert run_id is not None
     waiting = approval.approve(engine, s, run_id, APPROVER, now=APPROVED_ON)
     pdf = next(f for f in waiting.draft.final_files if f.path.suffix == ".pdf")
-    assert waiting.message == (
-        f"Văn bản số 01/BC-VP đã duyệt; chờ bản PDF đã ký: tải {pdf.path}, ký bằng công cụ ký "
+    assert cli_words(waiting.said) == (
+        f"Văn bản số 01/BC-VP đã duyệt; chờ bản PDF đã ký. Tải {pdf.path}, ký bằng công cụ ký "
         f"số của cơ quan, rồi gửi lại: baocao sign {run_id} TEP_DA_KY.pdf"
+    )
+    assert say(waiting.said) == (  # the page: no command, no server path (issue 21)
+        "Văn bản số 01/BC-VP đã duyệt; chờ bản PDF đã ký. Bấm «Ký số» ở cuối văn bản (cắm USB "
+        "ký số; cần dịch vụ ký số VGCA trên máy này)."
     )
     assert all(smtp_server.handler.to(leader) == [] for leader in LEADERS)
     approved = pdf.path.read_bytes()

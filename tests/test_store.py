@@ -104,3 +104,29 @@ def test_migrations_build_exactly_the_schema_the_code_declares(db_url: str) -> N
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     engine.dispose()
+
+
+def test_the_old_apscheduler_job_table_is_dropped(db_url: str) -> None:
+    """0014: the table APScheduler's shared job store made (before 0013) goes; a store without
+    it upgrades as well."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    _store_at(
+        db_url, "0013_heartbeat", [{"id": "VB-1", "received_on": date(2020, 9, 21), "unit": "U"}]
+    )
+    engine = create_engine(db_url)
+    SQLAlchemyJobStore(engine=engine).jobs_t.create(engine, checkfirst=True)  # as APScheduler did
+    with engine.connect() as conn:
+        assert sa.inspect(conn).has_table("apscheduler_jobs")
+    engine.dispose()
+    upgraded = open_store(db_url)
+    assert current_revision(upgraded) == HEAD_REVISION == "0014_drop_apscheduler_jobs"
+    with upgraded.connect() as conn:
+        assert not sa.inspect(conn).has_table("apscheduler_jobs")
+    cfg = _config()
+    with upgraded.begin() as conn:  # down and up again without the table: nothing to do
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013_heartbeat")
+        command.upgrade(cfg, "head")
+        assert not sa.inspect(conn).has_table("apscheduler_jobs")
+    upgraded.dispose()

@@ -130,10 +130,10 @@ def test_every_mistake_in_one_run(settings: Settings, tmp_path: Path) -> None:
     assert message == (
         "4 lỗi, sửa tất cả rồi chạy lại:\n"
         f"1. biến không tồn tại: ten_la (thẻ “{{{{ ten_la }}}}”, ở đoạn {N['title']} “Kết quả chỉ đạo, điều "
-        f"hành nổi bật của {{{{ ten_la }}}} {{{{…”); các biến dùng được: {VARIABLES}\n"
+        f"hành nổi bật của {{{{ ten_la }}}} {{{{…”); tên gần giống: ten_ky, ten_cot\n"
         f"2. bộ lọc không tồn tại: so_luong (thẻ “{{{{ so_lieu.receptions|so_luong }}}}”, ở đoạn {N['figures']} "
         "“{{ mo_dau }}, {{ chu_the }} đã tiếp nhận, xử lý công việc…”); các bộ lọc dùng được: "
-        "so, phan_tram, gia_tri, thay_doi, ky, ky_dai, ngay, ngay_thang_nam, ten_ky\n"
+        "so, phan_tram, gia_tri, thay_doi, ky, ky_dai, ngay, ngay_thang_nam, ten_ky, so_sanh, in_hoa\n"
         f"3. thẻ “{{{{ nb.tieu_de }}” thiếu “}}}}” để đóng, ở đoạn {N['headline']} “{{{{ nb.tieu_de }}”\n"
         f"4. khối “{{%p if hien_so_lieu %}}” mở ở đoạn {N['if']} “{{%p if hien_so_lieu %}}” chưa đóng: "
         "thêm “{%p endif %}” sau nội dung của khối"

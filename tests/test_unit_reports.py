@@ -120,7 +120,7 @@ def test_a_wards_report(store: Engine, tmp_path: Path, db_url: str) -> None:
         "Ba Đình, ngày 05 tháng 10 năm 2025",
     ]
     texts = [p.text for p in document.paragraphs]
-    assert texts[1] == "Kết quả chỉ đạo, điều hành nổi bật của UBND phường Ba Đình tháng 9/2025"
+    assert texts[1] == "Kết quả chỉ đạo, điều hành của UBND phường Ba Đình tháng 9/2025"
     opening = next(t for t in texts if t.startswith("Trong tháng 9/2025, "))
     # its own records and those four levels down (3 + 2), not the department's or the city's
     assert opening.startswith(
@@ -135,13 +135,13 @@ def test_a_wards_report(store: Engine, tmp_path: Path, db_url: str) -> None:
     assert not any("cụ thể:" in t or "Lĩnh vực" in t for t in texts)
     assert not any("lượt công dân" in t or "phê duyệt" in t for t in texts)
     # no highlight of its own: no section II, the figures section takes its number
-    assert not any("NỔI BẬT" in t for t in texts)
-    assert "II. SỐ LIỆU TỔNG HỢP" in texts
+    assert not any("nổi bật" in t for t in texts)
+    assert "2. Số liệu tổng hợp" in texts  # part 2 of the month's section I
     # issue 19: to a higher body, "Kính gửi" and "- Như trên;" (Nghị định 30, Phụ lục I
     # II.9.b); the signer's name from the units table, never blank
     assert texts[:4] == [
         "BÁO CÁO",
-        "Kết quả chỉ đạo, điều hành nổi bật của UBND phường Ba Đình tháng 9/2025",
+        "Kết quả chỉ đạo, điều hành của UBND phường Ba Đình tháng 9/2025",
         "",
         "Kính gửi: UBND Thành phố.",
     ]
@@ -175,7 +175,7 @@ def test_a_departments_report_with_its_settings(store: Engine, tmp_path: Path, d
         "Hà Nội, ngày 05 tháng 10 năm 2025",
     ]
     texts = [p.text for p in document.paragraphs]
-    assert texts[1] == "Kết quả chỉ đạo, điều hành nổi bật của Sở Y tế tháng 9/2025"
+    assert texts[1] == "Kết quả chỉ đạo, điều hành của Sở Y tế tháng 9/2025"  # the month's own
     opening = next(t for t in texts if t.startswith("Trong tháng 9/2025, "))
     assert " tại 4 văn bản " in opening
     assert opening.endswith("đã phê duyệt 1 văn bản chỉ đạo, điều hành trên các lĩnh vực, cụ thể:")
@@ -186,8 +186,8 @@ def test_a_departments_report_with_its_settings(store: Engine, tmp_path: Path, d
         in texts
     )
     assert not any("của Thành phố" in t for t in texts)
-    assert "II. MỘT SỐ HOẠT ĐỘNG CHỈ ĐẠO - ĐIỀU HÀNH NỔI BẬT" in texts
-    assert "Ra quân diệt lăng quăng" in texts and "III. SỐ LIỆU TỔNG HỢP" in texts
+    assert "2. Một số hoạt động chỉ đạo, điều hành nổi bật" in texts
+    assert "Ra quân diệt lăng quăng" in texts and "3. Số liệu tổng hợp" in texts
     assert _signature(document) == [
         "Nơi nhận:",
         "- UBND Thành phố (để b/c);",

@@ -98,8 +98,8 @@ def test_an_unknown_unit_code_is_refused_with_its_row_and_the_nearest_codes(
         f"Lỗi: {docs}: 2 dòng không hợp lệ trên 4 dòng; chưa nhập dòng nào của tệp này.\n"
         f"{docs}:3:unit: mã đơn vị không có trong bảng units; mã gần giống: P-BA-DINH (P-BA-DIHN)\n"
         f"{docs}:5:unit: mã đơn vị không có trong bảng units (ZZZ)\n"
-        "Thêm các đơn vị này vào units.csv (hoặc sửa mã) rồi nhập lại, hoặc dùng "
-        "--accept-unknown-units để nhập và liệt kê chúng.\n"
+        "Thêm các đơn vị này vào units.csv (hoặc sửa mã) rồi nhập lại.\n"
+        "Hoặc dùng --accept-unknown-units để nhập và liệt kê chúng.\n"
     )
     r = run("import", str(units), str(docs), "--accept-unknown-units", db=sqlite_url)
     assert r.returncode == 0, r.stderr

@@ -15,7 +15,8 @@ from reports.settings.load import load_settings
 ENGLISH = {
     "the", "is", "are", "of", "and", "to", "for", "when", "this", "that", "with", "or", "by",
     "from", "each", "every", "not", "it", "be", "only", "here", "its", "after", "before",
-    "else", "then", "how", "what", "which", "where", "until", "default", "empty",
+    "else", "then", "how", "what", "which", "where", "until", "default", "empty", "on", "could",
+    "was", "were",
 }  # fmt: skip
 _EXAMPLE = re.compile(r"^#\s*(\[[\w.-]+\]|[\w-]+\s*=)")  # a commented-out key or table
 
@@ -70,3 +71,62 @@ def test_a_toml_syntax_error_names_the_line_in_vietnamese(
     assert ENGLISH.isdisjoint(
         w.lower() for w in re.findall(r"(?<![\w@./-])[A-Za-z]+(?![\w@./-])", message)
     ), message
+
+
+LOGGED_BY = ("schedule", "web", "runs", "ops")
+"""The packages whose log lines an operator reads (journalctl -u baocao-scheduler / -web)."""
+_LEVELS = {"debug", "info", "warning", "error", "exception", "critical"}
+
+
+def _log_lines() -> list[tuple[str, str]]:
+    """(where, text) of every log call's message in those packages: the literal parts."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent / "reports"
+    out = []
+    for package in LOGGED_BY:
+        for source in sorted((root / package).rglob("*.py")):
+            tree = ast.parse(source.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in _LEVELS
+                    and node.args
+                ):
+                    continue
+                target = ast.unparse(node.func.value)
+                if not (target in ("log", "logger", "_log", "LOG") or target.endswith("logger")):
+                    continue
+                parts = [
+                    n.value
+                    for n in ast.walk(node.args[0])
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                ]
+                where = f"{source.relative_to(root.parent)}:{node.lineno}"
+                out.append((where, " ".join(parts)))
+    return out
+
+
+def test_the_log_lines_an_operator_reads_are_vietnamese() -> None:
+    lines = _log_lines()
+    assert len(lines) > 30  # the scan finds them
+    english = [
+        (where, text)
+        for where, text in lines
+        if ENGLISH & {w.lower() for w in re.findall(r"(?<![\w@.'-])[A-Za-z]+(?![\w@.'-])", text)}
+    ]
+    assert english == []
+
+
+@pytest.mark.parametrize("name", ["report-format.md", "service.md", "data.md"])
+def test_the_docs_for_the_office_and_its_it_staff_are_vietnamese(name: str) -> None:
+    """Outside code (fenced blocks, `inline`), no line has an English function word."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / name).read_text(encoding="utf-8")
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    english = []
+    for line in prose.splitlines():
+        words = re.findall(r"(?<![\w@./'-])[A-Za-z]+(?![\w@./'-])", re.sub(r"`[^`]*`", "", line))
+        if ENGLISH & {w.lower() for w in words}:
+            english.append(line)
+    assert english == []

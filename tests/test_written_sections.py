@@ -73,7 +73,7 @@ def test_an_empty_section_is_left_out_and_the_others_numbered_after_baocao_s(
     report = replace(make_report(settings), written=sections_from_text_file(TEXT))
     assert [w["so"] + ". " + w["tieu_de"] for w in written_words(report)] == [
         "IV. ĐÁNH GIÁ CHUNG",
-        "V. NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
+        "V. NHIỆM VỤ TRỌNG TÂM TUẦN TỚI",  # "kỳ tới" names the period after this one
     ]
     assert report_json.loads(report_json.dumps(report)).written == report.written
     path = render_docx(report, settings, tmp_path / "r.docx")
@@ -81,7 +81,7 @@ def test_an_empty_section_is_left_out_and_the_others_numbered_after_baocao_s(
     at = texts.index("IV. ĐÁNH GIÁ CHUNG")
     assert texts[at + 1 : at + 5] == [
         "Công việc trong kỳ cơ bản hoàn thành. Một số việc còn chậm.",
-        "V. NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
+        "V. NHIỆM VỤ TRỌNG TÂM TUẦN TỚI",  # "kỳ tới" names the period after this one
         "- Đẩy nhanh giải ngân vốn đầu tư công.",
         "- Hoàn thành giải phóng mặt bằng.",
     ]

@@ -6,6 +6,7 @@ import math
 import re
 import shutil
 import zipfile
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -189,23 +190,62 @@ def test_row_xml_leaves_out_empty_and_non_finite_values() -> None:
     assert xml == '<row r="7"><c r="D7" s="4"><v>2.5</v></c><c r="E7" s="5"><v>61</v></c></row>'
 
 
+def _text_in_c_locale(path: Path, tmp_path: Path) -> str:
+    """The workbook as LibreOffice prints it on an English computer: its own soffice (not this
+    process's shared one, which may have started under another language) with LANG and LC_ALL
+    set to C.UTF-8 and a fresh profile."""
+    import os
+    import subprocess
+
+    out = tmp_path / f"pdf-{path.stem}"
+    env = {**os.environ, "HOME": str(tmp_path), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    env.update(LC_NUMERIC="C.UTF-8", LANGUAGE="C.UTF-8")
+    subprocess.run(
+        [
+            str(shutil.which("soffice")),
+            f"-env:UserInstallation={(tmp_path / f'profile-{path.stem}').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=180,
+    )
+    return subprocess.run(
+        ["pdftotext", "-layout", str(out / f"{path.stem}.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def test_the_workbook_shows_vietnamese_numbers_on_an_english_computer(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, tmp_path: Path
 ) -> None:
-    """Issue 19: "1.406" and "91,8%" whatever the computer's language (LANG=C.UTF-8 here),
+    """Issue 19: "1.406" and "92,1%" whatever the computer's language (LANG=C.UTF-8 here),
     and the cells stay numbers."""
     need(shutil.which("soffice") is not None, "LibreOffice (soffice) not installed")
     need(shutil.which("pdftotext") is not None, "poppler-utils (pdftotext) not installed")
-    import subprocess
-
-    for name in ("LANG", "LC_ALL", "LC_NUMERIC", "LANGUAGE"):
-        monkeypatch.setenv(name, "C.UTF-8")
     path = _write(settings, tmp_path / "bc.xlsx")
     summary = openpyxl.load_workbook(path)["Tổng hợp"]
     assert summary["C6"].value == 1406 and summary["C6"].data_type == "n"
-    pdf = convert_to_pdf(path, tmp_path / "pdf", timeout_s=180)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = _text_in_c_locale(path, tmp_path)
     assert "1.406" in text and "1,406" not in text
     assert "91,8%" in text and "91.8%" not in text
+    assert "+8,2%" in text and "+106" in text  # Tăng/giảm (%): 1.406 against 1.300
+    # a rate of 129 on time out of 140 reads "92,1%", and stays a number
+    report = make_report(settings)
+    current = replace(report.figures.current, dossiers_on_time=129, dossiers_late=11)
+    report = replace(report, figures=replace(report.figures, current=current))
+    rated = render_xlsx(report, settings, tmp_path / "rate.xlsx")
+    rows = openpyxl.load_workbook(rated)["Tổng hợp"].iter_rows(min_row=6)
+    rate = next(r for r in rows if str(r[0].value).startswith("Tỷ lệ đúng hạn"))
+    assert rate[2].data_type == "n" and rate[2].value == pytest.approx(129 / 140)
+    text = _text_in_c_locale(rated, tmp_path)
+    assert "92,1%" in text and "92.1%" not in text

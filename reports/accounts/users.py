@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.engine import Engine
 
 from reports.accounts import throttle
-from reports.core.errors import AccountError, ApprovalError
+from reports.core.errors import AccountError, ApprovalError, Step
 from reports.store.schema import audit_log, login_attempts, users, web_sessions
 
 ROLES = {
@@ -178,7 +178,7 @@ def disable_user(engine: Engine, name: str, *, by: str) -> User:
     with engine.begin() as conn:
         row = conn.execute(sa.select(users).where(users.c.name == name)).first()
         if row is None:
-            raise AccountError(f"không có người dùng {name}; xem 'baocao users list'")
+            raise AccountError(f"không có người dùng {name}.").leads_to(Step.SEE_USERS)
         conn.execute(sa.update(users).where(users.c.id == row.id).values(active=False))
         conn.execute(sa.delete(web_sessions).where(web_sessions.c.user_id == row.id))
         _audit(conn, by, "user.disable", f"khóa người dùng {name}", now)
@@ -213,7 +213,7 @@ def set_password(engine: Engine, name: str, password: str, *, by: str) -> User:
     with engine.begin() as conn:
         row = conn.execute(sa.select(users).where(users.c.name == name)).first()
         if row is None:
-            raise AccountError(f"không có người dùng {name}; xem 'baocao users list'")
+            raise AccountError(f"không có người dùng {name}.").leads_to(Step.SEE_USERS)
         conn.execute(
             sa.update(users)
             .where(users.c.id == row.id)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from reports.approval import register
 from reports.compose import report_json
 from reports.core import vi
-from reports.core.errors import ApprovalError
+from reports.core.errors import ApprovalError, Step
 from reports.core.model import FIGURE_INFO, Report
 from reports.core.period_time import restore_period
 from reports.core.periods import ReportPeriod
@@ -179,9 +179,8 @@ def draft(engine: Engine | Connection, run_id: int) -> Draft:
         with engine.connect() as conn:
             row = conn.execute(stmt).first()
     if row is None:
-        raise ApprovalError(
-            f"Lần chạy #{run_id} không có bản dự thảo nào; xem các bản chờ duyệt bằng "
-            "'baocao drafts'."
+        raise ApprovalError(f"Lần chạy #{run_id} không có bản dự thảo nào.").leads_to(
+            Step.SEE_DRAFTS
         )
     return _draft(row)
 

@@ -7,11 +7,9 @@ and the other is told; approving twice numbers and sends nothing twice.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -34,9 +32,9 @@ from reports.approval.core import (
     dump_files,
     report_of,
 )
-from reports.core.errors import ApprovalError
-from reports.core.files import DRAFT_PREFIX, atomic_output, safe_name
-from reports.core.model import Report
+from reports.approval.final_files import final_files, same_as_approved
+from reports.core.errors import ApprovalError, Said, Step
+from reports.core.files import safe_name
 from reports.runs import ledger
 from reports.runs.jobs import Job, find_job
 from reports.settings.load import Settings
@@ -46,9 +44,16 @@ from reports.store.schema import approvals, runs
 @dataclass
 class Decision:
     message: str
+    """Door-neutral; ``step`` is what to do next, worded by each door."""
     draft: Draft
     sent: list[str]
     failed: dict[str, str]
+    step: Step | None = None
+    step_args: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def said(self) -> Said:
+        return Said(self.message, self.step, self.step_args)
 
     @property
     def exit_code(self) -> int:
@@ -70,62 +75,6 @@ def _void(engine: Engine, d: Draft) -> None:
             .where(approvals.c.id == d.id, approvals.c.state.in_([PENDING, APPROVED]))
             .values(state=VOID)
         )
-
-
-def _final_files(
-    settings: Settings,
-    report: Report,
-    numbered: Report,
-    d: Draft,
-    folder: Path,
-    copy: bool = False,
-) -> list[Path]:
-    """The numbered files: the Word report rendered again from the draft's own report with the
-    number and date; the workbook as approved (it carries neither); the PDF from the new .docx.
-    ``copy``: every file as approved (an official form carries no number)."""
-    from reports.render.docx import render_docx
-
-    out: list[Path] = []
-    docx: Path | None = None
-    for f in d.files:
-        target = folder / f.path.name.removeprefix(DRAFT_PREFIX)  # no longer a draft
-        if copy:
-            with atomic_output(target) as tmp_path:
-                shutil.copyfile(f.path, tmp_path)
-            out.append(target)
-        elif f.path.suffix == ".docx":
-            docx = render_docx(numbered, settings, target)
-            out.append(docx)
-        elif f.path.suffix == ".pdf":
-            from reports.render.pdf import convert_to_pdf
-
-            with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
-                source = docx or render_docx(
-                    numbered, settings, Path(tmp) / target.with_suffix(".docx").name
-                )
-                out.append(convert_to_pdf(source, folder, timeout_s=settings.pdf_timeout_s))
-        else:
-            with atomic_output(target) as tmp_path:
-                shutil.copyfile(f.path, tmp_path)
-            out.append(target)
-    return out
-
-
-def _same_as_approved(settings: Settings, report: Report, d: Draft, f: FileRecord) -> None:
-    """The numbered report differs from the approved draft by its number and date only: the
-    draft rendered again now (rendering is deterministic) must be the approved file."""
-    from reports.render.docx import render_docx
-    from reports.render.docx_layout import generated_at_of
-
-    with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
-        again = render_docx(
-            report, settings, Path(tmp) / f.path.name, generated_at=generated_at_of(f.path)
-        )
-        if register.sha256(again.read_bytes()) != f.sha256:
-            raise ApprovalError(
-                f"Mẫu báo cáo đã thay đổi sau khi gửi duyệt lần chạy #{d.run_id}: bản có số sẽ "
-                "khác bản đã duyệt; không duyệt. Chạy lại công việc để gửi duyệt bản mới."
-            )
 
 
 def approve(
@@ -161,9 +110,8 @@ def approve(
         )
     if d.state in (RETURNED, REVOKED, VOID):
         raise ApprovalError(
-            f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}; không duyệt được. "
-            "Xem bản chờ duyệt mới nhất bằng 'baocao drafts'."
-        )
+            f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}; không duyệt được."
+        ).leads_to(Step.SEE_DRAFTS)
     run: ledger.Run | None = None
     if d.state == PENDING:
         if changed := _changed_files(d):
@@ -180,7 +128,7 @@ def approve(
         report = report_of(engine, d.id)
         for f in d.files:
             if f.path.suffix == ".docx" and not job.form:
-                _same_as_approved(settings, report, d, f)
+                same_as_approved(settings, report, d, f)
         issued = now.astimezone(settings.tz).date()
         if not _number(engine, d, by, where, now, issued) or not _freeze(
             engine, settings, job, draft(engine, run_id), now
@@ -196,11 +144,12 @@ def approve(
     if job.signed_pdf and not any(f.path.name.endswith("-da-ky.pdf") for f in d.final_files):
         d = draft(engine, run_id)
         return Decision(
-            f"Văn bản số {d.reference} đã duyệt; chờ bản PDF đã ký: tải {_pdf_of(d)}, ký bằng "
-            f"công cụ ký số của cơ quan, rồi gửi lại: baocao sign {run_id} TEP_DA_KY.pdf",
+            f"Văn bản số {d.reference} đã duyệt; chờ bản PDF đã ký.",
             d,
             [],
             {},
+            Step.SIGN,
+            {"pdf": str(_pdf_of(d)), "run": str(run_id)},
         )
     if d.state == APPROVED and run is None:  # approved before, not all delivered
         claim = ledger.claim(
@@ -220,7 +169,14 @@ def approve(
         run = claim.run
     assert run is not None
     outcome = deliver_approved(engine, settings, job, run, draft(engine, run_id), now, sleep)
-    return Decision(outcome.message, draft(engine, run_id), outcome.sent, outcome.failed)
+    return Decision(
+        outcome.message,
+        draft(engine, run_id),
+        outcome.sent,
+        outcome.failed,
+        outcome.step,
+        outcome.step_args,
+    )
 
 
 def _busy(engine: Engine, run_id: int) -> Decision:
@@ -278,7 +234,7 @@ def _freeze(engine: Engine, settings: Settings, job: Job, d: Draft, now: datetim
         f"so-{d.number:02d}-{safe_name(d.prefix)}-{d.issued_on.year}"
     )
     try:
-        paths = _final_files(settings, report, numbered, d, folder, copy=bool(job.form))
+        paths = final_files(settings, report, numbered, d, folder, copy=bool(job.form))
         return _keep(engine, settings, job, d, [(p, p.read_bytes()) for p in paths], now)
     except BaseException:
         with engine.begin() as conn:  # undecided again; the draft keeps its number (no gap)
@@ -329,8 +285,8 @@ def _keep(
             )
         ).rowcount
         if claimed != 1:
-            raise ApprovalError(
-                f"Lần chạy #{d.run_id} không còn chờ duyệt; không duyệt. Xem 'baocao runs'."
+            raise ApprovalError(f"Lần chạy #{d.run_id} không còn chờ duyệt; không duyệt.").leads_to(
+                Step.SEE_RUNS
             )
     return True
 
@@ -360,14 +316,15 @@ def return_draft(
 
     now = now or datetime.now(UTC)
     if not comment.strip():
-        raise ApprovalError('Trả lại cần ý kiến: --comment "điều cần sửa".')
+        raise ApprovalError("Trả lại cần ý kiến (điều cần sửa).").leads_to(Step.COMMENT)
     d = draft(engine, run_id)
     require_approver(engine, d, by, "return", where)
     if d.state == RELEASED:
-        raise ApprovalError(
-            f"Văn bản số {d.reference} đã phát hành; không thu hồi được. Để sửa, ban hành văn "
-            f"bản thay thế: baocao jobs run {d.job_id} --from {d.period.start.isoformat()} "
-            f"--to {d.period.end.isoformat()} --force"
+        raise ApprovalError(f"Văn bản số {d.reference} đã phát hành; không thu hồi được.").leads_to(
+            Step.REPLACE,
+            job=d.job_id,
+            start=d.period.start.isoformat(),
+            end=d.period.end.isoformat(),
         )
     if d.state not in (PENDING, APPROVED):
         raise ApprovalError(f"Bản dự thảo của lần chạy #{run_id} {STATE_VI[d.state]}.")
@@ -386,9 +343,8 @@ def return_draft(
         ).rowcount
         if changed != 1:
             raise ApprovalError(
-                f"Bản dự thảo của lần chạy #{run_id} vừa được người khác xử lý; xem lại bằng "
-                "'baocao drafts'."
-            )
+                f"Bản dự thảo của lần chạy #{run_id} vừa được người khác xử lý."
+            ).leads_to(Step.SEE_DRAFTS)
         conn.execute(
             sa.update(runs)
             .where(runs.c.id == run_id, runs.c.status != ledger.DELIVERED)

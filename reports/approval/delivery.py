@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from reports.approval import core as d_
 from reports.approval import register
 from reports.approval.notices import tell_approvers, tell_held
-from reports.core.errors import ApprovalError, JobError
+from reports.core.errors import ApprovalError, JobError, Step
 from reports.core.files import atomic_output
 from reports.core.model import Report
 from reports.core.period_names import period_short
@@ -89,9 +89,9 @@ def before_delivery(
     outcome.status = "awaiting"
     outcome.message = (
         f"Công việc {job.id} kỳ {period_short(run.period)}: bản dự thảo chờ duyệt "
-        f"(lần chạy #{run.id}); đã gửi thư cho {len(told)} người duyệt. "
-        f'Duyệt: baocao approve {run.id}; trả lại: baocao return {run.id} --comment "…"'
+        f"(lần chạy #{run.id}); đã gửi thư cho {len(told)} người duyệt."
     )
+    outcome.step, outcome.step_args = Step.DECIDE, {"run": str(run.id)}
     return outcome
 
 
@@ -181,7 +181,8 @@ def deliver_approved(
     fresh = ledger.get(engine, run.id)
     if fresh is None or fresh.status != ledger.RUNNING or fresh.owner != run.owner:
         outcome.status = "busy"
-        outcome.message = f"Lần chạy #{run.id} không ở trạng thái gửi được; xem 'baocao runs'."
+        outcome.message = f"Lần chạy #{run.id} không ở trạng thái gửi được."
+        outcome.step = Step.SEE_RUNS
         return outcome
     paths = frozen_paths(engine, draft)
     ledger.record_files(engine, fresh, paths)  # Lịch sử shows and serves what was sent
@@ -214,10 +215,8 @@ def deliver_approved(
     if outcome.failed:
         error = "; ".join(f"{k}: {v}" for k, v in outcome.failed.items())
         ledger.finish(engine, fresh, ledger.FAILED, now=clock(), error=error)
-        outcome.message = (
-            f"Văn bản số {draft.reference}: lỗi khi gửi ({error}). Gửi tiếp những người còn "
-            f"lại: baocao approve {run.id}"
-        )
+        outcome.message = f"Văn bản số {draft.reference}: lỗi khi gửi ({error})."
+        outcome.step, outcome.step_args = Step.SEND_ON, {"run": str(run.id)}
         return outcome
     with engine.begin() as conn:
         conn.execute(

@@ -12,14 +12,24 @@ from reports.settings.load import Settings
 
 
 def waiting_for(engine: Engine, name: str, email: str, *, approves: bool) -> list[Draft]:
-    """Pending drafts whose approvers name this person (login or mail address); a person who
-    approves but is named by none sees every pending draft that names nobody they know."""
+    """Pending drafts this person may approve: those whose approvers name them (login or mail
+    address), the rule :func:`reports.approval.approvers.require_approver` applies. A draft
+    naming somebody else never counts for them, whatever their role."""
     if not approves:
         return []
-    pending = drafts(engine)
-    mine = {name.casefold(), email.casefold()} - {""}
-    named = [d for d in pending if mine & {a.casefold() for a in d.approvers}]
-    return named or pending
+    mine = _names(name, email)
+    return [d for d in drafts(engine) if mine & {a.casefold() for a in d.approvers}]
+
+
+def waiting_for_others(engine: Engine, name: str, email: str) -> list[Draft]:
+    """Pending drafts this person may not approve (for a quản trị, who oversees the office:
+    shown apart, labelled as waiting for others, never counted as theirs)."""
+    mine = _names(name, email)
+    return [d for d in drafts(engine) if not mine & {a.casefold() for a in d.approvers}]
+
+
+def _names(name: str, email: str) -> set[str]:
+    return {name.strip().casefold(), email.strip().casefold()} - {""}
 
 
 def to_redo(engine: Engine, *, prepares: bool) -> list[Draft]:

@@ -197,9 +197,18 @@ def accept_signed(
             )
         ).rowcount
         if kept != 1 or claimed != 1:
-            raise ApprovalError(f"Lần chạy #{run_id} vừa thay đổi trạng thái; xem 'baocao drafts'.")
+            raise ApprovalError(
+                f"Lần chạy #{run_id} vừa thay đổi trạng thái; xem lại danh sách bản dự thảo."
+            )
     job = find_job(settings.jobs_dir, d.job_id, settings.smtp.owner)
     run = ledger.get(engine, run_id)
     assert run is not None
     outcome = deliver_approved(engine, settings, job, run, d_.draft(engine, run_id), now, sleep)
-    return Decision(outcome.message, d_.draft(engine, run_id), outcome.sent, outcome.failed)
+    return Decision(
+        outcome.message,
+        d_.draft(engine, run_id),
+        outcome.sent,
+        outcome.failed,
+        outcome.step,
+        outcome.step_args,
+    )

@@ -36,7 +36,7 @@ from reports.approval.core import (
     summary,
 )
 from reports.compose import report_json
-from reports.core.errors import ApprovalError
+from reports.core.errors import ApprovalError, Step
 from reports.core.model import Report
 from reports.core.sections import WrittenSection, declared_sections
 from reports.runs import ledger
@@ -50,8 +50,11 @@ EDITABLE = (PENDING, RETURNED, APPROVED, REVOKED)
 
 
 def draft_sections(settings: Settings, report: Report) -> tuple[WrittenSection, ...]:
-    """The sections the draft's page shows: those the settings declare, with what is written."""
-    return declared_sections(settings.report.written_sections, report.written)
+    """The sections the draft's page shows: those the settings and the period kind's Word
+    template declare, with what is written."""
+    from reports.render.template_sections import written_titles
+
+    return declared_sections(written_titles(settings, report.period.kind), report.written)
 
 
 def _render_files(settings: Settings, report: Report, d: Draft) -> list[Path]:
@@ -96,15 +99,15 @@ def save_sections(
     now = now or datetime.now(UTC)
     d = draft(engine, run_id)
     if d.state == RELEASED:
-        raise ApprovalError(
-            f"Văn bản số {d.reference} đã phát hành; không sửa được. Để sửa, ban hành văn bản "
-            f"thay thế: baocao jobs run {d.job_id} --from {d.period.start.isoformat()} "
-            f"--to {d.period.end.isoformat()} --force"
+        raise ApprovalError(f"Văn bản số {d.reference} đã phát hành; không sửa được.").leads_to(
+            Step.REPLACE,
+            job=d.job_id,
+            start=d.period.start.isoformat(),
+            end=d.period.end.isoformat(),
         )
     if d.state not in EDITABLE:
-        raise ApprovalError(
-            f"Bản dự thảo của lần chạy #{run_id} đã hết hiệu lực; xem bản mới nhất bằng "
-            "'baocao drafts'."
+        raise ApprovalError(f"Bản dự thảo của lần chạy #{run_id} đã hết hiệu lực.").leads_to(
+            Step.SEE_DRAFTS
         )
     report = replace(report_of(engine, d.id), written=tuple(sections))
     files = _render_files(settings, report, d)
@@ -131,9 +134,9 @@ def save_sections(
                 _resubmit(conn, d, values, now)
         if changed != 1:
             raise ApprovalError(
-                f"Bản dự thảo của lần chạy #{run_id} vừa được người khác xử lý; xem lại bằng "
-                "'baocao drafts' rồi sửa lại."
-            )
+                f"Bản dự thảo của lần chạy #{run_id} vừa được người khác xử lý; xem lại rồi "
+                "sửa lại."
+            ).leads_to(Step.SEE_DRAFTS)
     if d.state != PENDING:
         log.info(
             "run %s: written sections edited after %s; the draft is pending again", run_id, d.state

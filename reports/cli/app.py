@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reports.cli import vi_click
+from reports.cli.steps import cli_words
 from reports.core.errors import BaocaoError
 
 vi_click.install()
@@ -188,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(code, int) and code:
             return code
     except BaocaoError as exc:
-        click.echo(f"Lỗi: {exc}", err=True)
+        click.echo(f"Lỗi: {cli_words(exc)}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("Đã dừng. Không có gì được ghi dở.", err=True)

@@ -10,6 +10,7 @@ import getpass
 import click
 
 from reports.cli.app import cli, echo_lines, engine_of, settings_of
+from reports.cli.steps import cli_words
 from reports.core import period_names
 
 
@@ -67,7 +68,7 @@ def approve(ctx: click.Context, run_id: int, by: str | None) -> None:
 
     decision = approval.approve(engine_of(ctx), settings_of(ctx), run_id, _who(by), where=_where())
     echo_lines([str(f.path) for f in decision.draft.final_files])
-    click.echo(decision.message, err=bool(decision.failed))
+    click.echo(cli_words(decision.said), err=bool(decision.failed))
     if decision.exit_code:
         ctx.exit(decision.exit_code)
 
@@ -87,7 +88,7 @@ def return_cmd(ctx: click.Context, run_id: int, comment: str, by: str | None) ->
     decision = approval.return_draft(
         engine_of(ctx), settings_of(ctx), run_id, _who(by), comment, where=_where()
     )
-    click.echo(decision.message)
+    click.echo(cli_words(decision.said))
 
 
 @cli.command()
@@ -119,7 +120,7 @@ def sign(ctx: click.Context, run_id: int, signed_pdf: str) -> None:
             ["Kết quả kiểm tra chữ ký số:", *(f"  {x}" for x in report.lines(settings_of(ctx).tz))]
         )
     echo_lines([str(f.path) for f in decision.draft.final_files])
-    click.echo(decision.message, err=bool(decision.failed))
+    click.echo(cli_words(decision.said), err=bool(decision.failed))
     if decision.exit_code:
         ctx.exit(decision.exit_code)
 

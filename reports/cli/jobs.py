@@ -9,6 +9,7 @@ import click
 
 from reports.cli.app import cli, echo_lines, engine_of, settings_of
 from reports.cli.period_option import chosen_period, period_options
+from reports.cli.steps import cli_words
 from reports.core.period_names import period_short
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ def jobs_run(
         send_empty=send_empty,
     )
     echo_lines([str(p) for p in outcome.files if outcome.status == "delivered"])
-    click.echo(outcome.message, err=outcome.status in ("failed", "not-ended"))
+    click.echo(cli_words(outcome.said), err=outcome.status in ("failed", "not-ended"))
     if outcome.exit_code:
         ctx.exit(outcome.exit_code)
 

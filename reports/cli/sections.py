@@ -40,14 +40,15 @@ def sections(ctx: click.Context, run_id: int, file: str | None) -> None:
     from reports import approval
     from reports.approval.written import draft_sections, save_sections
     from reports.core.sections import declared_sections, sections_as_text_file
+    from reports.render.template_sections import written_titles
 
     engine, settings = engine_of(ctx), settings_of(ctx)
     d = approval.draft(engine, run_id)
+    report = approval.report_of(engine, d.id)
     if file is None:
-        report = approval.report_of(engine, d.id)
         click.echo(sections_as_text_file(draft_sections(settings, report)), nl=False)
         return
-    given = declared_sections(settings.report.written_sections, read_sections(file))
+    given = declared_sections(written_titles(settings, report.period.kind), read_sections(file))
     after = save_sections(engine, settings, run_id, given)
     for f in after.files:
         click.echo(str(f.path))

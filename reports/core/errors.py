@@ -8,9 +8,11 @@ non-zero exit; nothing else reaches the user.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import Self
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -25,10 +27,87 @@ def _number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+class Step(StrEnum):
+    """The next step a message leads to, named once in the core and worded by each door: the
+    CLI as its command or option (``reports.cli.steps``), the page as what to click there
+    (``reports.web.steps``). A message with a step says what was wrong and where, in words
+    true on every door; the door adds what to do. Its arguments (``step_args``) fill the
+    door's words."""
+
+    REDRAFT = "redraft"
+    """A draft of the period waits for approval: make a new one anyway."""
+    RESEND = "resend"
+    """The period was sent already: send it again to everyone."""
+    RERUN = "rerun"
+    """The files sent are gone: run the job again for the period (job, start, end)."""
+    RUN_AGAIN = "run-again"
+    """A run failed: run it again once fixed (command: the CLI's, as pasted into a shell)."""
+    AFTER_IMPORT = "after-import"
+    """All figures are 0: import the data, then run again, or send anyway (job, start, end)."""
+    ACCEPT_UNKNOWN_UNITS = "accept-unknown-units"
+    """Rows name units not in the units table."""
+    SKIP_INVALID = "skip-invalid"
+    """Some rows are invalid: import the valid ones and keep the rest apart."""
+    MAP_COLUMNS = "map-columns"
+    """The columns are not the ones expected: say which is which."""
+    ENCODING = "encoding"
+    """A CSV file is not UTF-8."""
+    NAME_BY_KIND = "name-by-kind"
+    """A file's kind cannot be told from its name."""
+    PICK_UNIT = "pick-unit"
+    """No such unit (code)."""
+    PICK_JOB = "pick-job"
+    """No such job."""
+    CHECK_OFFICE = "check-office"
+    """LibreOffice on the server failed."""
+    SEE_DRAFTS = "see-drafts"
+    """Look at the drafts waiting (the newest one)."""
+    SEE_RUNS = "see-runs"
+    """Look at the runs and their outcome."""
+    SEE_USERS = "see-users"
+    """Look at the users."""
+    SEE_FORMS = "see-forms"
+    """Look at the official forms there are."""
+    DECIDE = "decide"
+    """A draft waits: approve it or return it (run)."""
+    SEND_ON = "send-on"
+    """Some recipients were not reached: send on to them (run)."""
+    REPLACE = "replace"
+    """An issued document is changed by a replacing one (job, start, end)."""
+    PREVIEW = "preview"
+    """A period still running may be previewed, not sent."""
+    COMMENT = "comment"
+    """Returning a draft needs a comment."""
+    SIGN = "sign"
+    """An approved document waits for its signed PDF (pdf: the file to sign, run: the run)."""
+
+
+@dataclass(frozen=True)
+class Said:
+    """A message for a person (door-neutral) and the next step it leads to, if any."""
+
+    text: str
+    step: Step | None = None
+    step_args: Mapping[str, str] = field(default_factory=dict)
+
+
 class BaocaoError(Exception):
     """Base class: a problem the user can fix, with a message that says how."""
 
     exit_code = 1
+    step: Step | None = None
+    """Set by :meth:`leads_to`: the message says the problem, each door adds what to do."""
+    step_args: Mapping[str, str] = {}
+
+    def leads_to(self, step: Step, **args: str) -> Self:
+        """This error, its next step named for the doors to word."""
+        self.step = step
+        self.step_args = args
+        return self
+
+    @property
+    def said(self) -> Said:
+        return Said(str(self), self.step, dict(self.step_args))
 
 
 class ConfigError(BaocaoError):
@@ -42,6 +121,12 @@ class ConfigError(BaocaoError):
         self.source = str(source) if source else None
         where = f" ({self.source})" if self.source else ""
         super().__init__(f"Cấu hình {setting}{where}: {problem}")
+
+    @property
+    def said(self) -> Said:
+        """Without the settings file's place: the setting's name is what a reader acts on
+        (the CLI prints the whole message, file included)."""
+        return Said(f"Cấu hình {self.setting}: {self.problem}", self.step, dict(self.step_args))
 
 
 class UsageError(BaocaoError):
@@ -98,10 +183,20 @@ class InvalidRowsError(DataImportError):
             "chưa nhập dòng nào của tệp này.",
             *(str(p) for p in self.problems),
             *([f"… và {_number(more)} lỗi khác."] if more else []),
-            "Sửa các ô trên rồi nhập lại, hoặc dùng --skip-invalid để nhập các dòng hợp lệ "
-            "và ghi các dòng bị loại ra tệp bên cạnh.",
+            "Sửa các ô trên rồi nhập lại.",
         ]
         super().__init__("\n".join(lines))
+        self.leads_to(Step.SKIP_INVALID)
+
+
+class UnknownUnitsError(InvalidRowsError):
+    """Unit codes not in the units table: the import is refused unless it accepts them
+    (``--accept-unknown-units``, or the page's checkbox), each code at its first row."""
+
+    @property
+    def codes(self) -> list[str]:
+        """The unknown codes, each once, in the order met."""
+        return list(dict.fromkeys(str(p.value) for p in self.problems))
 
 
 class FileFormatError(DataImportError):
@@ -116,9 +211,11 @@ class FileFormatError(DataImportError):
             message += f"\n{hint}"
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[type[FileFormatError], tuple[str, str, str]]:
+    def __reduce__(
+        self,
+    ) -> tuple[type[FileFormatError], tuple[str, str, str], dict[str, object]]:
         # Raised in the import's reading process, re-raised in the one that writes.
-        return (FileFormatError, (self.file, self.problem, self.hint))
+        return (FileFormatError, (self.file, self.problem, self.hint), self.__dict__)
 
 
 class StoreError(BaocaoError):
@@ -158,6 +255,10 @@ class RenderError(BaocaoError):
     """A report file could not be written (PDF conversion, disk)."""
 
     exit_code = 5
+
+
+class BusyError(RenderError):
+    """Heavy work (a conversion to PDF) waited in line past its limit: try again later."""
 
 
 class DeliveryError(BaocaoError):

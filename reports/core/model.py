@@ -21,16 +21,19 @@ class FigureInfo:
     """Vietnamese name, as a row header of the workbook."""
     unit: str
     """What is counted: "văn bản", "hồ sơ", "lượt", "người", "đơn", "%"."""
+    stock: bool = False
+    """A state at the period's end (dossiers still in progress, overdue and open), not a
+    flow over the period: it has no year to date (the period's own end is the year's)."""
 
 
 FIGURE_INFO: tuple[FigureInfo, ...] = (
     FigureInfo("documents_received", "Văn bản hành chính tiếp nhận, xử lý", "văn bản"),
     FigureInfo("dossiers_received", "Hồ sơ TTHC tiếp nhận mới", "hồ sơ"),
     FigureInfo("dossiers_completed", "Hồ sơ đã hoàn thành trong số tiếp nhận mới", "hồ sơ"),
-    FigureInfo("dossiers_in_progress", "Hồ sơ đang giải quyết", "hồ sơ"),
+    FigureInfo("dossiers_in_progress", "Hồ sơ đang giải quyết", "hồ sơ", stock=True),
     FigureInfo("dossiers_on_time", "Hồ sơ trả kết quả trong kỳ: đúng hạn", "hồ sơ"),
     FigureInfo("dossiers_late", "Hồ sơ trả kết quả trong kỳ: quá hạn", "hồ sơ"),
-    FigureInfo("dossiers_overdue_open", "Hồ sơ chưa trả, đã quá hạn", "hồ sơ"),
+    FigureInfo("dossiers_overdue_open", "Hồ sơ chưa trả, đã quá hạn", "hồ sơ", stock=True),
     FigureInfo("on_time_rate", "Tỷ lệ đúng hạn (hồ sơ trả kết quả trong kỳ)", "%"),
     FigureInfo("dossiers_online", "Hồ sơ tiếp nhận trực tuyến", "hồ sơ"),
     FigureInfo("receptions", "Lượt tiếp công dân", "lượt"),
@@ -125,6 +128,11 @@ class FigureSet:
     def recorded(self, period: ReportPeriod) -> bool:
         """Whether ``period`` ends on or after the first record (else its zeros mean nothing)."""
         return self.first_day is None or period.end >= self.first_day
+
+    def trend_with_data(self) -> tuple[tuple[ReportPeriod, Figures], ...]:
+        """The trend without the periods that ended before the first record: a chart shows
+        only periods that have data (issue 19)."""
+        return tuple((p, f) for p, f in self.trend if self.recorded(p))
 
     def trend_points(self) -> tuple[tuple[ReportPeriod, Figures | None], ...]:
         """The trend with ``None`` for the periods before the first record (nothing known)."""

@@ -76,7 +76,7 @@ def period_heading(p: ReportPeriod) -> str:
 
 
 def trend_label(p: ReportPeriod) -> str:
-    """A point of the trend chart: ``T3/2021``, ``Quý I/2021``, ``6 tháng đầu năm 2021``,
+    """A point of the trend chart: ``Tháng 3/2021``, ``Quý I/2021``, ``6 tháng đầu năm 2021``,
     ``2021``, ``Tuần 11``."""
     return p.rules.trend_label(p)
 

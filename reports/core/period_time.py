@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from reports.core import vi
-from reports.core.errors import UsageError
+from reports.core.errors import Step, UsageError
 from reports.core.periods import ReportPeriod, classify
 
 
@@ -47,6 +47,5 @@ def refuse_unended(period: ReportPeriod, today: date, what: str) -> None:
         raise UsageError(
             f"{what}: kỳ từ {vi.numeric_date(period.start)} đến {vi.numeric_date(period.end)} "
             f"chưa kết thúc (hôm nay {vi.numeric_date(today)}); không gửi báo cáo của kỳ chưa "
-            f"kết thúc. Gửi từ ngày {vi.numeric_date(last_reporting_day(period))}; xem trước "
-            "bằng 'baocao generate' (ghi rõ số liệu đến ngày nào)."
-        )
+            f"kết thúc. Gửi từ ngày {vi.numeric_date(last_reporting_day(period))}."
+        ).leads_to(Step.PREVIEW)

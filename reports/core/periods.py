@@ -436,7 +436,7 @@ PERIOD_KINDS: dict[str, PeriodKind] = {
             following=_month_following,
             last_year=lambda p: month_period(p.year - 1, p.index, p.cutoff),
             name=lambda p: f"tháng {p.index}/{p.year}",
-            trend_label=lambda p: f"T{p.index}/{p.year}",
+            trend_label=lambda p: f"Tháng {p.index}/{p.year}",
             of_year=lambda y, cut: [month_period(y, m, cut) for m in range(1, 13)],
         ),
         PeriodKind(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reports.core.errors import UsageError
+from reports.core.errors import Step, UsageError
 from reports.core.model import UnitRow
 from reports.store.schema import unit_scope, units
 
@@ -45,10 +45,7 @@ def check_unit(conn: Connection, code: str | None) -> None:
         sa.select(unit_scope.c.descendant).where(unit_scope.c.descendant == code).limit(1)
     ).first()
     if not known:
-        raise UsageError(
-            f"--unit: không có đơn vị {code!r} trong cơ sở dữ liệu; "
-            "xem danh sách bằng 'baocao units' hoặc nhập tệp units.csv"
-        )
+        raise UsageError(f"Không có đơn vị {code!r} trong cơ sở dữ liệu.").leads_to(Step.PICK_UNIT)
 
 
 def list_units(conn: Connection, parent: str | None = None) -> list[tuple[str, str, str | None]]:

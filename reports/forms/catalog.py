@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports.core.errors import UsageError
+from reports.core.errors import Step, UsageError
 from reports.core.periods import ReportPeriod
 
 KIND_WORDS = {
@@ -167,6 +167,6 @@ def find_form(code: str) -> FormSpec:
     for spec in FORMS.values():
         if spec.code.upper() == key or spec.file_stem.upper() == key:
             return spec
-    raise UsageError(
-        f"không có biểu {code!r}; các biểu có sẵn: {', '.join(FORMS)} (xem 'baocao forms list')"
+    raise UsageError(f"không có biểu {code!r}; các biểu có sẵn: {', '.join(FORMS)}.").leads_to(
+        Step.SEE_FORMS
     )

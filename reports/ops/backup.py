@@ -1,9 +1,13 @@
 """``baocao backup DEST`` and ``baocao restore SRC``: a consistent copy while the services run.
 
 A backup is a folder (mode 0700, files 0600): the database (SQLite's online backup in one step,
-checked with ``PRAGMA integrity_check``; ``pg_dump`` for PostgreSQL), the settings file, the
-templates, jobs and mappings folders, and ``manifest.json`` (schema revision, time, version).
-The frozen (approved, numbered) files are rows of the database and travel with it.
+checked with ``PRAGMA integrity_check``; ``pg_dump`` for PostgreSQL, only the schema the URL's
+``options=-csearch_path=…`` names when it names one), the settings file, the templates, jobs
+and mappings folders, the output folder (``out/``: the reports made, sent and frozen, which the
+run ledger points at) and the web page's files (``<data>/web-files``: uploads, rejected rows,
+batch and preview files, which ``stored_files`` points at), and ``manifest.json`` (schema
+revision, PostgreSQL schema, time, version). The files are copied after the database dump, so
+a file the database names may be missing from the copy only if it was made meanwhile.
 
 A restore refuses a database that already holds data unless ``force``, and a backup made by a
 newer baocao (a schema revision it does not know). A restored copy mails no one: every job is
@@ -29,6 +33,9 @@ from reports.settings.load import Settings
 SQLITE_FILE = "baocao.sqlite"
 PG_FILE = "baocao.pgdump"
 MANIFEST = "manifest.json"
+OUTPUT = "out"
+WEB_FILES = "web-files"
+"""The web page's kept files, under the data folder (:func:`reports.produce.keep.files_dir`)."""
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -71,6 +78,33 @@ def _pg_args(url: str) -> tuple[list[str], dict[str, str]]:
     return [*args, "-d", str(parts.database or "")], env
 
 
+def pg_schema(url: str) -> str | None:
+    """The schema a PostgreSQL URL's libpq ``options`` put first on the ``search_path``
+    (``?options=-csearch_path%3Dvp``), or None (the database's default)."""
+    import shlex
+
+    options = sa.engine.make_url(url).query.get("options")
+    if not options:
+        return None
+    text = options if isinstance(options, str) else " ".join(options)
+    words = shlex.split(text)
+    settings: list[str] = []
+    for i, word in enumerate(words):
+        if word == "-c" and i + 1 < len(words):
+            settings.append(words[i + 1])
+        elif word.startswith(("-c", "--")):
+            settings.append(word[2:])
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        if key.strip().replace("-", "_").lower() != "search_path":
+            continue
+        for entry in value.split(","):
+            name = entry.strip().strip('"')
+            if name and name != "$user":
+                return name
+    return None
+
+
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
@@ -106,8 +140,10 @@ def backup(settings: Settings, dest: Path) -> list[Path]:
     else:
         target = dest / PG_FILE
         args, env = _pg_args(url)
+        schema = pg_schema(url)
+        only = [f"--schema={schema}"] if schema else []
         done = subprocess.run(
-            [_tool("pg_dump"), "--format=custom", "--no-owner", "-f", str(target), *args],
+            [_tool("pg_dump"), "--format=custom", "--no-owner", *only, "-f", str(target), *args],
             env=env, capture_output=True, text=True, timeout=3600,
         )  # fmt: skip
         if done.returncode != 0:
@@ -118,17 +154,14 @@ def backup(settings: Settings, dest: Path) -> list[Path]:
         shutil.copyfile(settings.source, dest / "baocao.toml")
         os.chmod(dest / "baocao.toml", 0o600)
         written.append(dest / "baocao.toml")
-    for name, folder in (
-        ("templates", settings.templates_dir),
-        ("jobs", settings.jobs_dir),
-        ("mappings", (settings.source.parent / "mappings") if settings.source else None),
-    ):
+    for name, folder in _folders(settings):
         if folder is not None and folder.is_dir():
             _copy_tree(folder, dest / name)
             written.append(dest / name)
     manifest = {
         "schema": revision,
         "database": "sqlite" if source is not None else "postgresql",
+        "pg_schema": None if source is not None else pg_schema(url),
         "created_at": datetime.now(UTC).isoformat(),
         "baocao": _version(),
     }
@@ -136,6 +169,17 @@ def backup(settings: Settings, dest: Path) -> list[Path]:
     os.chmod(dest / MANIFEST, 0o600)
     written.append(dest / MANIFEST)
     return written
+
+
+def _folders(settings: Settings) -> list[tuple[str, Path | None]]:
+    """The office's folders a backup copies, by their name in the backup."""
+    return [
+        ("templates", settings.templates_dir),
+        ("jobs", settings.jobs_dir),
+        ("mappings", (settings.source.parent / "mappings") if settings.source else None),
+        (OUTPUT, settings.output_dir),
+        (WEB_FILES, settings.data_dir / WEB_FILES),
+    ]
 
 
 def _version() -> str:
@@ -198,6 +242,7 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> list[st
             f"cơ sở dữ liệu {safe_url(url)} đã có dữ liệu; khôi phục sẽ ghi đè. Sao lưu nó "
             "trước ('baocao backup THƯ_MỤC'), rồi chạy lại với --force"
         )
+    files = _file_folders(settings, source, force=force)
     kind = manifest.get("database")
     target = _sqlite_path(url)
     if kind == "sqlite":
@@ -207,14 +252,9 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> list[st
     else:
         if target is not None:
             raise StoreError("bản sao lưu là PostgreSQL, nhưng cơ sở dữ liệu đích là SQLite")
-        args, env = _pg_args(url)
-        done = subprocess.run(
-            [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", *args,
-             str(source / PG_FILE)],
-            env=env, capture_output=True, text=True, timeout=3600,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise StoreError(f"pg_restore lỗi: {done.stderr.strip()}")
+        _restore_pg(url, source / PG_FILE, manifest.get("pg_schema"))
+    for saved, folder in files:
+        _copy_tree(saved, folder)
     engine = open_store(url)  # an older backup is upgraded here
     try:
         pause_all_after_restore(engine)
@@ -226,6 +266,64 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> list[st
         "Mọi công việc đang tạm dừng: bản khôi phục không gửi thư cho ai. Khi đã chắc đây là "
         "máy dùng thật, chạy: baocao jobs resume --all",
     ]
+
+
+def _restore_pg(url: str, dump: Path, saved: str | None) -> None:
+    """``pg_restore`` into the database, into the schema the URL names: a dump of one schema
+    is restored under its own name and renamed when the URL names another (refused when a
+    schema of the saved name is already there: it would be overwritten)."""
+    from reports.store.db import create_engine
+
+    schema = pg_schema(url)
+    renaming = saved is not None and schema is not None and saved != schema
+    if renaming:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                exists = conn.execute(
+                    sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": saved}
+                ).first()
+        finally:
+            engine.dispose()
+        if exists:
+            raise StoreError(
+                f"bản sao lưu là của lược đồ PostgreSQL {saved!r}, lược đồ này đang có trong cơ "
+                f"sở dữ liệu đích; khôi phục vào lược đồ {schema!r} sẽ ghi đè lên nó. Khôi phục "
+                f"vào chính lược đồ {saved!r} (options=-csearch_path={saved} trong địa chỉ), "
+                "hoặc vào một cơ sở dữ liệu khác"
+            )
+    args, env = _pg_args(url)
+    done = subprocess.run(
+        [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", *args, str(dump)],
+        env=env, capture_output=True, text=True, timeout=3600,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise StoreError(f"pg_restore lỗi: {done.stderr.strip()}")
+    if renaming:
+        engine = create_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}"'))
+                conn.execute(sa.text(f'ALTER SCHEMA "{saved}" RENAME TO "{schema}"'))
+        finally:
+            engine.dispose()
+
+
+def _file_folders(settings: Settings, source: Path, *, force: bool) -> list[tuple[Path, Path]]:
+    """(saved, destination) of the output folder and the web page's files; a destination that
+    already holds files is merged into only with ``force`` (checked before anything is
+    restored)."""
+    out = []
+    for name, folder in ((OUTPUT, settings.output_dir), (WEB_FILES, settings.data_dir / WEB_FILES)):
+        saved = source / name
+        if not saved.is_dir():
+            continue
+        if folder.is_dir() and any(folder.iterdir()) and not force:
+            raise StoreError(
+                f"thư mục {folder} đã có tệp; khôi phục sẽ ghi đè. Chạy lại với --force"
+            )
+        out.append((saved, folder))
+    return out
 
 
 def _has_tables(engine: sa.engine.Engine) -> bool:

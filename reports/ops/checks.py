@@ -7,6 +7,7 @@ check connects, says EHLO, starts TLS as configured and logs in when a user is s
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import smtplib
 import subprocess
@@ -28,14 +29,28 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False
+    """Works, but should be changed (a deprecated setting): "⚠", with the fix, not a failure."""
 
     def lines(self) -> list[str]:
-        mark = "✔" if self.ok else "✘"
-        detail = " ".join(self.detail.split())  # a driver's message may span lines
-        out = [f"{mark} {self.name}: {detail}"]
-        if not self.ok and self.fix:
+        mark = "✘" if not self.ok else "⚠" if self.warn else "✔"
+        # a driver's message may span lines: one line; a numbered list (a template's
+        # mistakes): one line each, under the first
+        detail: list[str] = []
+        for line in self.detail.splitlines():
+            text = " ".join(line.split())
+            if detail and text and not _NUMBERED.match(text):
+                detail[-1] += " " + text
+            elif text:
+                detail.append(text)
+        first, *more = detail or [""]
+        out = [f"{mark} {self.name}: {first}", *(f"    {line}" for line in more)]
+        if (not self.ok or self.warn) and self.fix:
             out.append(f"    cách sửa: {self.fix}")
         return out
+
+
+_NUMBERED = re.compile(r"\d+\. ")
 
 
 def _guard(name: str, fix: str, probe: Callable[[], str]) -> Check:
@@ -58,6 +73,22 @@ def check_settings(
         fix = "sửa tệp theo thông báo (mọi thiết lập: baocao help settings), hoặc 'baocao init'"
         return Check("Cấu hình", False, str(exc), fix), None
     return Check("Cấu hình", True, str(settings.source)), settings
+
+
+def check_deprecated(settings: Settings) -> Iterator[Check]:
+    """Old settings still read, each with its new spelling."""
+    old = settings.web.trusted_proxy.strip()
+    if old:
+        listed = ", ".join(f'"{p}"' for p in settings.web.trusted_proxies)
+        yield Check(
+            "Thiết lập cũ",
+            True,
+            f'[web] trusted_proxy = "{old}" là thiết lập cũ, sẽ bị bỏ; hiện vẫn được đọc như '
+            f"trusted_proxies = [{listed}]",
+            f"trong baocao.toml xóa dòng trusted_proxy và viết trusted_proxies = [{listed}] "
+            "(một danh sách, dùng cho cả waitress và việc giới hạn đăng nhập sai)",
+            warn=True,
+        )
 
 
 def check_database(settings: Settings) -> Check:
@@ -290,6 +321,7 @@ def run_checks(
         return [first]
     return [
         first,
+        *check_deprecated(settings),
         check_database(settings),
         *check_templates(settings),
         *check_libreoffice(env),

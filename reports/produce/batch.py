@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from reports.compose.assemble import compose_report
 from reports.compose.unit_profile import absorbed_units, unit_header
 from reports.core.children import temp_prefix
-from reports.core.errors import BaocaoError, UsageError
+from reports.core.errors import BaocaoError, Said, UsageError
 from reports.core.files import report_file_name, unit_file_key
 from reports.core.model import Directive, Highlight, Report, UnitRow
 from reports.core.periods import ReportPeriod
@@ -45,6 +45,8 @@ class UnitOutcome:
     name: str
     paths: tuple[Path, ...] = ()
     error: str | None = None
+    said: Said | None = None
+    """The error as the core said it, with its next step, for a door to word."""
 
     @property
     def ok(self) -> bool:
@@ -170,7 +172,7 @@ def _attempt(code: str, name: str, work: Callable[[], tuple[Path, ...]]) -> Unit
     try:
         return UnitOutcome(code, name, work())
     except BaocaoError as exc:
-        return UnitOutcome(code, name, error=str(exc))
+        return UnitOutcome(code, name, error=str(exc), said=exc.said)
     except OSError as exc:
         return UnitOutcome(code, name, error=f"không ghi được {exc.filename}: {exc.strerror}")
     except Exception as exc:  # noqa: BLE001 - one unit failing must not stop the others
@@ -247,7 +249,7 @@ def _render_batch(
         if isinstance(pdf, Path):
             outcomes.append(replace(done, paths=(*done.paths, pdf)))
         else:
-            outcomes.append(replace(done, error=str(pdf)))
+            outcomes.append(replace(done, error=str(pdf), said=pdf.said))
     return outcomes
 
 

@@ -13,7 +13,7 @@ import json
 import secrets
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -254,6 +254,20 @@ def _sha256_cached(path: str, mtime_ns: int, size: int) -> str:
     return sha256_file(Path(path))
 
 
+def page_formats() -> tuple[str, ...]:
+    """What a report written from the page holds: the PDF (and the preview made from it)
+    where LibreOffice is installed."""
+    from reports.render.pdf import soffice
+
+    return ("docx", "xlsx", "pdf") if soffice() else ("docx", "xlsx")
+
+
+def report_steps(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The steps :func:`generate_kept` goes through, in order: ``figures``, each format, and
+    ``preview`` after a PDF."""
+    return ("figures", *formats, *(("preview",) if "pdf" in formats else ()))
+
+
 def generate_kept(
     engine: Engine,
     settings: Settings,
@@ -262,21 +276,23 @@ def generate_kept(
     unit: str | None,
     by: str,
     formats: tuple[str, ...] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> StoredFile:
     """Generate the report (the pipeline the CLI uses), keep its files and a preview of each
-    page; the .docx's record, whose children are the other files and the page images."""
+    page; the .docx's record, whose children are the other files and the page images.
+    ``on_step`` hears each of :func:`report_steps` as it begins."""
     import tempfile
 
     from reports.produce.pipeline import generate
-    from reports.render.pdf import soffice
     from reports.render.preview import page_images, page_texts
 
-    if formats is None:  # the PDF (and the preview made from it) where LibreOffice is installed
-        formats = ("docx", "xlsx", "pdf") if soffice() else ("docx", "xlsx")
+    formats = formats or page_formats()
 
     with tempfile.TemporaryDirectory(prefix="baocao-web-") as tmp:
         out = Path(tmp)
-        report, paths = generate(engine, settings, period, unit=unit, formats=formats, out_dir=out)
+        report, paths = generate(
+            engine, settings, period, unit=unit, formats=formats, out_dir=out, on_step=on_step
+        )
         meta = {
             "from": period.start.isoformat(),
             "to": period.end.isoformat(),
@@ -288,6 +304,8 @@ def generate_kept(
         for path in rest:
             kept = keep_file(engine, settings, path, REPORT, by=by, parent_id=parent.id, meta=meta)
             if kept.path.suffix == ".pdf":
+                if on_step:
+                    on_step("preview")
                 texts = page_texts(kept.path)
                 for n, image in enumerate(page_images(kept.path, out / "pages"), start=1):
                     keep_file(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -81,6 +81,8 @@ def build_report_conn(
     show_figures_section: bool | None = None,
     written: Sequence[WrittenSection] = (),
 ) -> Report:
+    from reports.render.template_sections import written_titles  # the template's sections too
+
     indicators.check_unit(conn, unit)
     asked = unit
     if unit and unit == root_unit(conn):
@@ -97,7 +99,7 @@ def build_report_conn(
         indicators.period_highlights(conn, period, unit),
         issued_on=issued_on or today(settings),
         show_figures_section=show_figures_section,
-        written=declared_sections(settings.report.written_sections, tuple(written)),
+        written=declared_sections(written_titles(settings, period.kind), tuple(written)),
         **header,
     )
     if asked != unit:
@@ -152,10 +154,12 @@ def write_files(
     formats: Sequence[str],
     out_dir: Path,
     details: Details | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Render ``report`` in each format into ``out_dir``; each file appears only complete.
-
+    ``on_step`` hears each format's name as its file is begun (a page's progress);
     ``details``: a child writing the workbook's detail sheets (:mod:`.details`)."""
+    step = on_step or (lambda _: None)
     if "docx" in formats or "pdf" in formats:  # the signer's name is in the document
         require_signer(settings, report)
     period, unit = report.period, report.unit_code
@@ -169,11 +173,12 @@ def write_files(
         from reports.render.docx import render_docx, start_docx
 
     if "docx" in formats:
+        step("docx")
         docx_path = out_dir / report_file_name(period, "docx", unit, draft=report.draft)
         # filled in the template child while this process writes the workbook
         finish_docx = start_docx(report, settings, docx_path)
         try:
-            xlsx_path = _write_xlsx(conn, settings, report, formats, out_dir, details)
+            xlsx_path = _write_xlsx(conn, settings, report, formats, out_dir, details, step)
         except BaseException:
             with contextlib.suppress(Exception):
                 finish_docx()  # frees the template child; the workbook's error is the one told
@@ -185,12 +190,13 @@ def write_files(
                 xlsx_path.unlink(missing_ok=True)
             raise
     else:
-        xlsx_path = _write_xlsx(conn, settings, report, formats, out_dir, details)
+        xlsx_path = _write_xlsx(conn, settings, report, formats, out_dir, details, step)
     if xlsx_path is not None:
         written.append(xlsx_path)
     if "pdf" in formats:
         from reports.render.pdf import convert_to_pdf
 
+        step("pdf")
         if docx_path is not None:
             written.append(convert_to_pdf(docx_path, out_dir, timeout_s=settings.pdf_timeout_s))
         else:
@@ -208,11 +214,14 @@ def _write_xlsx(
     formats: Sequence[str],
     out_dir: Path,
     details: Details | None,
+    step: Callable[[str], None],
 ) -> Path | None:
     """The workbook, when ``formats`` asks for it."""
     if "xlsx" not in formats:
         return None
     from reports.render.xlsx import render_xlsx
+
+    step("xlsx")
 
     period, unit = report.period, report.unit_code
     xlsx_path = out_dir / report_file_name(period, "xlsx", unit, draft=report.draft)
@@ -237,15 +246,19 @@ def generate(
     issued_on: date | None = None,
     show_figures_section: bool | None = None,
     written: Sequence[WrittenSection] = (),
+    on_step: Callable[[str], None] | None = None,
 ) -> tuple[Report, list[Path]]:
     """Build the report and write it in ``formats``: the report, and its files in format order.
 
-    The report is returned so that whoever mails the files reuses its figures.
+    The report is returned so that whoever mails the files reuses its figures. ``on_step``
+    hears ``"figures"``, then each format (:func:`write_files`).
     """
     if "pdf" in formats:
         from reports.render.pdf import warm_up
 
         warm_up()  # LibreOffice starts while the figures are counted
+    if on_step:
+        on_step("figures")
     # the workbook's detail rows are written by a child meanwhile (forked before any connection)
     details = start_details(settings, period, unit, tuple(formats))
     try:
@@ -260,7 +273,13 @@ def generate(
                 written=written,
             )
             paths = write_files(
-                conn, settings, report, formats=formats, out_dir=out_dir, details=details
+                conn,
+                settings,
+                report,
+                formats=formats,
+                out_dir=out_dir,
+                details=details,
+                on_step=on_step,
             )
     finally:
         if details is not None:

@@ -23,183 +23,49 @@ import jinja2.meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from reports.compose.period_words import period_words, trend_series, written_words
-from reports.core import period_names, vi
+from reports.compose.period_words import trend_series
+from reports.core import period_names
 from reports.core.errors import RenderError, TemplateError
 from reports.core.files import atomic_output
-from reports.core.model import FIGURE_INFO, Report
+from reports.core.model import Report
 from reports.core.safe_text import malformed_part, safe_context
 from reports.render.docx_chart import chart_xml, fill_chart
+from reports.render.docx_context import (
+    CONTEXT_VARIABLES,
+    FILTERS,
+    ITEM_FIELDS,
+    RECORD_FIELDS,
+    template_context,
+)
+from reports.render.docx_errors import (
+    all_errors,
+    in_vietnamese,
+    line_text,
+    runtime_place,
+    tags_naming,
+)
+from reports.render.docx_figtable import shape_figure_tables
 from reports.render.docx_layout import (
     HEADER_PART,
     core_properties,
-    date_words_or_blank,
     draft_mark,
     size_rules,
 )
+from reports.render.docx_sections import expand_placeholders, muc, written_context
 from reports.render.docx_tables import size_grid_tables
 from reports.render.sandbox import LimitedSandbox, start_limited
-from reports.render.template_check import TemplateChecker
-from reports.render.template_words import in_vietnamese, line_text, runtime_place, tags_naming
+from reports.render.template_check import SECTION_FUNCTION, TemplateChecker
 from reports.settings.load import Settings
 
 CHART_PART = "word/charts/chart1.xml"
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
 _RENDERED_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
-
-
-def _value(value: float | None, unit: str) -> str:
-    return vi.percent(value) if unit == "%" else vi.number(value)
-
-
-def _change(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "%":  # a change of a rate is in percentage points: "+1,3 điểm %"
-        text = vi.percent(abs(value)).removesuffix("%")
-        return (
-            "+" if value > 0 else "-" if value < 0 else ""
-        ) + f"{text} điểm\u00a0%"  # "%" never alone on a line
-    return vi.signed(value)
-
-
-FILTERS: dict[str, Callable[..., str]] = {
-    "so": vi.number,
-    "phan_tram": vi.percent,
-    "gia_tri": _value,
-    "thay_doi": _change,
-    "ky": period_names.period_short,
-    "ky_dai": period_names.period_long,
-    "ngay": vi.numeric_date,
-    "ngay_thang_nam": date_words_or_blank,
-    "ten_ky": period_names.period_label,
-}
-
-CONTEXT_VARIABLES = (
-    "co_quan_chu_quan",
-    "co_quan",
-    "so_van_ban",
-    "ky_hieu",
-    "dia_danh",
-    "ngay_ban_hanh",
-    "du_thao",
-    "chu_the",
-    "don_vi",
-    "ky",
-    "ky_truoc",
-    "cung_ky",
-    "luy_ke",
-    "so_lieu",
-    "so_lieu_ky_truoc",
-    "so_lieu_cung_ky",
-    "so_lieu_luy_ke",
-    "linh_vuc",
-    "noi_bat",
-    "hien_so_lieu",
-    "bang_so_lieu",
-    "so_ky_xu_huong",
-    "nguoi_ky",
-    "noi_nhan",
-    "loai_ky",
-    "ten_ky",
-    "mo_dau",
-    "trich_yeu_ky",
-    "ten_cot",
-    "don_vi_xu_huong",
-    "muc_noi_bat",
-    "muc_so_lieu",
-    "tam_tinh",
-    "thay_the",
-    "phan_viet",
-    "ghi_nhan",
-    "kinh_gui",
-)
-"""Every variable a template may use (documented in templates/README.md)."""
-
-
-RECORDED_KINDS = ("documents", "dossiers", "receptions", "petitions", "directives")
-FIGURE_KINDS = {
-    info.name: "receptions"
-    if info.name.startswith("reception")
-    else "dossiers"
-    if info.name == "on_time_rate"
-    else info.name.split("_")[0]
-    for info in FIGURE_INFO
-}
-"""Each figure's record kind: a unit that never had records of that kind has no row for it."""
-
-
-def _diff(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b
-
-
-def document_number(number: str | None) -> str:
-    """ND30: numbers below 10 take a leading zero ("05"); no number leaves a blank to fill in."""
-    if not number:
-        return "\u00a0" * 6
-    return f"{int(number):02d}" if number.isdigit() else number
-
-
-def template_context(report: Report) -> dict[str, Any]:
-    """The variables of the Word template, from a composed report (pure)."""
-    fs = report.figures
-    # A comparison period that ended before the first record shows "-", not a zero.
-    previous_known = fs.recorded(report.period.previous())
-    last_year_known = fs.recorded(report.period.same_period_last_year())
-    rows = []
-    for info in FIGURE_INFO:
-        if not fs.records(FIGURE_KINDS[info.name]):
-            continue  # a unit's report has no row for what the unit does not record
-        cur = fs.current.value(info.name)
-        prev = fs.previous.value(info.name) if previous_known else None
-        rows.append(
-            {
-                "chi_tieu": info.label,
-                "don_vi": info.unit,
-                "ky_nay": cur,
-                "ky_truoc": prev,
-                "thay_doi": _diff(cur, prev),
-                "cung_ky": fs.last_year.value(info.name) if last_year_known else None,
-                "luy_ke": fs.year_to_date.value(info.name),
-            }
-        )
-    return {
-        "co_quan_chu_quan": report.parent_body,
-        "co_quan": report.issuing_body,
-        "so_van_ban": document_number(report.number),
-        "ky_hieu": report.reference_prefix,
-        "dia_danh": report.place,
-        "ngay_ban_hanh": None if report.draft else report.issued_on,
-        "du_thao": report.draft,
-        "chu_the": report.subject,
-        "don_vi": report.unit_name or "",
-        "ky": report.period,
-        "ky_truoc": report.period.previous(),
-        "cung_ky": report.period.same_period_last_year(),
-        "luy_ke": report.period.year_to_date(),
-        "so_lieu": fs.current.as_dict(),
-        "so_lieu_ky_truoc": fs.previous.as_dict(),
-        "so_lieu_cung_ky": fs.last_year.as_dict(),
-        "so_lieu_luy_ke": fs.year_to_date.as_dict(),
-        "linh_vuc": [{"ten": line.label, "noi_dung": line.text} for line in report.field_lines],
-        "noi_bat": [{"tieu_de": h.title, "doan": list(h.paragraphs)} for h in report.highlights],
-        "hien_so_lieu": report.show_figures_section,
-        "bang_so_lieu": rows,
-        "so_ky_xu_huong": len(fs.trend),
-        "nguoi_ky": {
-            "tham_quyen": report.signer_authority,
-            "chuc_vu": report.signer_title,
-            "ho_ten": report.signer_name,
-        },
-        "noi_nhan": list(report.recipients),
-        **period_words(report),
-        "tam_tinh": report.provisional,
-        "thay_the": report.replaces,
-        "phan_viet": written_words(report),
-        "ghi_nhan": {kind: fs.records(kind) for kind in RECORDED_KINDS},
-        "kinh_gui": report.addressee,
-    }
+__all__ = [  # the context's names, for the callers that know them from here
+    "CONTEXT_VARIABLES",
+    "FILTERS",
+    "template_context",
+]
 
 
 ChartData = tuple[list[str], dict[str, list[int | None]], dict[str, list[int | None]]]
@@ -215,6 +81,7 @@ def _environment() -> SandboxedEnvironment:
         undefined=jinja2.StrictUndefined, autoescape=True
     )
     env.filters.update(FILTERS)
+    env.globals[SECTION_FUNCTION] = muc
     return env
 
 
@@ -225,6 +92,11 @@ class CompiledTemplate:
     templates: dict[str, jinja2.Template]
     sources: dict[str, str]
     has_chart: bool
+    sections: tuple[str, ...] = ()
+    """The written sections the template declares (``muc("…")``), in its order."""
+    numbers_sections: bool = True
+    """It numbers highlights and figures as sections of their own (``muc_noi_bat``,
+    ``muc_so_lieu``): the written sections come after them, else after I."""
 
     def render(
         self, context: dict[str, Any], chart: ChartData | None, core: bytes | None = None
@@ -281,14 +153,6 @@ def _unpatch(xml: str) -> str:
     return xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
 
 
-def _all_errors(errors: list[str]) -> str:
-    """One mistake as it is; several as a numbered list, all from one run."""
-    if len(errors) == 1:
-        return errors[0]
-    lines = "\n".join(f"{i}. {e}" for i, e in enumerate(errors, start=1))
-    return f"{len(errors)} lỗi, sửa tất cả rồi chạy lại:\n{lines}"
-
-
 def _compile(path: Path) -> CompiledTemplate:
     from docxtpl import DocxTemplate
 
@@ -301,20 +165,23 @@ def _compile(path: Path) -> CompiledTemplate:
     env = _environment()
     templates: dict[str, jinja2.Template] = {}
     sources: dict[str, str] = {}
-    known = set(CONTEXT_VARIABLES)
-    checker = TemplateChecker(env, CONTEXT_VARIABLES, list(FILTERS))
+    known = set(CONTEXT_VARIABLES) | {SECTION_FUNCTION}
+    checker = TemplateChecker(env, CONTEXT_VARIABLES, list(FILTERS), RECORD_FIELDS, ITEM_FIELDS)
     for info, data in members:
         if _RENDERED_PARTS.match(info.filename) and b"{" in data:
             checker.check_part(info.filename, data)
     if checker.errors:
-        raise TemplateError(path, _all_errors(checker.errors))
+        raise TemplateError(path, all_errors(checker.errors))
     for info, data in members:
         if not _RENDERED_PARTS.match(info.filename):
             continue
         xml = data.decode("utf-8")
         if "{" not in xml:
             continue
-        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patcher.patch_xml(xml))
+        if info.filename == DOCUMENT_PART:  # {{ muc("…") }} paragraphs: whole sections
+            xml = expand_placeholders(data).decode("utf-8")
+        patched = shape_figure_tables(patcher.patch_xml(xml))  # the figures table's columns
+        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
         try:
             parsed = env.parse(source)
             compiled = env.from_string(parsed)
@@ -347,7 +214,10 @@ def _compile(path: Path) -> CompiledTemplate:
         templates[info.filename] = compiled
         sources[info.filename] = source
     has_chart = any(info.filename == CHART_PART for info, _ in members)
-    return CompiledTemplate(path, members, templates, sources, has_chart)
+    numbered = bool(checker.used & {"muc_noi_bat", "muc_so_lieu"})
+    return CompiledTemplate(
+        path, members, templates, sources, has_chart, tuple(checker.sections), numbered
+    )
 
 
 @lru_cache(maxsize=16)
@@ -414,7 +284,10 @@ def start_docx(
         compiled.path,
         fill_docx,
         str(compiled.path),
-        safe_context(template_context(report)),
+        safe_context(
+            template_context(report)
+            | written_context(report, compiled.sections, compiled.numbers_sections)
+        ),
         trend_chart(report) if report.show_figures_section else None,
         report_core_properties(report, generated_at or datetime.now(UTC)),
         timeout_s=settings.template_timeout_s,

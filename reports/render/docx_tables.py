@@ -17,11 +17,15 @@ from reports.render.fontmetrics import text_width_pt
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _NS = {"w": W}
-_PIECES = re.compile(r"[^\s-]+-?")
+_PIECES = re.compile(r"[^ \t\r\n-]+-?")
+"""Pieces a line never breaks inside: a non-breaking space (U+00A0) joins ("+5,5 điểm %")."""
 MARGIN_TWIPS = 2 * 108 + 60
 """Left and right cell margins (Word's default 0,19 cm each) and a little air."""
 MIN_FIRST_TWIPS = 2600
 """The labels' column keeps at least about 4,6 cm."""
+LEAST_FIRST_TWIPS = 1700
+"""…and, when the value columns need it not to break a date or a "+5,5 điểm %", down to
+3 cm (the labels wrap to more lines, which a reader minds less than "29/3/202" / "1")."""
 
 
 def _w(name: str) -> str:
@@ -39,6 +43,35 @@ def _piece_twips(cell: Any) -> float:
             for piece in _PIECES.findall(text):
                 widest = max(widest, text_width_pt(piece, pt, bold=bold) * 20)
     return widest
+
+
+def _table_width(tbl: Any) -> int:
+    """The table's width when the template (or :mod:`reports.render.docx_figtable`) fixed it."""
+    width = tbl.find("w:tblPr/w:tblW", _NS)
+    if width is None or width.get(_w("type")) != "dxa":
+        return 0
+    return int(width.get(_w("w"), "0"))
+
+
+def _shared(widths: list[int], need: list[float], total: int) -> list[int] | None:
+    """Columns of ``total`` width: each value column at least its content (and the
+    template's width when there is room), the labels the rest. ``None`` when the labels would
+    keep less than :data:`MIN_FIRST_TWIPS` and the template's widths fit."""
+    tries = [(widths, MIN_FIRST_TWIPS), ([0] * len(widths), MIN_FIRST_TWIPS)]
+    if sum(widths) > total:  # columns were added to the template's
+        tries.append(([0] * len(widths), LEAST_FIRST_TWIPS))
+    for floor, least in tries:  # the template's widths when there is room
+        new = [max(w, int(n) + 1) for w, n in zip(floor, need, strict=True)]
+        new[0] = total - sum(new[1:])
+        if new[0] >= least:
+            return new
+    if sum(widths) <= total:
+        return None
+    # still too narrow: the value columns share what the labels leave
+    rest = total - LEAST_FIRST_TWIPS
+    values = [int(n) + 1 for n in need[1:]]
+    scaled = [v * rest // sum(values) for v in values]
+    return [total - sum(scaled), *scaled]
 
 
 def size_grid_tables(xml: bytes) -> bytes:
@@ -62,10 +95,8 @@ def size_grid_tables(xml: bytes) -> bytes:
                 continue
             for i, tc in enumerate(cells):
                 need[i] = max(need[i], _piece_twips(tc) + MARGIN_TWIPS)
-        total = sum(widths)
-        new = [max(w, int(n) + 1) for w, n in zip(widths, need, strict=True)]
-        new[0] = total - sum(new[1:])
-        if new[0] < MIN_FIRST_TWIPS or new == widths:
+        new = _shared(widths, need, _table_width(tbl) or sum(widths))
+        if new is None or new == widths:
             continue  # nothing to gain, or the labels would be squeezed: keep the template's
         for col, width in zip(cols, new, strict=True):
             col.set(_w("w"), str(width))

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.core.children import clean_stale, reap_with_parent, temp_prefix
-from reports.core.errors import RenderError
+from reports.core.errors import RenderError, Step
 from reports.core.files import atomic_output
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -289,8 +289,8 @@ def _convert(binary: str, source: Path, target: Path, timeout_s: float) -> Path:
             if attempt == 2:
                 raise RenderError(
                     f"LibreOffice dừng bất thường khi chuyển {source.name} sang PDF ({exc}); "
-                    "đã thử lại một lần. Kiểm tra LibreOffice bằng `baocao check`."
-                ) from None
+                    "đã thử lại một lần."
+                ).leads_to(Step.CHECK_OFFICE) from None
             continue
         if error is not None or not produced.exists():
             produced.unlink(missing_ok=True)

@@ -4,6 +4,8 @@ With ``python3-uno`` each process keeps one LibreOffice running
 (:mod:`reports.render.office_worker`); without it, a conversion starts its own ``soffice``
 with a private profile, and many documents (``--all-units``) are converted by one ``soffice``
 a batch (:func:`convert_batch`), with a profile kept by the process from batch to batch.
+Either way at most ``[pdf] max_parallel`` conversions (a batch is one) run at once in a
+process (:mod:`reports.render.pdf_gate`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from reports.core.children import clean_stale, reap_with_parent, temp_prefix
 from reports.core.errors import RenderError
 from reports.core.files import atomic_output
-from reports.render import office_worker
+from reports.render import office_worker, pdf_gate
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +58,10 @@ def convert_to_pdf(source: Path, out_dir: Path, *, timeout_s: float = 120.0) -> 
     target = out_dir / f"{source.stem}.pdf"
     if source.suffix.lower() not in INPUT_FILTERS:
         raise RenderError(f"Không chuyển được {source.name} sang PDF: chỉ nhận .docx và .xlsx.")
-    if office_worker.available():
-        return office_worker.convert(binary, source, target, timeout_s=timeout_s)
-    return _convert_alone(binary, source, target, timeout_s)
+    with pdf_gate.conversions.held(source.name):  # never more at once than [pdf] max_parallel
+        if office_worker.available():
+            return office_worker.convert(binary, source, target, timeout_s=timeout_s)
+        return _convert_alone(binary, source, target, timeout_s)
 
 
 def _convert_alone(binary: str, source: Path, target: Path, timeout_s: float) -> Path:
@@ -177,7 +180,11 @@ def _batch(
 ) -> dict[int, Path | RenderError]:
     """One ``soffice`` for the documents ``group`` (indexes into ``sources``) of one type."""
     done: dict[int, Path | RenderError] = {}
-    with _profile_lock, tempfile.TemporaryDirectory(prefix=temp_prefix("lo")) as work:
+    with (
+        pdf_gate.conversions.held(sources[group[0]].name),  # one LibreOffice, one place
+        _profile_lock,
+        tempfile.TemporaryDirectory(prefix=temp_prefix("lo")) as work,
+    ):
         work_dir = Path(work)
         inputs = []
         for i in group:  # numbered copies: documents of different units may share a name

@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import Outline
 
+from reports.compose.columns import change, shown_columns
 from reports.compose.period_words import period_labels
 from reports.core import vi
 from reports.core.children import clean_stale, temp_prefix
@@ -84,7 +85,23 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Tổng hợp")
     fs = report.figures
     columns = period_labels(report.period)["ten_cot"]  # as section III of the Word report
-    widths_of(ws, (46, 10, 13, 13, 12, 12, 15, 15))
+    shown = shown_columns(report.period)  # no column that repeats another (issue 19)
+    # a comparison that ended before the first record is empty, not a zero (as in Word)
+    previous = fs.previous if fs.recorded(report.period.previous()) else None
+    last_year = fs.last_year if fs.recorded(report.period.same_period_last_year()) else None
+    heads: list[tuple[str, float]] = [
+        ("Chỉ tiêu", 46),
+        ("Đơn vị tính", 10),
+        (columns["ky_nay"], 13),
+        (columns["ky_truoc"], 13),
+        ("Tăng/giảm", 12),
+        ("Tăng/giảm (%)", 12),
+    ]
+    if shown.last_year:
+        heads += [(columns["cung_ky"], 15), ("So với cùng kỳ (%)", 12)]
+    if shown.year_to_date:
+        heads.append((columns["luy_ke"], 15))
+    widths_of(ws, [w for _, w in heads])
     ws.freeze_panes = "C6"
     print_setup(ws, landscape=True, title_rows="5:5")
     ws.append([cell(ws, f"{report.parent_body} - {report.issuing_body}", font=BOLD)])
@@ -111,45 +128,30 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
     )
     # row 4: "Số liệu tạm tính: …" when the data is provisional (issue 15), else empty
     ws.append([cell(ws, report.provisional, font=BOLD)] if report.provisional else [])
-    ws.append(
-        header(
-            ws,
-            row=5,
-            labels=(
-                "Chỉ tiêu",
-                "Đơn vị tính",
-                columns["ky_nay"],
-                columns["ky_truoc"],
-                "Tăng/giảm",
-                "Tăng/giảm (%)",
-                columns["cung_ky"],
-                columns["luy_ke"],
-            ),
-            height=48,  # "Cùng kỳ 6 tháng đầu năm 2020" wraps to three lines
-        )
-    )
-    # a comparison that ended before the first record is empty, not a zero (as in Word)
-    previous = fs.previous if fs.recorded(report.period.previous()) else None
-    last_year = fs.last_year if fs.recorded(report.period.same_period_last_year()) else None
+    # "Cùng kỳ 6 tháng đầu năm 2020" wraps to three lines
+    ws.append(header(ws, row=5, labels=[h for h, _ in heads], height=48))
     for info in FIGURE_INFO:
         fmt = PERCENT if info.unit == "%" else NUMBER
         cur = fs.current.value(info.name)
         prev = None if previous is None else previous.value(info.name)
+        last = None if last_year is None else last_year.value(info.name)
         diff = None if cur is None or prev is None else cur - prev
-        ratio = None if info.unit == "%" else _change_ratio(cur, prev)
-        change, change_fmt = _points(diff) if info.unit == "%" else (diff, SIGNED)
-        ws.append(
-            [
-                cell(ws, info.label),
-                cell(ws, info.unit),
-                cell(ws, cur, fmt=fmt),
-                cell(ws, prev, fmt=fmt),
-                cell(ws, change, fmt=change_fmt),
-                cell(ws, ratio, fmt=SIGNED_PERCENT),
-                cell(ws, None if last_year is None else last_year.value(info.name), fmt=fmt),
-                cell(ws, fs.year_to_date.value(info.name), fmt=fmt),
-            ]
-        )
+        change_fmt = POINTS if info.unit == "%" else SIGNED
+        ratio_fmt = POINTS if info.unit == "%" else SIGNED_PERCENT
+        row = [
+            cell(ws, info.label),
+            cell(ws, info.unit),
+            cell(ws, cur, fmt=fmt),
+            cell(ws, prev, fmt=fmt),
+            cell(ws, _points(diff)[0] if info.unit == "%" else diff, fmt=change_fmt),
+            cell(ws, None if info.unit == "%" else _change_ratio(cur, prev), fmt=SIGNED_PERCENT),
+        ]
+        if shown.last_year:
+            row += [cell(ws, last, fmt=fmt), cell(ws, change(cur, last, info.unit), fmt=ratio_fmt)]
+        if shown.year_to_date:  # a stock has no year to date: an empty cell
+            ytd = None if info.stock else fs.year_to_date.value(info.name)
+            row.append(cell(ws, ytd, fmt=fmt))
+        ws.append(row)
     ws.append([])
     for note in NOTES:
         ws.append([cell(ws, note, font=BOLD if note == NOTES[0] else TEXT)])
@@ -281,11 +283,11 @@ _TREND = (
 
 
 def _trend_sheet(wb: Workbook, report: Report) -> None:
-    """The trend: each period by its label (``T3/2021``, ``Tuần 11``, as the Word report's
+    """The trend: each period by its label (``Tháng 3/2021``, ``Tuần 11``, as the Word report's
     chart) beside its real start and end dates, and two charts of it."""
     ws = wb.create_sheet("Xu hướng")
-    # before the unit's first record a point is empty, not 0
-    trend: Sequence[tuple[Any, Figures | None]] = report.figures.trend_points()
+    # only the periods that have data: none before the unit's first record (issue 19)
+    trend: Sequence[tuple[Any, Figures | None]] = report.figures.trend_with_data()
     widths_of(ws, (12, 12, 12, *([14] * len(_TREND))))
     ws.freeze_panes = "D2"
     print_setup(ws, landscape=True, title_rows="1:1")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reports.core.cron import parse_cron
-from reports.core.errors import JobError, UsageError
+from reports.core.errors import JobError, Step, UsageError
 from reports.core.periods import ReportPeriod, previous_period
 from reports.core.workdays import WorkCalendar
 from reports.deliver.addresses import is_address
@@ -311,6 +311,6 @@ def find_job(
     for job in load_jobs(jobs_dir, default_owner, calendar):
         if job.id == job_id:
             return job
-    raise JobError(
-        f"Không có công việc {job_id!r} trong {jobs_dir}; xem danh sách bằng 'baocao jobs list'"
+    raise JobError(f"Không có công việc {job_id!r} trong thư mục công việc.").leads_to(
+        Step.PICK_JOB
     )

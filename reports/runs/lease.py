@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.core.errors import JobError
+from reports.core.errors import JobError, Said, Step
 from reports.core.period_names import period_short
 from reports.runs import ledger
 
@@ -35,6 +35,13 @@ class RunOutcome:
     files: list[Path] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    step: Step | None = None
+    """What to do next, worded by each door (``message`` is door-neutral)."""
+    step_args: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def said(self) -> Said:
+        return Said(self.message, self.step, self.step_args)
 
     @property
     def exit_code(self) -> int:
@@ -84,7 +91,7 @@ class Lease:
     def _beat(self) -> None:
         while not self._stop.wait(max(self.lease_s / 3, 1.0)):
             if self._overdue():
-                log.warning("run #%d passed its deadline: its lease is not renewed", self.run.id)
+                log.warning("lần chạy #%d đã quá hạn: không gia hạn quyền giữ", self.run.id)
                 self.lost = True
                 return
             try:
@@ -94,7 +101,7 @@ class Lease:
                     self.lost = True
                     return
             except Exception:  # noqa: BLE001 - a database hiccup: the next beat tries again
-                log.warning("could not renew the lease of run #%d", self.run.id, exc_info=True)
+                log.warning("không gia hạn được quyền giữ lần chạy #%d", self.run.id, exc_info=True)
 
     def _overdue(self) -> bool:
         return self.max_s is not None and (self.clock() - self.started).total_seconds() > self.max_s
@@ -105,9 +112,8 @@ class Lease:
             raise LeaseLost(
                 f"Lần chạy #{self.run.id} ({self.run.job_id} kỳ "
                 f"{period_short(self.run.period)}) quá {self.max_s:g} giây "
-                "(smtp.run_deadline_s); dừng tại đây, không gửi thêm cho ai. "
-                "Xem 'baocao runs' rồi chạy lại."
-            )
+                "(smtp.run_deadline_s); dừng tại đây, không gửi thêm cho ai; chạy lại sau."
+            ).leads_to(Step.SEE_RUNS)
         if self.lost or not ledger.renew(
             self.engine, self.run, now=self.clock(), lease_s=self.lease_s, also=self.also
         ):
@@ -130,6 +136,5 @@ class Lease:
         raise LeaseLost(
             f"Lần chạy #{self.run.id} ({self.run.job_id} kỳ "
             f"{period_short(self.run.period)}) đã được tiến trình khác tiếp quản vì quá "
-            f"{self.lease_s} giây không gia hạn; dừng tại đây để không gửi trùng. "
-            "Xem 'baocao runs' để biết kết quả."
-        )
+            f"{self.lease_s} giây không gia hạn; dừng tại đây để không gửi trùng."
+        ).leads_to(Step.SEE_RUNS)

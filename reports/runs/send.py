@@ -83,13 +83,13 @@ def deliver_run(
         except DeliveryError as exc:
             ledger.mark_delivery(engine, run, recipient, ledger.FAILED, now=clock(), error=str(exc))
             outcome.failed[recipient] = str(exc)
-            log.warning("delivery %s %s to %s: failed: %s", run.job_id, run.period.slug(),
+            log.warning("thư báo cáo %s %s tới %s: lỗi: %s", run.job_id, run.period.slug(),
                         recipient, exc)  # fmt: skip
             continue
         ledger.mark_delivery(
             engine, run, recipient, ledger.SENT, now=clock(), message_id=result.message_id
         )
-        log.info("delivery %s %s to %s: sent (%s)", run.job_id, run.period.slug(), recipient,
+        log.info("thư báo cáo %s %s tới %s: đã gửi (%s)", run.job_id, run.period.slug(), recipient,
                  result.message_id)  # fmt: skip
         outcome.sent.append(recipient)
 
@@ -105,7 +105,9 @@ def tell_owner(
 ) -> None:
     owner = job.owner or settings.smtp.owner
     if not owner:
-        log.warning("Job %s for %s failed and no owner is set to be told", job.id, period.slug())
+        log.warning(
+            "Công việc %s kỳ %s lỗi và chưa đặt người phụ trách để báo", job.id, period.slug()
+        )
         return
     rerun = rerun_command(job, period, settings)
     body = (
@@ -123,4 +125,4 @@ def tell_owner(
     try:
         mail.send(settings.smtp, msg, owner, sleep=sleep)
     except DeliveryError as exc:
-        log.error("could not tell owner %s about job %s: %s", owner, job.id, exc)
+        log.error("không báo được cho người phụ trách %s về công việc %s: %s", owner, job.id, exc)

@@ -22,6 +22,7 @@ from typing import Any
 
 import holidays
 
+from reports.core import vi
 from reports.core.errors import UsageError
 from reports.sample import words as w
 from reports.sample.reference import (
@@ -362,11 +363,10 @@ def _weekly_highlights(city: _City) -> list[tuple[object, ...]]:
             deadline = city.add_working_days(day, 20)
             action = rng.choice(w.ACTIONS)
             paragraphs = [
-                f"Ngày {day.day}/{day.month}/{day.year}, UBND Thành phố "
+                f"Ngày {vi.numeric_date(day)}, UBND Thành phố "
                 f"{action[0].lower()}{action[1:]} {topic}.",
                 *rng.sample(w.FOLLOW_UPS, rng.randint(1, 2)),
-                f"Thời hạn báo cáo kết quả: trước ngày {deadline.day}/{deadline.month}"
-                f"/{deadline.year}.",
+                f"Thời hạn báo cáo kết quả: trước ngày {vi.numeric_date(deadline)}.",
             ]
             rows.append(
                 (

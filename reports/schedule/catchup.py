@@ -92,8 +92,8 @@ def catch_up(
         fires = missed_fire_times(job, first - timedelta(seconds=1), now, 10**6)
         if len(fires) > limit:
             log.warning(
-                "job %s: %d runs were missed; catching up the newest %d (scheduler.catch_up_max), "
-                "from %s; run the older ones by hand with 'baocao jobs run'",
+                "công việc %s: lỡ %d lần chạy; chạy bù %d lần gần nhất (scheduler.catch_up_max), "
+                "từ %s; các lần cũ hơn chạy tay bằng 'baocao jobs run'",
                 job.id, len(fires), limit, fires[-limit],
             )  # fmt: skip
             older = [job.period_for(f, settings) for f in fires[:-limit]]
@@ -102,6 +102,6 @@ def catch_up(
             period = job.period_for(fire, settings)
             if stopping is not None and stopping.is_set():
                 return outcomes
-            log.info("catching up job %s for %s (missed run at %s)", job.id, period.slug(), fire)
+            log.info("chạy bù công việc %s kỳ %s (lần chạy lỡ lúc %s)", job.id, period.slug(), fire)
             outcomes.append(run_job(engine, settings, job, period, **run_kwargs))
     return outcomes

@@ -22,7 +22,7 @@ def purge_kept_files(settings: Settings) -> int:
         finally:
             engine.dispose()
     except Exception:  # noqa: BLE001 - the next round tries again
-        log.exception("kept files could not be purged")
+        log.exception("không xóa được các tệp cũ (web.keep_files_days)")
         return 0
     if count:
         log.info(
@@ -43,20 +43,22 @@ def retry_held_runs(settings: Settings) -> list[str]:
     try:
         engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
     except Exception:  # noqa: BLE001 - the next round tries again; the runs stay held
-        log.exception("held runs: the database could not be opened")
+        log.exception("lần chạy chờ số liệu: không mở được cơ sở dữ liệu")
         return []
     try:
         from reports.schedule.pause import ALL, paused_jobs
 
         if ALL in paused_jobs(engine):
-            log.info("held runs: every job is paused (a restored copy): none is tried")
+            log.info(
+                "lần chạy chờ số liệu: mọi công việc đang tạm dừng (bản khôi phục), không thử lại"
+            )
             return []
         lines = retry_held(engine, settings)
     except Exception:  # noqa: BLE001 - logged; the scheduler goes on
-        log.exception("held runs could not be tried again")
+        log.exception("không thử lại được các lần chạy chờ số liệu")
         return []
     finally:
         engine.dispose()
     for line in lines:
-        log.info("held run: %s", line)
+        log.info("lần chạy chờ số liệu: %s", line)
     return lines

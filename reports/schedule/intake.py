@@ -74,11 +74,13 @@ def import_upload(
     *,
     skip_invalid: bool,
     by: str,
+    accept_unknown_units: bool = False,
 ) -> Intake:
     """Import a file uploaded on the page (kept by :mod:`reports.produce.keep`) with the kind
     and mapping chosen at upload, then go on with the held runs. Its rejected rows are kept
     beside it, what was imported is recorded on it and in the audit log; ``lines`` name the
-    file as it was uploaded. A refused import raises, as :func:`import_and_go_on` does."""
+    file as it was uploaded. A refused import raises, as :func:`import_and_go_on` does;
+    ``accept_unknown_units`` imports unit codes missing from the units table and lists them."""
     meta = dict(stored.meta)
     mapping = office_mappings(settings.base_dir).get(meta.get("mapping", ""))
     intake = import_and_go_on(
@@ -88,6 +90,7 @@ def import_upload(
         kind=meta.get("kind") or None,
         mapping=mapping,
         skip_invalid=skip_invalid,
+        accept_unknown_units=accept_unknown_units,
     )
     lines = []
     for r in intake.results:
@@ -103,6 +106,7 @@ def import_upload(
             )
         lines.append(import_line(r, stored.name))
     meta["imported"] = lines
+    meta.pop("unknown_units", None)
     keep.update_meta(engine, stored.id, meta)
     audit(engine, by, "import", "; ".join(lines))
     return Intake(intake.results, intake.held, lines, intake.warnings)

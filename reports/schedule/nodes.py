@@ -133,7 +133,10 @@ def scheduler_banner(
     none is, or when one that was running has gone silent past ``stale_s``."""
     statuses = node_statuses(engine, stale_s, now)
     if not statuses:
-        return Banner(False, ("Bộ lập lịch: chưa chạy lần nào (baocao scheduler).",))
+        return Banner(
+            False,
+            ("Bộ lập lịch: chưa chạy lần nào (dịch vụ lập lịch chưa được bật trên máy chủ).",),
+        )
     shown = [s for s in statuses if s.alive or s.state == RUNNING] or statuses[:1]
     ok = all(s.alive for s in shown)
     return Banner(ok, tuple(f"Bộ lập lịch: {s.words(tz)}" for s in shown))

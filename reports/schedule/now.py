@@ -100,9 +100,18 @@ def start_run(
     def work() -> None:
         try:
             outcome = run_job(engine, settings, job, chosen, force=force)
-            log.info("job %s run from the web for %s: %s", job.id, chosen.slug(), outcome.status)
+            log.info(
+                "công việc %s chạy từ trang web cho kỳ %s: %s",
+                job.id,
+                chosen.slug(),
+                outcome.status,
+            )
         except Exception:  # noqa: BLE001 - a failing run is recorded by run_job; never kill the server
-            log.exception("job %s run from the web for %s raised", job.id, chosen.slug())
+            log.exception(
+                "công việc %s chạy từ trang web cho kỳ %s gặp lỗi không mong đợi",
+                job.id,
+                chosen.slug(),
+            )
 
     thread = threading.Thread(target=work, name=f"run-{job.id}", daemon=True)
     thread.start()

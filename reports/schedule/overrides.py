@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.accounts.users import audit
-from reports.core.errors import JobError, UsageError
+from reports.core.errors import JobError, Step, UsageError
 from reports.deliver.addresses import is_address
 from reports.runs.jobs import Job
 from reports.schedule.stored import all_jobs
@@ -64,9 +64,8 @@ def effective_job(engine: Engine, settings: Settings, job_id: str) -> Job:
         if job.id == job_id:
             return job
     raise JobError(
-        f"Không có công việc {job_id!r} (trong {settings.jobs_dir} và các công việc tạo trên "
-        "trang); xem danh sách bằng 'baocao jobs list'"
-    )
+        f"Không có công việc {job_id!r} (trong thư mục công việc và các công việc tạo trên trang)."
+    ).leads_to(Step.PICK_JOB)
 
 
 def save_edit(

@@ -21,7 +21,9 @@ def tell_owner_stopped(settings: Settings, problem: str) -> None:
         try:
             mail.send(settings.smtp, msg, owner)
         except DeliveryError as exc:
-            log.error("could not tell owner %s that the scheduler stopped: %s", owner, exc)
+            log.error(
+                "không gửi được thư báo bộ lập lịch đã dừng cho người phụ trách %s: %s", owner, exc
+            )
 
 
 def tell_owner_skipped(settings: Settings, job: Job, periods: list[Any]) -> None:
@@ -44,7 +46,12 @@ def tell_owner_skipped(settings: Settings, job: Job, periods: list[Any]) -> None
     try:
         mail.send(settings.smtp, mail.owner_message(settings, owner, subject, body), owner)
     except DeliveryError as exc:
-        log.error("could not tell owner %s about skipped periods of %s: %s", owner, job.id, exc)
+        log.error(
+            "không báo được cho người phụ trách %s về các kỳ bị bỏ qua của công việc %s: %s",
+            owner,
+            job.id,
+            exc,
+        )
 
 
 def loaded_jobs(settings: Settings) -> list[Job]:

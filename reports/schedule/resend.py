@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from reports import approval
 from reports.accounts.users import audit
-from reports.core.errors import ApprovalError, DeliveryError, JobError
+from reports.core.errors import ApprovalError, DeliveryError, JobError, Step
 from reports.core.files import sha256_file
 from reports.core.model import FigureSet
 from reports.core.periods import ReportPeriod
@@ -92,10 +92,11 @@ def _kept(engine: Engine, run: ledger.Run) -> tuple[list[Path], ReportPeriod, Fi
     ]
     if missing or changed or not run.files:
         gone = ", ".join(missing + changed) or "không có tệp"
-        raise JobError(
-            f"lần chạy #{run.id} không còn đủ tệp đã gửi để gửi lại ({gone}); "
-            f"chạy lại công việc: baocao jobs run {run.job_id} --from {run.period.start} "
-            f"--to {run.period.end} --force"
+        raise JobError(f"lần chạy #{run.id} không còn đủ tệp đã gửi để gửi lại ({gone}).").leads_to(
+            Step.RERUN,
+            job=run.job_id,
+            start=run.period.start.isoformat(),
+            end=run.period.end.isoformat(),
         )
     figures = engine_figure_set(engine, run.period, run.unit or None, 1)
     return list(run.files), run.period, figures

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from reports.accounts.users import approver_lookup
-from reports.core.errors import BaocaoError, JobError, UsageError
+from reports.core.errors import BaocaoError, JobError, Step, UsageError
 from reports.core.model import Report
 from reports.core.period_names import period_short
 from reports.core.period_time import has_ended, refuse_unended
@@ -73,8 +73,8 @@ def run_job(
         try:
             refuse_unended(period, today, f"Công việc {job.id}")
         except UsageError as exc:
-            log.warning("Job %s for %s refused: the period has not ended", job.id, period.slug())
-            return RunOutcome("not-ended", str(exc))
+            log.warning("Công việc %s kỳ %s bị từ chối: kỳ chưa kết thúc", job.id, period.slug())
+            return RunOutcome("not-ended", str(exc), step=exc.step, step_args=dict(exc.step_args))
     me = owner or ledger.default_owner()
     lease_s = settings.scheduler.lease_s
     unit = job.unit or ""
@@ -93,9 +93,10 @@ def run_job(
         return RunOutcome(
             "awaiting",
             f"Công việc {job.id} kỳ {period_short(period)} đang chờ duyệt (lần chạy "
-            f"#{claim.awaiting.id}); không tạo lại bản dự thảo (dùng --force để tạo lại).",
+            f"#{claim.awaiting.id}); không tạo lại bản dự thảo.",
             claim.awaiting.id,
             list(claim.awaiting.files),
+            step=Step.REDRAFT,
         )
     if claim.already_delivered is not None:
         done = claim.already_delivered
@@ -104,9 +105,10 @@ def run_job(
             "already-delivered",
             f"Công việc {job.id} kỳ {period_short(period)} đã gửi lúc "
             f"{local_time(when, job)}; "
-            "không gửi lại (dùng --force để gửi lại).",
+            "không gửi lại.",
             done.id,
             list(done.files),
+            step=Step.RESEND,
         )
     run = claim.run
     assert run is not None
@@ -141,7 +143,7 @@ def run_job(
                     cc=job.cc,
                 )
     except LeaseLost as exc:
-        log.warning("Job %s for %s stopped: %s", job.id, period.slug(), exc)
+        log.warning("Công việc %s kỳ %s dừng: %s", job.id, period.slug(), exc)
         outcome.status, outcome.message = "taken-over", str(exc)
         return outcome
     except EmptyPeriod as exc:
@@ -151,26 +153,37 @@ def run_job(
     except Exception as exc:  # noqa: BLE001 - recorded and reported, never kills the scheduler
         if is_retryable(exc):
             raise  # the database, not the run: the caller retries, the run resumes where it was
-        log.exception("Job %s for %s crashed", job.id, period.slug())
+        log.exception("Công việc %s kỳ %s gặp lỗi không mong đợi", job.id, period.slug())
         outcome.failed["*"] = f"{exc.__class__.__name__}: {exc}"
     if outcome.failed:
         error = "; ".join(f"{k}: {v}" if k != "*" else v for k, v in outcome.failed.items())
         if not ledger.finish(engine, run, ledger.FAILED, now=clock(), error=error):
-            log.warning("Job %s for %s: run #%d was taken over", job.id, period.slug(), run.id)
-        log.error("Job %s for %s failed: %s", job.id, period.slug(), error)
-        outcome.message = (
-            f"Công việc {job.id} kỳ {period_short(period)} lỗi: {error}\n"
-            f"Chạy lại: {rerun_command(job, period, settings)}"
-        )
+            log.warning(
+                "Công việc %s kỳ %s: lần chạy #%d đã được máy khác nhận lại",
+                job.id,
+                period.slug(),
+                run.id,
+            )
+        log.error("Công việc %s kỳ %s lỗi: %s", job.id, period.slug(), error)
+        outcome.message = f"Công việc {job.id} kỳ {period_short(period)} lỗi: {error}"
+        outcome.step = Step.RUN_AGAIN
+        outcome.step_args = {"command": rerun_command(job, period, settings)}
         tell_owner(settings, job, period, error, sleep)
         return outcome
     if not ledger.finish(engine, run, ledger.DELIVERED, now=clock()):
-        log.warning("Job %s for %s: run #%d was taken over", job.id, period.slug(), run.id)
+        log.warning(
+            "Công việc %s kỳ %s: lần chạy #%d đã được máy khác nhận lại",
+            job.id,
+            period.slug(),
+            run.id,
+        )
     outcome.status = "delivered"
     outcome.message = (
         f"Công việc {job.id} kỳ {period_short(period)}: đã gửi {len(outcome.sent)} người nhận."
     )
-    log.info("Job %s for %s delivered to %d recipients", job.id, period.slug(), len(outcome.sent))
+    log.info(
+        "Công việc %s kỳ %s: đã gửi cho %d người nhận", job.id, period.slug(), len(outcome.sent)
+    )
     return outcome
 
 
@@ -235,7 +248,9 @@ def _run_all_units(
                     sleep,
                 )
         except LeaseLost as exc:
-            log.warning("Job %s for %s, unit %s stopped: %s", job.id, period.slug(), unit.code, exc)
+            log.warning(
+                "Công việc %s kỳ %s, đơn vị %s dừng: %s", job.id, period.slug(), unit.code, exc
+            )
             outcome.sent.extend(unit_outcome.sent)
             continue  # the process that took it over finishes this unit
         outcome.sent.extend(unit_outcome.sent)
@@ -307,11 +322,8 @@ def _empty(
     ledger.finish(engine, run, ledger.FAILED, now=clock(), error=problem)
     rerun = rerun_command(job, period, settings)
     outcome.status = "empty"
-    outcome.message = (
-        f"Công việc {job.id} kỳ {period_short(period)}: {problem}.\n"
-        f"Sau khi nhập dữ liệu, chạy lại: {rerun}\n"
-        f"Gửi dù số liệu bằng 0: {rerun} --send-empty"
-    )
-    log.warning("Job %s for %s not mailed: all figures are 0", job.id, period.slug())
+    outcome.message = f"Công việc {job.id} kỳ {period_short(period)}: {problem}."
+    outcome.step, outcome.step_args = Step.AFTER_IMPORT, {"command": rerun}
+    log.warning("Công việc %s kỳ %s không gửi thư: mọi số liệu đều bằng 0", job.id, period.slug())
     tell_owner(settings, job, period, problem, sleep, empty=True)
     return outcome

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from reports.core.errors import SchedulerStopped, StoreError
+from reports.render import pdf_gate
 from reports.runs.jobs import Job, find_job
 from reports.runs.lease import RunOutcome
 from reports.schedule.catchup import (
@@ -88,7 +89,7 @@ def scheduled_run(job_id: str, **_stored_by_older_versions: Any) -> None:
         engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
         try:
             if is_paused(paused_jobs(engine), job_id):
-                log.info("job %s is paused (Lịch gửi): its scheduled run is skipped", job_id)
+                log.info("công việc %s đang tạm dừng (Lịch gửi): bỏ qua lần chạy theo lịch", job_id)
                 return None
             edited = effective_job(engine, settings, job_id)  # with the edits made in Lịch gửi
             return run_job(engine, settings, edited, period)
@@ -105,7 +106,7 @@ def scheduled_run(job_id: str, **_stored_by_older_versions: Any) -> None:
     except StoreError as exc:
         # the database is unusable for this baocao (unreachable past the retries, or left at a
         # newer revision): this scheduler cannot go on; serve() mails the owner and exits
-        log.error("Job %s for %s: %s", job.id, period.slug(), exc)
+        log.error("Công việc %s kỳ %s: %s", job.id, period.slug(), exc)
         if health is not None:
             health.fail(str(exc))
         return
@@ -141,6 +142,7 @@ def bind(settings: Settings) -> None:
     """The settings this process's scheduled runs use (``register`` binds them; a test or a
     one-off caller of :func:`scheduled_run` binds them itself)."""
     _ACTIVE["settings"] = settings
+    pdf_gate.configure(settings.pdf.max_parallel, None)  # runs wait in line, however long
 
 
 def register(
@@ -244,7 +246,7 @@ def _keep_reconciling(scheduler: Any, engine: Engine, settings: Settings) -> Non
         try:
             heartbeat(scheduler, engine, settings, state="stopped")
         except Exception as exc:  # noqa: BLE001 - the page shows it silent instead
-            log.warning("could not write the last heartbeat: %s", exc)
+            log.warning("không ghi được nhịp sống cuối của bộ lập lịch: %s", exc)
 
     scheduler.add_listener(on_shutdown, EVENT_SCHEDULER_SHUTDOWN)
     threading.Thread(target=loop, name="baocao-reconcile", daemon=True).start()
@@ -339,9 +341,9 @@ def serve(engine: Engine | None, settings: Settings, *, check_every_s: float = 5
             tell_owner_stopped(settings, str(error))
             raise error from exc
         watch(scheduler, settings, stopping, check_every_s)
-        log.info("stop requested: finishing the run in hand, then stopping")
+        log.info("nhận lệnh dừng: làm xong lần chạy đang dở rồi dừng")
     except KeyboardInterrupt:
-        log.info("Ctrl-C: finishing the run in hand, then stopping")
+        log.info("Ctrl-C: làm xong lần chạy đang dở rồi dừng")
     finally:
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=not _ACTIVE["health"].failed.is_set())

@@ -28,6 +28,7 @@ from reports.settings.sections import (
     FormSettings,
     LogSettings,
     Office,
+    PdfSettings,
     PeriodSettings,
     ReportSettings,
     SchedulerSettings,
@@ -46,7 +47,6 @@ from reports.settings.validate import (
     edxml_section,
     forms_section,
     log_section,
-    pdf_timeout,
     periods_section,
     report_section,
     scheduler_section,
@@ -101,6 +101,8 @@ class Settings:
     jobs_dir: Path
     output_dir: Path
     pdf_timeout_s: float = 120.0
+    """``pdf.timeout_s`` (also in :attr:`pdf`)."""
+    pdf: PdfSettings = field(default_factory=PdfSettings)
     database_busy_timeout_s: float = 30.0
     """How long a SQLite write waits for another one to finish ([database] busy_timeout_s)."""
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
@@ -288,6 +290,7 @@ def settings_from_mapping(
             url = f"sqlite:///{(base_dir / rel).resolve()}"
     template_timeout, template_memory = template_limits(raw, source)
 
+    pdf = pdf_section(raw, source)
     return Settings(
         source=source,
         base_dir=base_dir,
@@ -304,7 +307,8 @@ def settings_from_mapping(
         data_dir=data_dir,
         jobs_dir=_path("jobs", base_dir / "jobs"),
         output_dir=_path("output", base_dir / "out"),
-        pdf_timeout_s=pdf_timeout(raw, source),
+        pdf_timeout_s=pdf.timeout_s,
+        pdf=pdf,
         scheduler=scheduler_section(raw, source),
         periods=periods_section(raw, source),
         summary=summary_section(raw, source),
@@ -319,3 +323,17 @@ def settings_from_mapping(
         template_timeout_s=template_timeout,
         template_memory_mb=template_memory,
     )
+
+
+def pdf_section(raw: Mapping[str, Any], source: Path | None) -> PdfSettings:
+    pdf: PdfSettings = build(PdfSettings, "pdf", section(raw, "pdf", source), source)
+    for key in ("timeout_s", "wait_s"):
+        if getattr(pdf, key) <= 0:
+            raise ConfigError(
+                f"pdf.{key}", f"phải là số giây dương, nhận được {getattr(pdf, key)!r}", source
+            )
+    if not 1 <= pdf.max_parallel <= 16:
+        raise ConfigError(
+            "pdf.max_parallel", f"phải từ 1 đến 16, nhận được {pdf.max_parallel!r}", source
+        )
+    return pdf

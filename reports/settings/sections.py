@@ -264,6 +264,17 @@ class SigningSettings:
 
 
 @dataclass(frozen=True)
+class PdfSettings:
+    timeout_s: float = 120.0
+    """A conversion taking longer is stopped (LibreOffice hung)."""
+    max_parallel: int = 1
+    """Conversions running at once in one process (the web server: however many pages ask);
+    the others wait in line."""
+    wait_s: float = 60.0
+    """How long a web page waits in that line before it says "đang bận, thử lại sau"."""
+
+
+@dataclass(frozen=True)
 class WebSettings:
     base_url: str = ""
     """The address of the web page as leaders reach it (``https://baocao.vp.gov.vn``); links in
@@ -278,11 +289,12 @@ class WebSettings:
     secure_cookies: bool = False
     """Send the session cookie over HTTPS only (set true behind an HTTPS proxy)."""
     trusted_proxies: tuple[str, ...] = ()
-    """Addresses (or networks) of the reverse proxies whose ``X-Forwarded-For`` names the
-    user's address; from any other address the header is ignored."""
+    """Addresses (or networks) of the reverse proxies in front (``127.0.0.1`` for nginx on the
+    same machine): their X-Forwarded-For/-Proto/-Host are honoured by waitress (the user's
+    address, the scheme, the host) and by the login throttle; anyone else's are dropped."""
     trusted_proxy: str = ""
-    """The proxy's address as waitress sees it (``127.0.0.1`` for nginx on the same machine):
-    its X-Forwarded-For/-Proto/-Host are honoured, anyone else's are dropped. Empty: none."""
+    """Deprecated (the old waitress-only key): read into ``trusted_proxies``, and ``baocao
+    check`` says to rename it."""
     connection_limit: int = 500
     """Open connections waitress accepts at once (idle ones included); more wait in the queue."""
     channel_timeout_s: int = 20

@@ -248,16 +248,6 @@ def units_section(raw: Mapping[str, Any], source: Path | None) -> dict[str, Unit
     return units
 
 
-def pdf_timeout(raw: Mapping[str, Any], source: Path | None) -> float:
-    pdf = section(raw, "pdf", source)
-    pdf_timeout = pdf.get("timeout_s", 120.0)
-    if not isinstance(pdf_timeout, int | float) or pdf_timeout <= 0:
-        raise ConfigError(
-            "pdf.timeout_s", f"phải là số giây dương, nhận được {pdf_timeout!r}", source
-        )
-    return float(pdf_timeout)
-
-
 def database_busy_timeout(database: Mapping[str, Any], source: Path | None) -> float:
     """[database]: only ``url`` and ``busy_timeout_s`` (how long a SQLite write waits for
     another one to finish before it fails with "database is locked")."""
@@ -344,16 +334,21 @@ def web_section(raw: Mapping[str, Any], source: Path | None) -> WebSettings:
             )
     import ipaddress
 
-    for proxy in web.trusted_proxies:
+    proxies = web.trusted_proxies
+    old = web.trusted_proxy.strip()
+    if old and old not in proxies:
+        proxies = (*proxies, old)  # the deprecated key still works; `baocao check` says so
+    for proxy in proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)
         except ValueError:
+            key = "web.trusted_proxy" if proxy == old else "web.trusted_proxies"
             raise ConfigError(
-                "web.trusted_proxies",
+                key,
                 f"{proxy!r} không phải địa chỉ IP hay dải mạng (ví dụ 127.0.0.1 hoặc 10.0.0.0/24)",
                 source,
             ) from None
-    return replace(web, base_url=web.base_url.rstrip("/"))
+    return replace(web, base_url=web.base_url.rstrip("/"), trusted_proxies=proxies)
 
 
 def completeness_section(raw: Mapping[str, Any], source: Path | None) -> CompletenessSettings:

@@ -58,7 +58,10 @@ def check_files(
                 )
             )
     except FileFormatError as exc:
-        raise FileFormatError(_rename(exc.file, shown), exc.problem, exc.hint) from exc
+        renamed = FileFormatError(_rename(exc.file, shown), exc.problem, exc.hint)
+        if exc.step is not None:
+            renamed.leads_to(exc.step, **exc.step_args)
+        raise renamed from exc
     return out
 
 
@@ -93,7 +96,9 @@ def check_report(
     try:
         sheets = check_files([path], names=[name], kind=kind, mapping=mapping)
     except DataImportError as exc:
-        return {"error": str(exc), "sheets": []}
+        # door-neutral, its next step named for the page to word (reports.web.steps)
+        step = {"error_step": str(exc.step), "error_args": dict(exc.step_args)} if exc.step else {}
+        return {"error": str(exc), **step, "sheets": []}
     return {
         "error": "",
         "sheets": [

@@ -14,7 +14,7 @@ from functools import cache
 from importlib.resources import files
 
 from reports.core.domain import Kind
-from reports.core.errors import FileFormatError
+from reports.core.errors import FileFormatError, Step
 from reports.sources.mapping import Mapping
 from reports.sources.readers import Batches, Sheet
 from reports.sources.values import fold
@@ -129,8 +129,8 @@ def _mapping_of(kind: Kind, header: list[str], found: dict[int, str], file: str)
             raise FileFormatError(
                 file,
                 f"nhiều cột cùng khớp với cột {column} (loại {kind.name}): {names}",
-                "Xóa hoặc đổi tên các cột thừa, hoặc dùng --mapping để chỉ rõ cột nào.",
-            )
+                "Xóa hoặc đổi tên các cột thừa.",
+            ).leads_to(Step.MAP_COLUMNS)
     columns = {key(header[p]): c for p, c in found.items()}
     taken = "; ".join(f"“{header[p]}” → {c}" for p, c in sorted(found.items()))
     ignored = [h for i, h in enumerate(header) if h and i not in found]

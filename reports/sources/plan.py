@@ -14,7 +14,7 @@ from pathlib import Path
 from queue import Empty
 
 from reports.core.domain import KINDS, Kind
-from reports.core.errors import BaocaoError, FileFormatError
+from reports.core.errors import BaocaoError, FileFormatError, Step
 from reports.sources.headers import guess_kind, recognise
 from reports.sources.mapping import Mapping, load_mapping
 from reports.sources.readers import Sheet, csv_encoding, read_csv, read_xlsx
@@ -48,9 +48,8 @@ def kind_error(file: str) -> FileFormatError:
     return FileFormatError(
         file,
         "không biết tệp chứa loại bản ghi nào",
-        f"Đặt tên tệp theo loại (ví dụ dossiers.csv, dossiers-2020.xlsx) hoặc dùng --kind "
-        f"({', '.join(KINDS)}).",
-    )
+        "Đặt tên tệp theo loại (ví dụ dossiers.csv, dossiers-2020.xlsx).",
+    ).leads_to(Step.NAME_BY_KIND, kinds=", ".join(KINDS))
 
 
 def sheets_of(

@@ -8,19 +8,19 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import io
 import itertools
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-from reports.core.errors import FileFormatError
+from reports.core.errors import FileFormatError, Step
 from reports.sources.split import SENTINEL, ReadAgain, Span, open_range, with_sentinel
 
-ENCODING_HINT = (
-    "Lưu lại tệp dạng 'CSV UTF-8' trong Excel (Save As → CSV UTF-8), "
-    "hoặc chỉ rõ bảng mã bằng --encoding cp1258"
-)
+ENCODING_HINT = "Lưu lại tệp dạng 'CSV UTF-8' trong Excel (Save As → CSV UTF-8)."
+"""Door-neutral; the CLI adds its --encoding (:data:`reports.core.errors.Step.ENCODING`)."""
 
 
 Batches = Callable[[int], Iterator[tuple[list[int], list[list[object]]]]]
@@ -119,7 +119,7 @@ def _choose_encoding(path: Path, file: str, encoding: str | None) -> str:
             f"không phải UTF-8 (byte lỗi ở dòng {bad_line}) và cũng không giống Windows-1258; "
             "không nhập để tránh lưu chữ bị lỗi phông",
             ENCODING_HINT,
-        )
+        ).leads_to(Step.ENCODING)
     _refuse_mixed(path, file)
     return "cp1258"
 
@@ -186,12 +186,9 @@ def read_csv(
         fh = path.open(encoding=used, newline="")
     except OSError as exc:
         raise FileFormatError(file, f"không mở được tệp ({exc.strerror})") from exc
-    normalise = used not in ("utf-8", "utf-8-sig")
 
     def lines() -> Iterator[str]:
-        # cp1258 writes tone marks as combining characters: NFC composes them ("Quyết").
-        for line in fh:
-            yield unicodedata.normalize("NFC", line) if normalise or not line.isascii() else line
+        return nfc_lines(fh)
 
     source = lines()
     try:
@@ -270,6 +267,59 @@ def read_csv(
     return Sheet("", [h.strip() for h in header], batches, fh.close), used
 
 
+_TEXT_BLOCK = 1 << 15
+"""Characters read at a time: lines are cut from blocks, not read one by one in Python."""
+
+
+def nfc_lines(fh: TextIO) -> Iterator[str]:
+    """The lines of ``fh`` (opened with ``newline=""``: ends kept as they are, for csv), in NFC.
+
+    cp1258 writes tone marks as combining characters: NFC composes them ("Quyết"). Text is
+    checked and composed a block of whole lines at a time (NFC never joins across a line
+    break), and the lines are cut from the block in C: no Python frame per line."""
+    return itertools.chain(
+        _first_line(fh), itertools.chain.from_iterable(map(_block_lines, _line_blocks(fh)))
+    )
+
+
+def _first_line(fh: TextIO) -> Iterator[str]:
+    """The first line alone (a header's decoding error is met there, as line by line)."""
+    if line := fh.readline():
+        yield unicodedata.normalize("NFC", line)
+
+
+def _block_lines(block: str) -> io.StringIO:
+    return io.StringIO(block, newline="")
+
+
+def _line_blocks(fh: TextIO) -> Iterator[str]:
+    """The text of ``fh`` in blocks of whole lines, each in NFC."""
+    carry = ""
+    while True:
+        more = fh.read(_TEXT_BLOCK)
+        block = carry + more if carry else more
+        if not more:
+            break
+        cut = block.rfind("\n") + 1
+        if not cut:  # a file with bare CR line ends; never cut between CR and LF
+            cut = block.rfind("\r", 0, len(block) - 1) + 1
+        if not cut:
+            carry = block
+            continue
+        block, carry = block[:cut], block[cut:]
+        yield (
+            block
+            if unicodedata.is_normalized("NFC", block)
+            else unicodedata.normalize("NFC", block)
+        )
+    if block:
+        yield (
+            block
+            if unicodedata.is_normalized("NFC", block)
+            else unicodedata.normalize("NFC", block)
+        )
+
+
 def _end_lines(rows: list[list[str]], start: int) -> list[int]:
     """The physical line each row ends on, the line before the first being ``start``."""
     out = []
@@ -286,11 +336,12 @@ def _end_lines(rows: list[list[str]], start: int) -> list[int]:
 def _decode_error(file: str, encoding: str, line: int | None = None) -> FileFormatError:
     where = f" (byte lỗi ở dòng {line})" if line else ""
     utf8 = encoding.lower().replace("-", "").startswith("utf8")
-    return FileFormatError(
+    error = FileFormatError(
         file,
         f"không đọc được theo bảng mã {encoding}{where}",
         ENCODING_HINT if utf8 else "Kiểm tra lại bảng mã của tệp (thường là utf-8 hoặc cp1258).",
     )
+    return error.leads_to(Step.ENCODING) if utf8 else error
 
 
 def read_xlsx(path: Path, file: str, legacy: bool = False) -> list[Sheet]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,7 +132,6 @@ def open_range(path: Path, span: Span) -> io.TextIOWrapper:
 
 
 def with_sentinel(lines: Iterator[str], span: Span) -> Iterator[str]:
-    """The range's lines, then the sentinel line unless the range ends the file."""
-    yield from lines
-    if not span.last:
-        yield SENTINEL + "\n"
+    """The range's lines, then the sentinel line unless the range ends the file (chained in
+    C: no Python frame per line)."""
+    return itertools.chain(lines, () if span.last else (SENTINEL + "\n",))

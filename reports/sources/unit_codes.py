@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from reports.core.domain import Kind
-from reports.core.errors import InvalidRowsError, RowProblem
+from reports.core.errors import RowProblem, Step, UnknownUnitsError
 from reports.sources.validate import SheetTable
 from reports.store.schema import units
 
@@ -72,13 +72,12 @@ def unknown_units(conn: Connection, tables: Sequence[SheetTable]) -> list[RowPro
     return problems
 
 
-def refuse_unknown(problems: Sequence[RowProblem], total: int) -> InvalidRowsError:
+def refuse_unknown(problems: Sequence[RowProblem], total: int) -> UnknownUnitsError:
     files = ", ".join(dict.fromkeys(p.file for p in problems))
-    error = InvalidRowsError(files, problems, total)
-    # the usual closing line speaks of --skip-invalid; an unknown code has its own ways out
+    error = UnknownUnitsError(files, problems, total)
+    # the usual closing line leads to skipping invalid rows; an unknown code has its own ways out
     error.args = (
         str(error).rsplit("\n", 1)[0]
-        + "\nThêm các đơn vị này vào units.csv (hoặc sửa mã) rồi nhập lại, hoặc dùng "
-        "--accept-unknown-units để nhập và liệt kê chúng.",
+        + "\nThêm các đơn vị này vào units.csv (hoặc sửa mã) rồi nhập lại.",
     )
-    return error
+    return error.leads_to(Step.ACCEPT_UNKNOWN_UNITS)

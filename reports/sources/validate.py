@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.core.domain import Kind
-from reports.core.errors import FileFormatError, RowProblem
+from reports.core.errors import FileFormatError, RowProblem, Step
 from reports.core.safe_text import has_bad, text_problem
 from reports.sources import values as v
 from reports.sources.dossier_words import parse_channel, parse_mode, parse_status
@@ -98,8 +98,8 @@ class Validator:
                 file,
                 f"thiếu cột bắt buộc: {', '.join(missing)} (loại {kind.name}); "
                 f"các cột có trong tệp: {', '.join(h for h in header if h) or '(không có)'}",
-                "Sửa dòng tiêu đề, hoặc dùng --mapping để ánh xạ tên cột của hệ thống xuất ra.",
-            )
+                "Sửa dòng tiêu đề cho đúng tên cột.",
+            ).leads_to(Step.MAP_COLUMNS)
         self.kind = kind
         self.file = file
         self.shown = shown

@@ -13,11 +13,15 @@ as calamine places them) all count. The parts parsed are the worksheets the work
 relationships name, wherever they are in the zip, and any other part that holds a
 ``sheetData``; such a part that is not well-formed XML, or declares a DOCTYPE (entities), is
 refused, since calamine's more lenient reader would still take cells from it.
+
+Speed (``bench/xlsx_check.py``): one pass per sheet; references as Excel writes them are
+measured in batches by patterns over the joined values (never over the XML).
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 from pathlib import Path
 from xml.parsers import expat
@@ -131,18 +135,10 @@ def _refuse_doctype(*_: object) -> None:
     raise ValueError("có khai báo DOCTYPE")
 
 
-def _parse(
-    archive: zipfile.ZipFile,
-    info: zipfile.ZipInfo,
-    file: str,
-    start: object,
-    end: object = None,
-) -> None:
+def _parse(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, start: object) -> None:
     parser = expat.ParserCreate()
     parser.ordered_attributes = True
     parser.StartElementHandler = start  # type: ignore[assignment]
-    if end is not None:
-        parser.EndElementHandler = end  # type: ignore[assignment]
     parser.StartDoctypeDeclHandler = _refuse_doctype
     parser.EntityDeclHandler = _refuse_doctype
     try:
@@ -162,78 +158,178 @@ def _parse(
 
 def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, target: bool) -> None:
     """Inflate a part, streaming (zipfile stops at the declared size and checks the CRC). A
-    part that mentions ``sheetData``, or a relationship target that is text (not a picture or a
-    macro project), is parsed for its extent."""
+    relationship target that is text (not a picture or a macro project) is parsed for its
+    extent as it is inflated (one pass); any other part that mentions ``sheetData`` is parsed
+    once the mention is seen."""
+    if target:
+        try:
+            with archive.open(info) as fh:
+                head = fh.read(4)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise _broken(file, info.filename, str(exc)) from exc
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") or head[:2] in (
+            b"\xff\xfe",
+            b"\xfe\xff",
+        ):
+            _Extent(file, info.filename).scan(archive, info)
+            return
     must_parse = False
-    first = True
     try:
         with archive.open(info) as fh:
             tail = b""
             while chunk := fh.read(_CHUNK):
-                if first and target:
-                    must_parse = chunk.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") or chunk[
-                        :2
-                    ] in (b"\xff\xfe", b"\xfe\xff")
-                    first = False
-                if not must_parse and any(m in (tail + chunk).lower() for m in _MARKS):
+                if any(m in (tail + chunk).lower() for m in _MARKS):
                     must_parse = True
+                    break
                 tail = chunk[-24:]
+            while fh.read(_CHUNK):  # the rest still inflated: its size and CRC checked
+                pass
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise _broken(file, info.filename, str(exc)) from exc
     if must_parse:
         _Extent(file, info.filename).scan(archive, info)
 
 
+_PLAIN = re.compile(r"(?:[A-Z]{1,3}[0-9]{1,7},)*")
+"""A run of cell references as Excel writes them, joined by commas (our own joined text, not
+the XML: the parse has already read every spelling of the attribute)."""
+_LETTERS = re.compile(r"([A-Z]+)[0-9]+,")
+_NUMBERS = re.compile(r"[A-Z]+([0-9]+),")
+_BATCH = 4096
+
+
 class _Extent:
-    """The last row and column of a part's ``sheetData``, as calamine would place its cells."""
+    """The last row and column a part's cells reach, as calamine would place them.
+
+    ``c`` and ``row`` elements count from the first ``sheetData`` on, prefixed or not (after
+    it they only make the bound larger; before it, and in parts without one such as
+    ``calcChain.xml``, calamine reads none). The handler is the hot loop: a cell whose first
+    attribute is ``r`` only has its reference put aside; every few thousand, or before a cell
+    placed one by one (no ``r``, or a reference not as Excel writes it), they are measured
+    together."""
 
     def __init__(self, file: str, part: str) -> None:
         self.file, self.part = file, part
-        self.depth_in_data = 0
-        self.in_data = False
         self.row = 0
         self.column = 0
         self.last_row = 0
         self.last_column = 0
+        self.pending: list[str] = []
+        self.row_at = 0
+        """How many of ``pending`` came before the current row started."""
 
     def scan(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-        _parse(archive, info, self.file, self.start, self.end)
+        pending = self.pending
+        put_aside = pending.append
+        cell, row = self.cell, self.row_start
+        in_data = False  # from the first sheetData on (calamine reads no cell before it)
 
-    def start(self, name: str, attrs: list[str]) -> None:
-        # called for every element of the part: kept lean (ordered attributes, no imports)
-        if name == "c" or name.endswith(":c"):
-            if not self.in_data:
-                return
-            ref = _attribute_r(attrs)
-            if ref:
-                column, row = _cell_ref(ref, self.file, self.part)
+        def start(name: str, attrs: list[str]) -> None:
+            nonlocal in_data
+            if name == "c":
+                if not in_data:
+                    return
+                if attrs and attrs[0] == "r":
+                    put_aside(attrs[1])
+                    if len(pending) >= _BATCH:
+                        self.flush()
+                else:
+                    cell(attrs)
+            elif name == "row":
+                if in_data:
+                    row(attrs)
+            elif name == "sheetData":
+                in_data = True
+            elif ":" in name:
+                local = name.rpartition(":")[2]
+                if local == "sheetData":
+                    in_data = True
+                elif not in_data:
+                    return
+                elif local == "c":
+                    cell(attrs)
+                elif local == "row":
+                    row(attrs)
+
+        _parse(archive, info, self.file, start)
+        self.flush()
+
+    def flush(self) -> None:
+        """Measure the references put aside."""
+        pending = self.pending
+        if not pending:
+            return
+        joined = ",".join(pending) + ","
+        if _PLAIN.fullmatch(joined):
+            for letters in set(_LETTERS.findall(joined)):
+                column = _column(letters)
+                if column > self.last_column:
+                    self.last_column = column
+            last_row = max(map(int, _NUMBERS.findall(joined)))
+            if last_row > self.last_row:
+                self.last_row = last_row
+            if len(pending) > self.row_at:  # else the row started after them: column 0
+                self.column = _column(pending[-1].rstrip("0123456789"))
+            pending.clear()
+            self.row_at = 0
+            self._check_cells()
+        else:
+            refs, row_at, column = list(pending), self.row_at, self.column
+            pending.clear()
+            self.row_at = 0
+            for ref in refs:
+                self._place(ref)
+            if len(refs) <= row_at:
                 self.column = column
-                if row > self.last_row:
-                    self.last_row = row
-            else:
-                self.column += 1
+
+    def cell(self, attrs: list[str]) -> None:
+        """A cell placed one by one: at its r, else one after the previous cell of the row."""
+        self.flush()
+        ref = _attribute_r(attrs)
+        if ref:
+            self._place(ref)
+        else:
+            self.column += 1
             if self.column > self.last_column:
                 self.last_column = self.column
-            if self.row > self.last_row:
-                self.last_row = self.row
-            if self.last_column > MAX_COLUMNS or self.last_row * self.last_column > MAX_CELLS:
-                self._refuse()
-        elif name == "row" or name.endswith(":row"):
-            if not self.in_data:
-                return
-            ref = _attribute_r(attrs)
-            self.row = _row_number(ref, self.file, self.part) if ref else self.row + 1
-            self.column = 0
-            if self.row > self.last_row:
-                self.last_row = self.row
-            if self.last_row > MAX_ROWS or self.last_row * max(self.last_column, 1) > MAX_CELLS:
-                self._refuse()
-        elif name == "sheetData" or name.endswith(":sheetData"):
-            self.in_data = True
+            self._check_cells()
 
-    def end(self, name: str) -> None:
-        if name == "sheetData" or name.endswith(":sheetData"):
-            self.in_data = False
+    def _place(self, ref: str) -> None:
+        column, row = _cell_ref(ref, self.file, self.part)
+        self.column = column
+        if row > self.last_row:
+            self.last_row = row
+        if column > self.last_column:
+            self.last_column = column
+        self._check_cells()
+
+    def _check_cells(self) -> None:
+        if self.row > self.last_row:
+            self.last_row = self.row
+        if (
+            self.last_column > MAX_COLUMNS
+            or self.last_row > MAX_ROWS
+            or self.last_row * self.last_column > MAX_CELLS
+        ):
+            self._refuse()
+
+    def row_start(self, attrs: list[str]) -> None:
+        """A row: at its r, else one after the previous row (the references put aside stay
+        aside: their places do not depend on the row)."""
+        self.row_at = len(self.pending)
+        ref = attrs[1] if attrs and attrs[0] == "r" else _attribute_r(attrs)
+        if not ref:
+            row = self.row + 1
+        elif ref.isdigit() and ref.isascii():
+            row = int(ref[:12])
+        else:
+            row = _row_number(ref, self.file, self.part)
+        self.row = row
+        self.column = 0
+        if row > self.last_row:
+            self.last_row = row
+            if row > MAX_ROWS or row * (self.last_column or 1) > MAX_CELLS:
+                self._refuse()
 
     def _refuse(self) -> None:
         from reports.core.vi import number
@@ -246,12 +342,26 @@ class _Extent:
                 f"quá giới hạn {number(MAX_COLUMNS)} cột",
                 _HINT,
             )
+        if self.last_row > MAX_ROWS:
+            raise FileFormatError(
+                self.file,
+                f"trang tính {sheet} dùng tới hàng thứ {number(self.last_row)}, quá hàng cuối "
+                f"của Excel ({number(MAX_ROWS)})",
+                _HINT,
+            )
         raise FileFormatError(
             self.file,
             f"trang tính {sheet} trải trên {number(self.last_row)} hàng × "
             f"{number(max(self.last_column, 1))} cột, quá giới hạn {number(MAX_CELLS)} ô",
             _HINT,
         )
+
+
+def _column(letters: str) -> int:
+    column = 0
+    for ch in letters:
+        column = column * 26 + ord(ch) - 64
+    return column
 
 
 def _attribute_r(attrs: list[str]) -> str | None:

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 sqlite3.register_adapter(date, date.isoformat)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0013_heartbeat"
+HEAD_REVISION = "0014_drop_apscheduler_jobs"
 """Keep equal to the newest file in ``migrations/versions``; a test checks it."""
 
 

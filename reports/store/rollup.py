@@ -161,12 +161,55 @@ def ancestors(conn: Connection) -> dict[str, tuple[str, ...]]:
 
 
 def spread(counts: Counts, scope: Mapping[str, Sequence[str]]) -> Counts:
-    """The units' own counts added up into every unit above them too."""
-    out: Counts = {}
-    for unit, days in counts.items():
-        for above in scope.get(unit, (unit, ROOT_UNIT) if unit else (ROOT_UNIT,)):
-            _add_days(out.setdefault(above, {}), days)
+    """The units' own counts added up into every unit above them too.
+
+    When the closure is a tree (it is, but for a cycle in the ``units`` table), each unit's
+    sums are added once, to its parent's, deepest units first: a ward's days are added once,
+    not once for every unit above it (a 3-level office: 3x fewer additions)."""
+    parents = _parents(counts, scope)
+    if parents is None:
+        out: Counts = {}
+        for unit, days in counts.items():
+            for above in _scope_of(unit, scope):
+                _add_days(out.setdefault(above, {}), days)
+        return out
+    out = {unit: dict(days) for unit, days in counts.items()}
+    for unit, parent in parents:
+        if (sums := out.get(unit)) is not None:
+            _add_days(out.setdefault(parent, {}), sums)
     return out
+
+
+def _scope_of(unit: str, scope: Mapping[str, Sequence[str]]) -> Sequence[str]:
+    return scope.get(unit, (unit, ROOT_UNIT) if unit else (ROOT_UNIT,))
+
+
+def _parents(counts: Counts, scope: Mapping[str, Sequence[str]]) -> list[tuple[str, str]] | None:
+    """(unit, its parent) of every unit of ``counts`` and above, deepest first; None when the
+    closure is not a tree (a unit's scope is not itself plus its parent's scope)."""
+    nodes: dict[str, frozenset[str]] = {}
+    todo = list(counts)
+    while todo:
+        unit = todo.pop()
+        if unit in nodes:
+            continue
+        above = nodes[unit] = frozenset(_scope_of(unit, scope))
+        todo.extend(a for a in above if a not in nodes)
+    pairs: list[tuple[int, str, str]] = []
+    for unit, above in nodes.items():
+        if unit == ROOT_UNIT:
+            if above != {ROOT_UNIT}:
+                return None
+            continue
+        if unit not in above or ROOT_UNIT not in above:
+            return None
+        candidates = above - {unit}
+        parent = max(candidates, key=lambda a: len(nodes[a]))
+        if nodes[parent] != candidates:
+            return None
+        pairs.append((len(above), unit, parent))
+    pairs.sort(reverse=True)
+    return [(unit, parent) for _, unit, parent in pairs]
 
 
 def apply(conn: Connection, counts: Counts) -> int:

@@ -17,8 +17,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from reports.core import vi
-from reports.core.errors import BaocaoError
+from reports.core.errors import BaocaoError, BusyError
 from reports.core.period_names import period_name, period_short
+from reports.render import pdf_gate
+from reports.web.steps import page_words, say
 
 csrf = CSRFProtect()
 
@@ -74,6 +76,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         engine = open_store(settings.database_url, busy_timeout_s=settings.database_busy_timeout_s)
     app.extensions["baocao"] = {"settings": settings, "engine": engine}
+    # conversions to PDF queue in this process; a page waits [pdf] wait_s at most ("đang bận")
+    pdf_gate.configure(settings.pdf.max_parallel, settings.pdf.wait_s)
     web = settings.web
     app.config.update(
         SECRET_KEY=secret_key(settings),
@@ -91,7 +95,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     csrf.init_app(app)
     app.after_request(security_headers)
-    app.jinja_env.globals.update(vi=vi, period_short=period_short, period_name=period_name)
+    app.jinja_env.globals.update(
+        vi=vi, period_short=period_short, period_name=period_name, say=say, page_words=page_words
+    )
     app.jinja_env.filters["so"] = vi.number
     app.jinja_env.filters["ngay"] = lambda d: f"{d:%d/%m/%Y}" if d else "-"
     app.jinja_env.filters["luc"] = lambda t: (
@@ -147,7 +153,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[str, int]:
-        app.logger.exception("unexpected error on %s", request.path)
+        app.logger.exception("lỗi không mong đợi ở trang %s", request.path)
         message = (
             "Đã có lỗi không mong đợi; chi tiết đã ghi vào nhật ký của máy chủ. "
             "Báo bộ phận CNTT kèm thời điểm xảy ra."
@@ -158,7 +164,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     def database_busy(exc: OperationalError) -> tuple[str, int, dict[str, str]]:
         # a long import holding SQLite's write lock past its busy timeout, or PostgreSQL
         # restarting: a clear "try again", never a 500
-        app.logger.warning("database busy or unreachable on %s: %s", request.path, exc.orig)
+        app.logger.warning(
+            "cơ sở dữ liệu bận hoặc không kết nối được ở trang %s: %s", request.path, exc.orig
+        )
         message = "Hệ thống đang nhập dữ liệu hoặc cơ sở dữ liệu tạm thời bận; thử lại sau ít giây."
         return (
             render_template("error.html", code=503, message=message),
@@ -166,8 +174,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             {"Retry-After": "5"},
         )
 
+    @app.errorhandler(BusyError)
+    def busy(exc: BusyError) -> tuple[str, int, dict[str, str]]:
+        # heavy work queued past [pdf] wait_s: "đang bận, thử lại sau", never a 500
+        return render_template("error.html", code=503, message=str(exc)), 503, {"Retry-After": "30"}
+
     @app.errorhandler(BaocaoError)
     def core_error(exc: BaocaoError) -> tuple[str, int]:
-        return render_template("error.html", code=400, message=str(exc)), 400
+        return render_template("error.html", code=400, message=say(exc)), 400
 
     return app

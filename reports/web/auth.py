@@ -28,6 +28,7 @@ from reports.accounts import users as accounts
 from reports.core.errors import AccountError
 from reports.settings.load import Settings
 from reports.web.security import client_address, safe_next, same_site_referrer
+from reports.web.steps import say
 
 bp = Blueprint("auth", __name__)
 
@@ -203,7 +204,7 @@ def login() -> Any:
                 known_browser=name in _known_names(),
             )
         except AccountError as exc:
-            error = str(exc)
+            error = say(exc)
         else:
             session.clear()
             session.permanent = True
@@ -246,7 +247,7 @@ def change_password() -> Any:
                     keep_token=session["token"],
                 )
             except AccountError as exc:
-                error = str(exc)
+                error = say(exc)
             else:
                 flash("Đã đổi mật khẩu; các phiên đăng nhập khác của bạn đã kết thúc.")
                 return redirect(url_for("week.index"))

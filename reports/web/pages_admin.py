@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired
 from reports.accounts import users as accounts
 from reports.core.errors import AccountError
 from reports.web.auth import allowed, core
+from reports.web.steps import say
 
 bp = Blueprint("admin", __name__)
 
@@ -53,7 +54,7 @@ def users() -> Any:
                 email=form.email.data or "",
             )
         except AccountError as exc:
-            error = str(exc)
+            error = say(exc)
         else:
             flash(f"Đã thêm người dùng {added.name} ({added.role_name}).")
             return redirect(url_for("admin.users"))

@@ -12,13 +12,14 @@ from wtforms import BooleanField, SelectChoice, SelectField
 
 from reports.accounts.users import audit
 from reports.core.domain import KINDS
-from reports.core.errors import DataImportError, UploadError
+from reports.core.errors import DataImportError, UnknownUnitsError, UploadError
 from reports.figures.datastate import import_log
 from reports.produce import keep
 from reports.schedule.intake import import_upload
 from reports.sources.check import check_report, office_mappings
 from reports.sources.importer import kind_from_name
 from reports.web.auth import allowed, core
+from reports.web.steps import say
 
 bp = Blueprint("data", __name__, url_prefix="/nhap-du-lieu")
 
@@ -34,6 +35,7 @@ class UploadForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     skip_invalid = BooleanField("Bỏ qua các dòng lỗi, nhập các dòng hợp lệ")
+    accept_unknown_units = BooleanField("Vẫn nhập, ghi nhận các mã đơn vị chưa có trong danh mục")
 
 
 def _upload_form() -> UploadForm:
@@ -76,7 +78,7 @@ def upload() -> Any:
         try:
             stored = keep.store_upload(engine, settings, item.stream, name, by=g.user.name)
         except UploadError as exc:
-            return render_template("data.html", form=form, uploads=[], log=[], error=str(exc)), 400
+            return render_template("data.html", form=form, uploads=[], log=[], error=say(exc)), 400
         kind = form.kind.data or kind_from_name(Path(name))
         meta: dict[str, Any] = {"kind": kind or "", "mapping": form.mapping.data or ""}
         meta.update(
@@ -120,10 +122,31 @@ def do_import(file_id: int) -> Any:
         return redirect(url_for("data.show", file_id=file_id))
     try:
         intake = import_upload(
-            engine, settings, stored, skip_invalid=bool(form.skip_invalid.data), by=g.user.name
+            engine,
+            settings,
+            stored,
+            skip_invalid=bool(form.skip_invalid.data),
+            by=g.user.name,
+            accept_unknown_units=bool(form.accept_unknown_units.data),
         )
+    except UnknownUnitsError as exc:
+        # The upload is kept: the page lists the codes and offers the same import again with
+        # the codes accepted (the CLI's --accept-unknown-units), without uploading again.
+        meta = dict(stored.meta)
+        meta["unknown_units"] = [
+            {"where": f"{stored.name}:{p.row}:{p.column}", "code": str(p.value)}
+            | {"problem": p.problem}
+            for p in exc.problems
+        ]
+        meta["skip_invalid"] = bool(form.skip_invalid.data)
+        keep.update_meta(engine, stored.id, meta)
+        flash(
+            f"Chưa nhập: {len(exc.codes)} mã đơn vị chưa có trong danh mục đơn vị "
+            f"({', '.join(exc.codes)})."
+        )
+        return redirect(url_for("data.show", file_id=file_id))
     except DataImportError as exc:
-        flash(str(exc).replace(str(stored.path), stored.name))
+        flash(say(exc).replace(str(stored.path), stored.name))
         return redirect(url_for("data.show", file_id=file_id))
     flash("Đã nhập: " + "; ".join(intake.lines))
     for line in [*intake.warnings, *intake.held]:  # as after `baocao import`

@@ -34,6 +34,7 @@ from reports.core.errors import ApprovalError
 from reports.produce.previews import draft_pages, draft_preview
 from reports.schedule.now import start_run
 from reports.web.auth import allowed, core
+from reports.web.steps import say
 
 bp = Blueprint("drafts", __name__, url_prefix="/drafts")
 
@@ -189,14 +190,16 @@ def approve(run_id: int) -> Any:
             engine, settings, run_id, g.user.name, where=f"trang web, {request.remote_addr}"
         )
     except ApprovalError as exc:
-        audit(engine, g.user.name, "draft.approve", f"không duyệt được lần chạy #{run_id}: {exc}")
-        return _error(str(exc))
+        audit(
+            engine, g.user.name, "draft.approve", f"không duyệt được lần chạy #{run_id}: {say(exc)}"
+        )
+        return _error(say(exc))
     audit(engine, g.user.name, "draft.approve", decision.message)
     reference = decision.draft.reference
     if before.state == approval.RELEASED or not reference:
-        flash(decision.message)
+        flash(say(decision.said))
     else:
-        flash(f"Đã duyệt. Số: {reference}. {decision.message}")
+        flash(f"Đã duyệt. Số: {reference}. {say(decision.said)}")
     if decision.failed:
         flash(
             "Chưa gửi được cho: "
@@ -227,10 +230,15 @@ def return_(run_id: int) -> Any:
             where=f"trang web, {request.remote_addr}",
         )
     except ApprovalError as exc:
-        audit(engine, g.user.name, "draft.return", f"không trả lại được lần chạy #{run_id}: {exc}")
-        return _error(str(exc))
+        audit(
+            engine,
+            g.user.name,
+            "draft.return",
+            f"không trả lại được lần chạy #{run_id}: {say(exc)}",
+        )
+        return _error(say(exc))
     audit(engine, g.user.name, "draft.return", f"{decision.message} Ý kiến: {comment}")
-    flash(decision.message)
+    flash(say(decision.said))
     return redirect(url_for("drafts.show", run_id=run_id))
 
 

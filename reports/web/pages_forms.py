@@ -20,6 +20,7 @@ from reports.figures.indicators import list_units
 from reports.forms.catalog import FORMS
 from reports.forms.generate import fill_form, write_form
 from reports.web.auth import allowed, core
+from reports.web.steps import say
 
 bp = Blueprint("forms", __name__, url_prefix="/bieu-mau")
 
@@ -68,7 +69,7 @@ def generate() -> Any:
                 for path in paths:
                     archive.write(path, path.name)
     except BaocaoError as exc:
-        return render_template("forms.html", problem=str(exc), **_choices()), 400
+        return render_template("forms.html", problem=say(exc), **_choices()), 400
     audit(engine, g.user.name, "form", f"lập biểu {filled.spec.code} kỳ {period.code()}")
     buffer.seek(0)
     name = paths[0].with_suffix(".zip").name
@@ -83,7 +84,7 @@ def edxml(run_id: int) -> Any:
     try:
         data = edxml_package(engine, settings, run_id)
     except BaocaoError as exc:
-        return render_template("error.html", code=409, message=str(exc)), 409
+        return render_template("error.html", code=409, message=say(exc)), 409
     return send_file(
         io.BytesIO(data),
         mimetype="application/xml",

@@ -24,7 +24,7 @@ from reports.core import period_names
 from reports.core.cron import DAY_WORDS
 from reports.core.errors import DeliveryError
 from reports.produce import keep
-from reports.produce.background import BATCH
+from reports.produce.background import BATCH, BatchProgress, recent_work
 from reports.runs import ledger
 from reports.runs.jobs import Job
 from reports.schedule.now import start_run, why_not_run
@@ -45,6 +45,7 @@ from reports.schedule.words import (
 from reports.web.auth import allowed, core
 from reports.web.pages_schedule import NewJobForm
 from reports.web.period_form import Picked, read_period
+from reports.web.steps import say
 
 bp = Blueprint("jobs", __name__)
 
@@ -219,6 +220,8 @@ def history() -> Any:
         status=ledger.STATUS_VI,
         resend=ResendForm(),
         batches=list(keep.recent(engine, BATCH, 10)),
+        reports=list(keep.recent(engine, keep.REPORT_MAIN, 10)),
+        work=[(w, isinstance(w, BatchProgress)) for w in recent_work()],
     )
 
 
@@ -232,7 +235,7 @@ def resend_one(run_id: int) -> Any:
     try:
         message_id = resend(engine, settings, run_id, form.recipient.data, by=g.user.name)
     except DeliveryError as exc:
-        flash(f"Không gửi lại được tới {form.recipient.data}: {exc}")
+        flash(f"Không gửi lại được tới {form.recipient.data}: {say(exc)}")
     else:
         flash(f"Đã gửi lại tới {form.recipient.data} (Message-ID {message_id}).")
     return redirect(url_for("jobs.history"))

@@ -18,11 +18,15 @@ from flask import (
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from reports.accounts.users import audit
-from reports.core import period_names
 from reports.figures.indicators import list_units
 from reports.produce import keep
-from reports.produce.background import BATCH, batch_progress, start_batch
+from reports.produce.background import (
+    BATCH,
+    batch_progress,
+    report_progress,
+    start_batch,
+    start_report,
+)
 from reports.web.auth import allowed, core
 from reports.web.period_form import Picked, UnitPick, read_period, read_unit
 
@@ -116,17 +120,32 @@ def generate() -> Any:
     if not picked.ok or unit.error:
         return _page(picked=picked, unit=unit, status=400)
     assert picked.period is not None
-    period = picked.period
-    kept = keep.generate_kept(engine, settings, period, unit=unit.code, by=g.user.name)
-    audit(
-        engine,
-        g.user.name,
-        "generate",
-        f"viết báo cáo kỳ {period_names.period_short(period)}"
-        + (f" đơn vị {unit.code}" if unit.code else ""),
-    )
-    flash("Đã viết báo cáo.")
-    return redirect(url_for("report.show", file_id=kept.id))
+    # in the background, in the batches' queue: the PDF and the page previews take a while
+    progress = start_report(engine, settings, picked.period, unit=unit.code, by=g.user.name)
+    return redirect(url_for("report.report_wait", work_id=progress.id))
+
+
+@bp.route("/dang-viet/<work_id>")
+@allowed("report")
+def report_wait(work_id: str) -> Any:
+    """A report being written: its steps, the page reloading itself; once written, the report."""
+    progress = report_progress(work_id)
+    if progress is None:
+        abort(404)
+    if progress.finished and progress.report_id is not None:
+        flash("Đã viết báo cáo.")
+        return redirect(url_for("report.show", file_id=progress.report_id))
+    return render_template("report_wait.html", p=progress, steps=STEP_WORDS)
+
+
+STEP_WORDS = {
+    "figures": "Tính số liệu",
+    "docx": "Viết bản Word",
+    "xlsx": "Viết bản Excel",
+    "pdf": "Chuyển sang PDF",
+    "preview": "Tạo trang xem trước",
+}
+"""What each step of :func:`reports.produce.keep.report_steps` is called on the page."""
 
 
 @bp.route("/<int:file_id>")

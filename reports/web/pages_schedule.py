@@ -14,6 +14,7 @@ from reports.schedule.overrides import parse_addresses
 from reports.schedule.stored import add_job, copy_job, delete_job
 from reports.schedule.words import Choice, cron_from_choice, parse_days, schedule_words
 from reports.web.auth import allowed, core
+from reports.web.steps import say
 
 bp = Blueprint("schedule", __name__)
 
@@ -81,7 +82,7 @@ def new() -> Any:
             raise JobError("cần ít nhất một người nhận (Gửi tới)")
         job = add_job(engine, settings, raw, by=g.user.name)
     except (JobError, UsageError) as exc:
-        flash(f"Chưa thêm công việc: {exc}")
+        flash(f"Chưa thêm công việc: {say(exc)}")
         return redirect(url_for("jobs.jobs", _anchor="them"))
     flash(f"Đã thêm {job.id}: {schedule_words(job.schedule, job.on_holiday)}.")
     return redirect(url_for("jobs.jobs", _anchor=f"job-{job.id}"))
@@ -97,7 +98,7 @@ def copy(job_id: str) -> Any:
     try:
         job = copy_job(engine, settings, job_id, form.new_id.data or "", by=g.user.name)
     except JobError as exc:
-        flash(f"Chưa sao chép {job_id}: {exc}")
+        flash(f"Chưa sao chép {job_id}: {say(exc)}")
         return redirect(url_for("jobs.jobs", _anchor=f"job-{job_id}"))
     flash(f"Đã sao chép {job_id} thành {job.id}.")
     return redirect(url_for("jobs.jobs", _anchor=f"job-{job.id}"))

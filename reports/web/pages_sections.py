@@ -20,6 +20,7 @@ from reports.core import vi
 from reports.core.errors import ApprovalError
 from reports.core.sections import WrittenSection, blocks_from_text
 from reports.web.auth import allowed, core
+from reports.web.steps import say
 
 bp = Blueprint("sections", __name__, url_prefix="/drafts")
 
@@ -67,8 +68,10 @@ def save(run_id: int) -> Any:
     try:
         after = save_sections(engine, settings, run_id, tuple(sections))
     except ApprovalError as exc:
-        audit(engine, g.user.name, "draft.sections", f"không lưu được lần chạy #{run_id}: {exc}")
-        return render_template("error.html", code=400, message=str(exc)), 400
+        audit(
+            engine, g.user.name, "draft.sections", f"không lưu được lần chạy #{run_id}: {say(exc)}"
+        )
+        return render_template("error.html", code=400, message=say(exc)), 400
     voided = d.state != approval.PENDING
     audit(
         engine,

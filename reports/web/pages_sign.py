@@ -28,6 +28,7 @@ from reports.approval.sign_link import (
 from reports.approval.signed import signature_of
 from reports.core.errors import ApprovalError
 from reports.web.auth import allowed, core
+from reports.web.steps import say
 
 bp = Blueprint("sign", __name__)
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def link(run_id: int) -> Any:
     try:
         made = issue_link(engine, run_id, g.user.name, where=f"trang web, {request.remote_addr}")
     except ApprovalError as exc:
-        return jsonify({"error": str(exc)}), 400
+        return jsonify({"error": say(exc)}), 400
     return jsonify(
         {
             "FileName": _external("sign.download", token=made.token),
@@ -85,13 +86,15 @@ def upload(token: str) -> Any:
     if not parts:
         return jsonify({"Status": 1, "Message": "Không nhận được tệp PDF đã ký."})
     field, stored = parts[0]
-    log.info("signed PDF posted in multipart field %r", field)
+    log.info("nhận tệp PDF đã ký trong trường %r của biểu mẫu", field)
     try:
         decision = receive_signed(engine, settings, token, stored.read())
     except ApprovalError as exc:
-        return jsonify({"Status": 1, "Message": str(exc)})
+        return jsonify({"Status": 1, "Message": say(exc)})
     signed = next((f.path.name for f in decision.draft.final_files if f.path.suffix == ".pdf"), "")
-    return jsonify({"Status": 0, "Message": decision.message, "FileName": signed, "FileServer": ""})
+    return jsonify(
+        {"Status": 0, "Message": say(decision.said), "FileName": signed, "FileServer": ""}
+    )
 
 
 @bp.route("/lich-su/<int:run_id>/ho-so-chung-cu")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 
+from reports.approval.queue import waiting_for_others
 from reports.compose.tables import figure_table
 from reports.figures.cache import week_at_a_glance
 from reports.figures.unit_queries import list_units
@@ -24,12 +25,16 @@ def index() -> Any:
         units = list_units(conn)
     unit = read_unit(units, request.args.get("don_vi", ""))
     waiting, redo = queue()
+    others: list[Any] = []
+    if g.user.role == "quan-tri":  # oversees: every draft waiting, apart from the ones for them
+        others = waiting_for_others(engine, g.user.name, g.user.email)
     context: dict[str, Any] = {
         "picked": picked,
         "units": units,
         "unit": unit,
         "waiting": waiting,
         "redo": redo,
+        "others": others,
         "tz": settings.tz,
     }
     if not picked.ok or unit.error:

@@ -108,7 +108,7 @@ def test_users_cli_reads_the_password_from_stdin_never_an_argument(
         "đã khóa",
     ]
     assert main(["--db", db, "users", "disable", "khong-co"]) == 2
-    assert "không có người dùng khong-co; xem 'baocao users list'" in capsys.readouterr().err
+    assert "không có người dùng khong-co. Xem 'baocao users list'." in capsys.readouterr().err
 
 
 def _csv(path: Path, bad: bool) -> Path:

@@ -111,7 +111,7 @@ def test_sections_written_on_the_page_are_approved_and_an_edit_voids_the_approva
         assert paragraphs[at : at + 5] == [
             "IV. ĐÁNH GIÁ CHUNG",
             "Các nhiệm vụ trong tuần cơ bản hoàn thành.",
-            "V. NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
+            "V. NHIỆM VỤ TRỌNG TÂM TUẦN TỚI",  # "kỳ tới" names the period after this one
             "- Đẩy nhanh giải ngân vốn đầu tư công.",
             "- Chuẩn bị Đại hội Đảng bộ Thành phố.",
         ]

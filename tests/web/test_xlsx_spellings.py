@@ -137,3 +137,64 @@ def test_a_sheet_that_is_not_plain_xml_is_refused(xml: str, tmp_path: Path) -> N
     with pytest.raises(FileFormatError) as err:
         check_xlsx(path, "documents.xlsx")
     assert "tệp Excel bị hỏng (xl/worksheets/sheet1.xml: " in str(err.value)
+
+
+def _sheet(rows: str) -> str:
+    return f'<worksheet xmlns="{NS}"><sheetData>{rows}</sheetData></worksheet>'
+
+
+# the check measures the references Excel writes ("B12") in batches and places any other cell
+# one by one: each case mixes the two, across rows and past a batch
+BATCHED: dict[str, tuple[str, str | None]] = {
+    "a far cell after a batch of plain ones": (
+        _sheet('<row r="1">' + '<c r="A1"/>' * 5000 + '<c r="XFD1"/></row>'),
+        "dùng tới cột thứ 16.384, quá giới hạn 1.000 cột",
+    ),
+    "a far cell spelled in lower case among plain ones": (
+        _sheet('<row r="1"><c r="A1"/><c r="B1"/><c r="xfd1"/><c r="C1"/></row>'),
+        "dùng tới cột thứ 16.384, quá giới hạn 1.000 cột",
+    ),
+    "a cell without r goes one after the last plain one": (
+        _sheet('<row r="1"><c r="ALL1"/><c/></row>'),
+        "dùng tới cột thứ 1.001, quá giới hạn 1.000 cột",
+    ),
+    "a new row starts at column 1 again": (
+        _sheet('<row r="1"><c r="ALL1"/></row><row r="2"><c/><c/></row>'),
+        None,
+    ),
+    "a new row after a batch still starts at column 1": (
+        _sheet('<row r="1">' + '<c r="ALL1"/>' * 5000 + '</row><row r="2"><c/></row>'),
+        None,
+    ),
+    "c elements before sheetData are no cells (calamine reads none)": (
+        f'<worksheet xmlns="{NS}"><x><c r="XFD1"/></x><sheetData><row r="1"><c r="A1"/>'
+        "</row></sheetData></worksheet>",
+        None,
+    ),
+    "cells after sheetData still count": (
+        _sheet('<row r="1"><c r="A1"/></row>').replace(
+            "</worksheet>", '<x><c r="XFD1"/></x></worksheet>'
+        ),
+        "dùng tới cột thứ 16.384, quá giới hạn 1.000 cột",
+    ),
+    "a cell past Excel's last row": (
+        _sheet('<row r="1"><c r="A1"/><c r="A1048577"/></row>'),
+        "dùng tới hàng thứ 1.048.577, quá hàng cuối của Excel (1.048.576)",
+    ),
+    "rows placed by a cell's own reference": (
+        _sheet('<row r="1"><c r="A1"/></row><row r="2"><c r="ALL1000000"/></row>'),
+        "trải trên 1.000.000 hàng × 1.000 cột, quá giới hạn 40.000.000 ô",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BATCHED))
+def test_cells_measured_in_batches_are_placed_as_one_by_one(case: str, tmp_path: Path) -> None:
+    sheet_xml, problem = BATCHED[case]
+    path = hostile_xlsx(tmp_path, sheet_xml, "xl/worksheets/sheet1.xml")
+    if problem is None:
+        check_xlsx(path, "documents.xlsx")
+        return
+    with pytest.raises(FileFormatError) as err:
+        check_xlsx(path, "documents.xlsx")
+    assert f"trang tính sheet1.xml {problem}" in str(err.value)

@@ -17,7 +17,7 @@ document.addEventListener("DOMContentLoaded", () => {
     ws.onopen = () => { out.textContent = "Đang chờ ký trên công cụ ký số…"; ws.send(JSON.stringify(prms)); };
     ws.onerror = () => {
       out.textContent = "Không thấy dịch vụ ký số VGCA trên máy này. Tải tệp PDF, ký bằng công cụ "
-        + "ký số của cơ quan, rồi gửi bằng lệnh baocao sign.";
+        + "ký số của cơ quan, rồi gửi tệp đã ký cho bộ phận CNTT để đưa vào hệ thống.";
     };
     ws.onmessage = (event) => {
       ws.close();

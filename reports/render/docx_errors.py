@@ -1,4 +1,5 @@
-"""A template's mistakes in the office's words: which tag, on which line, what is wrong."""
+"""Template errors in the words of the office: the tag or paragraph where a mistake is, and
+Jinja's message for the usual mistakes in Vietnamese (split from :mod:`reports.render.docx`)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ def line_text(xml: str, lineno: int | None, limit: int = 160) -> str:
     return " ".join(text.split())[:limit]
 
 
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 
 
 def tags_naming(text: str, names: list[str]) -> str:
     """The tags in ``text`` that mention one of ``names`` (all tags if none does)."""
-    tags = [" ".join(tag.split()) for tag in _TAG.findall(text)]
+    tags = [" ".join(tag.split()) for tag in TAG.findall(text)]
     chosen = [t for t in tags if any(re.search(rf"\b{re.escape(n)}\b", t) for n in names)]
     if chosen:
         return ", ".join(chosen)
@@ -29,8 +30,7 @@ def runtime_place(exc: BaseException, source: str) -> str:
     """Where a render-time error happened: the tag (or paragraph text) of the template line.
 
     Jinja rewrites tracebacks so that the template's own frames carry the template line;
-    paragraphs start on their own line (see :func:`reports.render.docx.load_template`), so the
-    line is one paragraph.
+    paragraphs start on their own line (see ``_compile``), so the line is one paragraph.
     """
     lineno = None
     tb = exc.__traceback__
@@ -43,7 +43,7 @@ def runtime_place(exc: BaseException, source: str) -> str:
     return tags_naming(text, names) if text else "(không xác định được dòng)"
 
 
-_JINJA_SAYS = (
+JINJA_SAYS = (
     (re.compile(r"^'[^']+' has no attribute '([^']+)'$"), "không có trường “{0}”"),
     (re.compile(r"^'[^']+' object has no attribute '([^']+)'$"), "không có trường “{0}”"),
     (re.compile(r"^'([^']+)' is undefined$"), "“{0}” không có giá trị"),
@@ -57,8 +57,16 @@ _JINJA_SAYS = (
 def in_vietnamese(exc: BaseException) -> str:
     """Jinja's message for the usual mistakes in Vietnamese; others as they are."""
     text = str(exc)
-    for pattern, words in _JINJA_SAYS:
+    for pattern, words in JINJA_SAYS:
         match = pattern.match(text)
         if match:
             return words.format(*match.groups())
     return text
+
+
+def all_errors(errors: list[str]) -> str:
+    """One mistake as it is; several as a numbered list, all from one run."""
+    if len(errors) == 1:
+        return errors[0]
+    lines = "\n".join(f"{i}. {e}" for i, e in enumerate(errors, start=1))
+    return f"{len(errors)} lỗi, sửa tất cả rồi chạy lại:\n{lines}"

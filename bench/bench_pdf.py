@@ -11,6 +11,7 @@ Measures, in one run:
 - the yardstick: the same units' .docx (written by ``--format docx`` first) converted by
   LibreOffice itself, two ``soffice --convert-to pdf`` processes in parallel with warm
   profiles, each given half of the files;
+- the same without ``python3-uno`` (``BAOCAO_OFFICE=cli``: batched ``soffice --convert-to``);
 - one report (the office's): ``generate --format docx`` against ``--format docx,pdf``, and a
   second PDF in the same process (the office already running).
 Prints a Markdown table; ``bench/run.py`` collects it into ``bench/RESULTS.md``.
@@ -166,7 +167,7 @@ def main() -> None:
         docx_dir = work / "docx"
         docx_wall, _ = timed([*base, "--all-units", "--format", "docx", "--out", str(docx_dir)])
         docs = sorted(docx_dir.rglob("*.docx"))
-        pdf_runs, peaks, lo_runs = [], [], []
+        pdf_runs, peaks, lo_runs, cli_runs = [], [], [], []
         made: list[int] = []
         for k in range(args.runs):
             lo_dir = work / f"lo{k}"
@@ -180,6 +181,13 @@ def main() -> None:
             shutil.rmtree(pdf_dir)
             pdf_runs.append(wall)
             peaks.append(peak)
+            # without python3-uno: one soffice a batch of reports, a profile kept per worker
+            cli_dir = work / f"cli{k}"
+            cli = ["env", "BAOCAO_OFFICE=cli", *base, "--all-units", "--format", "pdf"]
+            cli_wall, _ = timed([*cli, "--out", str(cli_dir)])
+            assert sum(1 for _ in cli_dir.rglob("*.pdf")) == len(docs)
+            shutil.rmtree(cli_dir)
+            cli_runs.append(cli_wall)
         pdf, lo = statistics.median(pdf_runs), statistics.median(lo_runs)
         n = len(docs)
         print("| measure | result |\n|---|---|")
@@ -196,6 +204,13 @@ def main() -> None:
             + " |"
         )
         print(f"| baocao ÷ LibreOffice alone (target ≤ 1.5×) | {pdf / lo:.2f}× |")
+        alone = statistics.median(cli_runs)
+        print(
+            f"| the same without python3-uno (`BAOCAO_OFFICE=cli`: one `soffice --convert-to` a "
+            f"batch of up to 25 reports, a profile kept per worker; runs: "
+            f"{', '.join(f'{w:.1f}' for w in cli_runs)} s) | {alone:.1f} s = {alone / lo:.2f}× "
+            "LibreOffice alone |"
+        )
         print(f"| for reference: `--all-units --format docx` (no PDF) | {docx_wall:.1f} s |")
         print(
             f"| peak memory of the whole process tree of `--format pdf` (LibreOffice included; "

@@ -154,12 +154,29 @@ def _batch(baocao: list[str], week: tuple[str, str], batch_dir: Path) -> str:
 
 
 def _week(one_week: list[str], rows: int) -> str:
-    runs = [run(one_week) for _ in range(5)]
-    walls = sorted(w for _, w, _ in runs)
+    """The command 5 times, in turn with the same command writing the detail sheets in its
+    own process (BAOCAO_DETAILS_CHILD=0) and with ``python -c pass`` (the yardstick)."""
+    # bytecode compiled first, as pip does when it installs; this machine's environment may
+    # set PYTHONDONTWRITEBYTECODE, which would make every run compile the package again
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "reports")], check=True)
+    load = os.getloadavg()
+    runs, alone, pass_ = [], [], []
+    for _ in range(5):
+        runs.append(run(one_week))
+        alone.append(run(one_week, env={"BAOCAO_DETAILS_CHILD": "0"}))
+        pass_.append(run([PY, "-c", "pass"]))
+
+    def median(items: list[tuple[str, float, float]]) -> float:
+        return sorted(w for _, w, _ in items)[len(items) // 2]
+
     return (
         f"### `baocao generate` one week, .docx + .xlsx, whole command, {rows:,} records (SQLite)\n\n"
-        f"median of 5 runs {walls[2]:.2f} s (runs: {', '.join(f'{w:.2f}' for _, w, _ in runs)} s; "
+        f"median of 5 runs {median(runs):.2f} s (runs: {', '.join(f'{w:.2f}' for _, w, _ in runs)} s; "
         f"target ≤ 1.5 s); peak memory {max(r for _, _, r in runs):.0f} MB.\n\n"
+        f"Beside it in turn: the detail rows written in the process itself "
+        f"(BAOCAO_DETAILS_CHILD=0) {median(alone):.2f} s; `python -c pass` {median(pass_):.3f} s; "
+        f"load average before the runs {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min, "
+        f"{os.cpu_count()} cores).\n\n"
         f"Command: `{shlex.join(one_week[1:])}` (as `python -m reports ...`)."
     )
 

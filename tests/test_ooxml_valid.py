@@ -7,10 +7,12 @@ the city's week, a unit's week, a month, and a week without section III.
 
 Findings accepted on purpose (each with its reason), everything else fails the test:
 
-- ``Excel_InlineStrCells`` (warning): the detail sheets hold their text as inline strings
-  (``t="inlineStr"``, valid SpreadsheetML) so that a year of records streams to disk without a
-  shared-string table in memory. Excel opens the file as it is and only moves the strings into a
-  shared table when the user saves; it is not a repair, and the SDK itself does not report it.
+- ``Excel_InlineStrCells`` (warning): the detail sheets hold the texts that rarely repeat (ids,
+  summaries) as inline strings (``t="inlineStr"``, valid SpreadsheetML) so that a year of
+  records streams to disk without every summary in a shared-string table in memory (texts that
+  repeat, such as units and fields, are shared). Excel opens the file as it is and only moves
+  the strings into a shared table when the user saves; it is not a repair, and the SDK itself
+  does not report it.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from xml.parsers import expat
 
@@ -136,12 +136,19 @@ def _malformed(
     for info in archive.infolist():
         if not info.filename.endswith(suffixes) or info.file_size > max_part:
             continue
-        parser = expat.ParserCreate()
-        try:
-            with archive.open(info) as fh:
-                while chunk := fh.read(1 << 20):
-                    parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-        except expat.ExpatError as exc:
-            return f"{info.filename}: {exc}"
+        with archive.open(info) as fh:
+            if (problem := malformed_xml(iter(lambda: fh.read(1 << 20), b""))) is not None:
+                return f"{info.filename}: {problem}"
+    return None
+
+
+def malformed_xml(chunks: Iterable[bytes]) -> str | None:
+    """Why the XML document in ``chunks`` is not well-formed, or None when it is."""
+    parser = expat.ParserCreate()
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        return str(exc)
     return None

@@ -62,14 +62,15 @@ def period_records(
                 try:
                     cells[i] = days[value]
                 except KeyError:
-                    cells[i] = days[value] = _as_date(value)
+                    cells[i] = days[value] = as_date(value)
             yield tuple(cells)
 
     return RecordSheet(kind, label or spec.label, columns, rows())
 
 
-def _as_date(value: object) -> object:
-    """A stored date (ISO text on SQLite, a date on PostgreSQL) as a date."""
+def as_date(value: object) -> object:
+    """A stored date (ISO text on SQLite, a date on PostgreSQL, read with
+    ``sa.type_coerce(column, sa.String)``) as a date: callers cache it per distinct value."""
     if isinstance(value, str):
         return date.fromisoformat(value[:10])
     if isinstance(value, datetime):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -22,14 +23,16 @@ from sqlalchemy.engine import Connection, Engine
 
 from reports.compose.assemble import compose_report
 from reports.compose.unit_profile import absorbed_units, unit_header
+from reports.core.children import temp_prefix
 from reports.core.errors import BaocaoError, Said, UsageError
-from reports.core.files import unit_file_key
+from reports.core.files import report_file_name, unit_file_key
 from reports.core.model import Directive, Highlight, Report, UnitRow
 from reports.core.periods import ReportPeriod
 from reports.figures import indicators
 from reports.figures.recorded import recorded_kinds
 from reports.figures.unit_queries import root_unit
-from reports.produce.pipeline import build_report_conn, today, write_files
+from reports.produce.pipeline import build_report_conn, require_signer, today, write_files
+from reports.render import office_worker
 from reports.settings.load import Settings
 from reports.store.schema import unit_scope
 
@@ -163,17 +166,11 @@ def _init_worker(settings: Settings) -> None:
     )
 
 
-def _render_one(report: Report, formats: Sequence[str], out_dir: Path) -> UnitOutcome:
-    assert _worker_settings is not None and _worker_engine is not None
-    code = report.unit_code or ""
-    name = report.unit_name or code
-    folder = out_dir / unit_file_key(code)
+def _attempt(code: str, name: str, work: Callable[[], tuple[Path, ...]]) -> UnitOutcome:
+    """``work``'s files as the unit's outcome, or its error: one unit failing must not stop
+    the others."""
     try:
-        with _worker_engine.connect() as conn:
-            paths = write_files(conn, _worker_settings, report, formats=formats, out_dir=folder)
-        if any(p.parent != folder for p in paths):  # a unit's mail carries its own files only
-            raise RuntimeError(f"files of unit {code!r} outside its folder: {paths}")
-        return UnitOutcome(code, name, tuple(paths))
+        return UnitOutcome(code, name, work())
     except BaocaoError as exc:
         return UnitOutcome(code, name, error=str(exc), said=exc.said)
     except OSError as exc:
@@ -181,6 +178,79 @@ def _render_one(report: Report, formats: Sequence[str], out_dir: Path) -> UnitOu
     except Exception as exc:  # noqa: BLE001 - one unit failing must not stop the others
         log.exception("report for unit %s failed", code)
         return UnitOutcome(code, name, error=f"{exc.__class__.__name__}: {exc}")
+
+
+def _render_one(report: Report, formats: Sequence[str], out_dir: Path) -> UnitOutcome:
+    assert _worker_settings is not None and _worker_engine is not None
+    settings, engine = _worker_settings, _worker_engine
+    code = report.unit_code or ""
+    folder = out_dir / unit_file_key(code)
+
+    def work() -> tuple[Path, ...]:
+        with engine.connect() as conn:
+            paths = write_files(conn, settings, report, formats=formats, out_dir=folder)
+        if any(p.parent != folder for p in paths):  # a unit's mail carries its own files only
+            raise RuntimeError(f"files of unit {code!r} outside its folder: {paths}")
+        return tuple(paths)
+
+    return _attempt(code, report.unit_name or code, work)
+
+
+def _render_list(report: Report, formats: Sequence[str], out_dir: Path) -> list[UnitOutcome]:
+    return [_render_one(report, formats, out_dir)]
+
+
+PDF_BATCH = 25
+"""Reports a worker converts to PDF with one ``soffice`` when there is no ``python3-uno``."""
+
+
+def _render_batch(
+    reports: Sequence[Report], formats: Sequence[str], out_dir: Path
+) -> list[UnitOutcome]:
+    """:func:`_render_one` for each of ``reports``, their PDFs made by one LibreOffice run
+    (:func:`reports.render.pdf.convert_batch`) instead of one each."""
+    from reports.render.docx import render_docx
+    from reports.render.pdf import convert_batch
+
+    assert _worker_settings is not None
+    settings = _worker_settings
+    other = tuple(f for f in formats if f != "pdf")
+    outcomes: list[UnitOutcome] = []
+    staged: list[tuple[UnitOutcome, Path, Path]] = []  # files so far, the .docx, the folder
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("pdfbatch")) as tmp:
+        for n, report in enumerate(reports):
+            outcome = _render_one(report, other, out_dir) if other else None
+            if outcome is not None and not outcome.ok:
+                outcomes.append(outcome)
+                continue
+            code = report.unit_code or ""
+            folder = out_dir / unit_file_key(code)
+            paths = outcome.paths if outcome is not None else ()
+
+            def docx(
+                report: Report = report, paths: tuple[Path, ...] = paths, n: int = n
+            ) -> tuple[Path, ...]:
+                made = [p for p in paths if p.suffix == ".docx"]
+                if made:
+                    return (made[0],)
+                require_signer(settings, report)  # as write_files does for a PDF alone
+                name = report_file_name(report.period, "docx", report.unit_code, draft=report.draft)
+                return (render_docx(report, settings, Path(tmp) / str(n) / name),)
+
+            source = _attempt(code, report.unit_name or code, docx)
+            if not source.ok:
+                outcomes.append(source)
+                continue
+            staged.append((UnitOutcome(code, source.name, paths), source.paths[0], folder))
+        pdfs = convert_batch(
+            [s for _, s, _ in staged], [f for _, _, f in staged], timeout_s=settings.pdf_timeout_s
+        )
+    for (done, _, _), pdf in zip(staged, pdfs, strict=True):
+        if isinstance(pdf, Path):
+            outcomes.append(replace(done, paths=(*done.paths, pdf)))
+        else:
+            outcomes.append(replace(done, error=str(pdf), said=pdf.said))
+    return outcomes
 
 
 def generate_all_units(
@@ -207,18 +277,24 @@ def generate_all_units(
     summary = BatchSummary(reports={r.unit_code or "": r for r in reports})
     workers = max(1, min(workers or os.cpu_count() or 1, len(reports)))
     ctx = get_context("spawn")
+    # without python3-uno, PDFs are made a batch of reports at a time (one soffice each)
+    batched = "pdf" in formats and not office_worker.available()
+    size = max(1, min(PDF_BATCH, -(-len(reports) // workers))) if batched else 1
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(settings,)
     ) as pool:
-        pending: set[Future[UnitOutcome]] = {
-            pool.submit(_render_one, r, tuple(formats), out_dir) for r in reports
+        pending: set[Future[list[UnitOutcome]]] = {
+            pool.submit(_render_batch, reports[i : i + size], tuple(formats), out_dir)
+            if batched
+            else pool.submit(_render_list, reports[i], tuple(formats), out_dir)
+            for i in range(0, len(reports), size)
         }
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                outcome = fut.result()
-                summary.outcomes.append(outcome)
-                if on_done:
-                    on_done(outcome)
+                for outcome in fut.result():
+                    summary.outcomes.append(outcome)
+                    if on_done:
+                        on_done(outcome)
     summary.outcomes.sort(key=lambda o: o.code)
     return summary

@@ -6,6 +6,7 @@ Renderers are imported where used, so a command that renders nothing starts fast
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 from collections.abc import Callable, Sequence
@@ -19,7 +20,6 @@ from sqlalchemy.engine import Connection, Engine
 from reports.compose.assemble import compose_report
 from reports.compose.unit_profile import absorbed_units, unit_header
 from reports.core import vi
-from reports.core.domain import RECORD_KINDS
 from reports.core.errors import ConfigError, UsageError
 from reports.core.files import report_file_name
 from reports.core.model import FigureSet, Report, UnitRow
@@ -28,14 +28,12 @@ from reports.core.sections import WrittenSection, declared_sections
 from reports.figures import indicators
 from reports.figures.recorded import recorded_kinds
 from reports.figures.unit_queries import root_unit
+from reports.produce.details import Details, record_sheets, start_details
 from reports.settings.load import Settings
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("docx", "xlsx", "pdf")
-
-
-RETURNED_LABEL = "hồ sơ trả kết quả trong kỳ"
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -155,10 +153,12 @@ def write_files(
     *,
     formats: Sequence[str],
     out_dir: Path,
+    details: Details | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Render ``report`` in each format into ``out_dir``; each file appears only complete.
-    ``on_step`` hears each format's name as its file is begun (a page's progress)."""
+    ``on_step`` hears each format's name as its file is begun (a page's progress);
+    ``details``: a child writing the workbook's detail sheets (:mod:`.details`)."""
     step = on_step or (lambda _: None)
     if "docx" in formats or "pdf" in formats:  # the signer's name is in the document
         require_signer(settings, report)
@@ -170,31 +170,28 @@ def write_files(
         warm_up()  # LibreOffice starts while the document is rendered
     docx_path: Path | None = None
     if "docx" in formats or "pdf" in formats:
-        from reports.render.docx import render_docx
+        from reports.render.docx import render_docx, start_docx
 
-        if "docx" in formats:
-            step("docx")
-            docx_path = out_dir / report_file_name(period, "docx", unit, draft=report.draft)
-            render_docx(report, settings, docx_path)
-            written.append(docx_path)
-    if "xlsx" in formats:
-        from reports.render.xlsx import render_xlsx
-
-        step("xlsx")
-        xlsx_path = out_dir / report_file_name(period, "xlsx", unit, draft=report.draft)
-        render_xlsx(
-            report,
-            settings,
-            xlsx_path,
-            units=indicators.figures_by_unit(conn, period, unit),
-            records=[
-                *(indicators.period_records(conn, k, period, unit) for k in RECORD_KINDS),
-                # the dossiers behind "trả kết quả trong kỳ (đúng hạn / quá hạn)"
-                indicators.period_records(
-                    conn, "dossiers", period, unit, by="returned_on", label=RETURNED_LABEL
-                ),
-            ],
-        )
+    if "docx" in formats:
+        step("docx")
+        docx_path = out_dir / report_file_name(period, "docx", unit, draft=report.draft)
+        # filled in the template child while this process writes the workbook
+        finish_docx = start_docx(report, settings, docx_path)
+        try:
+            xlsx_path = _write_xlsx(conn, settings, report, formats, out_dir, details, step)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                finish_docx()  # frees the template child; the workbook's error is the one told
+            raise
+        try:
+            written.append(finish_docx())
+        except BaseException:
+            if xlsx_path is not None:  # as before: nothing written after the report failed
+                xlsx_path.unlink(missing_ok=True)
+            raise
+    else:
+        xlsx_path = _write_xlsx(conn, settings, report, formats, out_dir, details, step)
+    if xlsx_path is not None:
         written.append(xlsx_path)
     if "pdf" in formats:
         from reports.render.pdf import convert_to_pdf
@@ -208,6 +205,34 @@ def write_files(
                 render_docx(report, settings, source)
                 written.append(convert_to_pdf(source, out_dir, timeout_s=settings.pdf_timeout_s))
     return written
+
+
+def _write_xlsx(
+    conn: Connection,
+    settings: Settings,
+    report: Report,
+    formats: Sequence[str],
+    out_dir: Path,
+    details: Details | None,
+    step: Callable[[str], None],
+) -> Path | None:
+    """The workbook, when ``formats`` asks for it."""
+    if "xlsx" not in formats:
+        return None
+    from reports.render.xlsx import render_xlsx
+
+    step("xlsx")
+
+    period, unit = report.period, report.unit_code
+    xlsx_path = out_dir / report_file_name(period, "xlsx", unit, draft=report.draft)
+    return render_xlsx(
+        report,
+        settings,
+        xlsx_path,
+        units=indicators.figures_by_unit(conn, period, unit),
+        records=record_sheets(conn, period, unit),
+        spilled=details,
+    )
 
 
 def generate(
@@ -234,18 +259,30 @@ def generate(
         warm_up()  # LibreOffice starts while the figures are counted
     if on_step:
         on_step("figures")
-    with engine.connect() as conn:
-        report = build_report_conn(
-            conn,
-            settings,
-            period,
-            unit=unit,
-            issued_on=issued_on,
-            show_figures_section=show_figures_section,
-            written=written,
-        )
-        paths = write_files(
-            conn, settings, report, formats=formats, out_dir=out_dir, on_step=on_step
-        )
+    # the workbook's detail rows are written by a child meanwhile (forked before any connection)
+    details = start_details(settings, period, unit, tuple(formats))
+    try:
+        with engine.connect() as conn:
+            report = build_report_conn(
+                conn,
+                settings,
+                period,
+                unit=unit,
+                issued_on=issued_on,
+                show_figures_section=show_figures_section,
+                written=written,
+            )
+            paths = write_files(
+                conn,
+                settings,
+                report,
+                formats=formats,
+                out_dir=out_dir,
+                details=details,
+                on_step=on_step,
+            )
+    finally:
+        if details is not None:
+            details.close()
     log.info("generated %s for %s: %s", ",".join(formats), period.slug(), paths)
     return report, paths

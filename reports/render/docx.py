@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -52,7 +53,7 @@ from reports.render.docx_layout import (
 )
 from reports.render.docx_sections import expand_placeholders, muc, written_context
 from reports.render.docx_tables import size_grid_tables
-from reports.render.sandbox import LimitedSandbox, run_limited
+from reports.render.sandbox import LimitedSandbox, start_limited
 from reports.render.template_check import SECTION_FUNCTION, TemplateChecker
 from reports.settings.load import Settings
 
@@ -263,9 +264,23 @@ def render_docx(
     generated_at: datetime | None = None,
 ) -> Path:
     """Write the report as .docx at ``path`` (complete or not at all)."""
+    return start_docx(report, settings, path, template, generated_at=generated_at)()
+
+
+def start_docx(
+    report: Report,
+    settings: Settings,
+    path: Path,
+    template: Path | None = None,
+    *,
+    generated_at: datetime | None = None,
+) -> Callable[[], Path]:
+    """:func:`render_docx` started: the template is filled in the template child while the
+    caller goes on; the function returned waits for it and writes the file. Call it in every
+    case (it frees the child), even when the caller's own work failed."""
     source = template or template_path(settings, report.period.kind)
     compiled = load_template(source)
-    data = run_limited(  # in a child process, under time and memory limits
+    pending = start_limited(  # in a child process, under time and memory limits
         compiled.path,
         fill_docx,
         str(compiled.path),
@@ -278,11 +293,16 @@ def render_docx(
         timeout_s=settings.template_timeout_s,
         memory_mb=settings.template_memory_mb,
     )
-    if (broken := malformed_part(data)) is not None:  # never record or send a corrupt file
-        raise RenderError(f"Tệp Word {path.name} tạo ra bị hỏng ({broken}); không ghi tệp.")
-    with atomic_output(path) as tmp:
-        tmp.write_bytes(data)
-    return path
+
+    def finish() -> Path:
+        data = pending.result()
+        if (broken := malformed_part(data)) is not None:  # never record or send a corrupt file
+            raise RenderError(f"Tệp Word {path.name} tạo ra bị hỏng ({broken}); không ghi tệp.")
+        with atomic_output(path) as tmp:
+            tmp.write_bytes(data)
+        return path
+
+    return finish
 
 
 def fill_docx(

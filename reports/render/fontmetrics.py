@@ -1,8 +1,11 @@
 """Text widths in Times New Roman's metrics, to size ND30's rules by the text above them.
 
-Liberation Serif 2.x has Times New Roman's advance widths and covers Vietnamese; the widths are
-read from the installed font with fontTools, or, on a machine without it, from the table shipped
-beside this module (made from Liberation Serif 2.1.5 by ``python -m reports.render.fontmetrics``).
+Liberation Serif 2.x has Times New Roman's advance widths and covers Vietnamese. The widths are
+those of the table shipped beside this module (made from Liberation Serif 2.1.5 by
+``python -m reports.render.fontmetrics``): every 2.x release keeps Times New Roman's metrics (it
+is what "metric-compatible" means), and reading the installed font with fontTools cost ~0.1 s
+of every ``generate`` (the import and the font). A machine without the table (a damaged
+install) reads the installed font.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ CHARACTERS = "".join(chr(c) for c in range(0x20, 0x7F)) + "".join(
 CHARACTERS += "".join(sorted(set(_VIETNAMESE) - set(CHARACTERS)))
 
 
-def _font_widths(path: Path) -> dict[str, float] | None:
+def font_widths(path: Path) -> dict[str, float] | None:
     """Advance widths (in em) of CHARACTERS in the font at ``path``; None if it lacks one."""
     from fontTools.ttLib import TTFont
 
@@ -49,15 +52,17 @@ def _font_widths(path: Path) -> dict[str, float] | None:
 
 @lru_cache(maxsize=2)
 def widths(bold: bool) -> dict[str, float]:
-    """Per-character advance widths in em: the installed Liberation Serif 2, else the table."""
+    """Per-character advance widths in em: the shipped table, else the installed font."""
+    if TABLE.exists():
+        table: dict[str, dict[str, float]] = json.loads(TABLE.read_text(encoding="utf-8"))
+        return table["bold" if bold else "regular"]
     for folder in FONT_DIRS:
         path = folder / FILES[bold]
         if path.exists():
-            found = _font_widths(path)
+            found = font_widths(path)
             if found is not None:
                 return found
-    table: dict[str, dict[str, float]] = json.loads(TABLE.read_text(encoding="utf-8"))
-    return table["bold" if bold else "regular"]
+    raise FileNotFoundError(f"{TABLE} (and no Liberation Serif 2 installed)")
 
 
 def text_width_pt(text: str, size_pt: float, *, bold: bool = False) -> float:
@@ -79,7 +84,7 @@ def write_table(target: Path = TABLE) -> None:
         found = None
         for folder in FONT_DIRS:
             if (folder / FILES[bold]).exists():
-                found = _font_widths(folder / FILES[bold])
+                found = font_widths(folder / FILES[bold])
                 if found is not None:
                     break
         if found is None:

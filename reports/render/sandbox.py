@@ -16,14 +16,15 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from multiprocessing.util import Finalize
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -141,44 +142,95 @@ def run_limited(
 
     ``work`` must be a module-level function; its arguments and result travel pickled.
     """
-    with _lock:
+    return start_limited(template, work, *args, timeout_s=timeout_s, memory_mb=memory_mb).result()
+
+
+class Pending(Generic[T]):
+    """Work started in the template child (:func:`start_limited`): :meth:`result` waits for
+    it. The child is this process's one template child: until :meth:`result` is called, no
+    other work can start in it (the caller calls it in every case, even after an error)."""
+
+    def __init__(
+        self, template: str | Path, future: Future[T], timeout_s: float, memory_mb: int
+    ) -> None:
+        self.template, self.future = template, future
+        self.timeout_s, self.memory_mb = timeout_s, memory_mb
+        self.deadline = time.monotonic() + timeout_s
+        self.done = False
+
+    def result(self) -> T:
+        """The work's result, or a :class:`TemplateError` saying why there is none. The time
+        limit runs from the start, whatever the caller did meanwhile."""
+        if self.done:
+            raise RuntimeError("Pending.result() called twice")
+        self.done = True
+        try:
+            left = max(0.0, self.deadline - time.monotonic())
+            return self.future.result(timeout=left)
+        except BaseException as exc:  # noqa: BLE001 - translated, or raised as it was
+            raise _template_error(self.template, exc, self.timeout_s, self.memory_mb) from None
+        finally:
+            _lock.release()
+
+
+def start_limited(
+    template: str | Path,
+    work: Callable[..., T],
+    *args: Any,
+    timeout_s: float,
+    memory_mb: int,
+) -> Pending[T]:
+    """:func:`run_limited`, started: the caller may work meanwhile (the docx is filled in the
+    child while the workbook is written), then calls :meth:`Pending.result`."""
+    _lock.acquire()
+    try:
         pool = _get_pool(memory_mb)
         try:
             future = pool.submit(work, *args)
-            return future.result(timeout=timeout_s)
-        except FutureTimeout:
-            _discard()
-            raise TemplateError(
-                template,
-                f"điền mẫu quá {timeout_s:g} giây nên đã dừng (vòng lặp quá lớn?); "
-                "sửa các thẻ {% for %} trong mẫu, hoặc tăng template.timeout_s trong baocao.toml",
-            ) from None
-        except BrokenProcessPool:
-            _discard()
-            raise TemplateError(
-                template,
-                f"tiến trình điền mẫu bị dừng đột ngột (dùng quá {memory_mb} MB bộ nhớ?); "
-                "sửa các thẻ tạo văn bản quá lớn, hoặc tăng template.memory_mb trong baocao.toml",
-            ) from None
-        except BaocaoError:
-            raise
-        except MemoryError:
-            _discard()
-            raise TemplateError(
-                template,
-                f"điền mẫu cần quá {memory_mb} MB bộ nhớ nên đã dừng; sửa các thẻ tạo văn bản "
-                "quá lớn (ví dụ nhân chuỗi), hoặc tăng template.memory_mb trong baocao.toml",
-            ) from None
-        except RecursionError:
-            raise TemplateError(
-                template, "mẫu gọi lồng nhau quá sâu (macro gọi chính nó?); sửa các macro"
-            ) from None
-        except OverflowError as exc:
-            raise TemplateError(template, f"thẻ dùng số quá lớn ({exc}); sửa thẻ đó") from None
-        except Exception as exc:  # noqa: BLE001 - anything a template does is its error
-            raise TemplateError(
-                template, f"lỗi khi điền mẫu ({exc.__class__.__name__}: {exc})"
-            ) from None
+        except BrokenProcessPool as exc:
+            future = Future()
+            future.set_exception(exc)
+    except BaseException:
+        _lock.release()
+        raise
+    return Pending(template, future, timeout_s, memory_mb)
+
+
+def _template_error(
+    template: str | Path, exc: BaseException, timeout_s: float, memory_mb: int
+) -> BaseException:
+    """What a failed template work is for the office (the child is discarded when it may be
+    stuck or broken); ``exc`` itself when it already says it (or is not the template's)."""
+    if isinstance(exc, FutureTimeout):
+        _discard()
+        return TemplateError(
+            template,
+            f"điền mẫu quá {timeout_s:g} giây nên đã dừng (vòng lặp quá lớn?); "
+            "sửa các thẻ {% for %} trong mẫu, hoặc tăng template.timeout_s trong baocao.toml",
+        )
+    if isinstance(exc, BrokenProcessPool):
+        _discard()
+        return TemplateError(
+            template,
+            f"tiến trình điền mẫu bị dừng đột ngột (dùng quá {memory_mb} MB bộ nhớ?); "
+            "sửa các thẻ tạo văn bản quá lớn, hoặc tăng template.memory_mb trong baocao.toml",
+        )
+    if isinstance(exc, BaocaoError) or not isinstance(exc, Exception):
+        return exc
+    if isinstance(exc, MemoryError):
+        _discard()
+        return TemplateError(
+            template,
+            f"điền mẫu cần quá {memory_mb} MB bộ nhớ nên đã dừng; sửa các thẻ tạo văn bản "
+            "quá lớn (ví dụ nhân chuỗi), hoặc tăng template.memory_mb trong baocao.toml",
+        )
+    if isinstance(exc, RecursionError):
+        return TemplateError(
+            template, "mẫu gọi lồng nhau quá sâu (macro gọi chính nó?); sửa các macro"
+        )
+    if isinstance(exc, OverflowError):
+        return TemplateError(template, f"thẻ dùng số quá lớn ({exc}); sửa thẻ đó")
+    return TemplateError(template, f"lỗi khi điền mẫu ({exc.__class__.__name__}: {exc})")
 
 
 def shutdown() -> None:

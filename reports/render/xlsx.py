@@ -20,7 +20,7 @@ figures are a weekly snapshot, not a model anyone edits, so nothing is lost.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ from reports.core.period_names import (
     trend_label,
     trend_unit,
 )
-from reports.core.safe_text import for_cell, malformed_file
+from reports.core.safe_text import for_cell
 from reports.render.xlsx_cells import (
     BOLD,
     DATE,
@@ -63,8 +63,13 @@ from reports.render.xlsx_cells import (
     style_id,
     widths_of,
 )
-from reports.render.xlsx_records import records_sheet
-from reports.render.xlsx_stream import Spill, row_xml, stream_spills
+from reports.render.xlsx_records import (
+    SpilledDetails,
+    detail_styles,
+    records_sheet,
+    spill_records,
+)
+from reports.render.xlsx_stream import SharedStrings, Spill, row_xml, stream_spills
 from reports.render.xlsx_units import MAX_OUTLINE, SUBTOTAL, unit_rows
 from reports.settings.load import Settings
 
@@ -342,10 +347,16 @@ def render_xlsx(
     *,
     units: Sequence[UnitFigures] = (),
     records: Iterable[RecordSheet] = (),
+    spilled: Callable[[], SpilledDetails | None] | None = None,
     generated_at: datetime | None = None,
 ) -> Path:
-    """Write the workbook at ``path`` (complete or not at all); records are streamed."""
+    """Write the workbook at ``path`` (complete or not at all); records are streamed.
+
+    ``spilled``, when given, returns the detail sheets already written (by a child process,
+    see :mod:`reports.produce.details`), or None: then ``records`` are written here.
+    """
     wb = Workbook(write_only=True)
+    styles = detail_styles(wb)  # first: the same ids as in a child's workbook
     stamp = (generated_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     wb.properties.title = f"Báo cáo kết quả chỉ đạo, điều hành {period_label(report.period)}"
     wb.properties.creator = for_cell(f"{report.parent_body} - {report.issuing_body}")
@@ -360,13 +371,22 @@ def render_xlsx(
     with tempfile.TemporaryDirectory(prefix=temp_prefix("xlsx")) as work:
         spills = [_unit_sheet(wb, report, units, Path(work))]
         _trend_sheet(wb, report)
-        names = {u.code: u.name for u in units}
-        spills += [records_sheet(wb, sheet, used, Path(work), names) for sheet in records]
+        details = spilled() if spilled is not None else None
+        if details is not None and details.styles == styles:
+            shared, sheets = SharedStrings(details.shared), details.sheets
+        else:
+            names = {u.code: u.name for u in units}
+            shared = SharedStrings()
+            sheets = [
+                spill_records(sheet, Path(work) / f"details-{n}.xml", styles, names, shared)
+                for n, sheet in enumerate(records)
+            ]
+        spills += [records_sheet(wb, sheet, used) for sheet in sheets]
         saved = Path(work) / "saved.xlsx"
         wb.save(saved)
         with atomic_output(path) as tmp:
-            stream_spills(saved, tmp, wb.worksheets, spills)
-            if (broken := malformed_file(tmp)) is not None:  # never record or send it (#13)
+            # checked well-formed on the way: never record or send a broken file (#13)
+            if (broken := stream_spills(saved, tmp, wb.worksheets, spills, shared)) is not None:
                 raise RenderError(
                     f"Tệp Excel {path.name} tạo ra bị hỏng ({broken}); không ghi tệp."
                 )

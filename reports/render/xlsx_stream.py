@@ -13,14 +13,14 @@ import math
 import re
 import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reports.core.safe_text import for_cell
+from reports.core.safe_text import for_cell, malformed_xml
 
 _EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -75,8 +75,50 @@ def cell_tail(value: object, style: int | None) -> str | None:
     if isinstance(value, date):
         day = value.date() if isinstance(value, datetime) else value
         return f"{s_attr}><v>{(day - _EXCEL_EPOCH).days}</v></c>"
-    text = escape(for_cell(str(value)))
-    return f'{s_attr} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return f'{s_attr} t="inlineStr"><is>{text_xml(str(value))}</is></c>'
+
+
+def text_xml(text: str) -> str:
+    """A text's ``<t>`` element (space kept where a reader would trim it)."""
+    text = escape(for_cell(text))
+    if text[:1].isspace() or text[-1:].isspace():
+        return f'<t xml:space="preserve">{text}</t>'
+    return f"<t>{text}</t>"
+
+
+class SharedStrings:
+    """The workbook's shared-string table (``xl/sharedStrings.xml``): a text that repeats down a
+    column (a unit's code and name, a field) is stored once and its cells hold its number,
+    a third of an inline string's bytes. Texts that rarely repeat stay inline, so the table
+    holds only what the columns' caches hold anyway."""
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self.numbers: dict[str, int] = {text: n for n, text in enumerate(texts)}
+
+    def cell_tail(self, text: str, style: int | None) -> str:
+        """:func:`cell_tail` of a non-empty ``text``, as a reference into the table."""
+        number = self.numbers.setdefault(text, len(self.numbers))
+        s_attr = f'" s="{style}"' if style is not None else '"'
+        return f'{s_attr} t="s"><v>{number}</v></c>'
+
+    def xml(self) -> bytes:
+        items = "".join(f"<si>{text_xml(text)}</si>" for text in self.numbers)
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<sst xmlns="{_MAIN}" uniqueCount="{len(self.numbers)}">{items}</sst>'
+        ).encode()
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SST_PART = "xl/sharedStrings.xml"
+_SST_TYPE = (
+    f'<Override PartName="/{_SST_PART}" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+_SST_REL = (
+    '<Relationship Id="rIdBaocaoStrings" Type="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+)
 
 
 # CT_Font's children in the order of the Open XML SDK's schema (and of Excel's own files);
@@ -127,37 +169,71 @@ def _chart_in_times(chart: str) -> str:
 
 
 def stream_spills(
-    saved: Path, target: Path, worksheets: Sequence[Any], spills: Sequence[Spill]
-) -> None:
+    saved: Path,
+    target: Path,
+    worksheets: Sequence[Any],
+    spills: Sequence[Spill],
+    shared: SharedStrings | None = None,
+) -> str | None:
     """Copy the workbook ``saved`` to ``target``, streaming each spill into its sheetData.
 
     ``worksheets`` is the workbook's sheet list in order (``sheetN.xml`` is its N-th sheet).
     The spilled rows follow the rows openpyxl wrote (the header), so their numbers continue.
+    ``shared``, when it holds texts, becomes the workbook's shared-string table.
+
+    Every XML part is checked well-formed on the way (issue 13: never record or send a broken
+    file); the first that is not is returned as ``part: reason``, else None. The spilled rows
+    themselves are not parsed again (it took longer than writing them: 1.5 s for a week at
+    10M records): they are well-formed by construction, every text in them made by
+    :func:`cell_tail` / :func:`text_xml` or checked plain, and the tests parse whole workbooks
+    made from hostile text.
     """
     parts = {f"xl/worksheets/sheet{worksheets.index(s.worksheet) + 1}.xml": s for s in spills}
+    table = shared.xml() if shared is not None and shared.numbers else None
+    broken: list[str] = []
+
+    def checked(name: str, *chunks: bytes) -> None:
+        problem = None if broken or not name.endswith((".xml", ".rels")) else malformed_xml(chunks)
+        if problem is not None:
+            broken.append(f"{name}: {problem}")
+
     with (
         zipfile.ZipFile(saved) as zin,
         zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout,
     ):
         for info in zin.infolist():
             spill = parts.get(info.filename)
-            if info.filename == "xl/styles.xml":
-                zout.writestr(info, _ordered_fonts(zin.read(info).decode("utf-8")))
-                continue
-            if _CHART_PART.fullmatch(info.filename):
-                zout.writestr(info, _chart_in_times(zin.read(info).decode("utf-8")))
-                continue
             if spill is None:
-                zout.writestr(info, zin.read(info))
+                data = zin.read(info)
+                if info.filename == "xl/styles.xml":
+                    data = _ordered_fonts(data.decode("utf-8")).encode("utf-8")
+                elif _CHART_PART.fullmatch(info.filename):
+                    data = _chart_in_times(data.decode("utf-8")).encode("utf-8")
+                elif table is not None and info.filename == _SST_PART:
+                    raise AssertionError("openpyxl wrote its own shared strings")
+                elif table is not None and info.filename == "[Content_Types].xml":
+                    data = data.replace(b"</Types>", _SST_TYPE.encode() + b"</Types>")
+                elif table is not None and info.filename == "xl/_rels/workbook.xml.rels":
+                    data = data.replace(
+                        b"</Relationships>", _SST_REL.encode() + b"</Relationships>"
+                    )
+                checked(info.filename, data)
+                zout.writestr(info, data)
                 continue
             head, found, tail = zin.read(info).decode("utf-8").partition("</sheetData>")
             if not found:  # openpyxl wrote an empty <sheetData/>
                 head, _, tail = head.partition("<sheetData/>")
                 head += "<sheetData>"
+            tail = "</sheetData>" + tail
+            checked(info.filename, head.encode("utf-8"), tail.encode("utf-8"))
             with (
                 zout.open(info.filename, "w", force_zip64=True) as out,
                 spill.path.open("rb") as rows,
             ):
                 out.write(head.encode("utf-8"))
                 shutil.copyfileobj(rows, out, 1 << 20)
-                out.write(("</sheetData>" + tail).encode("utf-8"))
+                out.write(tail.encode("utf-8"))
+        if table is not None:
+            checked(_SST_PART, table)
+            zout.writestr(_SST_PART, table)
+    return broken[0] if broken else None

@@ -12,14 +12,14 @@ from wtforms import BooleanField, SelectChoice, SelectField
 
 from reports.accounts.users import audit
 from reports.core.domain import KINDS
-from reports.core.errors import DataImportError, UnknownUnitsError, UploadError
+from reports.core.errors import DataImportError, Step, UnknownUnitsError, UploadError
 from reports.figures.datastate import import_log
 from reports.produce import keep
 from reports.schedule.intake import import_upload
 from reports.sources.check import check_report, office_mappings
 from reports.sources.importer import kind_from_name
 from reports.web.auth import allowed, core
-from reports.web.steps import say
+from reports.web.steps import PAGE_STEPS, say
 
 bp = Blueprint("data", __name__, url_prefix="/nhap-du-lieu")
 
@@ -104,7 +104,13 @@ def show(file_id: int) -> Any:
     if stored is None:
         abort(404)
     rejected = keep.children(engine, stored.id)
-    return render_template("upload.html", f=stored, form=ImportForm(), rejected=rejected)
+    return render_template(
+        "upload.html",
+        f=stored,
+        form=ImportForm(),
+        rejected=rejected,
+        unknown_units_step=PAGE_STEPS[Step.ACCEPT_UNKNOWN_UNITS],
+    )
 
 
 @bp.route("/<int:file_id>/nhap", methods=["POST"])

@@ -20,7 +20,7 @@ def test_global_options_after_the_subcommand(tmp_path: Path) -> None:
     r = run("units", "--settings", str(config), "-v")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "x.sqlite").is_file()
-    assert " INFO reports.store.db: upgrading schema of " in r.stderr  # -v took effect
+    assert " INFO reports.store.db: nâng lược đồ của " in r.stderr  # -v took effect
     r = run("jobs", "list", f"--jobs={tmp_path / 'none'}", "--settings", str(config))
     assert r.returncode == 0, r.stderr
     assert r.stdout == f"Không có công việc nào trong {tmp_path / 'none'}.\n"

@@ -73,8 +73,12 @@ def test_a_toml_syntax_error_names_the_line_in_vietnamese(
     ), message
 
 
-LOGGED_BY = ("schedule", "web", "runs", "ops")
-"""The packages whose log lines an operator reads (journalctl -u baocao-scheduler / -web)."""
+LOGGED_BY = (
+    "schedule", "web", "runs", "ops", "approval", "deliver", "produce", "render", "sources",
+    "forms", "exchange", "store", "settings", "figures", "compose", "accounts", "core",
+)  # fmt: skip
+"""The packages whose log lines an operator reads (journalctl -u baocao-scheduler / -web):
+every one the services run."""
 _LEVELS = {"debug", "info", "warning", "error", "exception", "critical"}
 
 

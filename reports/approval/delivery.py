@@ -142,7 +142,7 @@ def _hold(
         f"({error}). Sẽ thử lại khi nhập số liệu mới; quá {job.hold_hours} giờ sẽ báo người "
         "phụ trách."
     )
-    log.info("Job %s for %s held: %s", job.id, run.period.slug(), error)
+    log.info("Công việc %s kỳ %s đang chờ: %s", job.id, run.period.slug(), error)
     return outcome
 
 
@@ -155,7 +155,7 @@ def frozen_paths(engine: Engine, draft: d_.Draft) -> list[Path]:
             data = register.stored_file(engine, f.sha256)
             if data is None:
                 raise JobError(f"Không còn bản lưu của tệp {f.path} (SHA-256 {f.sha256}).")
-            log.warning("restoring %s from the store (it was changed or removed)", f.path)
+            log.warning("khôi phục %s từ cơ sở dữ liệu (tệp đã bị sửa hoặc xóa)", f.path)
             with atomic_output(f.path) as tmp:
                 tmp.write_bytes(data)
         out.append(f.path)

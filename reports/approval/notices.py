@@ -39,7 +39,7 @@ def _send(settings: Settings, to: str, subject: str, body: str, sleep: Callable[
     try:
         mail.send(settings.smtp, msg, to, sleep=sleep)
     except DeliveryError as exc:
-        log.error("could not mail %s (%s): %s", to, subject, exc)
+        log.error("không gửi được thư tới %s (%s): %s", to, subject, exc)
         return False
     return True
 
@@ -139,7 +139,7 @@ def tell_held(
     """The specialist (else the owner) learns the run waits for data, and what is missing."""
     to = job.specialist or job.owner or settings.smtp.owner
     if not to:
-        log.warning("Job %s held and nobody is set to be told", job.id)
+        log.warning("Công việc %s đang chờ nhưng chưa đặt ai để báo", job.id)
         return
     period = period_words(run.period)
     body = (

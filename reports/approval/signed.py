@@ -97,7 +97,7 @@ def check_signed(
         raise ApprovalError(f"Chữ ký trên văn bản số {reference} không hợp lệ.")
     changed = changes_beyond_signatures(approved, reader)
     if changed is not None:
-        log.warning("signed PDF of %s refused: %s", reference, changed)
+        log.warning("từ chối bản PDF đã ký của %s: %s", reference, changed)
         raise ApprovalError(
             f"Bản đã ký của văn bản số {reference} sửa nội dung ngoài chữ ký (bản ký thêm thay "
             "đổi trang hoặc đối tượng khác của bản đã duyệt); không nhận. Ký lại đúng tệp PDF "

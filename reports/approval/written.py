@@ -139,7 +139,9 @@ def save_sections(
             ).leads_to(Step.SEE_DRAFTS)
     if d.state != PENDING:
         log.info(
-            "run %s: written sections edited after %s; the draft is pending again", run_id, d.state
+            "lần chạy %s: các phần viết tay được sửa sau khi %s; bản dự thảo chờ duyệt lại",
+            run_id,
+            d.state,
         )
     return draft(engine, run_id)
 

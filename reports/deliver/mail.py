@@ -266,7 +266,7 @@ def send(
             if not _is_temporary(exc):
                 raise DeliveryError(_permanent(smtp, recipient, exc), permanent=True) from exc
             log.warning(
-                "temporary SMTP failure for %s (try %d of %d): %s",
+                "máy chủ thư tạm lỗi khi gửi tới %s (lần %d/%d): %s",
                 recipient,
                 attempt,
                 smtp.retries,

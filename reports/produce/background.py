@@ -136,7 +136,7 @@ def _in_background(work: Work, run: Callable[[], None]) -> None:
                 work.waiting = False
                 run()
         except Exception as exc:  # noqa: BLE001 - shown on the page; the server keeps running
-            log.exception("%s %s failed", type(work).__name__, work.id)
+            log.exception("việc nền %s %s lỗi", type(work).__name__, work.id)
             work.raised = exc
             work.error = str(exc) if isinstance(exc, BaocaoError) else UNEXPECTED
         finally:

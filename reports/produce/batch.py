@@ -176,7 +176,7 @@ def _attempt(code: str, name: str, work: Callable[[], tuple[Path, ...]]) -> Unit
     except OSError as exc:
         return UnitOutcome(code, name, error=f"không ghi được {exc.filename}: {exc.strerror}")
     except Exception as exc:  # noqa: BLE001 - one unit failing must not stop the others
-        log.exception("report for unit %s failed", code)
+        log.exception("không viết được báo cáo của đơn vị %s", code)
         return UnitOutcome(code, name, error=f"{exc.__class__.__name__}: {exc}")
 
 

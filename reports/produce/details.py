@@ -88,7 +88,9 @@ class Details:
             self.process.join(5)
             result = f"exit code {self.process.exitcode}"
         if isinstance(result, str):
-            log.warning("detail sheets not written by the child (%s): writing them here", result)
+            log.warning(
+                "tiến trình con không viết được các trang chi tiết (%s): viết lại ở đây", result
+            )
             return None
         return result
 
@@ -118,7 +120,7 @@ def start_details(
     try:
         return Details(settings, period, unit)
     except OSError as exc:  # no process or pipe to be had: nothing lost
-        log.warning("detail sheets child not started (%s)", exc)
+        log.warning("không khởi động được tiến trình con viết trang chi tiết (%s)", exc)
         return None
 
 

@@ -284,5 +284,5 @@ def generate(
     finally:
         if details is not None:
             details.close()
-    log.info("generated %s for %s: %s", ",".join(formats), period.slug(), paths)
+    log.info("đã viết %s cho kỳ %s: %s", ",".join(formats), period.slug(), paths)
     return report, paths

@@ -224,7 +224,7 @@ def _batch(
                 )
     for i in group:
         if i not in done:  # the batch crashed or overran: alone, each with its own limit
-            log.warning("PDF batch stopped (%s); converting %s alone", stopped, sources[i].name)
+            log.warning("lô chuyển PDF dừng (%s); chuyển riêng %s", stopped, sources[i].name)
             try:
                 done[i] = convert_to_pdf(sources[i], out_dirs[i], timeout_s=timeout_s)
             except RenderError as exc:

@@ -99,7 +99,7 @@ def import_files(
         except ReadAgain as exc:
             # A big file read in parts had a problem, or a part did not end on a whole row:
             # nothing was kept (one transaction); read it whole, for one reader's exact answer.
-            log.info("reading again without splitting files: %s", exc)
+            log.info("đọc lại, không chia tệp: %s", exc)
             return _import_files(*args, ranges=False)
 
 

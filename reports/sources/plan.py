@@ -186,7 +186,7 @@ def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> It
             first_row = sheet.header
             sheet, found = recognise(kind, sheet, shown, job.mapping, CHUNK_ROWS)
             if span is not None and sheet.header != first_row:
-                raise ReadAgain(f"{file}: a title block above the header")  # only part 0 has it
+                raise ReadAgain(f"{file}: có khối tiêu đề trên dòng tên cột")  # only part 0 has it
             validator = Validator(kind, sheet.header, shown, found.mapping)
             table = SheetTable(shown, kind, "", header=sheet.header, notes=found.notes)
             counts: rollup.Counts = {}
@@ -196,7 +196,7 @@ def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> It
                 table.total += len(chunk)
                 valid = validator.validate(numbers, chunk, table)
                 if table.problems and span is not None:
-                    raise ReadAgain(f"{file}: problems in a part")
+                    raise ReadAgain(f"{file}: một đoạn có dòng lỗi")
                 if table.problems and not job.skip_invalid:
                     table.rejected.clear()  # kept only to be written out with --skip-invalid
                     continue  # keep reading to report every bad row; nothing is written

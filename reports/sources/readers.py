@@ -262,7 +262,7 @@ def read_csv(
                 if batch:
                     yield numbers, batch  # type: ignore[misc]
         if proving and not proved:
-            raise ReadAgain(f"{file}: a range did not end on a whole row")
+            raise ReadAgain(f"{file}: một đoạn không kết thúc ở cuối dòng")
 
     return Sheet("", [h.strip() for h in header], batches, fh.close), used
 

@@ -69,7 +69,9 @@ def record_import(
             unit=covers[1],
         )
     )
-    log.info("imported %s (%s): +%d ~%d =%d", table.file, table.kind.name, *counts)
+    log.info(
+        "đã nhập %s (%s): thêm %d, thay %d, không đổi %d", table.file, table.kind.name, *counts
+    )
     return ImportResult(
         table.file,
         table.kind.name,

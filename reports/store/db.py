@@ -219,7 +219,7 @@ def open_store(
             raise StoreError(
                 f"Cơ sở dữ liệu {safe_url(url)} ở phiên bản {revision}, cần {HEAD_REVISION}."
             )
-        log.info("upgrading schema of %s from %s to %s", safe_url(url), revision, HEAD_REVISION)
+        log.info("nâng lược đồ của %s từ %s lên %s", safe_url(url), revision, HEAD_REVISION)
         upgrade(engine)
     return engine
 

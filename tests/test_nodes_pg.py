@@ -133,8 +133,9 @@ def test_two_nodes_keep_their_jobs_and_run_each_period_once_across_an_outage(
         _wait_for(lines, "Bộ lập lịch đã chạy với", 2, 120)
         # both jobs are edited in the database (Lịch gửi) to fire at the next minute: the
         # running schedulers take the edit without a restart
-        fire = (datetime.now(HCM) + timedelta(seconds=40)).replace(second=0, microsecond=0)
-        fire += timedelta(minutes=1)
+        # the first whole minute at least 25 s away: time for both to take the edit (every
+        # reconcile_s = 2 s) and for the outage to start 5 s before the fire
+        fire = (datetime.now(HCM) + timedelta(seconds=25 + 59)).replace(second=0, microsecond=0)
         settings_b = load_settings(config_b, environ={})
         for job_id in ("bao-cao-tuan", "bao-cao-b"):
             save_edit(

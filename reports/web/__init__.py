@@ -20,7 +20,7 @@ from reports.core import vi
 from reports.core.errors import BaocaoError, BusyError
 from reports.core.period_names import period_name, period_short
 from reports.render import pdf_gate
-from reports.web.steps import page_words, say
+from reports.web.steps import page_words, say, without_server_paths
 
 csrf = CSRFProtect()
 
@@ -99,6 +99,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         vi=vi, period_short=period_short, period_name=period_name, say=say, page_words=page_words
     )
     app.jinja_env.filters["so"] = vi.number
+    app.jinja_env.filters["tren_trang"] = lambda text: without_server_paths(text, settings)
     app.jinja_env.filters["ngay"] = lambda d: f"{d:%d/%m/%Y}" if d else "-"
     app.jinja_env.filters["luc"] = lambda t: (
         f"{t.astimezone(settings.tz):%d/%m/%Y %H:%M}" if t else "-"

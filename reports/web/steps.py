@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reports.core.errors import BaocaoError, Said, Step
+from reports.settings.load import Settings
 
 PAGE_STEPS: dict[Step, str] = {
     Step.REDRAFT: (
@@ -79,3 +80,15 @@ def say(thing: BaocaoError | Said | BaseException | None) -> str:
     else:
         said = Said(str(thing))
     return page_words(said.text, said.step, said.step_args)
+
+
+def without_server_paths(text: str | None, settings: Settings) -> str:
+    """A stored text (a run's error, a delivery's last error) as the page shows it: the settings
+    file by its name, the office folder's files by their place in it — never the server's
+    folders (the CLI and the log keep the whole path)."""
+    if not text:
+        return ""
+    if settings.source is not None:
+        text = text.replace(str(settings.source), settings.source.name)
+    base = str(settings.base_dir).rstrip("/") + "/"
+    return text.replace(base, "") if base != "/" else text

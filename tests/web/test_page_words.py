@@ -232,3 +232,29 @@ def test_a_locked_database_and_a_report_that_cannot_be_signed(
     assert "Cấu hình units.UBND-BA-DINH.signer_name: chưa có tên người ký" in " ".join(text.split())
     assert str(web_settings.base_dir) not in text and str(toml) not in text
     engine.dispose()
+
+
+def test_lich_su_shows_a_stored_error_without_the_server_s_folders(sent_app: Flask) -> None:
+    """A run's error is stored whole (the CLI and the log need the path); Lịch sử names the
+    settings file and the office's files by their place in the office folder only."""
+    from datetime import UTC, datetime
+
+    from reports.runs import ledger
+
+    engine = sent_app.extensions["baocao"]["engine"]
+    s: Settings = sent_app.extensions["baocao"]["settings"]
+    toml = s.base_dir / "baocao.toml"
+    month = ReportPeriod(date(2020, 8, 1), date(2020, 8, 31))
+    now = datetime.now(UTC)
+    claim = ledger.claim(engine, "tuan", month, owner="test", now=now, lease_s=60)
+    assert claim.run is not None
+    error = (
+        f"Cấu hình units.X.signer_name ({toml}): chưa có tên; "
+        f"không ghi được {s.base_dir / 'out' / 'tuan' / 'BC.docx'}"
+    )
+    assert ledger.finish(engine, claim.run, ledger.FAILED, now=now, error=error)
+    client = sent_app.test_client()
+    AuthActions(client).login("quantri")
+    text = _no_cli_words(client.get("/lich-su"), "(baocao.toml): chưa có tên")
+    assert "không ghi được out/tuan/BC.docx" in " ".join(text.split())
+    assert str(s.base_dir) not in text

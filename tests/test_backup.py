@@ -278,3 +278,47 @@ def test_the_schema_a_url_names_is_the_one_backed_up(url: str, schema: str | Non
     from reports.ops.backup import pg_schema
 
     assert pg_schema(url) == schema
+
+
+def test_a_restore_into_another_folder_moves_the_paths_the_database_holds(tmp_path: Path) -> None:
+    """A new server, another path: Lịch sử, "Gửi lại" and the page's kept files find the
+    restored files, because the database's paths follow them."""
+    from datetime import UTC, datetime
+
+    from reports.core.periods import ReportPeriod
+    from reports.produce import keep
+
+    settings = _office(tmp_path)
+    engine = open_store(settings.database_url)
+    week = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
+    made = settings.output_dir / "tuan" / "2020-09-21_2020-09-28" / "BC-tuần.docx"
+    made.parent.mkdir(parents=True)
+    made.write_bytes(b"PK report")
+    now = datetime.now(UTC)
+    claim = ledger.claim(engine, "tuan", week, owner="test", now=now, lease_s=60)
+    assert claim.run is not None
+    ledger.record_files(engine, claim.run, [made])
+    assert ledger.finish(engine, claim.run, ledger.DELIVERED, now=now)
+    upload = tmp_path / "x.csv"
+    upload.write_text("id\n1\n", encoding="utf-8")
+    kept = keep.keep_file(engine, settings, upload, keep.UPLOAD, by="chuyenvien")
+    engine.dispose()
+    saved = tmp_path / "bk"
+    backup(settings, saved)
+    elsewhere = _office(tmp_path / "may-moi", "van-phong")
+    lines = restore(elsewhere, saved)
+    assert any(
+        f"chuyển từ {settings.output_dir} sang {elsewhere.output_dir}" in line for line in lines
+    ), lines
+    engine = open_store(elsewhere.database_url)
+    run = ledger.get(engine, claim.run.id)
+    assert run is not None
+    assert list(run.files) == [elsewhere.output_dir / made.relative_to(settings.output_dir)]
+    assert run.files[0].read_bytes() == b"PK report"
+    assert set(ledger.sent_hashes(engine, run.id)) == {str(run.files[0])}
+    (again,) = [f for f in keep.recent(engine, keep.UPLOAD, 5) if f.id == kept.id]
+    assert again.path.parent == elsewhere.data_dir / "web-files"
+    assert again.path.read_text(encoding="utf-8") == "id\n1\n"
+    engine.dispose()
+    # restored again where it was: nothing to move
+    assert not any("chuyển từ" in line for line in restore(settings, saved, force=True))

@@ -28,6 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from reports.core.errors import StoreError
+from reports.ops.relocate import relocate
 from reports.settings.load import Settings
 
 SQLITE_FILE = "baocao.sqlite"
@@ -164,6 +165,8 @@ def backup(settings: Settings, dest: Path) -> list[Path]:
         "pg_schema": None if source is not None else pg_schema(url),
         "created_at": datetime.now(UTC).isoformat(),
         "baocao": _version(),
+        # where the files were: a restore elsewhere moves the database's paths with them
+        "folders": {name: str(folder) for name, folder in _file_homes(settings)},
     }
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     os.chmod(dest / MANIFEST, 0o600)
@@ -177,8 +180,7 @@ def _folders(settings: Settings) -> list[tuple[str, Path | None]]:
         ("templates", settings.templates_dir),
         ("jobs", settings.jobs_dir),
         ("mappings", (settings.source.parent / "mappings") if settings.source else None),
-        (OUTPUT, settings.output_dir),
-        (WEB_FILES, settings.data_dir / WEB_FILES),
+        *_file_homes(settings),
     ]
 
 
@@ -258,11 +260,20 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> list[st
     engine = open_store(url)  # an older backup is upgraded here
     try:
         pause_all_after_restore(engine)
+        was = manifest.get("folders") or {}
+        moves = [(was[name], str(folder)) for name, folder in _file_homes(settings) if name in was]
+        relocated = relocate(engine, moves)
         now_at = current_revision(engine)
     finally:
         engine.dispose()
+    moved_lines = [
+        f"Đường dẫn tệp trong cơ sở dữ liệu chuyển từ {old} sang {new} ({relocated} dòng)."
+        for old, new in moves
+        if relocated and old.rstrip("/") != new.rstrip("/")
+    ]
     return [
         f"Đã khôi phục {source} vào {safe_url(url)} (lược đồ {revision} → {now_at}).",
+        *moved_lines,
         "Mọi công việc đang tạm dừng: bản khôi phục không gửi thư cho ai. Khi đã chắc đây là "
         "máy dùng thật, chạy: baocao jobs resume --all",
     ]
@@ -314,7 +325,7 @@ def _file_folders(settings: Settings, source: Path, *, force: bool) -> list[tupl
     already holds files is merged into only with ``force`` (checked before anything is
     restored)."""
     out = []
-    for name, folder in ((OUTPUT, settings.output_dir), (WEB_FILES, settings.data_dir / WEB_FILES)):
+    for name, folder in _file_homes(settings):
         saved = source / name
         if not saved.is_dir():
             continue
@@ -324,6 +335,11 @@ def _file_folders(settings: Settings, source: Path, *, force: bool) -> list[tupl
             )
         out.append((saved, folder))
     return out
+
+
+def _file_homes(settings: Settings) -> list[tuple[str, Path]]:
+    """The folders whose files the database names by path, by their name in a backup."""
+    return [(OUTPUT, settings.output_dir), (WEB_FILES, settings.data_dir / WEB_FILES)]
 
 
 def _has_tables(engine: sa.engine.Engine) -> bool:

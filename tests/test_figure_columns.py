@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from reports.core.periods import parse_period
+from reports.core.period_pick import parse_period
 from reports.produce.pipeline import generate
 from reports.render.pdf import convert_to_pdf
 from reports.settings.load import PROJECT_ROOT, Settings, settings_from_mapping

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.core.errors import UsageError
-from reports.core.periods import parse_period
+from reports.core.period_pick import parse_period
 from reports.forms.generate import fill_form, write_form
 from reports.settings.load import Settings
 from reports.sources.importer import import_files

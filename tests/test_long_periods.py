@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from reports.core.domain import FIELDS
-from reports.core.periods import parse_period
+from reports.core.period_pick import parse_period
 from reports.produce.pipeline import generate
 from reports.sample import words as w
 from reports.settings.load import Settings

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.core.period_names import period_name, trend_label
-from reports.core.periods import parse_period
+from reports.core.period_pick import parse_period
 from reports.figures.indicators import figure_set
 from reports.produce.pipeline import generate
 from reports.settings.load import PROJECT_ROOT, Settings, settings_from_mapping

@@ -8,7 +8,8 @@ import pytest
 
 from reports.core import period_names, vi
 from reports.core.errors import UsageError
-from reports.core.periods import ReportPeriod, parse_cli_date, week_before
+from reports.core.period_pick import parse_cli_date, week_before
+from reports.core.periods import ReportPeriod
 
 P = ReportPeriod(date(2020, 9, 21), date(2020, 9, 28))
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from reports.core.errors import InvalidRowsError
 from reports.core.files import period_of_file_name, report_file_name
 from reports.core.period_names import period_label, period_of_label
+from reports.core.period_pick import parse_period
 from reports.core.periods import (
     CUTOFF_KINDS,
     KINDS,
@@ -33,7 +34,6 @@ from reports.core.periods import (
     classify,
     half_period,
     month_period,
-    parse_period,
     quarter_period,
     week_days,
     week_period,

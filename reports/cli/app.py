@@ -76,7 +76,8 @@ def engine_of(ctx: click.Context) -> Engine:
 
 
 def _period(start: str, end: str) -> ReportPeriod:
-    from reports.core.periods import ReportPeriod, parse_cli_date
+    from reports.core.period_pick import parse_cli_date
+    from reports.core.periods import ReportPeriod
 
     return ReportPeriod(parse_cli_date(start, "--from"), parse_cli_date(end, "--to"))
 

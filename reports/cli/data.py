@@ -57,7 +57,7 @@ def import_cmd(
     as_of: str | None,
 ) -> None:
     """Nhập các tệp CSV/Excel xuất từ các hệ thống (tất cả hoặc không gì cả)."""
-    from reports.core.periods import parse_cli_date
+    from reports.core.period_pick import parse_cli_date
     from reports.schedule.intake import import_and_go_on
 
     packages = [Path(f) for f in files if Path(f).suffix.lower() == ".edxml"]

@@ -41,7 +41,8 @@ def chosen_period(
     """
     from reports.core.errors import UsageError
     from reports.core.period_input import parse_typed
-    from reports.core.periods import classify, parse_cli_date
+    from reports.core.period_pick import parse_cli_date
+    from reports.core.periods import classify
 
     cutoffs, convention = settings.periods.cutoffs, settings.report.week_convention
     if period_text and (start or end):

@@ -70,7 +70,7 @@ def generate(
 ) -> None:
     """Viết báo cáo của kỳ (Word, Excel, PDF) và in đường dẫn từng tệp."""
     from reports.core.errors import UsageError
-    from reports.core.periods import parse_cli_date
+    from reports.core.period_pick import parse_cli_date
     from reports.produce.pipeline import generate as run_generate
     from reports.produce.pipeline import parse_formats
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from reports.core.children import clean_stale
 from reports.core.errors import RenderError, UsageError
 from reports.core.period_names import KIND_CODES
-from reports.core.periods import ReportPeriod, parse_period
+from reports.core.period_pick import parse_period
+from reports.core.periods import ReportPeriod
 
 
 @contextlib.contextmanager

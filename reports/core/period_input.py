@@ -18,15 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from reports.core.errors import UsageError
-from reports.core.periods import (
-    PERIOD_KINDS,
-    ReportPeriod,
-    classify,
-    parse_cli_date,
-    parse_period,
-    previous_period,
-    week_containing,
-)
+from reports.core.period_pick import parse_cli_date, parse_period, previous_period, week_containing
+from reports.core.periods import PERIOD_KINDS, ReportPeriod, classify
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 """The years a report may cover (a typo such as 1900 or 20200 gets a message)."""

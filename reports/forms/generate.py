@@ -182,7 +182,7 @@ def import_warnings(engine: Engine, settings: Settings) -> list[str]:
     broken one (empty when they hold)."""
     import sqlalchemy as sa
 
-    from reports.core.periods import parse_period
+    from reports.core.period_pick import parse_period
     from reports.store.schema import dossiers
 
     with engine.connect() as conn:

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reports.core.cron import parse_cron
 from reports.core.errors import JobError, Step, UsageError
-from reports.core.periods import ReportPeriod, previous_period
+from reports.core.period_pick import previous_period
+from reports.core.periods import ReportPeriod
 from reports.core.workdays import WorkCalendar
 from reports.deliver.addresses import is_address
 

@@ -14,7 +14,7 @@ from flask import Blueprint, render_template, request, send_file
 
 from reports.accounts.users import audit
 from reports.core.errors import BaocaoError
-from reports.core.periods import parse_period
+from reports.core.period_pick import parse_period
 from reports.exchange.edxml_write import edxml_package
 from reports.figures.indicators import list_units
 from reports.forms.catalog import FORMS

@@ -209,3 +209,22 @@ def test_generate_takes_a_template_declared_section_from_a_file(tmp_path: Path) 
     texts = [p.text for p in docx.Document(r.stdout.strip()).paragraphs]
     at = texts.index("II. TÌNH HÌNH AN NINH, TRẬT TỰ")
     assert texts[at + 1] == "Giữ vững an ninh."
+
+
+def test_the_sections_a_report_has_are_read_without_compiling_the_template(
+    tmp_path: Path,
+) -> None:
+    """The report knows its written sections from the template's XML alone (no compile on the
+    way to the figures); they are the ones the compiled template declares, in its order."""
+    from reports.render.docx import load_template
+    from reports.render.template_sections import template_section_titles
+
+    shipped = sorted((PROJECT_ROOT / "templates").glob("*.docx"))
+    assert len(shipped) >= 5
+    mine = template_declaring(
+        tmp_path, "bao-cao-thang.docx", f"{{{{ muc(“{SECURITY}”) }}}} {{{{ muc('Khác') }}}}"
+    )
+    for path in (*shipped, mine):
+        assert template_section_titles(path) == load_template(path).sections, path.name
+    assert SECURITY in template_section_titles(mine)
+    assert template_section_titles(tmp_path / "khong-co.docx") == ()

@@ -26,7 +26,14 @@ from reports.core import vi
 from reports.core.errors import FileFormatError, InvalidRowsError, UsageError
 from reports.core.files import sha256_file
 from reports.sources.limits import check_tree, lock_imports
-from reports.sources.plan import SheetEnd, SheetStart, prepare, read_in_parallel, read_sheets
+from reports.sources.plan import (
+    CountsPiece,
+    SheetEnd,
+    SheetStart,
+    prepare,
+    read_in_parallel,
+    read_sheets,
+)
 from reports.sources.plan import kind_from_name as kind_from_name
 from reports.sources.split import ReadAgain
 from reports.sources.unit_codes import refuse_unknown, unknown_units
@@ -46,9 +53,25 @@ __all__ = ["ImportResult", "check_sheets", "counts_coverage", "import_files", "k
 def counts_coverage(counts: dict[str, dict[str, list[int]]]) -> tuple[date | None, str | None]:
     """From an import's daily counts (unit → ISO day → …): its latest day, and its one unit
     when every row belongs to the same one."""
-    days = [day for per_unit in counts.values() for day in per_unit]
-    latest = date.fromisoformat(max(days)) if days else None
-    return latest, (next(iter(counts)) or None) if len(counts) == 1 else None
+    return _Coverage().add(counts).result()
+
+
+class _Coverage:
+    """:func:`counts_coverage` of a sheet whose counts come in pieces."""
+
+    def __init__(self) -> None:
+        self.latest = ""
+        self.units: set[str] = set()
+
+    def add(self, counts: dict[str, dict[str, list[int]]]) -> _Coverage:
+        self.latest = max((max(days) for days in counts.values() if days), default=self.latest)
+        if len(self.units) < 2:
+            self.units.update(counts)
+        return self
+
+    def result(self) -> tuple[date | None, str | None]:
+        latest = date.fromisoformat(self.latest) if self.latest else None
+        return latest, (next(iter(self.units)) or None) if len(self.units) == 1 else None
 
 
 @contextlib.contextmanager
@@ -136,6 +159,11 @@ def _import_files(
     results: list[tuple[tuple[int, int], ImportResult]] = []
     bad: list[tuple[tuple[int, int], SheetTable]] = []
     pending: rollup.Counts = {}
+    """The units' own counts not stored yet: all of them go in at the end."""
+    stored: rollup.Counts = {}
+    """The units' own counts stored while reading (rows into an empty table): only the units
+    above them get theirs at the end, under the final tree."""
+    covered: dict[tuple[int, int], _Coverage] = {}
     writers: dict[tuple[int, int], Writer | None] = {}
     """By sheet (its order): a big file read by several processes has one writer."""
     sheet_of: dict[int, tuple[int, int]] = {}
@@ -164,6 +192,12 @@ def _import_files(
             elif isinstance(part, list):
                 if (writer := writers.get(sheet_of[stream])) is not None:
                     writer.add(part)
+            elif isinstance(part, CountsPiece):
+                covered.setdefault(sheet_of[stream], _Coverage()).add(part.counts)
+                if (writer := writers.get(sheet_of[stream])) is not None and writer.bulk:
+                    # these rows went into an empty table: their counts are final already
+                    rollup.add_own(conn, part.counts)
+                    rollup.merge(stored, part.counts)
             else:
                 if part.pieces > 1:
                     merged = _merge_part(parts_ended, part)
@@ -180,7 +214,7 @@ def _import_files(
                 if bad or (writer := writers.get(part.order)) is None:
                     continue
                 table.sha256 = _digest(digests[part.order[0]], part.path)
-                until, unit = counts_coverage(part.counts)
+                until, unit = covered.pop(part.order, _Coverage()).add(part.counts).result()
                 counts = writer.finish(part.counts)
                 covers = (as_of or until, unit)
                 results.append((part.order, record_import(conn, table, counts, stamp, covers)))
@@ -216,8 +250,9 @@ def _import_files(
             rollup.rebuild_scope(conn)
         else:
             if tree_changed:
-                rollup.rescope(conn, pending)
+                rollup.rescope(conn, [*pending, *stored])
             rollup.add_counts(conn, pending)
+            rollup.add_above(conn, stored)
     return [r for _, r in sorted(results, key=lambda r: r[0])]
 
 

@@ -34,6 +34,9 @@ READERS = 2
 the only one of its kind, is split among them by byte ranges)."""
 IN_FLIGHT = 8
 """Chunks each reading process may be ahead of the writing one (bounds the memory)."""
+COUNTS_EVERY = 5
+"""A sheet's daily counts are sent after every so many chunks (:class:`CountsPiece`), so that
+the writer stores them while the rows are still being read, not all at the end."""
 
 
 def kind_from_name(path: Path) -> str | None:
@@ -109,7 +112,9 @@ def prepare(
     for path in paths:
         if not path.is_file():
             raise FileFormatError(str(path), "không tìm thấy tệp")
-    return ReadJob(tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid)
+    return ReadJob(
+        tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid, COUNTS_EVERY
+    )
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,8 @@ class ReadJob:
     mapping: Mapping | None
     encoding: str | None
     skip_invalid: bool
+    counts_every: int = COUNTS_EVERY
+    """:data:`COUNTS_EVERY` as the planning process has it (the reading ones follow it)."""
     pieces: tuple[Span | None, ...] = ()
     """For each of ``paths``: the byte range of the file to read, or None for all of it."""
 
@@ -141,12 +148,21 @@ class SheetEnd:
     """(file's position in the import, sheet's in the file): results keep this order."""
     table: SheetTable
     counts: rollup.Counts
-    """The units' own counts of the valid rows, taken as they were read (the writer uses them
-    when the rows went into an empty table, and otherwise counts only the rows that change)."""
+    """The units' own counts of the valid rows, taken as they were read, since the sheet's last
+    :class:`CountsPiece` (the writer uses them when the rows went into an empty table, and
+    otherwise counts only the rows that change)."""
     pieces: int = 1
 
 
-Part = SheetStart | list[tuple[object, ...]] | SheetEnd
+@dataclass(frozen=True)
+class CountsPiece:
+    """The units' own counts of the valid rows read since the sheet's previous piece (or its
+    start), sent while reading goes on; the rest come with its :class:`SheetEnd`."""
+
+    counts: rollup.Counts
+
+
+Part = SheetStart | list[tuple[object, ...]] | CountsPiece | SheetEnd
 
 
 @dataclass(frozen=True)
@@ -191,6 +207,7 @@ def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> It
             table = SheetTable(shown, kind, "", header=sheet.header, notes=found.notes)
             counts: rollup.Counts = {}
             counted = kind.name in rollup.COUNTED_KINDS
+            tallied = 0
             yield SheetStart(kind.name, (position, number), pieces)
             for numbers, chunk in sheet.chunks(CHUNK_ROWS):
                 table.total += len(chunk)
@@ -202,8 +219,12 @@ def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> It
                     continue  # keep reading to report every bad row; nothing is written
                 if counted:
                     rollup.tally(kind.name, valid, counts)
+                    tallied += 1
                 first_unit_rows(kind, numbers, valid, table)
                 yield valid
+                if tallied >= job.counts_every and counts:
+                    yield CountsPiece(counts)
+                    counts, tallied = {}, 0
         finally:
             sheet.close()
         sheet_name = sheet.name if shown != file else ""
@@ -309,7 +330,7 @@ def _validate_into(job: ReadJob, stream: int, queue: multiprocessing.Queue[objec
                 # Rows of text, numbers and None: marshal is 7x faster than pickle at this.
                 with contextlib.suppress(ValueError):  # a date object from the row-wise check
                     sent = _Marshalled(marshal.dumps(part))
-            elif isinstance(part, SheetEnd):
+            elif isinstance(part, SheetEnd | CountsPiece):
                 # the counts travel marshalled too; _received restores them
                 sent = replace(part, counts=_Marshalled(marshal.dumps(part.counts)))  # type: ignore[arg-type]
             queue.put((stream, sent))
@@ -342,7 +363,7 @@ def _received(
             raise part
         elif isinstance(part, _Marshalled):
             yield stream, marshal.loads(part.data)
-        elif isinstance(part, SheetEnd) and isinstance(part.counts, _Marshalled):
+        elif isinstance(part, SheetEnd | CountsPiece) and isinstance(part.counts, _Marshalled):
             yield stream, replace(part, counts=marshal.loads(part.counts.data))
         else:
             yield stream, part  # type: ignore[misc]

@@ -45,10 +45,8 @@ def _dossiers(path: Path, rows: int) -> Path:
     return path
 
 
-def _counting_pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Chunks of 7 rows, counts sent after each; the pieces stored, by rows of counts."""
-    monkeypatch.setattr(plan, "CHUNK_ROWS", 7)
-    monkeypatch.setattr(plan, "COUNTS_EVERY", 1)
+def _spy_on_stored(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pieces the writer stores while reading, by days of counts (stored as ever)."""
     stored: list[int] = []
     add_own: Callable[..., None] = rollup.add_own
 
@@ -58,6 +56,13 @@ def _counting_pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(rollup, "add_own", spy)
     return stored
+
+
+def _counting_pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Chunks of 7 rows read here, counts sent after each."""
+    monkeypatch.setattr(plan, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(plan, "COUNTS_EVERY", 1)
+    return _spy_on_stored(monkeypatch)
 
 
 def test_counts_stored_while_reading_equal_a_recount_from_the_records(
@@ -155,14 +160,7 @@ def test_a_file_split_three_ways_stores_the_counts_of_one_reader(
         with monkeypatch.context() as m:
             if split:
                 _split_three(m)  # type: ignore[arg-type]
-                stored: list[rollup.Counts] = []
-                add_own = rollup.add_own
-
-                def spy(conn: sa.Connection, counts: rollup.Counts) -> None:
-                    stored.append(counts)
-                    add_own(conn, counts)
-
-                m.setattr(rollup, "add_own", spy)
+                stored = _spy_on_stored(m)  # type: ignore[arg-type]
             else:
                 m.setattr(plan, "WORKER_BYTES", 1 << 40)  # read here, in one piece at the end
                 m.setattr(plan, "COUNTS_EVERY", 1 << 20)

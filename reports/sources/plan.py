@@ -112,9 +112,7 @@ def prepare(
     for path in paths:
         if not path.is_file():
             raise FileFormatError(str(path), "không tìm thấy tệp")
-    return ReadJob(
-        tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid, COUNTS_EVERY
-    )
+    return ReadJob(tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid, COUNTS_EVERY)
 
 
 @dataclass(frozen=True)

@@ -196,12 +196,9 @@ def spread_above(counts: Counts, scope: Mapping[str, Sequence[str]]) -> Counts:
         return out
     for unit, parent in parents:  # deepest first: a unit's sums are complete when it is met
         target = out.setdefault(parent, {})
-        for days in (counts.get(unit), out.get(unit)):
-            if days:
-                if target:
-                    _add_days(target, days)
-                else:
-                    target.update(days)  # its lists are shared, never changed in place
+        for part in (counts.get(unit), out.get(unit)):
+            if part:
+                _add_days(target, part)
     return out
 
 

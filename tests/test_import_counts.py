@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 import reports.sources.plan as plan
 from reports.core.errors import InvalidRowsError
 from reports.sources.importer import import_files
-from reports.store import rollup
+from reports.store import counts_file, rollup
 from reports.store.db import open_store
 from reports.store.schema import day_counts, documents, imports
 from tests.test_rollup import UNITS, _check, _snapshot
@@ -145,24 +145,40 @@ def test_a_bad_row_after_counts_were_stored_leaves_the_database_as_it_was(
 def _split_three(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(plan, "WORKER_BYTES", 1000)
     monkeypatch.setattr(plan, "READERS", 3)
-    monkeypatch.setattr(plan, "COUNTS_EVERY", 1)  # reading processes follow the job's
 
 
+def _spy_on_files(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files of counts the writer adds (each kept aside: the import removes them)."""
+    added: list[Path] = []
+    add: Callable[..., None] = counts_file.add
+
+    def spy(conn: sa.Connection, path: str, alias: str) -> None:
+        added.append(Path(path))
+        assert Path(path).is_file()
+        add(conn, path, alias)
+
+    monkeypatch.setattr(counts_file, "add", spy)
+    return added
+
+
+@pytest.mark.parametrize("attach", [counts_file.MAX_ATTACHED, 2])
 def test_a_file_split_three_ways_stores_the_counts_of_one_reader(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, attach: int
 ) -> None:
+    """Each reading process hands its part's counts in a file; three parts do not fit in two
+    attachments: then they are added row by row, to the same counts."""
     units = tmp_path / "units.csv"
     units.write_text(UNITS, encoding="utf-8")
-    # more than a chunk (10,000 rows) per part: each part sends a piece before its end
     docs = _documents(tmp_path / "documents.csv", 36_000)
     results = []
     for name, split in (("split.sqlite", True), ("whole.sqlite", False)):
         with monkeypatch.context() as m:
             if split:
                 _split_three(m)  # type: ignore[arg-type]
-                stored = _spy_on_stored(m)  # type: ignore[arg-type]
+                m.setattr(counts_file, "MAX_ATTACHED", attach)
+                added = _spy_on_files(m)  # type: ignore[arg-type]
             else:
-                m.setattr(plan, "WORKER_BYTES", 1 << 40)  # read here, in one piece at the end
+                m.setattr(plan, "WORKER_BYTES", 1 << 40)  # read here, counts at the end
                 m.setattr(plan, "COUNTS_EVERY", 1 << 20)
             engine = open_store(f"sqlite:///{tmp_path / name}")
             imported = import_files(engine, [units, docs], accept_unknown_units=True)
@@ -170,10 +186,32 @@ def test_a_file_split_three_ways_stores_the_counts_of_one_reader(
             rows = conn.execute(sa.select(sa.func.count()).select_from(documents)).scalar_one()
             counts = conn.execute(sa.select(sa.func.count()).select_from(day_counts)).scalar()
             results.append((_snapshot(conn), rows, counts, [(r.added, r.kind) for r in imported]))
+            attached = conn.exec_driver_sql("PRAGMA database_list").all()
+        # none left attached to the connection the pool keeps
+        assert {a[1] for a in attached} <= {"main", "temp"}
         engine.dispose()
     assert results[0] == results[1]
     assert results[0][1] == 36_000
-    assert len(stored) >= 3  # each part sent a piece before its end
+    assert len(added) == (3 if attach >= 3 else 0)
+    assert not any(f.exists() for f in added)  # removed once the import has ended
+
+
+def test_files_of_counts_are_removed_when_the_import_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _split_three(monkeypatch)
+    added = _spy_on_files(monkeypatch)
+    good = _documents(tmp_path / "documents.csv", 36_000)
+    bad = _dossiers(tmp_path / "dossiers.csv", 20)
+    bad.write_text(bad.read_text(encoding="utf-8") + "HS-X,2020-02-31,,,P1,,0\n", "utf-8")
+    engine = open_store(f"sqlite:///{tmp_path / 'failed.sqlite'}")
+    with pytest.raises(InvalidRowsError):
+        import_files(engine, [good, bad])
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(day_counts)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(documents)).scalar() == 0
+    assert not any(f.exists() for f in added)
+    engine.dispose()
 
 
 def test_pieces_stored_then_left_out_by_a_spy_show_in_the_counts(

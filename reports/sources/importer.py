@@ -12,15 +12,17 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from reports.core import vi
 from reports.core.errors import FileFormatError, InvalidRowsError, UsageError
@@ -39,7 +41,7 @@ from reports.sources.split import ReadAgain
 from reports.sources.unit_codes import refuse_unknown, unknown_units
 from reports.sources.validate import SheetTable
 from reports.sources.write import ImportResult, Writer, record_import, write_rejects
-from reports.store import rollup
+from reports.store import counts_file, rollup
 from reports.store.schema import day_counts
 
 log = logging.getLogger(__name__)
@@ -176,10 +178,16 @@ def _import_files(
     # and an invalid row anywhere rolls all of it back. Large imports are read and checked by
     # other processes while this one writes; the files' SHA-256 are taken by a thread (hashlib
     # lets go of the GIL) meanwhile.
+    attached: list[str] = []
+    """Files of counts (reports.store.counts_file) attached to the transaction."""
+    sqlite = engine.dialect.name == "sqlite"
     with (
         ThreadPoolExecutor(1, thread_name_prefix="sha256") as hasher,
-        engine.begin() as conn,
-        read_in_parallel(job, ranges=ranges) as parts,
+        tempfile.TemporaryDirectory(prefix="baocao-counts-") if sqlite else nullcontext() as tmp,
+        engine.connect() as conn,
+        counts_file.detached(conn, attached),
+        conn.begin(),
+        read_in_parallel(job, ranges=ranges, counts_dir=tmp) as parts,
     ):
         digests = [hasher.submit(sha256_file, path) for path in paths]
         lock_imports(conn)
@@ -215,7 +223,7 @@ def _import_files(
                     continue
                 table.sha256 = _digest(digests[part.order[0]], part.path)
                 until, unit = covered.pop(part.order, _Coverage()).add(part.counts).result()
-                counts = writer.finish(part.counts)
+                counts = writer.finish(_counts_taken(conn, writer, part, stored, attached))
                 covers = (as_of or until, unit)
                 results.append((part.order, record_import(conn, table, counts, stamp, covers)))
                 written.append((part.order, table))
@@ -256,6 +264,22 @@ def _import_files(
     return [r for _, r in sorted(results, key=lambda r: r[0])]
 
 
+def _counts_taken(
+    conn: Connection, writer: Writer, part: SheetEnd, stored: rollup.Counts, attached: list[str]
+) -> rollup.Counts:
+    """The counts of ``part`` left to ``writer``: none when they came in files and the rows
+    went into an empty table (the files are added to the units' own rows now, in C, and the
+    units above get theirs at the end), else all of them."""
+    files = part.counts_files
+    if not writer.bulk or not files or len(attached) + len(files) > counts_file.MAX_ATTACHED:
+        return part.counts
+    for path in files:
+        attached.append(f"counts{len(attached)}")
+        counts_file.add(conn, path, attached[-1])
+    rollup.merge(stored, part.counts)
+    return {}
+
+
 def _merge_part(ended: dict[tuple[int, int], SheetEnd], part: SheetEnd) -> SheetEnd | None:
     """The whole sheet once its last part has ended, else None. Parts have no problems (one
     would have made the import read the file again whole): only totals and counts add up."""
@@ -263,6 +287,7 @@ def _merge_part(ended: dict[tuple[int, int], SheetEnd], part: SheetEnd) -> Sheet
     if seen is None:
         ended[part.order] = replace(part, pieces=part.pieces - 1)
         return None
+    seen = replace(seen, counts_files=seen.counts_files + part.counts_files)
     seen.table.total += part.table.total
     rollup.merge(seen.counts, part.counts)
     for code, row in part.table.unit_rows.items():  # each code's first row in the file

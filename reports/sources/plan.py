@@ -21,7 +21,7 @@ from reports.sources.readers import Sheet, csv_encoding, read_csv, read_xlsx
 from reports.sources.split import ReadAgain, Span, spans
 from reports.sources.unit_codes import first_unit_rows
 from reports.sources.validate import SheetTable, Validator
-from reports.store import rollup
+from reports.store import counts_file, rollup
 
 CHUNK_ROWS = 10_000
 WORKER_BYTES = 32 << 20
@@ -125,6 +125,8 @@ class ReadJob:
     skip_invalid: bool
     counts_every: int = COUNTS_EVERY
     """:data:`COUNTS_EVERY` as the planning process has it (the reading ones follow it)."""
+    counts_dir: str | None = None
+    """Where a reading process writes each sheet's counts, in a file (no pieces then)."""
     pieces: tuple[Span | None, ...] = ()
     """For each of ``paths``: the byte range of the file to read, or None for all of it."""
 
@@ -150,6 +152,8 @@ class SheetEnd:
     :class:`CountsPiece` (the writer uses them when the rows went into an empty table, and
     otherwise counts only the rows that change)."""
     pieces: int = 1
+    counts_files: tuple[str, ...] = ()
+    """The same counts in files of :mod:`reports.store.counts_file`, when the job asks so."""
 
 
 @dataclass(frozen=True)
@@ -220,13 +224,18 @@ def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> It
                     tallied += 1
                 first_unit_rows(kind, numbers, valid, table)
                 yield valid
-                if tallied >= job.counts_every and counts:
+                if tallied >= job.counts_every and counts and not job.counts_dir:
                     yield CountsPiece(counts)
                     counts, tallied = {}, 0
         finally:
             sheet.close()
         sheet_name = sheet.name if shown != file else ""
-        yield SheetEnd(path, sheet_name, (position, number), table, counts, pieces)
+        files: tuple[str, ...] = ()
+        if job.counts_dir and counts and (job.skip_invalid or not table.problems):
+            target = Path(job.counts_dir) / f"{position}-{number}-{span.index if span else 0}.db"
+            counts_file.write(target, counts)
+            files = (str(target),)
+        yield SheetEnd(path, sheet_name, (position, number), table, counts, pieces, files)
 
 
 def _pieces(job: ReadJob, path: Path, size: int) -> list[Span] | None:
@@ -289,15 +298,18 @@ def split_job(job: ReadJob, sizes: Sequence[int], *, ranges: bool = True) -> lis
 
 
 @contextlib.contextmanager
-def read_in_parallel(job: ReadJob, *, ranges: bool = True) -> Iterator[Iterator[tuple[int, Part]]]:
+def read_in_parallel(
+    job: ReadJob, *, ranges: bool = True, counts_dir: str | None = None
+) -> Iterator[Iterator[tuple[int, Part]]]:
     """(stream, part) of every sheet: from this process for a small import, else from
-    reading processes, each a stream of its own. Without ``ranges`` no file is cut."""
+    reading processes, each a stream of its own. Without ``ranges`` no file is cut. With
+    ``counts_dir`` the processes hand each sheet's counts in a file there, too."""
     sizes = [path.stat().st_size for _, path in job.paths]
     if sum(sizes) <= WORKER_BYTES:
         yield ((0, part) for part in read_sheets(job))
         return
     context = multiprocessing.get_context("spawn")
-    jobs = split_job(job, sizes, ranges=ranges)
+    jobs = [replace(j, counts_dir=counts_dir) for j in split_job(job, sizes, ranges=ranges)]
     queue: multiprocessing.Queue[object] = context.Queue(maxsize=IN_FLIGHT * len(jobs))
     workers = [
         context.Process(target=_validate_into, args=(part, stream, queue), daemon=True)

@@ -74,8 +74,13 @@ def test_counts_stored_while_reading_equal_a_recount_from_the_records(
     docs = _documents(tmp_path / "documents.csv", 300)
     dossiers = _dossiers(tmp_path / "dossiers.csv", 120)
     # the tree comes in the same import: the units above get their counts under it, at the end
-    import_files(engine, [units, docs, dossiers], accept_unknown_units=True)
+    import_files(engine, [units, docs], accept_unknown_units=True)
     assert len(stored) > 10  # stored piece by piece, not all at the end
+    _check(engine)
+    # into day_counts rows kept already
+    stored.clear()
+    import_files(engine, [dossiers], accept_unknown_units=True)
+    assert len(stored) > 5
     _check(engine)
     # into tables that hold rows: only the rows that change are counted (no piece is stored)
     stored.clear()
@@ -97,6 +102,17 @@ def test_counts_stored_while_reading_equal_a_recount_from_the_records(
         rollup.refresh_all(conn)
         assert _snapshot(conn) == kept
         conn.rollback()
+
+
+def test_kinds_counted_together_are_added_up_first_and_stored_once(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two counted kinds share their (unit, day) rows: no pieces, one row each at the end."""
+    stored = _counting_pieces(monkeypatch)
+    docs = _documents(tmp_path / "documents.csv", 300)
+    import_files(engine, [docs, _dossiers(tmp_path / "dossiers.csv", 120)])
+    assert stored == []
+    _check(engine, tree=False)
 
 
 def test_counts_in_pieces_equal_counts_in_one_piece(

@@ -183,7 +183,9 @@ def _import_files(
     sqlite = engine.dialect.name == "sqlite"
     with (
         ThreadPoolExecutor(1, thread_name_prefix="sha256") as hasher,
-        tempfile.TemporaryDirectory(prefix="baocao-counts-") if sqlite else nullcontext() as tmp,
+        tempfile.TemporaryDirectory(prefix="baocao-counts-")
+        if sqlite and job.counts_every
+        else nullcontext() as tmp,
         engine.connect() as conn,
         counts_file.detached(conn, attached),
         conn.begin(),

@@ -112,7 +112,18 @@ def prepare(
     for path in paths:
         if not path.is_file():
             raise FileFormatError(str(path), "không tìm thấy tệp")
-    return ReadJob(tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid, COUNTS_EVERY)
+    every = COUNTS_EVERY if _one_counted_kind(paths, kind) else 0
+    return ReadJob(tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid, every)
+
+
+def _one_counted_kind(paths: Sequence[Path], kind: str | None) -> bool:
+    """Whether the import is CSV files whose kinds are known, only one of them counted: then
+    its counts may be stored while reading (:class:`CountsPiece`, counts files). Kinds counted
+    together share their (unit, day) rows: their counts are added up first, stored once."""
+    if any(p.suffix.lower() not in (".csv", ".txt") for p in paths):
+        return False
+    kinds = {kind or kind_from_name(p) for p in paths}
+    return None not in kinds and len(kinds & rollup.COUNTED_KINDS) == 1
 
 
 @dataclass(frozen=True)
@@ -123,8 +134,9 @@ class ReadJob:
     mapping: Mapping | None
     encoding: str | None
     skip_invalid: bool
-    counts_every: int = COUNTS_EVERY
-    """:data:`COUNTS_EVERY` as the planning process has it (the reading ones follow it)."""
+    counts_every: int = 0
+    """:data:`COUNTS_EVERY` as the planning process has it (the reading ones follow it), or 0:
+    each sheet's counts all at its end, never in a file."""
     counts_dir: str | None = None
     """Where a reading process writes each sheet's counts, in a file (no pieces then)."""
     pieces: tuple[Span | None, ...] = ()
@@ -224,7 +236,7 @@ def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> It
                     tallied += 1
                 first_unit_rows(kind, numbers, valid, table)
                 yield valid
-                if tallied >= job.counts_every and counts and not job.counts_dir:
+                if not job.counts_dir and 0 < job.counts_every <= tallied and counts:
                     yield CountsPiece(counts)
                     counts, tallied = {}, 0
         finally:

@@ -12,27 +12,36 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from reports.core import vi
 from reports.core.errors import FileFormatError, InvalidRowsError, UsageError
 from reports.core.files import sha256_file
 from reports.sources.limits import check_tree, lock_imports
-from reports.sources.plan import SheetEnd, SheetStart, prepare, read_in_parallel, read_sheets
+from reports.sources.plan import (
+    CountsPiece,
+    SheetEnd,
+    SheetStart,
+    prepare,
+    read_in_parallel,
+    read_sheets,
+)
 from reports.sources.plan import kind_from_name as kind_from_name
 from reports.sources.split import ReadAgain
 from reports.sources.unit_codes import refuse_unknown, unknown_units
 from reports.sources.validate import SheetTable
 from reports.sources.write import ImportResult, Writer, record_import, write_rejects
-from reports.store import rollup
+from reports.store import counts_file, rollup
 from reports.store.schema import day_counts
 
 log = logging.getLogger(__name__)
@@ -46,9 +55,25 @@ __all__ = ["ImportResult", "check_sheets", "counts_coverage", "import_files", "k
 def counts_coverage(counts: dict[str, dict[str, list[int]]]) -> tuple[date | None, str | None]:
     """From an import's daily counts (unit → ISO day → …): its latest day, and its one unit
     when every row belongs to the same one."""
-    days = [day for per_unit in counts.values() for day in per_unit]
-    latest = date.fromisoformat(max(days)) if days else None
-    return latest, (next(iter(counts)) or None) if len(counts) == 1 else None
+    return _Coverage().add(counts).result()
+
+
+class _Coverage:
+    """:func:`counts_coverage` of a sheet whose counts come in pieces."""
+
+    def __init__(self) -> None:
+        self.latest = ""
+        self.units: set[str] = set()
+
+    def add(self, counts: dict[str, dict[str, list[int]]]) -> _Coverage:
+        self.latest = max((max(days) for days in counts.values() if days), default=self.latest)
+        if len(self.units) < 2:
+            self.units.update(counts)
+        return self
+
+    def result(self) -> tuple[date | None, str | None]:
+        latest = date.fromisoformat(self.latest) if self.latest else None
+        return latest, (next(iter(self.units)) or None) if len(self.units) == 1 else None
 
 
 @contextlib.contextmanager
@@ -136,6 +161,11 @@ def _import_files(
     results: list[tuple[tuple[int, int], ImportResult]] = []
     bad: list[tuple[tuple[int, int], SheetTable]] = []
     pending: rollup.Counts = {}
+    """The units' own counts not stored yet: all of them go in at the end."""
+    stored: rollup.Counts = {}
+    """The units' own counts stored while reading (rows into an empty table): only the units
+    above them get theirs at the end, under the final tree."""
+    covered: dict[tuple[int, int], _Coverage] = {}
     writers: dict[tuple[int, int], Writer | None] = {}
     """By sheet (its order): a big file read by several processes has one writer."""
     sheet_of: dict[int, tuple[int, int]] = {}
@@ -148,10 +178,18 @@ def _import_files(
     # and an invalid row anywhere rolls all of it back. Large imports are read and checked by
     # other processes while this one writes; the files' SHA-256 are taken by a thread (hashlib
     # lets go of the GIL) meanwhile.
+    attached: list[str] = []
+    """Files of counts (reports.store.counts_file) attached to the transaction."""
+    sqlite = engine.dialect.name == "sqlite"
     with (
         ThreadPoolExecutor(1, thread_name_prefix="sha256") as hasher,
-        engine.begin() as conn,
-        read_in_parallel(job, ranges=ranges) as parts,
+        tempfile.TemporaryDirectory(prefix="baocao-counts-")
+        if sqlite and job.counts_every
+        else nullcontext() as tmp,
+        engine.connect() as conn,
+        counts_file.detached(conn, attached),
+        conn.begin(),
+        read_in_parallel(job, ranges=ranges, counts_dir=tmp) as parts,
     ):
         digests = [hasher.submit(sha256_file, path) for path in paths]
         lock_imports(conn)
@@ -164,6 +202,12 @@ def _import_files(
             elif isinstance(part, list):
                 if (writer := writers.get(sheet_of[stream])) is not None:
                     writer.add(part)
+            elif isinstance(part, CountsPiece):
+                covered.setdefault(sheet_of[stream], _Coverage()).add(part.counts)
+                if (writer := writers.get(sheet_of[stream])) is not None and writer.bulk:
+                    # these rows went into an empty table: their counts are final already
+                    rollup.add_own(conn, part.counts)
+                    rollup.merge(stored, part.counts)
             else:
                 if part.pieces > 1:
                     merged = _merge_part(parts_ended, part)
@@ -180,8 +224,8 @@ def _import_files(
                 if bad or (writer := writers.get(part.order)) is None:
                     continue
                 table.sha256 = _digest(digests[part.order[0]], part.path)
-                until, unit = counts_coverage(part.counts)
-                counts = writer.finish(part.counts)
+                until, unit = covered.pop(part.order, _Coverage()).add(part.counts).result()
+                counts = writer.finish(_counts_taken(conn, writer, part, stored, attached))
                 covers = (as_of or until, unit)
                 results.append((part.order, record_import(conn, table, counts, stamp, covers)))
                 written.append((part.order, table))
@@ -216,9 +260,26 @@ def _import_files(
             rollup.rebuild_scope(conn)
         else:
             if tree_changed:
-                rollup.rescope(conn, pending)
+                rollup.rescope(conn, [*pending, *stored])
             rollup.add_counts(conn, pending)
+            rollup.add_above(conn, stored)
     return [r for _, r in sorted(results, key=lambda r: r[0])]
+
+
+def _counts_taken(
+    conn: Connection, writer: Writer, part: SheetEnd, stored: rollup.Counts, attached: list[str]
+) -> rollup.Counts:
+    """The counts of ``part`` left to ``writer``: none when they came in files and the rows
+    went into an empty table (the files are added to the units' own rows now, in C, and the
+    units above get theirs at the end), else all of them."""
+    files = part.counts_files
+    if not writer.bulk or not files or len(attached) + len(files) > counts_file.MAX_ATTACHED:
+        return part.counts
+    for path in files:
+        attached.append(f"counts{len(attached)}")
+        counts_file.add(conn, path, attached[-1])
+    rollup.merge(stored, part.counts)
+    return {}
 
 
 def _merge_part(ended: dict[tuple[int, int], SheetEnd], part: SheetEnd) -> SheetEnd | None:
@@ -228,6 +289,7 @@ def _merge_part(ended: dict[tuple[int, int], SheetEnd], part: SheetEnd) -> Sheet
     if seen is None:
         ended[part.order] = replace(part, pieces=part.pieces - 1)
         return None
+    seen = replace(seen, counts_files=seen.counts_files + part.counts_files)
     seen.table.total += part.table.total
     rollup.merge(seen.counts, part.counts)
     for code, row in part.table.unit_rows.items():  # each code's first row in the file

@@ -21,7 +21,7 @@ from reports.sources.readers import Sheet, csv_encoding, read_csv, read_xlsx
 from reports.sources.split import ReadAgain, Span, spans
 from reports.sources.unit_codes import first_unit_rows
 from reports.sources.validate import SheetTable, Validator
-from reports.store import rollup
+from reports.store import counts_file, rollup
 
 CHUNK_ROWS = 10_000
 WORKER_BYTES = 32 << 20
@@ -34,6 +34,9 @@ READERS = 2
 the only one of its kind, is split among them by byte ranges)."""
 IN_FLIGHT = 8
 """Chunks each reading process may be ahead of the writing one (bounds the memory)."""
+COUNTS_EVERY = 5
+"""A sheet's daily counts are sent after every so many chunks (:class:`CountsPiece`), so that
+the writer stores them while the rows are still being read, not all at the end."""
 
 
 def kind_from_name(path: Path) -> str | None:
@@ -109,7 +112,18 @@ def prepare(
     for path in paths:
         if not path.is_file():
             raise FileFormatError(str(path), "không tìm thấy tệp")
-    return ReadJob(tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid)
+    every = COUNTS_EVERY if _one_counted_kind(paths, kind) else 0
+    return ReadJob(tuple(enumerate(paths)), kind, mapping_obj, encoding, skip_invalid, every)
+
+
+def _one_counted_kind(paths: Sequence[Path], kind: str | None) -> bool:
+    """Whether the import is CSV files whose kinds are known, only one of them counted: then
+    its counts may be stored while reading (:class:`CountsPiece`, counts files). Kinds counted
+    together share their (unit, day) rows: their counts are added up first, stored once."""
+    if any(p.suffix.lower() not in (".csv", ".txt") for p in paths):
+        return False
+    kinds = {kind or kind_from_name(p) for p in paths}
+    return None not in kinds and len(kinds & rollup.COUNTED_KINDS) == 1
 
 
 @dataclass(frozen=True)
@@ -120,6 +134,11 @@ class ReadJob:
     mapping: Mapping | None
     encoding: str | None
     skip_invalid: bool
+    counts_every: int = 0
+    """:data:`COUNTS_EVERY` as the planning process has it (the reading ones follow it), or 0:
+    each sheet's counts all at its end, never in a file."""
+    counts_dir: str | None = None
+    """Where a reading process writes each sheet's counts, in a file (no pieces then)."""
     pieces: tuple[Span | None, ...] = ()
     """For each of ``paths``: the byte range of the file to read, or None for all of it."""
 
@@ -141,12 +160,23 @@ class SheetEnd:
     """(file's position in the import, sheet's in the file): results keep this order."""
     table: SheetTable
     counts: rollup.Counts
-    """The units' own counts of the valid rows, taken as they were read (the writer uses them
-    when the rows went into an empty table, and otherwise counts only the rows that change)."""
+    """The units' own counts of the valid rows, taken as they were read, since the sheet's last
+    :class:`CountsPiece` (the writer uses them when the rows went into an empty table, and
+    otherwise counts only the rows that change)."""
     pieces: int = 1
+    counts_files: tuple[str, ...] = ()
+    """The same counts in files of :mod:`reports.store.counts_file`, when the job asks so."""
 
 
-Part = SheetStart | list[tuple[object, ...]] | SheetEnd
+@dataclass(frozen=True)
+class CountsPiece:
+    """The units' own counts of the valid rows read since the sheet's previous piece (or its
+    start), sent while reading goes on; the rest come with its :class:`SheetEnd`."""
+
+    counts: rollup.Counts
+
+
+Part = SheetStart | list[tuple[object, ...]] | CountsPiece | SheetEnd
 
 
 @dataclass(frozen=True)
@@ -191,6 +221,7 @@ def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> It
             table = SheetTable(shown, kind, "", header=sheet.header, notes=found.notes)
             counts: rollup.Counts = {}
             counted = kind.name in rollup.COUNTED_KINDS
+            tallied = 0
             yield SheetStart(kind.name, (position, number), pieces)
             for numbers, chunk in sheet.chunks(CHUNK_ROWS):
                 table.total += len(chunk)
@@ -202,12 +233,21 @@ def _read_file(job: ReadJob, position: int, path: Path, span: Span | None) -> It
                     continue  # keep reading to report every bad row; nothing is written
                 if counted:
                     rollup.tally(kind.name, valid, counts)
+                    tallied += 1
                 first_unit_rows(kind, numbers, valid, table)
                 yield valid
+                if not job.counts_dir and 0 < job.counts_every <= tallied and counts:
+                    yield CountsPiece(counts)
+                    counts, tallied = {}, 0
         finally:
             sheet.close()
         sheet_name = sheet.name if shown != file else ""
-        yield SheetEnd(path, sheet_name, (position, number), table, counts, pieces)
+        files: tuple[str, ...] = ()
+        if job.counts_dir and counts and (job.skip_invalid or not table.problems):
+            target = Path(job.counts_dir) / f"{position}-{number}-{span.index if span else 0}.db"
+            counts_file.write(target, counts)
+            files = (str(target),)
+        yield SheetEnd(path, sheet_name, (position, number), table, counts, pieces, files)
 
 
 def _pieces(job: ReadJob, path: Path, size: int) -> list[Span] | None:
@@ -270,15 +310,18 @@ def split_job(job: ReadJob, sizes: Sequence[int], *, ranges: bool = True) -> lis
 
 
 @contextlib.contextmanager
-def read_in_parallel(job: ReadJob, *, ranges: bool = True) -> Iterator[Iterator[tuple[int, Part]]]:
+def read_in_parallel(
+    job: ReadJob, *, ranges: bool = True, counts_dir: str | None = None
+) -> Iterator[Iterator[tuple[int, Part]]]:
     """(stream, part) of every sheet: from this process for a small import, else from
-    reading processes, each a stream of its own. Without ``ranges`` no file is cut."""
+    reading processes, each a stream of its own. Without ``ranges`` no file is cut. With
+    ``counts_dir`` the processes hand each sheet's counts in a file there, too."""
     sizes = [path.stat().st_size for _, path in job.paths]
     if sum(sizes) <= WORKER_BYTES:
         yield ((0, part) for part in read_sheets(job))
         return
     context = multiprocessing.get_context("spawn")
-    jobs = split_job(job, sizes, ranges=ranges)
+    jobs = [replace(j, counts_dir=counts_dir) for j in split_job(job, sizes, ranges=ranges)]
     queue: multiprocessing.Queue[object] = context.Queue(maxsize=IN_FLIGHT * len(jobs))
     workers = [
         context.Process(target=_validate_into, args=(part, stream, queue), daemon=True)
@@ -309,7 +352,7 @@ def _validate_into(job: ReadJob, stream: int, queue: multiprocessing.Queue[objec
                 # Rows of text, numbers and None: marshal is 7x faster than pickle at this.
                 with contextlib.suppress(ValueError):  # a date object from the row-wise check
                     sent = _Marshalled(marshal.dumps(part))
-            elif isinstance(part, SheetEnd):
+            elif isinstance(part, SheetEnd | CountsPiece):
                 # the counts travel marshalled too; _received restores them
                 sent = replace(part, counts=_Marshalled(marshal.dumps(part.counts)))  # type: ignore[arg-type]
             queue.put((stream, sent))
@@ -342,7 +385,7 @@ def _received(
             raise part
         elif isinstance(part, _Marshalled):
             yield stream, marshal.loads(part.data)
-        elif isinstance(part, SheetEnd) and isinstance(part.counts, _Marshalled):
+        elif isinstance(part, SheetEnd | CountsPiece) and isinstance(part.counts, _Marshalled):
             yield stream, replace(part, counts=marshal.loads(part.counts.data))
         else:
             yield stream, part  # type: ignore[misc]

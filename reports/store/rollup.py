@@ -135,6 +135,9 @@ def tally(kind: str, rows: Sequence[Sequence[Any]], into: Counts, sign: int = 1)
 def _add_days(target: dict[str, list[int]], days: dict[str, list[int]]) -> None:
     """Add a unit's ``days`` to ``target``. Lists may end up shared between the two: a sum is
     always a new list, never one changed in place."""
+    if target.keys().isdisjoint(days):
+        target.update(days)  # in C: no Python step per day (pieces of other days, a new unit)
+        return
     for day, values in days.items():
         current = target.get(day)
         target[day] = values if current is None else list(map(add, current, values))
@@ -180,6 +183,25 @@ def spread(counts: Counts, scope: Mapping[str, Sequence[str]]) -> Counts:
     return out
 
 
+def spread_above(counts: Counts, scope: Mapping[str, Sequence[str]]) -> Counts:
+    """What :func:`spread` adds to the units *above* those of ``counts``: their own days are
+    left out (they are stored already, :func:`add_own`)."""
+    parents = _parents(counts, scope)
+    out: Counts = {}
+    if parents is None:
+        for unit, days in counts.items():
+            for above in _scope_of(unit, scope):
+                if above != unit:
+                    _add_days(out.setdefault(above, {}), days)
+        return out
+    for unit, parent in parents:  # deepest first: a unit's sums are complete when it is met
+        target = out.setdefault(parent, {})
+        for part in (counts.get(unit), out.get(unit)):
+            if part:
+                _add_days(target, part)
+    return out
+
+
 def _scope_of(unit: str, scope: Mapping[str, Sequence[str]]) -> Sequence[str]:
     return scope.get(unit, (unit, ROOT_UNIT) if unit else (ROOT_UNIT,))
 
@@ -212,14 +234,15 @@ def _parents(counts: Counts, scope: Mapping[str, Sequence[str]]) -> list[tuple[s
     return [(unit, parent) for _, unit, parent in pairs]
 
 
-def apply(conn: Connection, counts: Counts) -> int:
-    """Add ``counts`` (already spread) to ``day_counts`` in key order; returns the rows."""
+def apply(conn: Connection, counts: Counts, *, zeros: bool = True) -> int:
+    """Add ``counts`` (already spread) to ``day_counts`` in key order; returns the rows.
+    ``zeros``: days whose counts all cancelled out may be among them (skipped)."""
     sqlite = conn.dialect.name == "sqlite"
     rows = [
         (unit, day, *values)
         for unit in sorted(counts)
         for day, values in sorted(counts[unit].items())
-        if any(values)
+        if not zeros or any(values)
     ]
     if not rows:
         return 0
@@ -254,6 +277,21 @@ def add_counts(conn: Connection, counts: Counts) -> None:
     if counts:
         ensure_units(conn, counts)
         apply(conn, spread(counts, ancestors(conn)))
+
+
+def add_own(conn: Connection, counts: Counts) -> None:
+    """Add the units' own ``counts`` to their own rows only; those above them are given theirs
+    by :func:`add_above`, once, when the unit tree is settled. Counts of rows read, never
+    taken away: no day of them is all zeros."""
+    apply(conn, counts, zeros=False)
+
+
+def add_above(conn: Connection, counts: Counts) -> None:
+    """Add the units' own ``counts``, stored already by :func:`add_own`, to the units above
+    them (for a unit and its days :func:`add_own` and this add what :func:`add_counts` adds)."""
+    if counts:
+        ensure_units(conn, counts)
+        apply(conn, spread_above(counts, ancestors(conn)))
 
 
 _READ_ROWS = 50_000

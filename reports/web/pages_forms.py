@@ -14,12 +14,12 @@ from flask import Blueprint, render_template, request, send_file
 
 from reports.accounts.users import audit
 from reports.core.errors import BaocaoError
-from reports.core.period_pick import parse_period
 from reports.exchange.edxml_write import edxml_package
 from reports.figures.indicators import list_units
 from reports.forms.catalog import FORMS
 from reports.forms.generate import fill_form, write_form
 from reports.web.auth import allowed, core
+from reports.web.period_form import FORM_PRESETS, Picked, read_period
 from reports.web.steps import say
 
 bp = Blueprint("forms", __name__, url_prefix="/bieu-mau")
@@ -27,8 +27,29 @@ bp = Blueprint("forms", __name__, url_prefix="/bieu-mau")
 
 @bp.app_context_processor
 def official_forms() -> dict[str, Any]:
-    """The forms' select on any page that includes ``form_select.html`` (the Báo cáo page)."""
-    return {"official_forms": list(FORMS.values())}
+    """The forms' select on any page that includes ``form_select.html`` (the Báo cáo page),
+    with its period picker (last quarter unless the page gives the one the user sent)."""
+
+    def form_picked() -> Picked:
+        _, settings = core()
+        return read_period(
+            settings, {}, prefix=PREFIX, default_preset="quy-truoc", presets=FORM_PRESETS
+        )
+
+    return {"official_forms": list(FORMS.values()), "form_picked": form_picked}
+
+
+PREFIX = "bieu-"
+
+
+def _picked() -> Picked:
+    """The period the form's picker names; ``period`` (the typed code alone, as scripts and
+    the first version of this page sent it) when the picker's fields are absent."""
+    _, settings = core()
+    fields = dict(request.form)
+    if not any(k.startswith(PREFIX) for k in fields) and fields.get("period"):
+        fields[f"{PREFIX}ky_go"] = fields["period"]
+    return read_period(settings, fields, prefix=PREFIX, presets=FORM_PRESETS)
 
 
 def _choices() -> dict[str, Any]:
@@ -53,15 +74,19 @@ def generate() -> Any:
     engine, settings = core()
     code = request.form.get("form", "")
     unit = request.form.get("unit") or None
+    picked = _picked()
+
+    def page(problem: str | None, status: int) -> tuple[str, int]:
+        html = render_template("forms.html", problem=problem, form_picked=picked, **_choices())
+        return html, status
+
+    if picked.period is None:
+        return page(None, 400)
+    period = picked.period
     try:
-        period = parse_period(
-            request.form.get("period", ""),
-            settings.periods.cutoffs,
-            settings.report.week_convention,
-        )
         filled = fill_form(engine, settings, code, period, unit)
         if problems := filled.problems():
-            return render_template("forms.html", problem="; ".join(problems), **_choices()), 409
+            return page("; ".join(problems), 409)
         with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
             paths = write_form(engine, settings, filled, ("xlsx", "docx"), Path(tmp))
             buffer = io.BytesIO()
@@ -69,7 +94,7 @@ def generate() -> Any:
                 for path in paths:
                     archive.write(path, path.name)
     except BaocaoError as exc:
-        return render_template("forms.html", problem=say(exc), **_choices()), 400
+        return page(say(exc), 400)
     audit(engine, g.user.name, "form", f"lập biểu {filled.spec.code} kỳ {period.code()}")
     buffer.seek(0)
     name = paths[0].with_suffix(".zip").name

@@ -46,14 +46,20 @@ class Picked:
         return self.period is not None and not self.errors
 
 
+FORM_PRESETS = {key: v for key, v in PRESETS.items() if v[1] != "week"}
+"""The presets an official form takes: no week (Biểu 06/VPCP/KSTT is not made for one)."""
+
+
 def read_period(
     settings: Settings,
     source: Mapping[str, str],
     *,
     prefix: str = "",
     default_preset: str = "",
+    presets: Mapping[str, tuple[str, str, bool]] = PRESETS,
 ) -> Picked:
-    """The period the form's fields name (``prefix`` tells several pickers on a page apart)."""
+    """The period the form's fields name (``prefix`` tells several pickers on a page apart;
+    ``presets``: the choices this picker offers)."""
     values = {name: str(source.get(prefix + name, "")) for name in FIELDS.values()}
     if not any(values.values()) and default_preset:
         values["ky"] = default_preset
@@ -66,8 +72,9 @@ def read_period(
             settings.report.week_convention,
         )
     except PeriodInputError as exc:
-        return Picked(None, values, {FIELDS.get(exc.field, "ky"): str(exc)}, prefix=prefix)
-    return Picked(period, values, prefix=prefix)
+        error = {FIELDS.get(exc.field, "ky"): str(exc)}
+        return Picked(None, values, error, presets=presets, prefix=prefix)
+    return Picked(period, values, presets=presets, prefix=prefix)
 
 
 @dataclass

@@ -51,3 +51,49 @@ def test_form_page_writes_the_form_files(client: FlaskClient, auth: AuthActions)
     assert 'action="/bieu-mau/"' in report_page and '<option value="01/TCD">' in report_page
     missing = client.get("/bieu-mau/edxml/999")
     assert missing.status_code in (404, 409)
+
+
+def test_the_form_s_period_is_picked_like_the_reports(
+    client: FlaskClient, auth: AuthActions
+) -> None:
+    """The form's period comes from the same picker as a report's (presets without a week,
+    the typed forms, two dates); a wrong field is said beside it, what was typed kept."""
+    assert auth.login("chuyenvien").status_code == 302
+    for path in ("/bieu-mau/", "/bao-cao/"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'name="bieu-ky"' in html and 'name="bieu-ky_go"' in html
+        assert '<option value="quy-truoc" selected>quý trước</option>' in html
+        assert 'value="tuan-truoc"' not in html.split('name="bieu-ky"', 1)[1].split("</select>")[0]
+    token = _TOKEN.search(client.get("/bieu-mau/").get_data(as_text=True))
+    assert token
+    typed = client.post(
+        "/bieu-mau/",
+        data={"csrf_token": token.group(1), "form": "06/VPCP/KSTT", "bieu-ky_go": "2020-Q3"},
+    )
+    assert typed.status_code == 200
+    dates = client.post(
+        "/bieu-mau/",
+        data={
+            "csrf_token": token.group(1),
+            "form": "06/VPCP/KSTT",
+            "bieu-tu": "01/07/2020",
+            "bieu-den": "30/09/2020",
+        },
+    )
+    assert dates.status_code == 200
+    names = [zipfile.ZipFile(io.BytesIO(r.data)).namelist() for r in (typed, dates)]
+    assert (
+        names[0]
+        == names[1]
+        == [
+            "Bieu-06-VPCP-KSTT-2020-07-01_2020-09-30.xlsx",
+            "Bieu-06-VPCP-KSTT-2020-07-01_2020-09-30.docx",
+        ]
+    )
+    wrong = client.post(
+        "/bieu-mau/",
+        data={"csrf_token": token.group(1), "form": "06/VPCP/KSTT", "bieu-ky_go": "2020-Q7"},
+    )
+    page = wrong.get_data(as_text=True)
+    assert wrong.status_code == 400
+    assert 'id="bieu-ky_go-loi"' in page and 'value="2020-Q7"' in page

@@ -22,8 +22,9 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The suite is spread over the machine's cores (pytest-xdist; each worker has its own temporary
-# folders, PostgreSQL schemas, ports and LibreOffice). `make test TEST_WORKERS=0` runs it in one
+# The suite is spread over the machine's cores (pytest-xdist; one worker more than the cores, see
+# tests/conftest.py; each worker has its own temporary folders, PostgreSQL schemas, ports and
+# LibreOffice). `make test TEST_WORKERS=0` runs it in one
 # process; a single file runs alone as usual: `.venv/bin/pytest tests/test_cli.py`.
 TEST_WORKERS ?= auto
 

@@ -39,6 +39,15 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # `baocao init` records the office folder in the user's configuration folder and later commands
 # read it: every test (and every command a test starts) gets an empty one of its own.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="baocao-test-config-")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (make test): one worker more than the cores. Much of a test's time is spent
+    waiting on LibreOffice, Chromium, a scheduler's minute or a child process; a third worker
+    on two cores fills that time (the whole suite here: 308 s with 2 workers, 244 s with 3)."""
+    return (os.cpu_count() or 1) + 1
+
+
 PG_URL = os.environ.get("BAOCAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from reports.cli.app import cli, echo_lines, engine_of, settings_of
+from reports.cli.file_options import file_options
 from reports.cli.period_option import period_options, required_period
 
 
@@ -30,16 +31,10 @@ def forms_list() -> None:
 @forms.command("generate")
 @click.argument("code", metavar="BIỂU")
 @period_options()
-@click.option("--unit", help="Biểu của một đơn vị (tính cả các đơn vị trực thuộc).")
-@click.option(
-    "--format",
-    "formats",
-    default="xlsx,docx",
-    show_default=True,
-    help="xlsx, docx, pdf, cách nhau bởi dấu phẩy.",
-)
-@click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False), help="Thư mục ghi tệp (mặc định: out/)."
+@file_options(
+    unit_help="Biểu của một đơn vị (tính cả các đơn vị trực thuộc).",
+    formats="xlsx,docx",
+    formats_help="xlsx, docx, pdf, cách nhau bởi dấu phẩy.",
 )
 @click.pass_context
 def forms_generate(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from reports.cli.app import cli, echo_lines, engine_of, settings_of
+from reports.cli.file_options import file_options
 from reports.cli.period_option import period_options, required_period
 from reports.cli.sections import read_sections
 
@@ -20,16 +21,10 @@ if TYPE_CHECKING:
 
 @cli.command()
 @period_options()
-@click.option("--unit", help="Báo cáo cho một đơn vị (tính cả các đơn vị trực thuộc).")
-@click.option(
-    "--format",
-    "formats",
-    default="docx,xlsx",
-    show_default=True,
-    help="docx, xlsx, pdf, cách nhau bởi dấu phẩy.",
-)
-@click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False), help="Thư mục ghi tệp (mặc định: out/)."
+@file_options(
+    unit_help="Báo cáo cho một đơn vị (tính cả các đơn vị trực thuộc).",
+    formats="docx,xlsx",
+    formats_help="docx, xlsx, pdf, cách nhau bởi dấu phẩy.",
 )
 @click.option(
     "--date", "issued", metavar="NGÀY", help="Ngày ban hành ghi trên báo cáo (mặc định: hôm nay)."

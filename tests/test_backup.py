@@ -307,9 +307,9 @@ def test_a_restore_into_another_folder_moves_the_paths_the_database_holds(tmp_pa
     backup(settings, saved)
     elsewhere = _office(tmp_path / "may-moi", "van-phong")
     lines = restore(elsewhere, saved)
-    assert any(
-        f"chuyển từ {settings.output_dir} sang {elsewhere.output_dir}" in line for line in lines
-    ), lines
+    (moved,) = [line for line in lines if "chuyển sang thư mục mới" in line]
+    assert "(3 dòng)" in moved  # the run (its file list), its file's hash row, the kept upload
+    assert f"{settings.output_dir} → {elsewhere.output_dir}" in moved
     engine = open_store(elsewhere.database_url)
     run = ledger.get(engine, claim.run.id)
     assert run is not None
@@ -321,4 +321,4 @@ def test_a_restore_into_another_folder_moves_the_paths_the_database_holds(tmp_pa
     assert again.path.read_text(encoding="utf-8") == "id\n1\n"
     engine.dispose()
     # restored again where it was: nothing to move
-    assert not any("chuyển từ" in line for line in restore(settings, saved, force=True))
+    assert not any("thư mục mới" in line for line in restore(settings, saved, force=True))

@@ -266,11 +266,13 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> list[st
         now_at = current_revision(engine)
     finally:
         engine.dispose()
-    moved_lines = [
-        f"Đường dẫn tệp trong cơ sở dữ liệu chuyển từ {old} sang {new} ({relocated} dòng)."
-        for old, new in moves
-        if relocated and old.rstrip("/") != new.rstrip("/")
-    ]
+    changed = [f"{old} → {new}" for old, new in moves if old.rstrip("/") != new.rstrip("/")]
+    moved_lines = (
+        [f"Đường dẫn tệp trong cơ sở dữ liệu chuyển sang thư mục mới ({relocated} dòng): "
+         + "; ".join(changed) + "."]
+        if relocated
+        else []
+    )  # fmt: skip
     return [
         f"Đã khôi phục {source} vào {safe_url(url)} (lược đồ {revision} → {now_at}).",
         *moved_lines,

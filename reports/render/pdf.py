@@ -71,49 +71,42 @@ def _convert_alone(binary: str, source: Path, target: Path, timeout_s: float) ->
         work_dir = Path(work)
         # A private profile: concurrent conversions never share (and lock) one.
         profile = (work_dir / "profile").as_uri()
-        cmd = [
-            binary,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--norestore",
-            "--nologo",
-            f"--infilter={INPUT_FILTERS[source.suffix.lower()]}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(work_dir),
-            str(source.resolve()),
-        ]
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            env={**os.environ, "HOME": work},
-        )
-        watcher = reap_with_parent(proc.pid)  # LibreOffice dies with us, even by kill -9
-        try:
-            out, err = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+        infilter = INPUT_FILTERS[source.suffix.lower()]
+        cmd = _command(binary, profile, infilter, work_dir, [str(source.resolve())])
+        code, detail = _run(cmd, work, timeout_s)
+        if code is None:
             raise RenderError(
                 f"LibreOffice không chuyển xong {source.name} sang PDF sau {timeout_s:g} giây; "
                 "đã dừng. Tăng pdf.timeout_s trong baocao.toml nếu máy chậm."
-            ) from None
-        finally:
-            watcher.kill()
-            watcher.wait()
+            )
         produced = work_dir / f"{source.stem}.pdf"
-        if proc.returncode != 0 or not produced.exists():
-            detail = (err or out).decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        if code != 0 or not produced.exists():
             raise RenderError(
-                f"LibreOffice không chuyển được {source.name} sang PDF "
-                f"(mã {proc.returncode}) {detail[0]}"
+                f"LibreOffice không chuyển được {source.name} sang PDF (mã {code}) {detail}"
             )
         with atomic_output(target) as tmp:
             shutil.copyfile(produced, tmp)
     return target
+
+
+def _command(
+    binary: str, profile: str, infilter: str, out_dir: Path, inputs: Sequence[str]
+) -> list[str]:
+    """``soffice --convert-to pdf`` of ``inputs`` into ``out_dir`` with the profile at the URI
+    ``profile``."""
+    return [
+        binary,
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--norestore",
+        "--nologo",
+        f"--infilter={infilter}",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(out_dir),
+        *inputs,
+    ]
 
 
 _profile: Path | None = None
@@ -192,21 +185,16 @@ def _batch(
             shutil.copyfile(sources[i], copy)
             inputs.append(str(copy))
         out = work_dir / "pdf"
-        cmd = [
-            binary,
-            f"-env:UserInstallation={(_batch_profile() / 'profile').as_uri()}",
-            "--headless",
-            "--norestore",
-            "--nologo",
-            f"--infilter={infilter}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            *inputs,
-        ]
+        profile = (_batch_profile() / "profile").as_uri()
         limit = timeout_s * len(group)
-        stopped = _run(cmd, work, limit)
+        code, _ = _run(_command(binary, profile, infilter, out, inputs), work, limit)
+        stopped = (
+            None
+            if code == 0
+            else f"no end after {limit:g} s"
+            if code is None
+            else f"exit code {code}"
+        )
         if stopped is not None:  # a killed office may leave its profile locked: a new one
             _discard_profile()
         for i in group:
@@ -232,23 +220,25 @@ def _batch(
     return done
 
 
-def _run(cmd: list[str], home: str, limit: float) -> str | None:
-    """Run ``soffice`` within ``limit`` seconds: None, or why it stopped early."""
+def _run(cmd: list[str], home: str, limit: float) -> tuple[int | None, str]:
+    """Run ``soffice`` within ``limit`` seconds, dying with this process: its exit code (None
+    when it was stopped at the limit) and the last line it wrote (stderr, else stdout)."""
     proc = subprocess.Popen(
         cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,
         env={**os.environ, "HOME": home},
     )
     watcher = reap_with_parent(proc.pid)  # LibreOffice dies with us, even by kill -9
     try:
-        proc.wait(timeout=limit)
+        out, err = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        return f"no end after {limit:g} s"
+        proc.communicate()
+        return None, ""
     finally:
         watcher.kill()
         watcher.wait()
-    return None if proc.returncode == 0 else f"exit code {proc.returncode}"
+    last = (err or out).decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    return proc.returncode, last[0]

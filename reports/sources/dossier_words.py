@@ -8,9 +8,7 @@ with or without accents.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from reports.sources.values import BadValue, fold
+from reports.sources.values import word_parser
 
 STATUSES = (
     "new",
@@ -86,30 +84,10 @@ _CHANNEL_WORDS: dict[str, str] = {c.replace("_", " "): c for c in CHANNELS} | {
 CHANNEL_HINT = "dùng trực tuyến, trực tiếp, bưu chính công ích (hoặc 2, 1, 3 như KenhThucHien)"
 
 
-@lru_cache(maxsize=256)
-def _status(key: str) -> str:
-    code = _STATUS_WORDS.get(fold(key))
-    if code is None:
-        raise BadValue(f"trạng thái hồ sơ không hợp lệ; {STATUS_HINT}")
-    return code
+parse_status = word_parser(_STATUS_WORDS, "trạng thái hồ sơ", STATUS_HINT)
 
 
-def parse_status(value: object) -> str:
-    return _status(str(value))
-
-
-@lru_cache(maxsize=64)
-def _channel(key: str) -> str:
-    code = _CHANNEL_WORDS.get(fold(key))
-    if code is None:
-        raise BadValue(f"kênh tiếp nhận không hợp lệ; {CHANNEL_HINT}")
-    return code
-
-
-def parse_channel(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return _channel(str(value))
+parse_channel = word_parser(_CHANNEL_WORDS, "kênh tiếp nhận", CHANNEL_HINT, whole_numbers=True)
 
 
 MODES = ("thuong_xuyen", "thu_truong", "uy_quyen")
@@ -128,13 +106,4 @@ _MODE_WORDS = {m.replace("_", " "): m for m in MODES} | {
 MODE_HINT = "dùng thường xuyên, thủ trưởng (định kỳ, đột xuất), ủy quyền"
 
 
-@lru_cache(maxsize=64)
-def _mode(key: str) -> str:
-    code = _MODE_WORDS.get(fold(key))
-    if code is None:
-        raise BadValue(f"hình thức tiếp không hợp lệ; {MODE_HINT}")
-    return code
-
-
-def parse_mode(value: object) -> str:
-    return _mode(str(value))
+parse_mode = word_parser(_MODE_WORDS, "hình thức tiếp", MODE_HINT)

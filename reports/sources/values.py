@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -139,20 +140,29 @@ _FALSE = {"0", "false", "khong", "no", "n", "sai", ""}
 BOOL_HINT = "dùng 1/0, true/false, có/không, hoặc x/để trống"
 
 
-@lru_cache(maxsize=1024)
-def parse_field(value: str) -> str:
-    code = _FIELD_WORDS.get(fold(value))
-    if code is None:
-        raise BadValue(f"lĩnh vực không hợp lệ; {FIELD_HINT}")
-    return code
+def word_parser(
+    words: Mapping[str, str], what: str, hint: str, *, whole_numbers: bool = False
+) -> Callable[[object], str]:
+    """A cell's word (accents, case and spacing aside) → its code in ``words``; a word not
+    there: "<what> không hợp lệ; <hint>". ``whole_numbers``: a sheet's 2.0 is the word "2"."""
+
+    @lru_cache(maxsize=1024)
+    def code_of(key: str) -> str:
+        code = words.get(fold(key))
+        if code is None:
+            raise BadValue(f"{what} không hợp lệ; {hint}")
+        return code
+
+    def parse(value: object) -> str:
+        if whole_numbers and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return code_of(str(value))
+
+    return parse
 
 
-@lru_cache(maxsize=1024)
-def parse_petition_kind(value: str) -> str:
-    code = _PETITION_WORDS.get(fold(value))
-    if code is None:
-        raise BadValue(f"loại đơn không hợp lệ; {PETITION_HINT}")
-    return code
+parse_field = word_parser(_FIELD_WORDS, "lĩnh vực", FIELD_HINT)
+parse_petition_kind = word_parser(_PETITION_WORDS, "loại đơn", PETITION_HINT)
 
 
 def parse_bool(value: object) -> bool:

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from docx import Document
 from flask import Flask
-from werkzeug.serving import make_server
+from waitress import create_server
 
 from reports import approval
 from reports.approval import register
 from reports.core.periods import ReportPeriod
+from reports.program import waitress_options
 from reports.runs.jobs import find_job
 from reports.schedule.runner import run_job
 from reports.settings.load import Settings
@@ -52,14 +53,20 @@ def office_app(
 
 @pytest.fixture
 def served(office_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, office_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    """The app behind waitress, as ``baocao web`` serves it: werkzeug's development server
+    leaves a page image's file open when the browser drops the request mid-way (it reads the
+    dead socket before closing the response), which pytest reports as an unclosed file."""
+    settings = office_app.extensions["baocao"]["settings"]
+    server = create_server(
+        office_app, host="127.0.0.1", port=0, threads=4, **waitress_options(settings)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
     finally:
-        server.shutdown()
-        thread.join()
+        server.close()
+        thread.join(timeout=10)
 
 
 def _submit(app: Flask, period: ReportPeriod) -> int:

@@ -6,9 +6,9 @@
 
 ``--data`` holds ``units.csv`` and ``documents.csv`` (bench/synth.py; ~1.85M records in all give
 a documents.csv of ~1M rows); with ``--all-files`` every CSV file there is imported (the 10M
-set: one file per kind, none split). Each figure comes with the load average when it started
-and the CPU time of all the processes it took (the machine may be shared). Prints a Markdown
-table; ``bench/run.py`` collects it.
+set: one file per kind, each over 32 MB split too, being alone of its kind). Each figure comes
+with the load average when it started and the CPU time of all the processes it took (the
+machine may be shared). Prints a Markdown table; ``bench/run.py`` collects it.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def main() -> None:
     ap.add_argument(
         "--all-files",
         action="store_true",
-        help="import every CSV file of --data (the 10M set: one file per kind, no file split)",
+        help="import every CSV file of --data (the 10M set: one file per kind; a file over 32 MB is split, as it is alone of its kind)",
     )
     args = ap.parse_args()
     files = [args.data / "units.csv", args.data / "documents.csv"]

@@ -6,7 +6,11 @@
 With ``--only``, just those benchmarks run and their sections of RESULTS.md are replaced (by
 heading); the other sections stay as they were, each with the yardstick of its own run.
 Benchmarks: figures (import 10M + figures, long), docx, xlsx, week, batch, web, pdf,
-pdf600 (600 units, memory), import (one big file), units (per-unit one pass), approval.
+pdf600 (600 units, memory), import (one big file), import10m (every file of the 10M set beside
+plain sqlite3), xlsxcheck (the .xlsx bounds check), units (per-unit one pass), approval.
+
+Without ``--only`` RESULTS.md is written anew, every figure from this one run; what earlier
+rounds measured and tried, with their reasons, is kept by hand in bench/NOTES.md.
 
 Each benchmark runs as its own process so its peak memory (max RSS) is measured separately.
 The synthetic data set (bench/synth.py) is generated once into bench/data/<rows>/ and reused.
@@ -207,6 +211,24 @@ def _issue23(
             f"{text.strip()}\n\nCommand: `python bench/synth.py --rows 1850000 --out "
             f"bench/data/import1m && python bench/bench_import.py --data bench/data/import1m`; "
             f"peak memory of the importing process {rss:.0f} MB (readers aside); whole run {wall:.0f} s."
+        )
+        save(out)
+    if wanted("import10m"):
+        cmd = ["--data", str(data.relative_to(ROOT)), "--all-files", "--runs", "3"]
+        text, wall, rss = run([PY, str(HERE / "bench_import.py"), *cmd])
+        out.append(
+            f"### Import of the {args.rows:,}-record set (every file, one per kind) beside the "
+            f"same yardstick\n\n{text.strip()}\n\nCommand: `python bench/bench_import.py "
+            f"{shlex.join(cmd)}`; peak memory of the importing process {rss:.0f} MB (readers "
+            f"aside); whole run {wall:.0f} s."
+        )
+        save(out)
+    if wanted("xlsxcheck"):
+        text, wall, _ = run([PY, str(HERE / "xlsx_check.py"), "--runs", "3"])
+        out.append(
+            "### The .xlsx bounds check on a large sheet beside calamine reading it\n\n"
+            f"{text.strip()}\n\nCommand: `python bench/xlsx_check.py --runs 3`; whole run "
+            f"{wall:.0f} s."
         )
         save(out)
     if wanted("units"):

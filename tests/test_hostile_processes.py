@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.core.children import clean_stale, temp_prefix
+from reports.core.children import clean_stale, group_running, temp_prefix
 from reports.core.files import atomic_output
 from tests.test_cli import run
 
@@ -118,3 +118,21 @@ def test_a_child_leaves_when_its_parent_is_killed(tmp_path: Path) -> None:
     if not exited and _running(child):
         os.kill(child, signal.SIGKILL)
         pytest.fail("the child outlived its killed parent")
+
+
+def test_a_killed_group_left_as_a_zombie_no_longer_runs() -> None:
+    """LibreOffice's profile is removed once nothing of its group runs; a member killed but
+    not yet reaped (the container's init reaps adopted zombies late) must not hold that up."""
+    child = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        assert group_running(child.pid)
+        os.killpg(child.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while group_running(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not group_running(child.pid)
+        os.killpg(child.pid, 0)  # still there for the kernel: a zombie until it is reaped
+    finally:
+        child.kill()
+        child.wait()
+    assert not group_running(child.pid)

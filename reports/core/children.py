@@ -71,6 +71,33 @@ def reap_with_parent(group: int) -> subprocess.Popen[bytes]:
     )
 
 
+def group_running(group: int) -> bool:
+    """Whether a process of process group ``group`` still runs. A member killed but not yet
+    reaped (a zombie: adopted by init, which reaps it when it gets to it, in a container up to
+    seconds later) does not count: it can write nothing more."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # no /proc: the kernel's answer, zombies included
+        try:
+            os.killpg(group, 0)
+        except OSError:
+            return False
+        return True
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue  # gone meanwhile
+        # after "pid (comm) ": state, ppid, pgrp, ... (comm may hold spaces and parentheses)
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == group and fields[0] != b"Z":
+            return True
+    return False
+
+
 def temp_prefix(kind: str) -> str:
     """``baocao-<kind>-<pid>-``: a temporary folder's prefix :func:`clean_stale` understands."""
     return f"baocao-{kind}-{os.getpid()}-"

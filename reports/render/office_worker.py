@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reports.core.children import clean_stale, reap_with_parent, temp_prefix
+from reports.core.children import clean_stale, group_running, reap_with_parent, temp_prefix
 from reports.core.errors import RenderError, Step
 from reports.core.files import atomic_output
 
@@ -173,14 +173,11 @@ class Office:
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             self.helper.kill()
             self.helper.wait(timeout=5)
-        # soffice.bin is a grandchild: wait until the group is gone before removing the profile
+        # soffice.bin is a grandchild: wait until nothing of the group runs (an unreaped
+        # zombie cannot write) before removing the profile
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(self.group, 0)
-            except OSError:
-                break
-            time.sleep(0.05)
+        while time.monotonic() < deadline and group_running(self.group):
+            time.sleep(0.02)
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             self.watcher.kill()
             self.watcher.wait(timeout=5)

@@ -58,3 +58,21 @@ def test_the_window_passes_and_a_right_password_clears_the_count(
         accounts.login(engine, "binh", "mat-khau-binh", address, LIMITS, now=now)
     later = now + timedelta(minutes=16)
     accounts.login(engine, "binh", "mat-khau-binh", address, LIMITS, now=later)
+
+
+def test_a_whole_office_behind_one_address_logs_in_and_wrong_tries_still_lock_it(
+    engine: Engine,
+) -> None:
+    """The address's bucket holds wrong passwords only: 60 colleagues behind the office's NAT
+    log in within one window (more than its 50 tries), and 50 wrong tries still close it."""
+    now = datetime(2026, 12, 7, 8, tzinfo=UTC)
+    for n in range(60):
+        accounts.add_user(engine, f"cv{n:02d}", "chuyen-vien", f"mat-khau-cv{n:02d}", by="test")
+    for n in range(60):
+        accounts.login(engine, f"cv{n:02d}", f"mat-khau-cv{n:02d}", "10.1.1.1", LIMITS, now=now)
+    for n in range(50):  # five wrong tries at each of ten accounts
+        with pytest.raises(AccountError, match="không đúng"):
+            accounts.login(engine, f"cv{n // 5:02d}", "sai", "10.1.1.1", LIMITS, now=now)
+    with pytest.raises(AccountError, match="sai quá"):
+        accounts.login(engine, "cv59", "mat-khau-cv59", "10.1.1.1", LIMITS, now=now)
+    accounts.login(engine, "cv59", "mat-khau-cv59", "10.1.1.2", LIMITS, now=now)

@@ -65,9 +65,20 @@ def may_try(
     return ok
 
 
-def forget(conn: sa.Connection, name: str, address: str) -> None:
-    """A right password: the account's count from this address starts again."""
+def forget(conn: sa.Connection, name: str, address: str, *, known_browser: bool) -> None:
+    """A right password: the account's count from this address starts again, and this try is
+    taken back from the address's bucket (and the account's, from a browser new to it), so
+    that only wrong passwords fill them: a hundred colleagues logging in on Monday morning
+    behind the office's one NAT address are not refused."""
     key = name.strip().lower()
     conn.execute(
         sa.delete(login_throttle).where(login_throttle.c.bucket == f"pair:{key}|{address}")
+    )
+    shared = [f"addr:{address}"[:200]]
+    if not known_browser:
+        shared.append(f"acct:{key}"[:200])
+    conn.execute(
+        sa.update(login_throttle)
+        .where(login_throttle.c.bucket.in_(shared), login_throttle.c.n > 0)
+        .values(n=login_throttle.c.n - 1)
     )

@@ -308,7 +308,7 @@ def login(
         if not ok:
             _audit(conn, name, "login.failed", f"đăng nhập sai từ {address}", now)
         else:
-            throttle.forget(conn, name, address)
+            throttle.forget(conn, name, address, known_browser=known_browser)
     if not ok or row is None:  # raised after the commit: the failure must stay counted
         raise AccountError("tên đăng nhập hoặc mật khẩu không đúng (hoặc tài khoản đã khóa)")
     with engine.begin() as conn:

@@ -89,7 +89,9 @@ def _login_client(app):  # type: ignore[no-untyped-def]
     done = client.post(
         "/dang-nhap", data={"name": "bench", "password": PASSWORD, "csrf_token": token}
     )
-    assert done.status_code == 302, done.status_code
+    assert done.status_code == 302, re.findall(
+        r'class="error"[^>]*>([^<]+)', done.get_data(as_text=True)
+    )
     return client
 
 
@@ -144,14 +146,18 @@ def upload_time(app, data: Path, work: Path, runs: int = 3) -> tuple[float, int]
     return statistics.median(times), export.stat().st_size
 
 
-def _http_login(port: int) -> tuple[http.client.HTTPConnection, str]:
+def _user_name(n: int) -> str:
+    return f"bench{n:03d}"
+
+
+def _http_login(port: int, name: str) -> tuple[http.client.HTTPConnection, str]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", "/dang-nhap")
     r = conn.getresponse()
     body = r.read().decode()
-    cookie = r.getheader("Set-Cookie", "").split(";", 1)[0]
+    cookie = _cookies(r)
     token = _TOKEN.search(body).group(1)  # type: ignore[union-attr]
-    form = urllib.parse.urlencode({"name": "bench", "password": PASSWORD, "csrf_token": token})
+    form = urllib.parse.urlencode({"name": name, "password": PASSWORD, "csrf_token": token})
     conn.request(
         "POST",
         "/dang-nhap",
@@ -159,9 +165,15 @@ def _http_login(port: int) -> tuple[http.client.HTTPConnection, str]:
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
     )
     r = conn.getresponse()
-    r.read()
-    assert r.status == 302, r.status
-    return conn, r.getheader("Set-Cookie", "").split(";", 1)[0]
+    said = r.read().decode()
+    assert r.status == 302, (r.status, re.findall(r'class="error"[^>]*>([^<]+)', said))
+    return conn, _cookies(r)
+
+
+def _cookies(response: http.client.HTTPResponse) -> str:
+    """Every cookie the response sets (the session's and the known-browser one), as a
+    Cookie header."""
+    return "; ".join(c.split(";", 1)[0] for c in response.msg.get_all("Set-Cookie") or [])
 
 
 def load(settings_file: Path, users: int, seconds: float) -> dict[str, float]:
@@ -169,7 +181,7 @@ def load(settings_file: Path, users: int, seconds: float) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     env["BAOCAO_SETTINGS"] = str(settings_file)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reports.cli", "web", "--port", str(port)],
+        [sys.executable, "-m", "reports", "web", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -182,12 +194,13 @@ def load(settings_file: Path, users: int, seconds: float) -> dict[str, float]:
             time.sleep(0.1)
         latencies: list[float] = []
         errors = [0]
+        said: list[str] = []
         lock = threading.Lock()
         start = threading.Barrier(users)
         stop_at = [0.0]
 
         def user(n: int) -> None:
-            conn, cookie = _http_login(port)
+            conn, cookie = _http_login(port, _user_name(n))
             start.wait()
             paths = [WEEK, "/lich-su"]
             i = n
@@ -200,6 +213,8 @@ def load(settings_file: Path, users: int, seconds: float) -> dict[str, float]:
                     r = conn.getresponse()
                     r.read()
                     ok = r.status == 200
+                    if not ok and not said:
+                        said.append(f"{r.status} {path} {r.getheader('Location')}")
                 except OSError:
                     ok = False
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -217,6 +232,8 @@ def load(settings_file: Path, users: int, seconds: float) -> dict[str, float]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    if said:
+        print(f"first failed request: {said[0]}", file=sys.stderr)
     return {
         "requests": len(latencies),
         "errors": errors[0],
@@ -243,8 +260,11 @@ def main() -> None:
         work = Path(tmp)
         settings = _settings(db, work)
         engine = open_store(settings.database_url)
-        if "bench" not in {u.name for u in list_users(engine)}:
-            add_user(engine, "bench", "quan-tri", PASSWORD, by="bench")
+        # 20 people, each with an account (the throttle allows one account 5 tries at once)
+        known = {u.name for u in list_users(engine)}
+        for name in ["bench", *(_user_name(n) for n in range(args.users))]:
+            if name not in known:
+                add_user(engine, name, "quan-tri", PASSWORD, by="bench")
         os.environ["BAOCAO_SECRET_KEY"] = "b" * 48
         app = create_app({"BAOCAO_SETTINGS": settings, "BAOCAO_ENGINE": engine})
         with engine.connect() as conn:

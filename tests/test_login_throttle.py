@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from reports.accounts import users as accounts
+from reports.accounts.audit import audit_entries
 from reports.core.errors import AccountError
 
 LIMITS = accounts.LoginLimits(5, timedelta(minutes=15))
@@ -35,7 +36,7 @@ def test_forty_parallel_tries_check_the_password_at_most_five_times(engine: Engi
         t.join()
     checked = [m for m in refused if "không đúng" in m]
     assert len(refused) == 40 and len(checked) == 5
-    failed = [e for e in accounts.audit_entries(engine) if e.action == "login.failed"]
+    failed = [e for e in audit_entries(engine) if e.action == "login.failed"]
     assert len(failed) == 5
     # the owner from another address is not refused
     accounts.login(engine, "an", "mat-khau-an-1", "10.0.0.2", LIMITS, now=now)

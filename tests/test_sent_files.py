@@ -16,7 +16,7 @@ import time_machine
 from sqlalchemy.engine import Engine
 
 from reports import approval
-from reports.accounts.users import audit_entries
+from reports.accounts.audit import audit_entries
 from reports.approval import register
 from reports.core.errors import ApprovalError, UsageError
 from reports.core.periods import ReportPeriod, month_period

@@ -1,4 +1,5 @@
-"""Users of the web door, their logins and sessions, and the audit log, kept in the database.
+"""Users of the web door, their logins and sessions, kept in the database (what they do is
+written to the audit log, :mod:`reports.accounts.audit`).
 
 Passwords are hashed with argon2id (argon2-cffi's defaults) and rehashed at login when those
 defaults change. Logins are limited per user name and per address, counted from the attempts
@@ -21,8 +22,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.engine import Engine
 
 from reports.accounts import throttle
+from reports.accounts.audit import audit, record
 from reports.core.errors import AccountError, ApprovalError, Step
-from reports.store.schema import audit_log, login_attempts, users, web_sessions
+from reports.store.db import as_utc
+from reports.store.schema import login_attempts, users, web_sessions
 
 ROLES = {
     "quan-tri": "Quản trị",
@@ -33,32 +36,6 @@ ROLES = {
 LEAST_ROLE = "chuyen-vien"
 """What a new user is unless chosen otherwise: the role that may do least."""
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
-
-ACTIONS_VI = {
-    "login": "đăng nhập",
-    "login.failed": "đăng nhập sai",
-    "login.locked": "tạm khóa đăng nhập",
-    "draft.approve": "duyệt bản nháp",
-    "draft.return": "trả lại bản nháp",
-    "draft.regenerate": "viết lại bản nháp",
-    "job.add": "thêm công việc",
-    "job.delete": "xóa công việc",
-    "job.import": "nhập công việc",
-    "user.email": "đổi địa chỉ thư",
-    "upload": "tải lên",
-    "import": "nhập dữ liệu",
-    "generate": "viết báo cáo",
-    "generate.batch": "viết báo cáo các đơn vị",
-    "job.run": "chạy công việc",
-    "job.pause": "tạm dừng công việc",
-    "job.resume": "tiếp tục công việc",
-    "job.edit": "sửa công việc",
-    "delivery.resend": "gửi lại",
-    "user.add": "thêm người dùng",
-    "user.disable": "khóa người dùng",
-    "user.password": "đặt mật khẩu",
-}
-"""How Nhật ký names the actions stored in English."""
 
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
@@ -78,22 +55,6 @@ class User:
         return ROLES.get(self.role, self.role)
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    user_name: str
-    action: str
-    detail: str
-
-    @property
-    def action_vi(self) -> str:
-        return ACTIONS_VI.get(self.action, self.action)
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _user(row: sa.Row[tuple[object, ...]]) -> User:
     m = row._mapping
     return User(
@@ -101,7 +62,7 @@ def _user(row: sa.Row[tuple[object, ...]]) -> User:
         m["name"],
         m["role"],
         bool(m["active"]),
-        _aware(m["created_at"]),
+        as_utc(m["created_at"]),
         str(m.get("email") or ""),
     )
 
@@ -156,7 +117,7 @@ def add_user(
                 email=email or None,
             )
         )
-        _audit(conn, by, "user.add", f"thêm người dùng {name} ({ROLES[role]})", now)
+        record(conn, by, "user.add", f"thêm người dùng {name} ({ROLES[role]})", now)
         row = conn.execute(sa.select(users).where(users.c.name == name)).one()
     return _user(row)
 
@@ -181,7 +142,7 @@ def disable_user(engine: Engine, name: str, *, by: str) -> User:
             raise AccountError(f"không có người dùng {name}.").leads_to(Step.SEE_USERS)
         conn.execute(sa.update(users).where(users.c.id == row.id).values(active=False))
         conn.execute(sa.delete(web_sessions).where(web_sessions.c.user_id == row.id))
-        _audit(conn, by, "user.disable", f"khóa người dùng {name}", now)
+        record(conn, by, "user.disable", f"khóa người dùng {name}", now)
         row = conn.execute(sa.select(users).where(users.c.id == row.id)).one()
     return _user(row)
 
@@ -195,7 +156,7 @@ def set_email(engine: Engine, name: str, email: str, *, by: str) -> User:
         )
         if done.rowcount == 0:
             raise AccountError(f"không có người dùng {name}")
-        _audit(
+        record(
             conn,
             by,
             "user.email",
@@ -220,7 +181,7 @@ def set_password(engine: Engine, name: str, password: str, *, by: str) -> User:
             .values(password_hash=_hasher.hash(password))
         )
         conn.execute(sa.delete(web_sessions).where(web_sessions.c.user_id == row.id))
-        _audit(conn, by, "user.password", f"đặt mật khẩu mới cho {name}", now)
+        record(conn, by, "user.password", f"đặt mật khẩu mới cho {name}", now)
     return _user(row)
 
 
@@ -243,7 +204,7 @@ def change_own_password(
                 web_sessions.c.user_id == user_id, web_sessions.c.token != keep_token
             )
         )
-        _audit(conn, row.name, "user.password", f"{row.name} đổi mật khẩu", datetime.now(UTC))
+        record(conn, row.name, "user.password", f"{row.name} đổi mật khẩu", datetime.now(UTC))
 
 
 # --- logins and sessions ------------------------------------------------------------------
@@ -306,7 +267,7 @@ def login(
             sa.insert(login_attempts).values(name=name, address=address, at=now, success=ok)
         )
         if not ok:
-            _audit(conn, name, "login.failed", f"đăng nhập sai từ {address}", now)
+            record(conn, name, "login.failed", f"đăng nhập sai từ {address}", now)
         else:
             throttle.forget(conn, name, address, known_browser=known_browser)
     if not ok or row is None:  # raised after the commit: the failure must stay counted
@@ -324,7 +285,7 @@ def login(
                 token=token, user_id=row.id, created_at=now, last_seen=now, address=address
             )
         )
-        _audit(conn, name, "login", f"đăng nhập từ {address}", now)
+        record(conn, name, "login", f"đăng nhập từ {address}", now)
     return _user(row), token
 
 
@@ -346,7 +307,7 @@ def session_user(
         ).first()
     if row is None:
         return None
-    last_seen = _aware(row.last_seen)
+    last_seen = as_utc(row.last_seen)
     if now - last_seen > idle or not row.active:
         end_session(engine, token)
         return None
@@ -360,7 +321,7 @@ def session_user(
         row.name,
         row.role,
         bool(row.active),
-        _aware(row.created_at),
+        as_utc(row.created_at),
         str(row.email or ""),
     )
 
@@ -368,27 +329,6 @@ def session_user(
 def end_session(engine: Engine, token: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.delete(web_sessions).where(web_sessions.c.token == token))
-
-
-# --- the audit log ------------------------------------------------------------------------
-
-
-def _audit(conn: sa.Connection, who: str, action: str, detail: str, at: datetime) -> None:
-    conn.execute(sa.insert(audit_log).values(at=at, user_name=who, action=action, detail=detail))
-
-
-def audit(engine: Engine, who: str, action: str, detail: str) -> None:
-    """Record that ``who`` did ``action`` (import, generate, job.run, user.add, …)."""
-    with engine.begin() as conn:
-        _audit(conn, who, action, detail, datetime.now(UTC))
-
-
-def audit_entries(engine: Engine, limit: int = 200) -> list[AuditEntry]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
-        )
-        return [AuditEntry(_aware(r.at), r.user_name, r.action, r.detail) for r in rows]
 
 
 def approver_lookup(engine: Engine) -> Callable[[str], Sequence[str]]:

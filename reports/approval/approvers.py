@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from reports.accounts.users import addresses_of, audit
+from reports.accounts.audit import audit
+from reports.accounts.users import addresses_of
 from reports.approval.core import Draft
 from reports.core.errors import ApprovalError
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from reports.core.period_time import restore_period
 from reports.core.periods import ReportPeriod
 from reports.runs import ledger
 from reports.runs.jobs import Job
+from reports.store.db import as_utc
 from reports.store.schema import approvals, runs
 
 PENDING, APPROVED, RETURNED = "pending", "approved", "returned"
@@ -129,10 +130,6 @@ def dump_files(files: Sequence[FileRecord]) -> str:
     return json.dumps([{"path": str(f.path), "sha256": f.sha256} for f in files])
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _select() -> sa.Select[tuple[object, ...]]:
     return sa.select(
         approvals,
@@ -158,9 +155,9 @@ def _draft(row: sa.Row[tuple[object, ...]]) -> Draft:
         files=_files(m["draft_files"]),
         summary=m["summary"],
         provisional=m["provisional"],
-        created_at=_aware(m["created_at"]),  # type: ignore[arg-type]
+        created_at=as_utc(m["created_at"]),  # type: ignore[arg-type]
         decided_by=m["decided_by"],
-        decided_at=_aware(m["decided_at"]),
+        decided_at=as_utc(m["decided_at"]),
         comment=m["comment"],
         number=m["number"],
         prefix=m["prefix"],

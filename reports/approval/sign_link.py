@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.approval import core as d_
 from reports.approval import register
 from reports.approval.approvers import require_approver
@@ -29,6 +29,7 @@ from reports.approval.decisions import Decision
 from reports.approval.signed import accept_signed, approved_pdf, is_signed
 from reports.core.errors import ApprovalError
 from reports.settings.load import Settings
+from reports.store.db import as_utc
 from reports.store.schema import sign_links
 
 LINK_MINUTES = 15
@@ -82,16 +83,12 @@ def issue_link(
     return SignLink(token, run_id, pdf.path.name, expires)
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _live(engine: Engine, token: str, now: datetime) -> sa.Row[tuple[object, ...]]:
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(sign_links).where(sign_links.c.token_sha256 == _digest(token))
         ).first()
-    if row is None or row.used_at is not None or _aware(row.expires_at) <= now:  # type: ignore[arg-type]
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= now:  # type: ignore[arg-type]
         raise ApprovalError(
             "Đường dẫn ký số không còn dùng được (đã dùng hoặc quá "
             f"{LINK_MINUTES} phút); bấm Ký số trên trang để lấy đường dẫn mới."

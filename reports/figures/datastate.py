@@ -5,13 +5,14 @@ latest day its records cover, and whether a period is covered (missing or stale 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from reports.core.domain import KINDS
 from reports.core.periods import ReportPeriod
+from reports.store.db import as_utc
 from reports.store.schema import RECORD_TABLES, imports, stored_files
 
 OK, MISSING, STALE = "ok", "missing", "stale"
@@ -50,10 +51,6 @@ class ImportLogEntry:
     """Who uploaded the file through the web (None: imported from the command line)."""
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _day(value: object) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -86,7 +83,7 @@ def data_state(engine: Engine, period: ReportPeriod) -> list[SourceState]:
                 state = STALE
             else:
                 state = OK
-            out.append(SourceState(name, kind.label, _aware(last.get(name)), latest, state))
+            out.append(SourceState(name, kind.label, as_utc(last.get(name)), latest, state))
     return out
 
 
@@ -112,7 +109,7 @@ def import_log(engine: Engine, limit: int = 50) -> list[ImportLogEntry]:
         ).all()
     return [
         ImportLogEntry(
-            _aware(r.imported_at),  # type: ignore[arg-type]
+            as_utc(r.imported_at),  # type: ignore[arg-type]
             r.upload_name or r.file_name,
             r.kind,
             r.sha256,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.core import period_names
 from reports.core.errors import BaocaoError, Said
 from reports.core.periods import ReportPeriod

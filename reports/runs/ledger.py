@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from reports.core.files import sha256_file
 from reports.core.period_time import restore_period
 from reports.core.periods import ReportPeriod
+from reports.store.db import as_utc
 from reports.store.schema import deliveries, run_files, runs
 
 RUNNING, DELIVERED, FAILED = "running", "delivered", "failed"
@@ -72,14 +73,6 @@ class Claim:
     """A draft of this run waits for approval: a second run is not made (--force makes one)."""
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite returns naive UTC
-        from datetime import UTC
-
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def _run(row: sa.Row[tuple[object, ...]]) -> Run:
     m = row._mapping
     files = tuple(Path(p) for p in json.loads(m["files"])) if m["files"] else ()
@@ -91,9 +84,9 @@ def _run(row: sa.Row[tuple[object, ...]]) -> Run:
         status=m["status"],
         owner=m["owner"],
         attempt=m["attempt"],
-        lease_until=_aware(m["lease_until"]),  # type: ignore[arg-type]
-        started_at=_aware(m["started_at"]),  # type: ignore[arg-type]
-        finished_at=_aware(m["finished_at"]),
+        lease_until=as_utc(m["lease_until"]),  # type: ignore[arg-type]
+        started_at=as_utc(m["started_at"]),  # type: ignore[arg-type]
+        finished_at=as_utc(m["finished_at"]),
         files=files,
         error=m["error"],
     )
@@ -349,7 +342,7 @@ def deliveries_of(engine: Engine, run_id: int) -> list[Delivery]:
         )
         return [
             Delivery(
-                r.recipient, r.status, r.attempts, _aware(r.sent_at), r.last_error, r.message_id
+                r.recipient, r.status, r.attempts, as_utc(r.sent_at), r.last_error, r.message_id
             )
             for r in rows
         ]
@@ -376,7 +369,7 @@ def history(
                             r.recipient,
                             r.status,
                             r.attempts,
-                            _aware(r.sent_at),
+                            as_utc(r.sent_at),
                             r.last_error,
                             r.message_id,
                         )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.forms.generate import import_warnings
 from reports.produce import keep
 from reports.produce.keep import StoredFile

@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from reports.store.db import as_utc
 from reports.store.schema import scheduler_nodes
 
 RUNNING, STOPPED = "running", "stopped"
@@ -106,18 +107,14 @@ def node_statuses(engine: Engine, stale_s: float, now: datetime | None = None) -
         ).all()
     out = []
     for row in rows:
-        beat_at = _aware(row.beat_at)
+        beat_at = as_utc(row.beat_at)
         alive = row.state == RUNNING and now - beat_at <= timedelta(seconds=stale_s)
         out.append(
             NodeStatus(
-                row.node, row.host, row.pid, _aware(row.started_at), beat_at, row.state, alive
+                row.node, row.host, row.pid, as_utc(row.started_at), beat_at, row.state, alive
             )
         )
     return out
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

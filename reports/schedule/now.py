@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.core import period_names
 from reports.core.period_time import refuse_unended
 from reports.core.periods import ReportPeriod

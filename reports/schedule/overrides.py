@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.core.errors import JobError, Step, UsageError
 from reports.deliver.addresses import is_address
 from reports.runs.jobs import Job

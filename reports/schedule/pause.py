@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.store.schema import job_state
 
 ALL = "*"

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from reports import approval
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.core.errors import ApprovalError, DeliveryError, JobError, Step
 from reports.core.files import sha256_file
 from reports.core.model import FigureSet

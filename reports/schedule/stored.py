@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.core.errors import JobError
 from reports.runs.jobs import Job, load_jobs, parse_job
 from reports.settings.load import Settings

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -23,6 +23,15 @@ sqlite3.register_adapter(date, date.isoformat)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0014_drop_apscheduler_jobs"
 """Keep equal to the newest file in ``migrations/versions``; a test checks it."""
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+def as_utc(value: datetime | None) -> datetime | None:
+    """A moment read back from the store: SQLite gives it without its zone, which is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0

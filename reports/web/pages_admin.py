@@ -10,6 +10,7 @@ from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired
 
 from reports.accounts import users as accounts
+from reports.accounts.audit import audit_entries
 from reports.core.errors import AccountError
 from reports.web.auth import allowed, core
 from reports.web.steps import say
@@ -88,6 +89,4 @@ def disable(user_id: int) -> Any:
 @allowed("audit")
 def audit() -> Any:
     engine, settings = core()
-    return render_template(
-        "audit.html", entries=accounts.audit_entries(engine, 300), tz=settings.tz
-    )
+    return render_template("audit.html", entries=audit_entries(engine, 300), tz=settings.tz)

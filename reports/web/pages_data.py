@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, SelectChoice, SelectField
 
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.core.domain import KINDS
 from reports.core.errors import DataImportError, Step, UnknownUnitsError, UploadError
 from reports.figures.datastate import import_log

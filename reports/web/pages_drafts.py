@@ -26,7 +26,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 
 from reports import approval
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.approval.notices import data_state
 from reports.approval.queue import upcoming_reference
 from reports.core import period_names

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request, send_file
 
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.core.errors import BaocaoError
 from reports.exchange.edxml_write import edxml_package
 from reports.figures.indicators import list_units

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_wtf import FlaskForm
 
 from reports import approval
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.approval.written import EDITABLE, draft_sections, save_sections
 from reports.core import vi
 from reports.core.errors import ApprovalError

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request, send_file, url_for
 from flask_wtf import FlaskForm
 
-from reports.accounts.users import audit
+from reports.accounts.audit import audit
 from reports.approval import core as d_
 from reports.approval.evidence import evidence_pack
 from reports.approval.sign_link import (

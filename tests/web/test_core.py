@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from reports.accounts import users as accounts
+from reports.accounts.audit import audit_entries
 from reports.cli import main
 from reports.core.errors import AccountError
 from reports.core.periods import ReportPeriod
@@ -66,10 +67,10 @@ def test_users_login_sessions_and_audit(engine: Engine) -> None:
         accounts.login(
             engine, "an", "mat-khau-an", "10.0.0.4", LIMITS, now=now + timedelta(minutes=30)
         )
-    actions = [e.action for e in accounts.audit_entries(engine)]
+    actions = [e.action for e in audit_entries(engine)]
     assert actions[0] == "user.disable" and "user.add" in actions and "login" in actions
     assert "login.locked" in actions
-    assert {e.action_vi for e in accounts.audit_entries(engine)} >= {
+    assert {e.action_vi for e in audit_entries(engine)} >= {
         "đăng nhập sai",
         "tạm khóa đăng nhập",
     }
@@ -206,7 +207,7 @@ def test_a_paused_job_is_skipped_by_the_scheduler_and_runs_again_when_resumed(
     assert paused_jobs(engine) == set()
     scheduled_run("tuan")
     assert len(ledger.history(engine, "tuan")) == 1  # it ran (the mail server is absent: failed)
-    assert [e.action for e in accounts.audit_entries(engine)][:2] == ["job.resume", "job.pause"]
+    assert [e.action for e in audit_entries(engine)][:2] == ["job.resume", "job.pause"]
 
 
 def test_week_at_a_glance_is_recounted_after_an_import_only(engine: Engine, tmp_path: Path) -> None:

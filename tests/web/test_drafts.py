@@ -16,6 +16,7 @@ from markupsafe import escape
 
 from reports import approval
 from reports.accounts import users as accounts
+from reports.accounts.audit import audit_entries
 from reports.core.errors import ApprovalError
 from reports.core.periods import ReportPeriod
 from reports.render.pdf import soffice
@@ -201,7 +202,7 @@ def test_leader_approves_the_number_is_shown_and_recipients_are_mailed_once(
     frozen = approval.frozen_paths(engine, approval.draft(engine, run_id))[0]
     with client.get(final[0]) as got:
         assert got.data == frozen.read_bytes()
-    logged = [(e.user_name, e.action) for e in accounts.audit_entries(engine)]
+    logged = [(e.user_name, e.action) for e in audit_entries(engine)]
     assert (DIRECTOR, "draft.approve") in logged
     assert ("lanhdao", "draft.approve.refused") in logged
 
@@ -235,7 +236,7 @@ def test_return_needs_a_comment_and_reaches_the_specialist(
     text = late.get_data(as_text=True)
     assert "trả lại để sửa; không duyệt được" in text and "Traceback" not in text
     engine = mail_app.extensions["baocao"]["engine"]
-    logged = [(e.user_name, e.action) for e in accounts.audit_entries(engine)]
+    logged = [(e.user_name, e.action) for e in audit_entries(engine)]
     assert (DIRECTOR, "draft.return") in logged
 
 

@@ -13,7 +13,7 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from reports.accounts import users as accounts
+from reports.accounts.audit import audit_entries
 from tests.web.conftest import PASSWORDS, AuthActions, csrf_token
 
 
@@ -179,7 +179,7 @@ def test_five_wrong_passwords_lock_that_account_from_that_address_only(
     )
     assert owner.status_code == 302  # the owner, elsewhere, is not refused
     engine = app.extensions["baocao"]["engine"]
-    actions = [e.action_vi for e in accounts.audit_entries(engine)]
+    actions = [e.action_vi for e in audit_entries(engine)]
     assert "đăng nhập sai" in actions and "tạm khóa đăng nhập" in actions
     auth.login("quantri") if False else None
     elsewhere_audit = elsewhere.get("/nhat-ky").get_data(as_text=True)
@@ -212,10 +212,10 @@ def test_forwarded_address_is_trusted_only_from_a_listed_proxy(app: Flask) -> No
     # from a trusted proxy each forwarded address is its own: none is locked after 6 tries
     engine = app.extensions["baocao"]["engine"]
     tries(("127.0.0.1",), "203.0.113.")
-    assert not any(e.action == "login.locked" for e in accounts.audit_entries(engine))
+    assert not any(e.action == "login.locked" for e in audit_entries(engine))
     # untrusted: the header is ignored, all six come from 127.0.0.1 and the sixth is locked
     tries((), "198.51.100.")
-    assert any(e.action == "login.locked" for e in accounts.audit_entries(engine))
+    assert any(e.action == "login.locked" for e in audit_entries(engine))
     app.extensions["baocao"]["settings"] = settings
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -14,9 +16,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from waitress import create_server
 from werkzeug.test import TestResponse
 
 from reports.accounts.users import add_user
+from reports.program import waitress_options
 from reports.sample.city import write_sample
 from reports.settings.load import Settings, WebSettings
 from reports.sources.importer import import_files
@@ -53,6 +57,23 @@ def web_settings(settings: Settings, tmp_path: Path, sample_db: Path) -> Setting
     shutil.copyfile(sample_db, db)
     (tmp_path / "jobs").mkdir(exist_ok=True)
     return replace(settings, database_url=f"sqlite:///{db}", web=WebSettings(upload_max_mb=1.0))
+
+
+@contextmanager
+def served(app: Any, settings: Settings, *, threads: int = 4) -> Iterator[str]:
+    """``app`` behind waitress on a free port, configured as ``baocao web`` configures it;
+    its address (``http://127.0.0.1:<port>``). werkzeug's development server is not used: it
+    leaves a response's file open when the client drops the request mid-way."""
+    server = create_server(
+        app, host="127.0.0.1", port=0, threads=threads, **waitress_options(settings)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+    finally:
+        server.close()
+        thread.join(10)
 
 
 def make_app(settings: Settings) -> Flask:

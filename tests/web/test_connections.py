@@ -7,16 +7,12 @@ from __future__ import annotations
 import http.cookiejar
 import re
 import socket
-import threading
 import urllib.parse
 import urllib.request
 from dataclasses import replace
 
-from waitress import create_server
-
-from reports.program import waitress_options
 from reports.settings.load import Settings
-from tests.web.conftest import PASSWORDS, make_app
+from tests.web.conftest import PASSWORDS, make_app, served
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -24,32 +20,29 @@ TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 def test_120_idle_connections_do_not_stop_a_logged_in_user(web_settings: Settings) -> None:
     app = make_app(web_settings)
     app.config["TESTING"] = False
-    server = create_server(
-        app, host="127.0.0.1", port=0, threads=4, **waitress_options(web_settings)
-    )
-    port = server.effective_port  # type: ignore[union-attr]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
     idle = []
     try:
-        browser = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-        page = browser.open(f"{base}/dang-nhap", timeout=10).read().decode()
-        token = TOKEN.search(page)
-        assert token is not None
-        form = {"name": "lanhdao", "password": PASSWORDS["lanhdao"], "csrf_token": token.group(1)}
-        browser.open(f"{base}/dang-nhap", urllib.parse.urlencode(form).encode(), timeout=10)
-        for _ in range(120):
-            idle.append(socket.create_connection(("127.0.0.1", port), timeout=10))
-        response = browser.open(f"{base}/", timeout=10)
-        assert response.status == 200
-        assert "Đăng xuất" in response.read().decode()
+        with served(app, web_settings) as base:
+            port = urllib.parse.urlsplit(base).port
+            browser = urllib.request.build_opener(
+                urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+            )
+            page = browser.open(f"{base}/dang-nhap", timeout=10).read().decode()
+            token = TOKEN.search(page)
+            assert token is not None
+            form = {
+                "name": "lanhdao",
+                "password": PASSWORDS["lanhdao"],
+                "csrf_token": token.group(1),
+            }
+            browser.open(f"{base}/dang-nhap", urllib.parse.urlencode(form).encode(), timeout=10)
+            for _ in range(120):
+                idle.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+            response = browser.open(f"{base}/", timeout=10)
+            assert response.status == 200
+            assert "Đăng xuất" in response.read().decode()
     finally:
         for sock in idle:
             sock.close()
-        server.close()
-        thread.join(10)
         app.extensions["baocao"]["engine"].dispose()
     assert replace(web_settings.web).connection_limit > 120

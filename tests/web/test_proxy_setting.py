@@ -6,7 +6,6 @@ through its translation per request), the login throttle reads the same list, an
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -14,12 +13,12 @@ from pathlib import Path
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 import pytest
-from waitress import create_server
 
 from reports.core.errors import ConfigError
 from reports.ops.checks import check_deprecated
 from reports.program import behind_proxies, waitress_options
 from reports.settings.load import Settings, load_settings
+from tests.web.conftest import served
 
 
 def _echo(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -37,15 +36,8 @@ def _settings(tmp_path: Path, web: str) -> Settings:
 
 @contextmanager
 def _served(settings: Settings) -> Iterator[str]:
-    app = behind_proxies(_echo, settings.web.trusted_proxies)
-    server = create_server(app, host="127.0.0.1", port=0, threads=2, **waitress_options(settings))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}/"  # type: ignore[union-attr]
-    finally:
-        server.close()
-        thread.join(10)
+    with served(behind_proxies(_echo, settings.web.trusted_proxies), settings, threads=2) as base:
+        yield base + "/"
 
 
 def _seen(base: str) -> dict[str, str]:

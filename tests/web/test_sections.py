@@ -6,7 +6,6 @@ after approval voids the approval."""
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,18 +13,16 @@ from pathlib import Path
 import pytest
 from docx import Document
 from flask import Flask
-from waitress import create_server
 
 from reports import approval
 from reports.approval import register
 from reports.core.periods import ReportPeriod
-from reports.program import waitress_options
 from reports.runs.jobs import find_job
 from reports.schedule.runner import run_job
 from reports.settings.load import Settings
 from tests.conftest import mail_settings, need
 from tests.smtp import SmtpServer
-from tests.web.conftest import PASSWORDS, AuthActions, make_app
+from tests.web.conftest import PASSWORDS, AuthActions, make_app, served
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -52,21 +49,9 @@ def office_app(
 
 
 @pytest.fixture
-def served(office_app: Flask) -> Iterator[str]:
-    """The app behind waitress, as ``baocao web`` serves it: werkzeug's development server
-    leaves a page image's file open when the browser drops the request mid-way (it reads the
-    dead socket before closing the response), which pytest reports as an unclosed file."""
-    settings = office_app.extensions["baocao"]["settings"]
-    server = create_server(
-        office_app, host="127.0.0.1", port=0, threads=4, **waitress_options(settings)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
-    finally:
-        server.close()
-        thread.join(timeout=10)
+def base_url(office_app: Flask) -> Iterator[str]:
+    with served(office_app, office_app.extensions["baocao"]["settings"]) as base:
+        yield base
 
 
 def _submit(app: Flask, period: ReportPeriod) -> int:
@@ -84,7 +69,7 @@ def _docx(d: approval.Draft, final: bool = False) -> tuple[Path, list[str]]:
 
 @pytest.mark.slow
 def test_sections_written_on_the_page_are_approved_and_an_edit_voids_the_approval(
-    office_app: Flask, served: str
+    office_app: Flask, base_url: str
 ) -> None:
     need(Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM}")
     need(shutil.which("soffice") is not None, "LibreOffice (soffice) not installed")
@@ -99,11 +84,11 @@ def test_sections_written_on_the_page_are_approved_and_an_edit_voids_the_approva
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         page = browser.new_page(locale="vi-VN")
         page.set_default_timeout(120_000)
-        page.goto(served + "/dang-nhap")
+        page.goto(base_url + "/dang-nhap")
         page.get_by_label("Tên đăng nhập").fill("chuyenvien")
         page.get_by_label("Mật khẩu").fill(PASSWORDS["chuyenvien"])
         page.get_by_role("button", name="Đăng nhập").click()
-        page.goto(f"{served}/drafts/{run_id}")
+        page.goto(f"{base_url}/drafts/{run_id}")
         page.get_by_label("Đánh giá chung").fill("Các nhiệm vụ trong tuần cơ bản hoàn thành.")
         page.get_by_label("Nhiệm vụ trọng tâm kỳ tới").fill(
             "- Đẩy nhanh giải ngân vốn đầu tư công.\n- Chuẩn bị Đại hội Đảng bộ Thành phố."
@@ -133,7 +118,7 @@ def test_sections_written_on_the_page_are_approved_and_an_edit_voids_the_approva
         assert "- Chuẩn bị Đại hội Đảng bộ Thành phố." in final
 
         # fixed after approval: the approval is void, the draft pending again
-        page.goto(f"{served}/drafts/{run_id}")
+        page.goto(f"{base_url}/drafts/{run_id}")
         expect(page.get_by_text("lưu thay đổi thì phải duyệt lại")).to_be_visible()
         page.get_by_label("Kiến nghị, đề xuất").fill("Đề nghị Bộ Tài chính bổ sung vốn.")
         page.get_by_role("button", name="Lưu các phần và viết lại báo cáo").click()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -151,28 +150,3 @@ def test_jobs_made_copied_deleted_on_the_page_then_exported_and_imported(
     assert effective_job(engine, web_settings, "thang").schedule == "0 8 * * 1"
     audit = client.get("/nhat-ky").get_data(as_text=True)
     assert "thêm công việc" in audit and "xóa công việc" in audit
-
-
-@pytest.mark.parametrize(
-    ("fields", "said"),
-    [
-        ({"tuan-chay-ky_go": "2099"}, "chưa kết thúc"),
-        ({"tuan-chay-ky": "thang-nay"}, "chưa kết thúc"),
-        ({"tuan-chay-tu": "02/11/2020", "tuan-chay-den": "09/11/2020"}, "chưa đủ"),
-        ({"tuan-chay-tu": "02/11/2020", "tuan-chay-den": ""}, "Đến ngày: chưa nhập ngày"),
-    ],
-)
-def test_run_now_says_why_it_did_not_start(
-    client: FlaskClient,
-    auth: AuthActions,
-    web_settings: Settings,
-    fields: dict[str, str],
-    said: str,
-) -> None:
-    (web_settings.jobs_dir / "tuan.toml").write_text(JOB, encoding="utf-8")
-    auth.login("quantri")
-    got = auth.post("/lich-gui/tuan/chay", fields, page="/lich-gui", follow_redirects=True)
-    html = got.get_data(as_text=True)
-    assert got.status_code == 200
-    assert "Chưa chạy tuan" in html and said in html
-    assert "Đã bắt đầu chạy" not in html

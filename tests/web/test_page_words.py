@@ -99,12 +99,14 @@ def test_already_sent_and_files_gone_say_what_to_click(sent_app: Flask) -> None:
     ("fields", "said"),
     [
         ({"tuan-chay-ky_go": "2099"}, "chưa kết thúc"),  # period not ended
+        ({"tuan-chay-ky": "thang-nay"}, "chưa kết thúc"),  # a preset still running
         ({"tuan-chay-tu": "02/11/2020", "tuan-chay-den": "09/11/2020"}, "chưa đủ"),  # incomplete
+        ({"tuan-chay-tu": "02/11/2020", "tuan-chay-den": ""}, "Đến ngày: chưa nhập ngày"),
         ({"tuan-chay-ky_go": "Q5/2020"}, "Q5/2020"),  # a bad period
         ({"tuan-chay-tu": "1900-01-01", "tuan-chay-den": "1900-01-08"}, "1900"),
     ],
 )
-def test_run_now_refusals_speak_the_page_s_words(
+def test_run_now_says_why_it_did_not_start_in_the_page_s_words(
     client: FlaskClient,
     auth: AuthActions,
     web_settings: Settings,
@@ -115,7 +117,8 @@ def test_run_now_refusals_speak_the_page_s_words(
     auth.login("quantri")
     got = auth.post("/lich-gui/tuan/chay", fields, page="/lich-gui", follow_redirects=True)
     assert got.status_code == 200
-    _no_cli_words(got, "Chưa chạy tuan", said)
+    text = _no_cli_words(got, "Chưa chạy tuan", said)
+    assert "Đã bắt đầu chạy" not in text
 
 
 def test_an_unknown_job_and_a_bad_period_on_bao_cao(client: FlaskClient, auth: AuthActions) -> None:

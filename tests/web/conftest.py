@@ -3,6 +3,7 @@ three users of different roles, on a real SQLite file holding a small sample cit
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import threading
@@ -133,6 +134,16 @@ class AuthActions:
         """POST with the token of the session, as the page's own form would."""
         return self._client.post(
             path, data={**(data or {}), "csrf_token": csrf_token(self._client, page)}, **kw
+        )
+
+    def upload(self, content: bytes, name: str, *, kind: str = "", **kw: Any) -> TestResponse:
+        """Nhập dữ liệu's upload of one file named ``name``, as its form sends it."""
+        return self.post(
+            "/nhap-du-lieu/",
+            {"files": (io.BytesIO(content), name), "kind": kind, "mapping": ""},
+            page="/nhap-du-lieu/",
+            content_type="multipart/form-data",
+            **kw,
         )
 
 

@@ -3,7 +3,6 @@ call :func:`reports.schedule.intake.import_and_go_on`."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -58,12 +57,7 @@ def test_importing_on_the_page_sends_the_run_held_for_that_data(
         client = app.test_client()
         auth = AuthActions(client)
         auth.login("chuyenvien")
-        uploaded = auth.post(
-            "/nhap-du-lieu/",
-            {"files": (io.BytesIO(DOSSIERS.encode()), "dossiers.csv"), "kind": "", "mapping": ""},
-            page="/nhap-du-lieu/",
-            content_type="multipart/form-data",
-        )
+        uploaded = auth.upload(DOSSIERS.encode(), "dossiers.csv")
         assert uploaded.status_code == 302
         file_id = int(uploaded.headers["Location"].rsplit("/", 1)[1])
         done = auth.post(f"/nhap-du-lieu/{file_id}/nhap", {}, page=f"/nhap-du-lieu/{file_id}")

@@ -6,7 +6,6 @@ core call, no second upload."""
 from __future__ import annotations
 
 import html
-import io
 
 import sqlalchemy as sa
 from flask import Flask
@@ -37,12 +36,7 @@ def test_unknown_units_are_refused_then_accepted_with_the_checkbox(
     app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
     auth.login("chuyenvien")
-    uploaded = auth.post(
-        "/nhap-du-lieu/",
-        {"files": (io.BytesIO(DOSSIERS.encode()), "ho-so.csv"), "kind": "dossiers", "mapping": ""},
-        page="/nhap-du-lieu/",
-        content_type="multipart/form-data",
-    )
+    uploaded = auth.upload(DOSSIERS.encode(), "ho-so.csv", kind="dossiers")
     assert uploaded.status_code == 302
     show = f"/nhap-du-lieu/{int(uploaded.headers['Location'].rsplit('/', 1)[1])}"
 

@@ -205,22 +205,13 @@ def _dossiers_csv(bad: bool) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-def _upload(auth: AuthActions, content: bytes, name: str) -> object:
-    return auth.post(
-        "/nhap-du-lieu/",
-        {"files": (io.BytesIO(content), name), "kind": "", "mapping": ""},
-        page="/nhap-du-lieu/",
-        content_type="multipart/form-data",
-    )
-
-
 def test_upload_validation_report_then_import(
     app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
     auth.login("chuyenvien")
-    response = _upload(auth, _dossiers_csv(bad=True), "dossiers.csv")
-    assert response.status_code == 302  # type: ignore[attr-defined]
-    page = client.get(response.headers["Location"]).get_data(as_text=True)  # type: ignore[attr-defined]
+    response = auth.upload(_dossiers_csv(bad=True), "dossiers.csv")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "dossiers.csv:4:received_on" in page
     assert "2020-13-45" in page
     assert "1 dòng lỗi" in page
@@ -231,7 +222,7 @@ def test_upload_validation_report_then_import(
     # nothing stored by the check
     assert len(import_log(engine)) == before
     # the valid rows, with the rejected one to download
-    file_id = int(response.headers["Location"].rsplit("/", 1)[1])  # type: ignore[attr-defined]
+    file_id = int(response.headers["Location"].rsplit("/", 1)[1])
     done = auth.post(
         f"/nhap-du-lieu/{file_id}/nhap", {"skip_invalid": "y"}, page=f"/nhap-du-lieu/{file_id}"
     )
@@ -249,8 +240,8 @@ def test_upload_validation_report_then_import(
     )
     assert import_log(engine)[-1].by is None  # the sample, imported outside the web
     # fixed file: no problems, plain import
-    again = _upload(auth, _dossiers_csv(bad=False), "dossiers.csv")
-    page = client.get(again.headers["Location"]).get_data(as_text=True)  # type: ignore[attr-defined]
+    again = auth.upload(_dossiers_csv(bad=False), "dossiers.csv")
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "Mọi dòng đều hợp lệ" in page
 
 
@@ -272,8 +263,8 @@ def test_upload_over_the_limit_is_refused(client: FlaskClient, auth: AuthActions
     response = client.post(
         "/nhap-du-lieu/", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
-    assert response.status_code == 413  # type: ignore[attr-defined]
-    assert "lớn hơn giới hạn 1 MB (web.upload_max_mb)" in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == 413
+    assert "lớn hơn giới hạn 1 MB (web.upload_max_mb)" in response.get_data(as_text=True)
 
 
 def test_upload_over_the_setting_but_under_the_request_cap(
@@ -293,17 +284,17 @@ def test_upload_over_the_setting_but_under_the_request_cap(
 def test_not_a_csv_or_xlsx_is_refused(client: FlaskClient, auth: AuthActions) -> None:
     auth.login("chuyenvien")
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
-    response = _upload(auth, png, "documents.csv")
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "không phải tệp CSV hay Excel (.xlsx)" in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    response = auth.upload(png, "documents.csv")
+    assert response.status_code == 400
+    assert "không phải tệp CSV hay Excel (.xlsx)" in response.get_data(as_text=True)
     zipped = io.BytesIO()
     import zipfile
 
     with zipfile.ZipFile(zipped, "w") as z:
         z.writestr("a.txt", "x")
-    response = _upload(auth, zipped.getvalue(), "documents.xlsx")
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "không phải bảng tính Excel" in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    response = auth.upload(zipped.getvalue(), "documents.xlsx")
+    assert response.status_code == 400
+    assert "không phải bảng tính Excel" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -510,10 +501,10 @@ def test_the_pages_on_postgresql(
     assert auth.login("quantri").status_code == 302
     for path in PAGES:
         assert client.get(path).status_code == 200, path
-    response = _upload(auth, _dossiers_csv(bad=True), "dossiers.csv")
-    page = client.get(response.headers["Location"]).get_data(as_text=True)  # type: ignore[attr-defined]
+    response = auth.upload(_dossiers_csv(bad=True), "dossiers.csv")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "dossiers.csv:4:received_on" in page
-    file_id = int(response.headers["Location"].rsplit("/", 1)[1])  # type: ignore[attr-defined]
+    file_id = int(response.headers["Location"].rsplit("/", 1)[1])
     auth.post(
         f"/nhap-du-lieu/{file_id}/nhap", {"skip_invalid": "y"}, page=f"/nhap-du-lieu/{file_id}"
     )

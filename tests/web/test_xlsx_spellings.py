@@ -111,15 +111,9 @@ def test_refused_on_the_page_which_goes_on_serving(
     sheet_xml, part, problem = SPELLINGS[spelling]
     content = hostile_xlsx(tmp_path, sheet_xml, part).read_bytes()
     auth.login("chuyenvien")
-    response = auth.post(
-        "/nhap-du-lieu/",
-        {"files": (io.BytesIO(content), "documents.xlsx"), "kind": "", "mapping": ""},
-        page="/nhap-du-lieu/",
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
+    response = auth.upload(content, "documents.xlsx", follow_redirects=True)
     sheet = part.rsplit("/", 1)[-1]
-    assert problem.format(sheet=sheet) in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert problem.format(sheet=sheet) in response.get_data(as_text=True)
     assert client.get("/nhap-du-lieu/").status_code == 200
 
 

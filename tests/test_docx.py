@@ -337,3 +337,23 @@ def test_pdf_conversion_past_its_time_limit_is_killed(settings: Settings, tmp_pa
         "Tăng pdf.timeout_s trong baocao.toml nếu máy chậm."
     )
     assert not (tmp_path / "pdf").exists() or list((tmp_path / "pdf").iterdir()) == []
+
+
+def test_a_template_with_a_part_that_is_not_xml_is_refused_by_name(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Its parts are checked once, when it is compiled (a filled report's parts copied from
+    it unchanged are then not parsed again), and refused by name, not with lxml's traceback;
+    nothing is written."""
+    report = make_report(settings)
+    for part in ("word/styles.xml", "word/document.xml"):
+        source = PROJECT_ROOT / "templates" / "bao-cao-tuan.docx"
+        broken = tmp_path / f"{part.replace('/', '-')}.docx"
+        with zipfile.ZipFile(source) as zin, zipfile.ZipFile(broken, "w") as zout:
+            for item in zin.infolist():
+                data = zin.read(item)
+                zout.writestr(item, data[:-20] if item.filename == part else data)
+        with pytest.raises(TemplateError, match=rf"phần {part} của tệp không phải XML hợp lệ"):
+            render_docx(report, settings, tmp_path / "b.docx", template=broken)
+        assert not (tmp_path / "b.docx").exists()
+    assert render_docx(report, settings, tmp_path / "c.docx").exists()  # the good template

@@ -8,6 +8,7 @@ text also comes from settings, templates and rows stored by older versions.
 
 from __future__ import annotations
 
+import binascii
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -115,13 +116,29 @@ def safe_context(value: Any) -> Any:
     return value
 
 
-def malformed_part(data: bytes, *, suffixes: tuple[str, ...] = (".xml", ".rels")) -> str | None:
+Part = tuple[str, int, int]
+"""A zip member by name, CRC-32 and size: the same bytes under the same name."""
+
+
+def malformed_part(
+    data: bytes,
+    *,
+    suffixes: tuple[str, ...] = (".xml", ".rels"),
+    known_good: frozenset[Part] = frozenset(),
+) -> str | None:
     """The first XML part of the zip ``data`` (a .docx or .xlsx) that is not well-formed, as
-    ``part: reason``; None when every part parses."""
+    ``part: reason``; None when every part parses. Parts in ``known_good`` (:func:`part_key`
+    of parts copied unchanged from a template whose parts were parsed once) are not parsed
+    again."""
     import io
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return _malformed(archive, suffixes)
+        return _malformed(archive, suffixes, known_good=known_good)
+
+
+def part_key(name: str, data: bytes) -> Part:
+    """How :func:`malformed_part` knows a part it need not parse (``known_good``)."""
+    return (name, binascii.crc32(data), len(data))
 
 
 def malformed_file(path: Any, *, max_part: int = 64 << 20) -> str | None:
@@ -131,10 +148,16 @@ def malformed_file(path: Any, *, max_part: int = 64 << 20) -> str | None:
 
 
 def _malformed(
-    archive: zipfile.ZipFile, suffixes: tuple[str, ...], max_part: int = 1 << 62
+    archive: zipfile.ZipFile,
+    suffixes: tuple[str, ...],
+    max_part: int = 1 << 62,
+    *,
+    known_good: frozenset[Part] = frozenset(),
 ) -> str | None:
     for info in archive.infolist():
         if not info.filename.endswith(suffixes) or info.file_size > max_part:
+            continue
+        if (info.filename, info.CRC, info.file_size) in known_good:
             continue
         with archive.open(info) as fh:
             if (problem := malformed_xml(iter(lambda: fh.read(1 << 20), b""))) is not None:

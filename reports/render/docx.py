@@ -28,7 +28,7 @@ from reports.core import period_names
 from reports.core.errors import RenderError, TemplateError
 from reports.core.files import atomic_output
 from reports.core.model import Report
-from reports.core.safe_text import malformed_part, safe_context
+from reports.core.safe_text import Part, malformed_part, malformed_xml, part_key, safe_context
 from reports.render.docx_chart import chart_xml, fill_chart
 from reports.render.docx_context import (
     CONTEXT_VARIABLES,
@@ -97,6 +97,9 @@ class CompiledTemplate:
     numbers_sections: bool = True
     """It numbers highlights and figures as sections of their own (``muc_noi_bat``,
     ``muc_so_lieu``): the written sections come after them, else after I."""
+    good_parts: frozenset[Part] = frozenset()
+    """Its XML parts, all well-formed: those a filled report copies unchanged are not parsed
+    again (:func:`malformed_part`)."""
 
     def render(
         self, context: dict[str, Any], chart: ChartData | None, core: bytes | None = None
@@ -161,6 +164,16 @@ def _compile(path: Path) -> CompiledTemplate:
             members = [(info, archive.read(info)) for info in archive.infolist()]
     except (OSError, zipfile.BadZipFile) as exc:
         raise TemplateError(path, f"không mở được tệp mẫu .docx ({exc})") from exc
+    good: set[Part] = set()
+    for info, data in members:
+        if info.filename.endswith((".xml", ".rels")):
+            if (problem := malformed_xml((data,))) is not None:
+                raise TemplateError(
+                    path,
+                    f"phần {info.filename} của tệp không phải XML hợp lệ ({problem}); mở tệp "
+                    "mẫu bằng Word rồi lưu lại",
+                )
+            good.add(part_key(info.filename, data))
     patcher = DocxTemplate.__new__(DocxTemplate)  # only its XML patching is used
     env = _environment()
     templates: dict[str, jinja2.Template] = {}
@@ -216,7 +229,14 @@ def _compile(path: Path) -> CompiledTemplate:
     has_chart = any(info.filename == CHART_PART for info, _ in members)
     numbered = bool(checker.used & {"muc_noi_bat", "muc_so_lieu"})
     return CompiledTemplate(
-        path, members, templates, sources, has_chart, tuple(checker.sections), numbered
+        path,
+        members,
+        templates,
+        sources,
+        has_chart,
+        tuple(checker.sections),
+        numbered,
+        frozenset(good),
     )
 
 
@@ -296,7 +316,8 @@ def start_docx(
 
     def finish() -> Path:
         data = pending.result()
-        if (broken := malformed_part(data)) is not None:  # never record or send a corrupt file
+        # never record or send a corrupt file
+        if (broken := malformed_part(data, known_good=compiled.good_parts)) is not None:
             raise RenderError(f"Tệp Word {path.name} tạo ra bị hỏng ({broken}); không ghi tệp.")
         with atomic_output(path) as tmp:
             tmp.write_bytes(data)

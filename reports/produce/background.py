@@ -146,19 +146,21 @@ def _in_background(work: Work, run: Callable[[], None]) -> None:
     threading.Thread(target=queued, name=f"work-{work.id}", daemon=True).start()
 
 
+def _begin(engine: Engine, work: Work, action: str, what: str, which: str) -> None:
+    """Remember ``work`` for its page and write in Nhật ký that it began: "<what> kỳ <period>
+    <which>"."""
+    _remember(work)
+    detail = f"{what} kỳ {period_names.period_short(work.period)}"
+    audit(engine, work.by, action, f"{detail} {which}" if which else detail)
+
+
 def start_batch(
     engine: Engine, settings: Settings, period: ReportPeriod, *, parent: str | None, by: str
 ) -> BatchProgress:
     """Start one report per unit (of ``parent``'s branch, or all) and return its progress."""
     progress = BatchProgress(id=secrets.token_hex(8), period=period, parent=parent, by=by)
-    _remember(progress)
-    audit(
-        engine,
-        by,
-        "generate.batch",
-        f"viết báo cáo các đơn vị kỳ {period_names.period_short(period)}"
-        + (f" nhánh {parent}" if parent else ""),
-    )
+    which = f"nhánh {parent}" if parent else ""
+    _begin(engine, progress, "generate.batch", "viết báo cáo các đơn vị", which)
 
     def on_start(total: int) -> None:
         progress.total = total
@@ -218,14 +220,7 @@ def start_report(
         by=by,
         steps=keep.report_steps(formats),
     )
-    _remember(progress)
-    audit(
-        engine,
-        by,
-        "generate",
-        f"viết báo cáo kỳ {period_names.period_short(period)}"
-        + (f" đơn vị {unit}" if unit else ""),
-    )
+    _begin(engine, progress, "generate", "viết báo cáo", f"đơn vị {unit}" if unit else "")
 
     def on_step(step: str) -> None:
         progress.step = step

@@ -7,7 +7,8 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -280,3 +281,19 @@ def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
 
         monkeypatch.setattr(plan, "WORKER_BYTES", -1)
     return str(request.param)
+
+
+def edited_template(
+    target: Path, edit: Callable[[str], str], name: str = "bao-cao-tuan.docx", part: str = ""
+) -> Path:
+    """A copy, at ``target``, of the shipped template ``name`` with one part's text (the body,
+    ``word/document.xml``, unless ``part`` says) passed through ``edit``."""
+    part = part or "word/document.xml"
+    with (
+        zipfile.ZipFile(PROJECT_ROOT / "templates" / name) as zin,
+        zipfile.ZipFile(target, "w") as zout,
+    ):
+        for item in zin.infolist():
+            data = zin.read(item)
+            zout.writestr(item, edit(data.decode()).encode() if item.filename == part else data)
+    return target

@@ -17,7 +17,7 @@ from reports.core.model import Figures
 from reports.render.docx import CONTEXT_VARIABLES, FILTERS, render_docx, template_context
 from reports.render.pdf import convert_to_pdf
 from reports.settings.load import PROJECT_ROOT, Settings, settings_from_mapping
-from tests.conftest import make_report, need
+from tests.conftest import edited_template, make_report, need
 
 FIGURES_PARAGRAPH = (
     "Tuần qua (21/9-28/9/2020), UBND Thành phố đã tiếp nhận, xử lý công việc tại 1.406 văn bản "
@@ -209,17 +209,11 @@ def test_figures_section_and_native_chart(settings: Settings, tmp_path: Path) ->
 
 
 def _template_with(tmp_path: Path, old: str, new: str) -> Path:
-    source = PROJECT_ROOT / "templates" / "bao-cao-tuan.docx"
-    target = tmp_path / "sua.docx"
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item)
-            if item.filename == "word/document.xml":
-                text = data.decode()
-                assert old in text
-                data = text.replace(old, new, 1).encode()
-            zout.writestr(item, data)
-    return target
+    def edit(text: str) -> str:
+        assert old in text
+        return text.replace(old, new, 1)
+
+    return edited_template(tmp_path / "sua.docx", edit)
 
 
 def test_unknown_variable_fails_before_writing(settings: Settings, tmp_path: Path) -> None:
@@ -347,12 +341,9 @@ def test_a_template_with_a_part_that_is_not_xml_is_refused_by_name(
     nothing is written."""
     report = make_report(settings)
     for part in ("word/styles.xml", "word/document.xml"):
-        source = PROJECT_ROOT / "templates" / "bao-cao-tuan.docx"
-        broken = tmp_path / f"{part.replace('/', '-')}.docx"
-        with zipfile.ZipFile(source) as zin, zipfile.ZipFile(broken, "w") as zout:
-            for item in zin.infolist():
-                data = zin.read(item)
-                zout.writestr(item, data[:-20] if item.filename == part else data)
+        broken = edited_template(
+            tmp_path / f"{part.replace('/', '-')}.docx", lambda text: text[:-20], part=part
+        )
         with pytest.raises(TemplateError, match=rf"phần {part} của tệp không phải XML hợp lệ"):
             render_docx(report, settings, tmp_path / "b.docx", template=broken)
         assert not (tmp_path / "b.docx").exists()

@@ -12,7 +12,7 @@ from reports.core.errors import TemplateError
 from reports.render.docx import CONTEXT_VARIABLES, render_docx
 from reports.render.template_check import paragraphs
 from reports.settings.load import PROJECT_ROOT, Settings
-from tests.conftest import make_report
+from tests.conftest import edited_template, make_report
 
 VARIABLES = ", ".join(CONTEXT_VARIABLES)
 
@@ -41,22 +41,14 @@ LAST_ENDIF = ("{%p endif %}", "", "last")
 
 
 def broken(tmp_path: Path, *edits: tuple[str, ...]) -> Path:
-    source = PROJECT_ROOT / "templates" / "bao-cao-tuan.docx"
-    target = tmp_path / "mau.docx"
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item)
-            if item.filename == "word/document.xml":
-                text = data.decode()
-                for old, new, *where in edits:
-                    assert old in text
-                    if where == ["last"]:
-                        text = new.join(text.rsplit(old, 1))
-                    else:
-                        text = text.replace(old, new, 1)
-                data = text.encode()
-            zout.writestr(item, data)
-    return target
+    def edit(text: str) -> str:
+        for old, new, *where in edits:
+            assert old in text
+            last = where == ["last"]
+            text = new.join(text.rsplit(old, 1)) if last else text.replace(old, new, 1)
+        return text
+
+    return edited_template(tmp_path / "mau.docx", edit)
 
 
 def problem(settings: Settings, tmp_path: Path, *edits: tuple[str, ...]) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from reports.render.template_check import paragraphs
 from reports.settings.load import PROJECT_ROOT
+from tests.conftest import edited_template
 from tests.test_cli import run
 
 TYPOS = (
@@ -19,19 +20,13 @@ TYPOS = (
 
 
 def _broken_month(tmp_path: Path) -> Path:
-    source = PROJECT_ROOT / "templates" / "bao-cao-thang.docx"
-    target = tmp_path / "mau-thang.docx"
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item)
-            if item.filename == "word/document.xml":
-                text = data.decode()
-                for old, new in TYPOS:
-                    assert old in text
-                    text = text.replace(old, new, 1)
-                data = text.encode()
-            zout.writestr(item, data)
-    return target
+    def edit(text: str) -> str:
+        for old, new in TYPOS:
+            assert old in text
+            text = text.replace(old, new, 1)
+        return text
+
+    return edited_template(tmp_path / "mau-thang.docx", edit, "bao-cao-thang.docx")
 
 
 def _where(template: Path, tag: str) -> str:

@@ -7,10 +7,16 @@ import re
 import zipfile
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from tests.web.conftest import AuthActions
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _form_06(client: FlaskClient, token: str, **fields: str) -> TestResponse:
+    """Biểu mẫu's form for Biểu 06/VPCP/KSTT, sent with ``fields``."""
+    return client.post("/bieu-mau/", data={"csrf_token": token, "form": "06/VPCP/KSTT", **fields})
 
 
 def test_form_page_writes_the_form_files(client: FlaskClient, auth: AuthActions) -> None:
@@ -21,30 +27,14 @@ def test_form_page_writes_the_form_files(client: FlaskClient, auth: AuthActions)
     assert '<option value="06/VPCP/KSTT">' in html
     token = _TOKEN.search(html)
     assert token
-    response = client.post(
-        "/bieu-mau/",
-        data={
-            "csrf_token": token.group(1),
-            "form": "06/VPCP/KSTT",
-            "period": "2020-Q3",
-            "unit": "",
-        },
-    )
+    response = _form_06(client, token.group(1), period="2020-Q3", unit="")
     assert response.status_code == 200, response.get_data(as_text=True)
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
     assert names == [
         "Bieu-06-VPCP-KSTT-2020-07-01_2020-09-30.xlsx",
         "Bieu-06-VPCP-KSTT-2020-07-01_2020-09-30.docx",
     ]
-    week = client.post(
-        "/bieu-mau/",
-        data={
-            "csrf_token": token.group(1),
-            "form": "06/VPCP/KSTT",
-            "period": "2020-W39",
-            "unit": "",
-        },
-    )
+    week = _form_06(client, token.group(1), period="2020-W39", unit="")
     assert week.status_code == 400
     assert "không lập cho kỳ tuần" in week.get_data(as_text=True)
     report_page = client.get("/bao-cao/").get_data(as_text=True)
@@ -66,20 +56,9 @@ def test_the_form_s_period_is_picked_like_the_reports(
         assert 'value="tuan-truoc"' not in html.split('name="bieu-ky"', 1)[1].split("</select>")[0]
     token = _TOKEN.search(client.get("/bieu-mau/").get_data(as_text=True))
     assert token
-    typed = client.post(
-        "/bieu-mau/",
-        data={"csrf_token": token.group(1), "form": "06/VPCP/KSTT", "bieu-ky_go": "2020-Q3"},
-    )
+    typed = _form_06(client, token.group(1), **{"bieu-ky_go": "2020-Q3"})
     assert typed.status_code == 200
-    dates = client.post(
-        "/bieu-mau/",
-        data={
-            "csrf_token": token.group(1),
-            "form": "06/VPCP/KSTT",
-            "bieu-tu": "01/07/2020",
-            "bieu-den": "30/09/2020",
-        },
-    )
+    dates = _form_06(client, token.group(1), **{"bieu-tu": "01/07/2020", "bieu-den": "30/09/2020"})
     assert dates.status_code == 200
     names = [zipfile.ZipFile(io.BytesIO(r.data)).namelist() for r in (typed, dates)]
     assert (
@@ -90,10 +69,7 @@ def test_the_form_s_period_is_picked_like_the_reports(
             "Bieu-06-VPCP-KSTT-2020-07-01_2020-09-30.docx",
         ]
     )
-    wrong = client.post(
-        "/bieu-mau/",
-        data={"csrf_token": token.group(1), "form": "06/VPCP/KSTT", "bieu-ky_go": "2020-Q7"},
-    )
+    wrong = _form_06(client, token.group(1), **{"bieu-ky_go": "2020-Q7"})
     page = wrong.get_data(as_text=True)
     assert wrong.status_code == 400
     assert 'id="bieu-ky_go-loi"' in page and 'value="2020-Q7"' in page
